@@ -1,0 +1,14 @@
+// Two suites: unit (pure functions, Pulumi mocks) and integration (real PostgreSQL + real Ceph RGW,
+// started once per run by test/support/globalSetup.ts; each test file makes its own database/bucket).
+const tsJest = ["ts-jest", { diagnostics: false }];
+module.exports = {
+  globalSetup: "<rootDir>/test/support/globalSetup.ts",
+  globalTeardown: "<rootDir>/test/support/globalTeardown.ts",
+  projects: [
+    { displayName: "unit", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    { displayName: "integration", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+  ],
+  testTimeout: 60000,
+};

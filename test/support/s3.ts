@@ -1,0 +1,21 @@
+// Per-test-file buckets on the shared test Ceph RGW, and S3 clients per key.
+import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+import { randomBytes } from "crypto";
+import { rgw, S3Key } from "./services";
+
+export function s3Client(key: S3Key): S3Client {
+  const svc = rgw();
+  return new S3Client({
+    endpoint: svc.endpoint, region: svc.region, forcePathStyle: true,
+    credentials: { accessKeyId: key.accessKey, secretAccessKey: key.secretKey },
+    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED",
+    maxAttempts: 1,
+  });
+}
+
+/** Creates `<prefix>-<random>` owned by the admin project and returns its name. */
+export async function createTestBucket(prefix: string): Promise<string> {
+  const bucket = `${prefix}-${randomBytes(4).toString("hex")}`;
+  await s3Client(rgw().admin).send(new CreateBucketCommand({ Bucket: bucket }));
+  return bucket;
+}
