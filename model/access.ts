@@ -1,0 +1,46 @@
+// The access model shared by both guards: who (readers) may read what (grants).
+// Pure types; validation and normalisation live in model/grants.ts.
+
+/** An S3 identity on Hetzner Object Storage: one access key of one project. */
+export interface S3Principal {
+  /** Numeric Hetzner project id that owns the key (the `p<ID>` in the policy principal). */
+  projectId: string;
+  /** The S3 access key id (20 upper-case letters/digits on Hetzner). */
+  accessKey: string;
+}
+
+/** A person or service that reads the lake. */
+export interface ReaderSpec {
+  /** Reader name: also its PostgreSQL login role. `^[a-z][a-z0-9_]{0,47}$`, not reserved. */
+  name: string;
+  /** The reader's S3 key. Must come from a project other than the bucket owner's. */
+  principal: S3Principal;
+  /** Optional CIDRs the reader may connect to PostgreSQL from (prod pg_hba / firewall). */
+  allowedIps?: string[];
+}
+
+/** One grant: a reader may read one DuckLake table, or every current and future table of a schema. */
+export interface GrantSpec {
+  reader: string;
+  /** DuckLake schema name (as in ducklake_schema.schema_name). */
+  schema: string;
+  /** DuckLake table name; omitted = the whole schema, including tables created later. */
+  table?: string;
+  /** Only "read" exists today; writes stay with the catalog owner/writer roles. */
+  mode?: "read";
+}
+
+export interface AccessSpec {
+  readers: ReaderSpec[];
+  grants: GrantSpec[];
+}
+
+/** A grant after validation: canonical, order-independent identity. */
+export interface NormalizedGrant {
+  reader: string;
+  schema: string;
+  table: string | null;
+  mode: "read";
+  /** Stable identity derived from (reader, schema, table), used for logical resource names. */
+  key: string;
+}
