@@ -1,0 +1,216 @@
+// `npm run verify`: proves the access matrix with each reader's own credentials. For every reader it
+// lists the catalog tables the reader sees (must equal its grants), compares every table-keyed
+// catalog row it sees with the owner's view, checks inlined-row tables, and probes S3 inside and
+// outside its prefixes (a real data file of every table: 200 when granted, 403 otherwise), plus bucket
+// listing, policy read and a write (all must be 403). Prints a table; exit 1 on any mismatch.
+import { randomBytes } from "crypto";
+import { Client } from "pg";
+import { parseCommandArgs } from "./args";
+import { CliError, explainError, runMain } from "./errors";
+import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
+import { connectCatalog } from "./pg";
+import { currentTables, keyInBucket, LakeInventory, qualifiedName, readInventory } from "./lakeInventory";
+import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
+import { catalogRowCounts, compareRowCounts, existingTableKeyedTables, RowCounts } from "./catalogConsistency";
+import { GuardApi, loadGuardApi } from "./guardApi";
+import { lakeS3Client, probes } from "./s3";
+import { sqlFile } from "./sqlFiles";
+import { formatTable } from "./table";
+
+export interface VerifyRow {
+  reader: string;
+  /** `schema.table`, or a bucket-level probe such as "(bucket listing)". */
+  object: string;
+  expected: "read" | "none";
+  /** What the reader's catalog session shows: "visible", "hidden" or "login failed". */
+  catalog: string;
+  /** HTTP status of the reader's S3 probe, or "-" when there is nothing to probe. */
+  s3: string;
+  ok: boolean;
+}
+
+export interface VerifyReport {
+  rows: VerifyRow[];
+  /** Each mismatch, in words, naming the reader, the object and the layer. */
+  problems: string[];
+  notes: string[];
+}
+
+export interface VerifyOptions {
+  /** Only these readers (default: all). */
+  readers?: string[];
+  /** Try a PutObject as each reader (deleted again with the admin key if it succeeds). Default true. */
+  probeWrites?: boolean;
+  guard?: GuardApi;
+}
+
+export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions = {}): Promise<VerifyReport> {
+  const report: VerifyReport = { rows: [], problems: [], notes: [] };
+  const readers = opts.readers ? info.readers.filter((r) => opts.readers!.includes(r.name)) : info.readers;
+  for (const name of opts.readers ?? []) if (!readers.some((r) => r.name === name)) throw new CliError(`--reader ${name}: no such reader in the connection info`);
+  if (readers.length === 0) { report.notes.push("no readers in the connection info: nothing to verify"); return report; }
+
+  const admin = await connectCatalog(info.catalog, info.catalog.schema, "verify");
+  try {
+    const inventory = await readInventory(admin);
+    const keyed = await existingTableKeyedTables(admin);
+    const ownerCounts = await catalogRowCounts(admin, keyed);
+    for (const reader of readers) {
+      const grants = await declaredOrLiveGrants(admin, reader, opts);
+      await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report);
+    }
+  } finally {
+    await admin.end();
+  }
+  return report;
+}
+
+async function declaredOrLiveGrants(admin: Client, reader: ReaderConnection, opts: VerifyOptions): Promise<GrantLike[]> {
+  if (reader.grants) return reader.grants;
+  const guard = opts.guard ?? loadGuardApi();
+  return (await guard.listGrants(admin, reader.name)).filter((g) => g.reader === reader.name);
+}
+
+async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, grants: GrantLike[], inv: LakeInventory,
+  keyed: string[], ownerCounts: Map<string, RowCounts | undefined>, opts: VerifyOptions, report: VerifyReport): Promise<void> {
+  const r = reader.name;
+  const { ids: granted, unmatched } = expectedTables(grants, inv.tables);
+  for (const g of unmatched) report.notes.push(`${r}: grant ${grantLabel(g)} matches no current table`);
+
+  let visible: Set<string> | undefined;
+  let client: Client | undefined;
+  try {
+    client = await connectCatalog(readerCatalogConnection(info, reader), info.catalog.schema, "verify");
+  } catch (e) {
+    report.problems.push(`${r}: cannot log in to the catalog with its own password: ${explainError(e)}`);
+  }
+  try {
+    if (client) {
+      try {
+        visible = new Set((await currentTables(client)).map((t) => t.tableId));
+      } catch (e) {
+        report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
+      }
+      if (visible) await checkCatalogRows(client, r, granted, inv, keyed, ownerCounts, report);
+    }
+    const s3 = lakeS3Client(info, reader.s3);
+    for (const t of inv.tables) {
+      const expected = granted.has(t.tableId);
+      const catalog = !client ? "login failed" : !visible ? "error" : visible.has(t.tableId) ? "visible" : "hidden";
+      const file = inv.probeFiles.get(t.tableId);
+      const key = file ? keyInBucket(file, info.storage.bucket) : undefined;
+      let s3Result = "-";
+      let s3Ok = true;
+      if (file && key === undefined) report.notes.push(`${r}: ${qualifiedName(t)} has a data file outside bucket ${info.storage.bucket} (${file}); not probed`);
+      if (key !== undefined) {
+        const status = await probes.head(s3, info.storage.bucket, key);
+        s3Result = String(status);
+        s3Ok = expected ? status === 200 : status === 403;
+        if (!s3Ok) report.problems.push(expected
+          ? `${r}: S3 refuses ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is granted: the bucket policy lacks the grant`
+          : `${r}: S3 lets it read ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is not granted: the bucket policy grants too much`);
+      } else if (!file) {
+        report.notes.push(`${r}: ${qualifiedName(t)} has no data file to probe (empty or inlined only)`);
+      }
+      const catalogOk = catalog === (expected ? "visible" : "hidden");
+      if (!catalogOk && visible) report.problems.push(expected
+        ? `${r}: the catalog hides ${qualifiedName(t)} although it is granted: the catalog ACL lacks the grant`
+        : `${r}: the catalog shows ${qualifiedName(t)} although it is not granted: the reader sees too much`);
+      report.rows.push({ reader: r, object: qualifiedName(t), expected: expected ? "read" : "none", catalog, s3: s3Result, ok: catalogOk && s3Ok });
+    }
+    await bucketProbes(info, reader, inv, granted, opts, report);
+  } finally {
+    await client?.end().catch(() => undefined);
+  }
+}
+
+async function checkCatalogRows(client: Client, r: string, granted: Set<string>, inv: LakeInventory, keyed: string[],
+  ownerCounts: Map<string, RowCounts | undefined>, report: VerifyReport): Promise<void> {
+  const names = new Map(inv.tables.map((t) => [t.tableId, qualifiedName(t)]));
+  const label = (id: string) => names.get(id) ?? `dropped table #${id}`;
+  // Rows of dropped tables are history, not access: compare current tables only.
+  const current = new Set(inv.tables.map((t) => t.tableId));
+  const onlyCurrent = (m: Map<string, RowCounts | undefined>) => new Map([...m].map(([k, v]) =>
+    [k, v && new Map([...v].filter(([id]) => current.has(id)))] as const));
+  const readerCounts = await catalogRowCounts(client, keyed);
+  for (const p of compareRowCounts(onlyCurrent(ownerCounts), onlyCurrent(readerCounts), granted)) {
+    if (p.kind === "hidden-rows-visible") report.problems.push(`${r}: sees ${p.reader} row(s) of hidden table ${label(p.tableId)} in ${p.catalogTable}: the reader sees too much`);
+    else if (p.kind === "granted-rows-missing") report.problems.push(`${r}: sees ${p.reader} of ${p.owner} row(s) of granted table ${label(p.tableId)} in ${p.catalogTable}: reads would be wrong or fail`);
+    else report.problems.push(`${r}: may not read ${p.catalogTable}, which holds rows of granted table ${label(p.tableId)}`);
+  }
+  for (const [id, tables] of inv.inlinedTables) {
+    if (!current.has(id)) continue;
+    for (const t of tables) {
+      const can = (await client.query<{ can_select: boolean }>(sqlFile("table_privilege"), [t])).rows[0].can_select;
+      if (granted.has(id) && !can) report.problems.push(`${r}: may not SELECT ${t} (inlined rows of granted table ${label(id)}): its queries will fail`);
+      if (!granted.has(id) && can) report.problems.push(`${r}: may SELECT ${t} (inlined rows of hidden table ${label(id)}): the reader sees too much`);
+    }
+  }
+  await checkSnapshotChanges(client, r, granted, inv, report);
+}
+
+/** ducklake_snapshot_changes names tables in free text: a visible row naming a hidden table leaks it. */
+async function checkSnapshotChanges(client: Client, r: string, granted: Set<string>, inv: LakeInventory, report: VerifyReport): Promise<void> {
+  let texts: string[];
+  try {
+    texts = (await client.query<{ changes_made: string | null }>("SELECT changes_made FROM ducklake_snapshot_changes")).rows
+      .map((x) => x.changes_made ?? "");
+  } catch (e) {
+    if ((e as { code?: string }).code === "42501" || (e as { code?: string }).code === "42P01") return;
+    throw e;
+  }
+  for (const t of inv.tables) {
+    if (granted.has(t.tableId)) continue;
+    const quoted = `"${t.schema.replace(/"/g, '""')}"."${t.table.replace(/"/g, '""')}"`;
+    const idPattern = new RegExp(`_table:${t.tableId}(?![0-9])`);
+    if (texts.some((s) => s.includes(quoted) || idPattern.test(s)))
+      report.problems.push(`${r}: ducklake_snapshot_changes names hidden table ${qualifiedName(t)}: the reader sees too much`);
+  }
+}
+
+async function bucketProbes(info: LakeConnectionInfo, reader: ReaderConnection, inv: LakeInventory, granted: Set<string>,
+  opts: VerifyOptions, report: VerifyReport): Promise<void> {
+  const r = reader.name;
+  const { bucket, dataPrefix } = info.storage;
+  const s3 = lakeS3Client(info, reader.s3);
+  const add = (object: string, status: number, problem: string) => {
+    const ok = status === 403;
+    if (!ok) report.problems.push(`${r}: ${problem} (${status}, expected 403)`);
+    report.rows.push({ reader: r, object, expected: "none", catalog: "-", s3: String(status), ok });
+  };
+  add("(bucket listing)", await probes.list(s3, bucket, dataPrefix), `can list s3://${bucket}/${dataPrefix}`);
+  add("(bucket policy)", await probes.getPolicy(s3, bucket), `can read the bucket policy of ${bucket}`);
+  if (opts.probeWrites === false) return;
+  // Write where a loose policy is most likely to allow it: inside a granted table's directory.
+  const grantedTable = inv.tables.find((t) => granted.has(t.tableId));
+  const base = (grantedTable && keyInBucket(grantedTable.location, bucket)) ?? dataPrefix;
+  const key = `${base}ducklake-verify-${randomBytes(6).toString("hex")}.probe`;
+  const status = await probes.put(s3, bucket, key);
+  if (status >= 200 && status < 300) await probes.delete(lakeS3Client(info, info.storage.admin), bucket, key);
+  add("(write)", status, `can write s3://${bucket}/${key} (probe object deleted again)`);
+}
+
+export function formatVerifyReport(report: VerifyReport): string {
+  const lines = [formatTable(["reader", "object", "expected", "catalog", "s3", "result"],
+    report.rows.map((x) => [x.reader, x.object, x.expected, x.catalog, x.s3, x.ok ? "ok" : "MISMATCH"]))];
+  for (const n of report.notes) lines.push(`note: ${n}`);
+  for (const p of report.problems) lines.push(`MISMATCH: ${p}`);
+  lines.push(report.problems.length === 0
+    ? `verify: OK — ${report.rows.length} checks, every reader sees exactly its grants in both layers`
+    : `verify: FAILED — ${report.problems.length} mismatch(es)`);
+  return lines.join("\n");
+}
+
+const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe]";
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" } }, USAGE);
+  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
+  const readers = args.values.reader as string[] | undefined;
+  const report = await verifyLake(info, { readers, probeWrites: !args.values["no-write-probe"] });
+  process.stdout.write(`${formatVerifyReport(report)}\n`);
+  return report.problems.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));
