@@ -1,0 +1,117 @@
+// `npm run status`: health of the catalog PostgreSQL (reachable, version, TLS, DuckLake catalog,
+// guard installed and its version), the bucket (reachable, policy present), and each reader's role
+// (exists, can log in with its password, member of the reader role, no elevated rights).
+// Exit 1 when anything is unhealthy.
+import { Client } from "pg";
+import { parseCommandArgs } from "./args";
+import { explainError, runMain } from "./errors";
+import { LakeConnectionInfo, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
+import { connectCatalog } from "./pg";
+import { GuardApi, loadGuardApi } from "./guardApi";
+import { lakeS3Client, probes, readBucketPolicy } from "./s3";
+import { sqlFile } from "./sqlFiles";
+import { formatTable } from "./table";
+import { READER_BASE_ROLE } from "../model/names";
+
+export interface StatusCheck {
+  component: string;
+  check: string;
+  ok: boolean;
+  detail: string;
+}
+
+const LOOPBACK = /^(127\.|localhost$|::1$)/;
+
+export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: GuardApi } = {}): Promise<StatusCheck[]> {
+  const checks: StatusCheck[] = [];
+  const add = (component: string, check: string, ok: boolean, detail: string) => checks.push({ component, check, ok, detail });
+  const pgLabel = `postgres ${info.catalog.host}:${info.catalog.port}/${info.catalog.database}`;
+
+  let admin: Client | undefined;
+  try {
+    admin = await connectCatalog(info.catalog, info.catalog.schema, "status");
+    add(pgLabel, "reachable", true, `as ${info.catalog.user}`);
+  } catch (e) {
+    add(pgLabel, "reachable", false, explainError(e));
+  }
+  if (admin) {
+    try {
+      const h = (await admin.query(sqlFile("server_health"))).rows[0];
+      add(pgLabel, "version", h.version_num >= 120000, h.version_num >= 120000 ? `PostgreSQL ${h.version}` : `PostgreSQL ${h.version}: DuckLake needs 12 or newer`);
+      const local = LOOPBACK.test(info.catalog.host);
+      add(pgLabel, "TLS", h.ssl || local, h.ssl ? `${h.tls_version} (sslmode ${info.catalog.sslmode})`
+        : local ? "off (loopback only)" : "off: passwords and catalog rows cross the network in clear; set sslmode verify-full");
+      const cat = (await admin.query(sqlFile("catalog_tables_present")).catch(() => ({ rows: [{ tables: 0, version: null }] }))).rows[0];
+      add(pgLabel, "DuckLake catalog", cat.tables === 7, cat.tables === 7 ? `schema ${info.catalog.schema}, format ${cat.version}`
+        : `no DuckLake catalog in schema ${info.catalog.schema}: run \`pulumi up\` (or attach the lake once as the owner)`);
+      const guard = await (opts.guard ?? loadGuardApi()).guardStatus(admin);
+      add(pgLabel, "catalog guard", guard.installed, guard.installed ? `version ${guard.version} on schema ${guard.catalogSchema}`
+        : "not installed: every reader can read the whole catalog; run `pulumi up` to install it");
+      for (const r of info.readers) await readerRoleChecks(info, admin, r.name, add);
+    } catch (e) {
+      add(pgLabel, "queries", false, explainError(e));
+    } finally {
+      await admin.end().catch(() => undefined);
+    }
+  }
+
+  const { bucket } = info.storage;
+  const s3Label = `bucket ${bucket} at ${info.storage.endpoint}`;
+  try {
+    const s3 = lakeS3Client(info, info.storage.admin);
+    const status = await probes.headBucket(s3, bucket);
+    add(s3Label, "reachable", status === 200, status === 200 ? "admin key can reach it"
+      : status === 404 ? "bucket does not exist: run `pulumi up`" : `HEAD bucket answered ${status}: check the admin key`);
+    if (status === 200) {
+      const policy = await readBucketPolicy(s3, bucket);
+      const statements = Array.isArray((policy as { Statement?: unknown[] } | undefined)?.Statement) ? (policy as { Statement: unknown[] }).Statement.length : 0;
+      const needed = info.readers.length > 0;
+      add(s3Label, "bucket policy", policy !== undefined || !needed, policy !== undefined ? `${statements} statement(s), ${JSON.stringify(policy).length} bytes (limit 1 MB)`
+        : needed ? "no bucket policy: readers cannot read any data file; run `pulumi up`" : "none (no readers)");
+    }
+  } catch (e) {
+    add(s3Label, "reachable", false, explainError(e));
+  }
+  return checks;
+}
+
+async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: string,
+  add: (component: string, check: string, ok: boolean, detail: string) => void): Promise<void> {
+  const label = `reader ${name}`;
+  const role = (await admin.query(sqlFile("reader_role"), [name, READER_BASE_ROLE])).rows[0];
+  if (!role) { add(label, "role", false, `no PostgreSQL role ${name}: run \`pulumi up\``); return; }
+  const problems: string[] = [];
+  if (!role.can_login) problems.push("cannot log in");
+  if (role.superuser || role.bypass_rls) problems.push("bypasses row-level security (superuser or BYPASSRLS): sees the whole catalog");
+  if (role.can_create) problems.push("may create roles or databases");
+  if (!role.base_role_exists) problems.push(`role ${READER_BASE_ROLE} is missing`);
+  else if (!role.in_base_role) problems.push(`not a member of ${READER_BASE_ROLE}`);
+  add(label, "role", problems.length === 0, problems.length === 0 ? `login role, member of ${READER_BASE_ROLE}` : problems.join("; "));
+  const reader = info.readers.find((r) => r.name === name)!;
+  try {
+    const c = await connectCatalog(readerCatalogConnection(info, reader), info.catalog.schema, "status");
+    await c.end();
+    add(label, "login", true, "its password works");
+  } catch (e) {
+    add(label, "login", false, explainError(e));
+  }
+}
+
+export function formatStatus(checks: StatusCheck[]): string {
+  const bad = checks.filter((c) => !c.ok).length;
+  return `${formatTable(["component", "check", "state", "detail"], checks.map((c) => [c.component, c.check, c.ok ? "ok" : "PROBLEM", c.detail]))}\n` +
+    (bad === 0 ? `status: healthy (${checks.length} checks)` : `status: UNHEALTHY — ${bad} problem(s)`);
+}
+
+const USAGE = "usage: npm run status -- [--stack <s> | --from <file>]";
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, {}, USAGE);
+  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
+  const checks = await lakeStatus(info);
+  process.stdout.write(`${formatStatus(checks)}\n`);
+  return checks.every((c) => c.ok) ? 0 : 1;
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));
