@@ -125,9 +125,6 @@ export function parseLakeConnectionInfo(json: unknown, source = "connection info
     seen.add(name);
     const s3o = obj(ro.s3, `${path}.s3`);
     const s3 = { ...keyPair(s3o, `${path}.s3`), projectId: projectId(s3o, "projectId", `${path}.s3`) };
-    if (s3.projectId === storage.adminProjectId)
-      throw new CliError(`${path}.s3.projectId: reader keys must come from a project other than the bucket owner's (${storage.adminProjectId}); ` +
-        "every key of the owner's project can read everything and replace the bucket policy");
     const out: ReaderConnection = { name, password: str(ro, "password", path), s3 };
     if (ro.grants !== undefined) {
       if (!Array.isArray(ro.grants)) throw new CliError(`${path}.grants: expected a list`);

@@ -88,6 +88,11 @@ async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: s
   else if (!role.in_base_role) problems.push(`not a member of ${READER_BASE_ROLE}`);
   add(label, "role", problems.length === 0, problems.length === 0 ? `login role, member of ${READER_BASE_ROLE}` : problems.join("; "));
   const reader = info.readers.find((r) => r.name === name)!;
+  // A key of the bucket owner's project can only be confined by Deny statements (the storage guard's
+  // fallback); say so, since such a key can also replace the bucket policy elsewhere.
+  add(label, "S3 key", true, reader.s3.projectId === info.storage.adminProjectId
+    ? `key ${reader.s3.accessKey} is from the bucket owner's project ${reader.s3.projectId}: confined only by Deny statements; prefer a separate project`
+    : `key ${reader.s3.accessKey} of project ${reader.s3.projectId}`);
   try {
     const c = await connectCatalog(readerCatalogConnection(info, reader), info.catalog.schema, "status");
     await c.end();

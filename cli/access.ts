@@ -1,0 +1,98 @@
+// `npm run access`: the effective access matrix from the live catalog ACL (catalog guard) and the
+// live bucket policy (evaluated per reader and table for s3:GetObject on the table's files), with the
+// declared grants when the connection info carries them. Exit 1 when the layers disagree.
+import { parseCommandArgs } from "./args";
+import { runMain } from "./errors";
+import { LakeConnectionInfo, loadLakeConnectionInfo } from "./connectionInfo";
+import { connectCatalog } from "./pg";
+import { GuardApi, loadGuardApi } from "./guardApi";
+import { keyInBucket, qualifiedName, readInventory } from "./lakeInventory";
+import { expectedTables } from "./expectedAccess";
+import { lakeS3Client, readBucketPolicy } from "./s3";
+import { loadPolicyEvaluator, PolicyEvaluator } from "./policyApi";
+import { formatTable } from "./table";
+
+export interface AccessCell {
+  reader: string;
+  table: string;
+  /** Declared in the program (undefined when the connection info carries no grants for the reader). */
+  declared?: boolean;
+  catalog: boolean;
+  /** undefined when the table's files are outside the lake bucket. */
+  storage?: boolean;
+  agree: boolean;
+}
+
+export interface AccessMatrix {
+  cells: AccessCell[];
+  problems: string[];
+}
+
+/** `arn:aws:iam:::user/p<PROJECT>:<KEY>`: one key of one Hetzner project (RGW user:subuser). */
+export function readerPrincipalArn(projectId: string, accessKey: string): string {
+  return `arn:aws:iam:::user/p${projectId}:${accessKey}`;
+}
+
+export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: GuardApi; evaluate?: PolicyEvaluator } = {}): Promise<AccessMatrix> {
+  const guard = opts.guard ?? loadGuardApi();
+  const evaluate = opts.evaluate ?? loadPolicyEvaluator(info.storage.bucket);
+  const admin = await connectCatalog(info.catalog, info.catalog.schema, "access");
+  let inv, acl;
+  try {
+    inv = await readInventory(admin);
+    acl = await guard.listGrants(admin);
+  } finally {
+    await admin.end();
+  }
+  const policy = await readBucketPolicy(lakeS3Client(info, info.storage.admin), info.storage.bucket);
+  const out: AccessMatrix = { cells: [], problems: [] };
+  if (policy === undefined && info.readers.length > 0) out.problems.push(`bucket ${info.storage.bucket} has no policy: no reader can read any data file`);
+  const known = new Set(info.readers.map((r) => r.name));
+  for (const g of acl) if (!known.has(g.reader)) out.problems.push(`the catalog ACL grants ${g.schema}.${g.table ?? "*"} to ${g.reader}, which is not a reader of this stack`);
+
+  for (const reader of info.readers) {
+    const inCatalog = expectedTables(acl.filter((g) => g.reader === reader.name), inv.tables).ids;
+    const declared = reader.grants ? expectedTables(reader.grants, inv.tables).ids : undefined;
+    const arn = readerPrincipalArn(reader.s3.projectId, reader.s3.accessKey);
+    for (const t of inv.tables) {
+      const file = inv.probeFiles.get(t.tableId);
+      const key = keyInBucket(file ?? `${t.location}ducklake-probe.parquet`, info.storage.bucket);
+      const storage = key === undefined ? undefined : policy !== undefined && evaluate(policy, arn, "s3:GetObject", key);
+      const catalog = inCatalog.has(t.tableId);
+      const want = declared ? declared.has(t.tableId) : catalog;
+      const agree = catalog === want && (storage === undefined || storage === want);
+      const cell: AccessCell = { reader: reader.name, table: qualifiedName(t), catalog, agree, ...(storage === undefined ? {} : { storage }),
+        ...(declared ? { declared: declared.has(t.tableId) } : {}) };
+      out.cells.push(cell);
+      if (agree) continue;
+      const layers = [declared ? `declared ${yes(want)}` : "", `catalog ${yes(catalog)}`, storage === undefined ? "" : `bucket policy ${yes(storage)}`].filter(Boolean);
+      out.problems.push(`${reader.name} on ${qualifiedName(t)}: layers disagree (${layers.join(", ")})`);
+    }
+  }
+  return out;
+}
+
+const yes = (b: boolean) => (b ? "read" : "none");
+
+export function formatAccessMatrix(m: AccessMatrix): string {
+  const withDeclared = m.cells.some((c) => c.declared !== undefined);
+  const headers = ["reader", "table", ...(withDeclared ? ["declared"] : []), "catalog", "bucket policy", "result"];
+  const rows = m.cells.map((c) => [c.reader, c.table, ...(withDeclared ? [c.declared === undefined ? "-" : yes(c.declared)] : []),
+    yes(c.catalog), c.storage === undefined ? "(outside bucket)" : yes(c.storage), c.agree ? "ok" : "DISAGREE"]);
+  const lines = [formatTable(headers, rows), ...m.problems.map((p) => `DISAGREE: ${p}`)];
+  lines.push(m.problems.length === 0 ? "access: the catalog and the bucket policy agree" : `access: ${m.problems.length} disagreement(s)`);
+  return lines.join("\n");
+}
+
+const USAGE = "usage: npm run access -- [--stack <s> | --from <file>]";
+
+export async function main(argv: string[]): Promise<number> {
+  const args = parseCommandArgs(argv, {}, USAGE);
+  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
+  const m = await accessMatrix(info);
+  process.stdout.write(`${formatAccessMatrix(m)}\n`);
+  return m.problems.length === 0 ? 0 : 1;
+}
+
+if (require.main === module) runMain(() => main(process.argv.slice(2)));
