@@ -1,0 +1,361 @@
+// The stack configuration: every `ducklake:*` key, its default, and the checks that refuse bad values
+// before any resource is registered. Pure: takes the raw strings Pulumi stores, returns typed config
+// or throws one ConfigError listing every problem (key, what is wrong, how to fix it).
+import { DEFAULT_CATALOG_SCHEMA, GUARD_SCHEMA } from "./names";
+import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
+
+export const CONFIG_NAMESPACE = "ducklake";
+
+/** Where the lake runs: `local` = PostgreSQL + RGW on 127.0.0.1 (project scripts); `hetzner` = Hetzner Cloud. */
+export type Target = "local" | "hetzner";
+
+/** Hetzner Cloud locations with servers, and the subset with Object Storage. */
+export const SERVER_LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
+export const OBJECT_STORAGE_LOCATIONS = ["fsn1", "nbg1", "hel1"] as const;
+/** PostgreSQL majors the cloud-init can install on Debian 12 (15 from Debian, others from apt.postgresql.org);
+ * 15 is the floor because the setup reads the admin password with psql's \getenv. */
+export const POSTGRES_VERSIONS = [15, 16, 17] as const;
+export const DEBIAN_POSTGRES_VERSION = 15;
+
+/** Credentials of the local throw-away PostgreSQL (written by scripts/local-pg.sh, set by `npm start`). */
+export interface LocalPostgres { host: string; port: number; user: string; password: string; }
+
+/** The validated stack configuration. Secret values are plain here; index.ts wraps them in pulumi.secret. */
+export interface LakeConfig {
+  target: Target;
+  location: string;
+  serverType: string;
+  sshPublicKey?: string;
+  /** CIDRs allowed to reach SSH and PostgreSQL (prod). */
+  adminIps: string[];
+  allowWorldAccess: boolean;
+  bucketName: string;
+  s3Endpoint: string;
+  s3Region: string;
+  s3AccessKey: string;
+  s3SecretKey: string;
+  postgresVersion: number;
+  /** Hetzner project id owning the bucket and the admin key (`p<ID>` in policy principals). */
+  ownerProjectId: string;
+  backupsPrefix: string;
+  backupHourUtc: number;
+  backupRetentionDays: number;
+  dataPrefix: string;
+  readerListing: boolean;
+  catalogSchema: string;
+  catalogDatabase: string;
+  localPostgres?: LocalPostgres;
+}
+
+/** Keys whose values must be stored with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword"] as const;
+
+/** Every key this program reads, with its meaning (used in messages and docs). */
+export const CONFIG_KEYS: Record<string, string> = {
+  target: "local | hetzner (default: local for the stack named local, else hetzner)",
+  location: "Hetzner location of the server and bucket (default fsn1)",
+  serverType: "Hetzner server type (default cx23)",
+  sshPublicKey: "your SSH public key for root on the server (hetzner)",
+  adminIps: "JSON list of CIDRs allowed to reach SSH and PostgreSQL (hetzner)",
+  allowWorldAccess: "true to allow 0.0.0.0/0 or ::/0 in adminIps (default false)",
+  bucketName: "the lake bucket (S3 naming rules)",
+  s3Endpoint: "object storage endpoint URL (default https://<location>.your-objectstorage.com)",
+  s3Region: "object storage region (default: the location; us-east-1 locally)",
+  s3AccessKey: "admin S3 access key of the owner project (secret)",
+  s3SecretKey: "admin S3 secret key of the owner project (secret)",
+  postgresVersion: "PostgreSQL major on the server (default 15)",
+  ownerProjectId: "numeric Hetzner project id that owns the bucket",
+  backupsPrefix: "bucket prefix for nightly pg_dump backups (default backups/)",
+  backupHourUtc: "hour (0-23, UTC) of the nightly backup (default 3)",
+  backupRetentionDays: "days backups are kept before the bucket expires them (default 30)",
+  dataPrefix: "bucket prefix of DuckLake's DATA_PATH (default data/)",
+  readerListing: "true to let readers list the bucket under their prefixes (default false)",
+  catalogSchema: "PostgreSQL schema holding the DuckLake catalog (default public)",
+  catalogDatabase: "catalog database name (default ducklake)",
+  localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
+  localPgPort: "local PostgreSQL port (set by npm start)",
+  localPgUser: "local PostgreSQL superuser (default postgres)",
+  localPgPassword: "local PostgreSQL superuser password (secret; set by npm start)",
+};
+
+export interface ConfigProblem { key: string; problem: string; fix: string; }
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+      problems.map((p) => `  - ${CONFIG_NAMESPACE}:${p.key}: ${p.problem}. Fix: ${p.fix}`).join("\n"));
+    this.name = "ConfigError";
+  }
+}
+
+/** Raw config as Pulumi stores it: `ducklake:<key>` → string (lists/objects as JSON text). */
+export type RawConfig = Record<string, string | undefined>;
+
+export interface ValidateOptions {
+  /** Stack name (decides the default target). */
+  stack: string;
+  /** Full keys (`ducklake:x`) stored as secrets; when given, secret keys stored in plain text are refused. */
+  secretKeys?: ReadonlySet<string>;
+}
+
+/** Validates the whole `ducklake:` config at once; throws ConfigError naming every bad key. */
+export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeConfig {
+  const problems: ConfigProblem[] = [];
+  const bad = (key: string, problem: string, fix: string) => { problems.push({ key, problem, fix }); };
+  const get = (key: string): string | undefined => {
+    const v = raw[`${CONFIG_NAMESPACE}:${key}`];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const setCmd = (key: string, value = "<value>", secret = false) =>
+    `pulumi config set ${secret ? "--secret " : ""}${CONFIG_NAMESPACE}:${key} ${value}`;
+
+  checkUnknownKeys(raw, bad);
+
+  const targetRaw = get("target") ?? (options.stack === "local" ? "local" : "hetzner");
+  if (targetRaw !== "local" && targetRaw !== "hetzner")
+    bad("target", `"${targetRaw}" is not a target`, `use local or hetzner: ${setCmd("target", "hetzner")}`);
+  const target: Target = targetRaw === "local" ? "local" : "hetzner";
+  const prod = target === "hetzner";
+
+  const location = get("location") ?? "fsn1";
+  if (!(SERVER_LOCATIONS as readonly string[]).includes(location))
+    bad("location", `"${location}" is not a Hetzner location`, `use one of ${SERVER_LOCATIONS.join(", ")}`);
+
+  const serverType = get("serverType") ?? "cx23";
+  if (WITHDRAWN_SERVER_TYPES[serverType])
+    bad("serverType", `"${serverType}" can no longer be ordered`, `use ${WITHDRAWN_SERVER_TYPES[serverType]} (same size): ${setCmd("serverType", WITHDRAWN_SERVER_TYPES[serverType])}`);
+  else if (!SERVER_TYPES[serverType])
+    bad("serverType", `"${serverType}" is not a known server type`, `use one of ${Object.keys(SERVER_TYPES).join(", ")}`);
+
+  const sshPublicKey = get("sshPublicKey");
+  if (prod && sshPublicKey === undefined)
+    bad("sshPublicKey", "is missing (needed to log in to the server)", setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"'));
+  else if (sshPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(sshPublicKey.trim()))
+    bad("sshPublicKey", "is not an OpenSSH public key (expected e.g. \"ssh-ed25519 AAAA... you@host\")", "paste the one line of your ~/.ssh/*.pub file, not the private key");
+
+  const allowWorldAccess = parseBool(get("allowWorldAccess"), false, "allowWorldAccess", bad);
+  const adminIps = parseList(get("adminIps"), "adminIps", bad) ?? [];
+  if (prod && get("adminIps") === undefined)
+    bad("adminIps", "is missing: SSH and PostgreSQL would be reachable from nowhere", `${setCmd("adminIps", "'[\"203.0.113.7/32\"]'")} (your public IP)`);
+  else if (prod && adminIps.length === 0 && get("adminIps") !== undefined && problems.every((p) => p.key !== "adminIps"))
+    bad("adminIps", "is empty: SSH and PostgreSQL would be reachable from nowhere", "add at least your own public IP as a /32 CIDR");
+  for (const cidr of adminIps) {
+    const why = cidrProblem(cidr);
+    if (why) bad("adminIps", why, "write each entry as an address with a prefix length, e.g. 203.0.113.7/32 or 2001:db8::/64");
+    else if (isWorld(cidr) && !allowWorldAccess)
+      bad("adminIps", `"${cidr}" opens SSH and PostgreSQL to the whole internet`, `list your own addresses, or if you really mean it: ${setCmd("allowWorldAccess", "true")}`);
+  }
+
+  const bucketName = get("bucketName");
+  if (bucketName === undefined) bad("bucketName", "is missing", setCmd("bucketName", "my-lake"));
+  else { const why = bucketNameProblem(bucketName); if (why) bad("bucketName", why, "use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit"); }
+
+  const s3EndpointRaw = get("s3Endpoint");
+  let s3Endpoint = s3EndpointRaw ?? "";
+  if (s3EndpointRaw === undefined) {
+    if (!prod) bad("s3Endpoint", "is missing (the local RGW endpoint)", "run `npm start`, which sets it from the running local RGW");
+    else if ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location)) s3Endpoint = `https://${location}.your-objectstorage.com`;
+    else bad("s3Endpoint", `has no default: location "${location}" has no Hetzner Object Storage`, `set it, e.g. ${setCmd("s3Endpoint", "https://fsn1.your-objectstorage.com")}`);
+  } else {
+    const why = endpointProblem(s3EndpointRaw, prod);
+    if (why) bad("s3Endpoint", why, prod ? "use https://<fsn1|nbg1|hel1>.your-objectstorage.com" : "use the URL printed by scripts/local-rgw.sh, e.g. http://127.0.0.1:47480");
+  }
+
+  const s3Region = get("s3Region") ?? (prod ? ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location) ? location : "fsn1") : "us-east-1");
+  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(s3Region)) bad("s3Region", `"${s3Region}" is not a region name`, "use e.g. fsn1 (Hetzner) or us-east-1 (local RGW)");
+
+  const secret = (key: (typeof SECRET_KEYS)[number], required: boolean, pattern: RegExp, shape: string): string => {
+    const value = get(key);
+    if (value === undefined) {
+      if (required) bad(key, "is missing", setCmd(key, "<value>", true));
+      return "";
+    }
+    if (options.secretKeys && !options.secretKeys.has(`${CONFIG_NAMESPACE}:${key}`))
+      bad(key, "is stored in plain text in the stack file", `store it encrypted: ${setCmd(key, "<value>", true)}`);
+    if (!pattern.test(value)) bad(key, `does not look like ${shape}`, `copy it again from where it was created; ${setCmd(key, "<value>", true)}`);
+    return value;
+  };
+  const s3AccessKey = secret("s3AccessKey", true, /^[A-Za-z0-9]{16,128}$/, "an S3 access key (letters and digits)");
+  const s3SecretKey = secret("s3SecretKey", true, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
+
+  const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
+  if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))
+    bad("postgresVersion", `${postgresVersion} is not supported`, `use one of ${POSTGRES_VERSIONS.join(", ")}`);
+
+  const ownerProjectId = get("ownerProjectId");
+  if (ownerProjectId === undefined) bad("ownerProjectId", "is missing (the Hetzner project that owns the bucket and the admin key)", `${setCmd("ownerProjectId", "1234567")} (Cloud Console URL: /projects/<id>/...)`);
+  else if (!/^[1-9][0-9]{0,11}$/.test(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
+
+  const backupsPrefix = get("backupsPrefix") ?? "backups/";
+  const dataPrefix = get("dataPrefix") ?? "data/";
+  for (const [key, prefix] of [["backupsPrefix", backupsPrefix], ["dataPrefix", dataPrefix]] as const) {
+    const why = prefixProblem(prefix);
+    if (why) bad(key, why, "use path segments of letters, digits, . _ - joined by / and ending with /, e.g. backups/");
+  }
+  if (!prefixProblem(backupsPrefix) && !prefixProblem(dataPrefix) && (backupsPrefix.startsWith(dataPrefix) || dataPrefix.startsWith(backupsPrefix)))
+    bad("backupsPrefix", `"${backupsPrefix}" overlaps dataPrefix "${dataPrefix}": a grant on lake data could expose backups`, "use separate top-level prefixes such as backups/ and data/");
+
+  const backupHourUtc = parseIntKey(get("backupHourUtc"), 3, "backupHourUtc", bad);
+  if (backupHourUtc < 0 || backupHourUtc > 23) bad("backupHourUtc", `${backupHourUtc} is not an hour`, "use 0-23");
+  const backupRetentionDays = parseIntKey(get("backupRetentionDays"), 30, "backupRetentionDays", bad);
+  if (backupRetentionDays < 1 || backupRetentionDays > 3650) bad("backupRetentionDays", `${backupRetentionDays} is out of range`, "use 1-3650 days");
+
+  const readerListing = parseBool(get("readerListing"), false, "readerListing", bad);
+
+  const catalogSchema = get("catalogSchema") ?? DEFAULT_CATALOG_SCHEMA;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(catalogSchema)) bad("catalogSchema", `"${catalogSchema}" is not a plain PostgreSQL schema name`, "use lower-case letters, digits and _, at most 63 characters");
+  else if (catalogSchema === GUARD_SCHEMA || catalogSchema.startsWith("pg_") || catalogSchema === "information_schema")
+    bad("catalogSchema", `"${catalogSchema}" is reserved`, `choose another schema, e.g. ${DEFAULT_CATALOG_SCHEMA}`);
+
+  const catalogDatabase = get("catalogDatabase") ?? "ducklake";
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is not a plain database name`, "use lower-case letters, digits and _, starting with a letter");
+  else if (["postgres", "template0", "template1"].includes(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is a system database`, "use a database of its own, e.g. ducklake");
+
+  let localPostgres: LocalPostgres | undefined;
+  if (!prod) {
+    const host = get("localPgHost") ?? "127.0.0.1";
+    if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/.test(host)) bad("localPgHost", `"${host}" is not a loopback address`, "the local stack only talks to the PostgreSQL on this machine: use 127.0.0.1");
+    const portRaw = get("localPgPort");
+    const port = portRaw === undefined ? 0 : Number(portRaw);
+    if (portRaw === undefined) bad("localPgPort", "is missing", "run `npm start`, which sets it from the running local PostgreSQL");
+    else if (!Number.isInteger(port) || port < 1 || port > 65535) bad("localPgPort", `"${portRaw}" is not a TCP port`, "use 1-65535 (npm start sets it)");
+    const user = get("localPgUser") ?? "postgres";
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) bad("localPgUser", `"${user}" is not a role name`, "use postgres (the superuser made by scripts/local-pg.sh)");
+    const password = secret("localPgPassword", true, /^[^\s]{1,200}$/, "a password without white space");
+    localPostgres = { host, port, user, password };
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    target, location, serverType, sshPublicKey: sshPublicKey?.trim(), adminIps, allowWorldAccess,
+    bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
+    postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
+    dataPrefix, readerListing, catalogSchema, catalogDatabase, localPostgres,
+  };
+}
+
+type Bad = (key: string, problem: string, fix: string) => void;
+
+// Keys of other parts of the program (e.g. access lists) may share the namespace, so only keys that
+// look like a misspelt known key are refused.
+function checkUnknownKeys(raw: RawConfig, bad: Bad): void {
+  const known = Object.keys(CONFIG_KEYS);
+  for (const full of Object.keys(raw)) {
+    if (!full.startsWith(`${CONFIG_NAMESPACE}:`)) continue;
+    const key = full.slice(CONFIG_NAMESPACE.length + 1);
+    if (known.includes(key)) continue;
+    const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+    if (near) bad(key, "is not a known key", `did you mean ${CONFIG_NAMESPACE}:${near}? (pulumi config rm ${full}; pulumi config set ${CONFIG_NAMESPACE}:${near} ...)`);
+  }
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]; row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+function parseBool(v: string | undefined, dflt: boolean, key: string, bad: Bad): boolean {
+  if (v === undefined) return dflt;
+  if (v === "true") return true;
+  if (v === "false") return false;
+  bad(key, `"${v}" is not true or false`, `pulumi config set ${CONFIG_NAMESPACE}:${key} ${dflt}`);
+  return dflt;
+}
+
+function parseIntKey(v: string | undefined, dflt: number, key: string, bad: Bad): number {
+  if (v === undefined) return dflt;
+  if (!/^-?[0-9]+$/.test(v)) { bad(key, `"${v}" is not a whole number`, `pulumi config set ${CONFIG_NAMESPACE}:${key} ${dflt}`); return dflt; }
+  return Number(v);
+}
+
+function parseList(v: string | undefined, key: string, bad: Bad): string[] | undefined {
+  if (v === undefined) return undefined;
+  let parsed: unknown;
+  try { parsed = JSON.parse(v); } catch {
+    bad(key, `is not a JSON list (got ${JSON.stringify(v)})`, `pulumi config set ${CONFIG_NAMESPACE}:${key} '["203.0.113.7/32"]'`);
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) {
+    bad(key, "must be a list of strings", `pulumi config set ${CONFIG_NAMESPACE}:${key} '["203.0.113.7/32"]'`);
+    return undefined;
+  }
+  return parsed as string[];
+}
+
+/** S3 bucket naming rules (no dots: they break TLS on virtual-host endpoints). */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `"${name}" has ${name.length} characters (3-63 allowed)`;
+  if (/[A-Z]/.test(name)) return `"${name}" has upper-case letters`;
+  if (name.includes(".")) return `"${name}" contains dots (they break TLS on virtual-host style endpoints)`;
+  if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(name)) return `"${name}" has characters other than a-z, 0-9 and - or starts/ends with -`;
+  if (name.startsWith("xn--") || name.endsWith("-s3alias")) return `"${name}" uses a reserved prefix or suffix`;
+  return undefined;
+}
+
+/** An IPv4 or IPv6 network with an explicit prefix length and no host bits set. */
+export function cidrProblem(cidr: string): string | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
+  if (!m) return `"${cidr}" is not a CIDR (missing /prefix)`;
+  const [, addr, lenText] = m;
+  const len = Number(lenText);
+  const v4 = parseIpv4(addr);
+  if (v4 !== undefined) {
+    if (len > 32) return `"${cidr}" has prefix length ${len} (IPv4 allows 0-32)`;
+    const hostBits = len === 32 ? 0n : (1n << BigInt(32 - len)) - 1n;
+    if ((v4 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
+    return undefined;
+  }
+  const v6 = parseIpv6(addr);
+  if (v6 !== undefined) {
+    if (len > 128) return `"${cidr}" has prefix length ${len} (IPv6 allows 0-128)`;
+    const hostBits = len === 128 ? 0n : (1n << BigInt(128 - len)) - 1n;
+    if ((v6 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
+    return undefined;
+  }
+  return `"${cidr}" is not an IPv4 or IPv6 address`;
+}
+
+export function isWorld(cidr: string): boolean { return cidr === "0.0.0.0/0" || cidr === "::/0"; }
+export function isIpv6Cidr(cidr: string): boolean { return cidr.includes(":"); }
+
+function parseIpv4(s: string): bigint | undefined {
+  const parts = s.split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+  return parts.reduce((acc, p) => (acc << 8n) + BigInt(p), 0n);
+}
+
+function parseIpv6(s: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:]+$/.test(s) || (s.match(/::/g) ?? []).length > 1) return undefined;
+  const [head, tail] = s.includes("::") ? s.split("::") : [s, undefined];
+  const h = head ? head.split(":") : [];
+  const t = tail ? tail.split(":") : [];
+  if (tail === undefined ? h.length !== 8 : h.length + t.length > 7) return undefined;
+  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
+}
+
+function endpointProblem(url: string, prod: boolean): string | undefined {
+  let u: URL;
+  try { u = new URL(url); } catch { return `"${url}" is not a URL`; }
+  if (u.pathname !== "/" || u.search || u.hash || u.username) return `"${url}" must be scheme://host[:port] only`;
+  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(u.hostname);
+  if (u.protocol === "https:") return undefined;
+  if (u.protocol === "http:" && loopback && !prod) return undefined;
+  if (u.protocol === "http:") return `"${url}" is plain http: keys and data would cross the network unencrypted`;
+  return `"${url}" must use https`;
+}
+
+function prefixProblem(prefix: string): string | undefined {
+  if (!/^([A-Za-z0-9._-]+\/)+$/.test(prefix)) return `"${prefix}" is not a relative prefix ending in /`;
+  if (prefix.split("/").some((seg) => seg === "." || seg === "..")) return `"${prefix}" contains . or .. segments`;
+  return undefined;
+}

@@ -1,0 +1,16 @@
+// Reads the server-side scripts shipped in templates/ (the only file I/O behind model/cloudInit.ts).
+import * as fs from "fs";
+import * as path from "path";
+import type { ServerScripts } from "../model/cloudInit";
+
+const read = (file: string) => fs.readFileSync(path.join(__dirname, file), "utf8");
+
+export function loadServerScripts(): ServerScripts {
+  return {
+    setup: read("ducklake-setup.sh"),
+    applyAccess: read("apply-access.sh"),
+    backup: read("ducklake-backup.sh"),
+    tlsReady: read("postgres-tls-ready.sh"),
+    bootstrapAdminSql: read("bootstrap-admin.sql"),
+  };
+}
