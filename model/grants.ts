@@ -1,0 +1,380 @@
+// Validation and normalisation of the access list (readers + grants). Pure: no Pulumi, no I/O.
+// Every problem names the entry and the fix; all problems are collected before anything is registered.
+import { AccessSpec, GrantSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
+import { lakeNameProblem, readerNameProblem } from "./names";
+
+/** Facts about the lake the access list is checked against. */
+export interface AccessContext {
+  /** Hetzner project id owning the bucket; reader keys must come from another project. */
+  ownerProjectId: string;
+  /** Object-key prefix DuckLake data lives under (e.g. "data/"; "" = bucket root). */
+  dataPrefix?: string;
+  /** Object-key prefix of catalog backups (e.g. "backups/"); no grant may reach it. */
+  backupsPrefix?: string;
+}
+
+/** The access list after validation: sorted, canonical, order-independent. */
+export interface ValidatedAccess {
+  /** Readers sorted by name; allowedIps sorted and de-duplicated. */
+  readers: ReaderSpec[];
+  /** Grants sorted by key. */
+  grants: NormalizedGrant[];
+  /** Non-fatal findings (e.g. a table grant already covered by a schema grant). */
+  warnings: string[];
+}
+
+export interface AccessCheck {
+  /** Set when there are no errors. */
+  access?: ValidatedAccess;
+  errors: string[];
+  warnings: string[];
+}
+
+/** Thrown by validateAccess; `problems` lists every error, one line each. */
+export class AccessValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`access list has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n  - ${problems.join("\n  - ")}`);
+    this.name = "AccessValidationError";
+  }
+}
+
+const READER_KEYS = new Set(["name", "principal", "allowedIps"]);
+const PRINCIPAL_KEYS = new Set(["projectId", "accessKey"]);
+const GRANT_KEYS = new Set(["reader", "schema", "table", "mode"]);
+const PROJECT_ID = /^[1-9][0-9]{0,11}$/;
+const ACCESS_KEY = /^[A-Z0-9]{20}$/;
+/** Characters DuckLake keeps in a default path segment; other names get a UUID path. */
+const PATH_SAFE = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Escapes one name for use inside a logical resource name: [A-Za-z0-9_.-] stay as they are,
+ * every other UTF-8 byte becomes %XX (so "/" ":" "%" and spaces can never collide or confuse URNs).
+ */
+export function encodeNameSegment(name: string): string {
+  let out = "";
+  for (const ch of name) {
+    if (/^[A-Za-z0-9_.-]$/.test(ch)) out += ch;
+    else for (const b of Buffer.from(ch, "utf8")) out += "%" + b.toString(16).toUpperCase().padStart(2, "0");
+  }
+  return out;
+}
+
+/** Inverse of encodeNameSegment. */
+export function decodeNameSegment(segment: string): string {
+  return decodeURIComponent(segment);
+}
+
+/**
+ * The identity of a grant: `reader/schema` (whole schema) or `reader/schema/table`, each name
+ * escaped by encodeNameSegment. Injective: distinct (reader, schema, table) never share a key.
+ */
+export function grantKey(reader: string, schema: string, table: string | null): string {
+  const parts = [reader, encodeNameSegment(schema)];
+  if (table !== null) parts.push(encodeNameSegment(table));
+  return parts.join("/");
+}
+
+/** "sales.orders" or "sales.*" — how messages and reviews show a grant's target. */
+export function grantTarget(schema: string, table: string | null): string {
+  const show = (n: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : JSON.stringify(n));
+  return table === null ? `${show(schema)}.*` : `${show(schema)}.${show(table)}`;
+}
+
+/** The Hetzner/Ceph principal ARN naming exactly one key. */
+export function readerPrincipalArn(p: S3Principal): string {
+  return `arn:aws:iam:::user/p${p.projectId}:${p.accessKey}`;
+}
+
+/** A CIDR problem, or undefined. Host bits must be zero; the whole internet is refused. */
+export function cidrProblem(cidr: unknown): string | undefined {
+  if (typeof cidr !== "string") return "is not a string; write a CIDR such as \"203.0.113.7/32\"";
+  const m4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (m4) {
+    const octets = m4.slice(1, 5).map(Number);
+    const bits = Number(m4[5]);
+    if (octets.some((o) => o > 255) || bits > 32) return `"${cidr}" is not a valid IPv4 CIDR`;
+    if (bits === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses (e.g. "203.0.113.7/32")`;
+    const value = octets.reduce((acc, o) => acc * 256 + o, 0);
+    const hostBits = 2 ** (32 - bits);
+    if (value % hostBits !== 0) {
+      const base = value - (value % hostBits);
+      const net = [24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".");
+      return `"${cidr}" has host bits set; write "${net}/${bits}"`;
+    }
+    return undefined;
+  }
+  const m6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
+  if (m6 && m6[1].includes(":") && Number(m6[2]) <= 128) {
+    if (Number(m6[2]) === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses`;
+    return undefined;
+  }
+  return `"${cidr}" is not a CIDR; write an address with a prefix length such as "203.0.113.7/32" or "2001:db8::/48"`;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function unknownKeys(entry: Record<string, unknown>, allowed: Set<string>): string[] {
+  return Object.keys(entry).filter((k) => !allowed.has(k));
+}
+
+function describeGrant(g: Record<string, unknown>): string {
+  const part = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
+  return `{ reader: ${part(g.reader)}, schema: ${part(g.schema)}${g.table === undefined || g.table === null ? "" : `, table: ${part(g.table)}`} }`;
+}
+
+/** The object-key prefix a schema's data lives under by DuckLake's default layout, or undefined (UUID path). */
+function defaultSchemaPrefix(dataPrefix: string, schema: string): string | undefined {
+  return PATH_SAFE.test(schema) ? `${dataPrefix}${schema}/` : undefined;
+}
+
+/**
+ * Checks an access list (typed or straight from config) and returns every error and warning.
+ * Never throws; the access is returned only when there are no errors.
+ */
+export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (!PROJECT_ID.test(String(ctx.ownerProjectId)))
+    errors.push(`ownerProjectId "${ctx.ownerProjectId}" is not a Hetzner project id; use the numeric id from the console URL`);
+  const dataPrefix = ctx.dataPrefix ?? "";
+  const backups = ctx.backupsPrefix;
+  if (backups !== undefined && (backups === "" || !backups.endsWith("/")))
+    errors.push(`backupsPrefix "${backups}" must be a non-empty folder ending in "/" (e.g. "backups/")`);
+  if (!isRecord(spec)) {
+    errors.push("the access list is not an object; export { readers: [...], grants: [...] }");
+    return { errors, warnings };
+  }
+  for (const k of Object.keys(spec)) if (k !== "readers" && k !== "grants")
+    errors.push(`unknown top-level key "${k}"; the access list has only "readers" and "grants"`);
+  const rawReaders = spec.readers;
+  const rawGrants = spec.grants;
+  if (!Array.isArray(rawReaders)) errors.push("readers is not a list; write readers: [{ name, principal: { projectId, accessKey } }]");
+  if (!Array.isArray(rawGrants)) errors.push("grants is not a list; write grants: [{ reader, schema, table? }]");
+
+  const readers = new Map<string, ReaderSpec>();
+  const declared = new Set<string>(); // names declared, even if the entry had other problems
+  const keyOwner = new Map<string, string>();
+  (Array.isArray(rawReaders) ? rawReaders : []).forEach((r: unknown, i: number) => {
+    const at = `readers[${i}]`;
+    if (!isRecord(r)) { errors.push(`${at} is not an object; write { name, principal: { projectId, accessKey } }`); return; }
+    const label = typeof r.name === "string" ? `${at} (${JSON.stringify(r.name)})` : at;
+    let ok = true;
+    const bad = (msg: string) => { errors.push(`${label}: ${msg}`); ok = false; };
+    for (const k of unknownKeys(r, READER_KEYS)) bad(`unknown key "${k}"; a reader has name, principal and allowedIps`);
+    const nameProblem = readerNameProblem(r.name);
+    if (nameProblem) bad(`name ${nameProblem}`);
+    else if (declared.has(r.name as string)) bad(`reader "${r.name}" is declared twice; keep one entry`);
+    if (typeof r.name === "string") declared.add(r.name);
+    const p = r.principal;
+    if (!isRecord(p)) bad("principal is missing; add principal: { projectId: \"<readers project id>\", accessKey: \"<S3 access key>\" }");
+    else {
+      for (const k of unknownKeys(p, PRINCIPAL_KEYS)) bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
+      if (!PROJECT_ID.test(String(p.projectId ?? "")) || typeof p.projectId !== "string")
+        bad(`principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`);
+      else if (p.projectId === ctx.ownerProjectId)
+        bad(`principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`);
+      if (typeof p.accessKey !== "string" || !ACCESS_KEY.test(p.accessKey))
+        bad(`principal.accessKey ${JSON.stringify(p.accessKey)} is not an S3 access key id (20 upper-case letters and digits); copy the access key, not the secret key`);
+      else if (typeof p.projectId === "string") {
+        const id = `${p.projectId}:${p.accessKey}`;
+        const other = keyOwner.get(id);
+        if (other !== undefined && other !== r.name)
+          bad(`shares access key ${p.accessKey} with reader "${other}"; each reader needs its own key, or the bucket policy cannot tell them apart`);
+        else keyOwner.set(id, String(r.name));
+      }
+    }
+    let allowedIps: string[] | undefined;
+    if (r.allowedIps !== undefined) {
+      if (!Array.isArray(r.allowedIps)) bad("allowedIps is not a list; write allowedIps: [\"203.0.113.7/32\"] or leave it out");
+      else {
+        for (const cidr of r.allowedIps) { const cp = cidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
+        allowedIps = [...new Set(r.allowedIps as string[])].sort();
+      }
+    }
+    if (ok && !readers.has(r.name as string)) {
+      const principal = p as unknown as S3Principal;
+      readers.set(r.name as string, { name: r.name as string, principal: { projectId: principal.projectId, accessKey: principal.accessKey },
+        ...(allowedIps ? { allowedIps } : {}) });
+    }
+  });
+
+  const grants = new Map<string, NormalizedGrant>();
+  const seenFolded = new Map<string, string>(); // case-folded identity -> first entry label
+  const entries: { label: string; g: NormalizedGrant }[] = [];
+  (Array.isArray(rawGrants) ? rawGrants : []).forEach((g: unknown, i: number) => {
+    const at = `grants[${i}]`;
+    if (!isRecord(g)) { errors.push(`${at} is not an object; write { reader, schema, table? }`); return; }
+    const label = `${at} ${describeGrant(g)}`;
+    let ok = true;
+    const bad = (msg: string) => { errors.push(`${label}: ${msg}`); ok = false; };
+    for (const k of unknownKeys(g, GRANT_KEYS)) bad(`unknown key "${k}"; a grant has reader, schema, table and mode`);
+    if (typeof g.reader !== "string" || g.reader === "") bad("reader is missing; name a reader declared in readers");
+    else if (!declared.has(g.reader)) {
+      const known = [...declared].sort();
+      bad(`reader "${g.reader}" is not declared; add it to readers${known.length ? ` or use one of: ${known.join(", ")}` : ""}`);
+    }
+    const schemaProblem = lakeNameProblem(g.schema);
+    if (schemaProblem) bad(`schema ${schemaProblem}; write the DuckLake schema name exactly`);
+    const table = g.table === undefined || g.table === null ? null : g.table;
+    if (table !== null) {
+      if (table === "") bad("table is empty; leave table out to grant the whole schema");
+      else { const tp = lakeNameProblem(table); if (tp) bad(`table ${tp}; write the DuckLake table name exactly, or leave table out for the whole schema`); }
+    }
+    if (g.mode !== undefined && g.mode !== "read") bad(`mode ${JSON.stringify(g.mode)} is not supported; only "read" exists (writes stay with the catalog owner)`);
+    if (!ok) return;
+    const schema = g.schema as string;
+    const key = grantKey(g.reader as string, schema, table as string | null);
+    if (backups !== undefined && backups !== "") {
+      const prefix = defaultSchemaPrefix(dataPrefix, schema);
+      if (prefix !== undefined && (prefix.startsWith(backups) || backups.startsWith(prefix)))
+        return void bad(`schema "${schema}" stores its files under "${prefix}", which overlaps the backups prefix "${backups}"; rename the schema or move backups (backupsPrefix) outside the data path`);
+    }
+    const folded = key.toLowerCase();
+    const first = seenFolded.get(folded);
+    if (grants.has(key)) return void bad(`duplicate of ${first}; remove one of them`);
+    if (first !== undefined) return void bad(`differs from ${first} only in letter case, and DuckDB names are case-insensitive; keep one spelling`);
+    seenFolded.set(folded, `grants[${i}]`);
+    const ng: NormalizedGrant = { reader: g.reader as string, schema, table: table as string | null, mode: "read", key };
+    grants.set(key, ng);
+    entries.push({ label, g: ng });
+  });
+
+  // A table grant under a schema grant of the same reader changes nothing: warn so the list stays honest.
+  for (const { label, g } of entries) {
+    if (g.table === null) continue;
+    if (grants.has(grantKey(g.reader, g.schema, null)))
+      warnings.push(`${label}: already covered by the schema grant ${grantTarget(g.schema, null)} of "${g.reader}"; remove the table grant (it is kept, but changes nothing)`);
+  }
+  for (const name of readers.keys())
+    if (![...grants.values()].some((g) => g.reader === name))
+      warnings.push(`reader "${name}" has no grants; it can log in but sees no tables`);
+
+  if (errors.length > 0) return { errors, warnings };
+  return {
+    access: {
+      readers: [...readers.values()].sort((a, b) => cmp(a.name, b.name)),
+      grants: [...grants.values()].sort((a, b) => cmp(a.key, b.key)),
+      warnings,
+    },
+    errors, warnings,
+  };
+}
+
+/** Like checkAccess, but throws AccessValidationError listing every error. */
+export function validateAccess(spec: AccessSpec | unknown, ctx: AccessContext): ValidatedAccess {
+  const result = checkAccess(spec, ctx);
+  if (!result.access) throw new AccessValidationError(result.errors);
+  return result.access;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** What one reader may read: whole schemas, and single tables outside those schemas. */
+export interface ReaderAccess {
+  schemas: string[];
+  tables: { schema: string; table: string }[];
+}
+
+/** reader → schemas/tables, with table grants inside a granted schema folded away. */
+export function accessMatrix(access: Pick<ValidatedAccess, "readers" | "grants">): Record<string, ReaderAccess> {
+  const out: Record<string, ReaderAccess> = {};
+  for (const r of access.readers) out[r.name] = { schemas: [], tables: [] };
+  for (const g of access.grants) {
+    const entry = (out[g.reader] ??= { schemas: [], tables: [] });
+    if (g.table === null) entry.schemas.push(g.schema);
+  }
+  for (const g of access.grants) {
+    if (g.table === null || out[g.reader].schemas.includes(g.schema)) continue;
+    out[g.reader].tables.push({ schema: g.schema, table: g.table });
+  }
+  for (const e of Object.values(out)) {
+    e.schemas.sort(cmp);
+    e.tables.sort((a, b) => cmp(a.schema, b.schema) || cmp(a.table, b.table));
+  }
+  return out;
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/`/g, "\\`");
+}
+
+/** The access review a reviewer reads next to the preview diff (markdown). */
+export function renderAccessReview(access: ValidatedAccess): string {
+  const matrix = accessMatrix(access);
+  const lines = [
+    "## Lake access review",
+    "",
+    `${access.readers.length} reader${access.readers.length === 1 ? "" : "s"}, ${access.grants.length} grant${access.grants.length === 1 ? "" : "s"}. ` +
+      "A schema grant (`schema.*`) covers its current and future tables.",
+    "",
+    "| reader | S3 key (project:key) | PostgreSQL from | may read |",
+    "|---|---|---|---|",
+  ];
+  for (const r of access.readers) {
+    const m = matrix[r.name];
+    const reads = [...m.schemas.map((s) => grantTarget(s, null)), ...m.tables.map((t) => grantTarget(t.schema, t.table))];
+    lines.push(`| ${mdCell(r.name)} | p${r.principal.projectId}:${r.principal.accessKey} | ${r.allowedIps?.length ? mdCell(r.allowedIps.join(", ")) : "(server allow-list)"} | ${reads.length ? mdCell(reads.join(", ")) : "nothing"} |`);
+  }
+  if (access.warnings.length) {
+    lines.push("", "### Warnings", "");
+    for (const w of access.warnings) lines.push(`- ${mdCell(w)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** What a reader needs to paste into DuckDB; every value is quoted here, never by the caller. */
+export interface ReaderSetupParams {
+  reader: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+  sslmode: "disable" | "require" | "verify-full";
+  /** PostgreSQL schema holding the DuckLake catalog tables. */
+  catalogSchema: string;
+  /** S3 endpoint URL, e.g. "https://fsn1.your-objectstorage.com" or "http://127.0.0.1:47480". */
+  s3Endpoint: string;
+  s3Region: string;
+  accessKey: string;
+  secretKey: string;
+  bucket: string;
+  /** Name the lake is attached as in DuckDB (default "lake"). */
+  alias?: string;
+}
+
+/** A libpq keyword/value: quoted with backslash escapes (libpq's rule), always quoted. */
+export function libpqValue(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** A DuckDB string literal (standard strings: a quote is doubled, backslashes are literal). */
+export function duckdbLiteral(value: string): string {
+  if (value.includes("\u0000")) throw new Error("DuckDB literal contains NUL");
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/** Ready-to-paste DuckDB statements: S3 secret scoped to the bucket + read-only DuckLake attach. */
+export function renderReaderSetup(p: ReaderSetupParams): string {
+  const url = new URL(p.s3Endpoint);
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`s3Endpoint "${p.s3Endpoint}" must start with https:// or http://`);
+  const alias = p.alias ?? "lake";
+  if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`alias "${alias}" must be a plain lower-case identifier`);
+  const conninfo = [
+    `dbname=${libpqValue(p.database)}`, `host=${libpqValue(p.host)}`, `port=${libpqValue(String(p.port))}`,
+    `user=${libpqValue(p.reader)}`, `password=${libpqValue(p.password)}`, `sslmode=${libpqValue(p.sslmode)}`,
+  ].join(" ");
+  return [
+    `-- DuckLake setup for reader ${p.reader}: read-only; needs the ducklake, postgres and httpfs extensions.`,
+    "INSTALL ducklake; INSTALL postgres; INSTALL httpfs;",
+    `CREATE OR REPLACE SECRET ${alias}_s3 (TYPE s3, KEY_ID ${duckdbLiteral(p.accessKey)}, SECRET ${duckdbLiteral(p.secretKey)}, ` +
+      `ENDPOINT ${duckdbLiteral(url.host)}, REGION ${duckdbLiteral(p.s3Region)}, URL_STYLE 'path', ` +
+      `USE_SSL ${url.protocol === "https:" ? "true" : "false"}, SCOPE ${duckdbLiteral(`s3://${p.bucket}/`)});`,
+    `ATTACH ${duckdbLiteral(`ducklake:postgres:${conninfo}`)} AS ${alias} (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(p.catalogSchema)});`,
+    `USE ${alias};`,
+    "",
+  ].join("\n");
+}
