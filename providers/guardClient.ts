@@ -1,0 +1,205 @@
+// The catalog guard as plain TypeScript over a connected node-postgres client: install/upgrade the SQL
+// migrations, manage the ACL through the guard's own SQL functions, inspect the installed state.
+// Used by the dynamic providers (inside their functions), the CLI and the tests. Values always travel as
+// query parameters; the only identifiers here are fixed guard names.
+import type { Client, ClientBase } from "pg";
+import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, readerNameProblem } from "../model/names";
+
+/** One numbered migration file of sql/. */
+export interface GuardMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export interface InstallResult {
+  /** Highest applied migration version after the call. */
+  version: number;
+  /** Names of the migrations applied by this call (empty when already up to date). */
+  applied: string[];
+}
+
+export interface GuardStatus {
+  installed: boolean;
+  version: number | null;
+  catalogSchema: string | null;
+  catalogOwner?: string | null;
+  /** Whether the event trigger granting new inlined tables is installed (needs a superuser). */
+  eventTrigger?: boolean;
+}
+
+export interface GuardGrant {
+  reader: string;
+  schema: string;
+  /** null = the whole schema, including tables created later. */
+  table: string | null;
+}
+
+export interface GuardGrantDetail extends GuardGrant {
+  schemaId: number;
+  tableId: number | null;
+  /** What the pinned ids are called now (null when dropped). */
+  currentSchema: string | null;
+  currentTable: string | null;
+  status: "active" | "renamed" | "dropped" | "role missing";
+}
+
+type Queryable = Pick<ClientBase, "query">;
+
+const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
+
+/** Reads sql/NNN_name.sql in version order (program side; providers receive the result as input). */
+export function loadMigrations(dir?: string): GuardMigration[] {
+  // Node built-ins required lazily so this module stays serializable for dynamic providers.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require("fs") as typeof import("fs");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const path = require("path") as typeof import("path");
+  const sqlDir = dir ?? path.join(__dirname, "..", "sql");
+  const migrations = fs.readdirSync(sqlDir).filter((f) => MIGRATION_FILE.test(f)).sort().map((f) => {
+    const m = MIGRATION_FILE.exec(f)!;
+    return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(sqlDir, f), "utf8") };
+  });
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`sql/: migration ${m.name} should be number ${i + 1}; versions must run 001, 002, … without gaps`);
+  });
+  return migrations;
+}
+
+/** Problem with a catalog schema name, or undefined. */
+export function catalogSchemaProblem(name: unknown): string | undefined {
+  const p = lakeNameProblem(name);
+  return p ? `catalogSchema ${p}` : undefined;
+}
+
+/** Problems with a grant's names (readers are role names; schema/table are DuckLake names). */
+export function grantProblems(g: { reader?: unknown; schema?: unknown; table?: unknown }): string[] {
+  const problems: string[] = [];
+  const r = readerNameProblem(g.reader);
+  if (r) problems.push(`reader: ${r}`);
+  const s = lakeNameProblem(g.schema);
+  if (s) problems.push(`schema: ${s}`);
+  if (g.table !== undefined && g.table !== null) {
+    const t = lakeNameProblem(g.table);
+    if (t) problems.push(`table: ${t}`);
+  }
+  return problems;
+}
+
+function assertGrant(g: GuardGrant | { reader: string; schema: string; table?: string | null }): void {
+  const problems = grantProblems(g);
+  if (problems.length) throw new Error(`invalid grant: ${problems.join("; ")}`);
+}
+
+/** Installed version, catalog schema and owner; `installed: false` on a database without the guard. */
+export async function guardStatus(client: Queryable): Promise<GuardStatus> {
+  const exists = await client.query("SELECT to_regclass($1) IS NOT NULL AS ok", [`${GUARD_SCHEMA}.migration`]);
+  if (!exists.rows[0].ok) return { installed: false, version: null, catalogSchema: null, catalogOwner: null, eventTrigger: false };
+  const v = await client.query(`SELECT max(version)::int AS v FROM ${GUARD_SCHEMA}.migration`);
+  const s = await client.query(`SELECT key, value FROM ${GUARD_SCHEMA}.setting`);
+  const settings = new Map<string, string>(s.rows.map((r) => [r.key, r.value]));
+  return {
+    installed: true,
+    version: v.rows[0].v ?? null,
+    catalogSchema: settings.get("catalog_schema") ?? null,
+    catalogOwner: settings.get("catalog_owner") ?? null,
+    eventTrigger: settings.get("event_trigger") === "installed",
+  };
+}
+
+/**
+ * Applies the migrations not yet recorded, in order (idempotent; concurrent installers serialize on an
+ * advisory lock inside each file). Run as a superuser (objects end up owned by the catalog owner) or as
+ * the catalog owner (then the event trigger of 004 is skipped with a warning).
+ */
+export async function installGuard(client: Client,
+  opts: { catalogSchema?: string; catalogOwner?: string; migrations?: GuardMigration[] } = {}): Promise<InstallResult> {
+  const catalogSchema = opts.catalogSchema ?? DEFAULT_CATALOG_SCHEMA;
+  const problem = catalogSchemaProblem(catalogSchema);
+  if (problem) throw new Error(problem);
+  const migrations = opts.migrations ?? loadMigrations();
+  const before = await guardStatus(client);
+  if (before.installed && before.catalogSchema !== catalogSchema)
+    throw new Error(`the guard in this database protects catalog schema "${before.catalogSchema}", not "${catalogSchema}"; ` +
+      `use catalogSchema "${before.catalogSchema}" (one guard per database)`);
+  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  if (before.version !== null && before.version > latest)
+    throw new Error(`the database has guard version ${before.version}, newer than this program's ${latest}; upgrade the program instead of downgrading the guard`);
+  // Parameters for the files, as a DBA would pass them with PGOPTIONS; session-level, reset afterwards.
+  await client.query("SELECT set_config('ducklake_guard.catalog_schema', $1, false)", [catalogSchema]);
+  await client.query("SELECT set_config('ducklake_guard.catalog_owner', $1, false)", [opts.catalogOwner ?? ""]);
+  const applied: string[] = [];
+  try {
+    for (const m of migrations) {
+      const current = await guardStatus(client);
+      if (current.version !== null && current.version >= m.version) continue;
+      try {
+        await client.query(m.sql); // each file is its own BEGIN … COMMIT
+      } catch (e) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new Error(`guard migration ${m.name} failed: ${(e as Error).message}`);
+      }
+      applied.push(m.name);
+    }
+  } finally {
+    await client.query("RESET ducklake_guard.catalog_schema; RESET ducklake_guard.catalog_owner; RESET ROLE");
+  }
+  const after = await guardStatus(client);
+  return { version: after.version ?? 0, applied };
+}
+
+/** Grants `reader` one table, or the whole schema when `table` is null/omitted. Idempotent. */
+export async function grantRead(client: Queryable, g: { reader: string; schema: string; table?: string | null }): Promise<boolean> {
+  assertGrant(g);
+  const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.grant_read($1, $2, $3) AS changed`, [g.reader, g.schema, g.table ?? null]);
+  return rows[0].changed === true;
+}
+
+/** Removes one grant; false when it did not exist. Effective from the reader's next statement. */
+export async function revokeRead(client: Queryable, g: { reader: string; schema: string; table?: string | null }): Promise<boolean> {
+  const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.revoke_read($1, $2, $3) AS revoked`, [g.reader, g.schema, g.table ?? null]);
+  return rows[0].revoked === true;
+}
+
+/** The ACL with what each pinned grant points at now. */
+export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
+  const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
+  return rows.map((r) => ({
+    reader: r.reader, schema: r.schema_name, table: r.table_name ?? null,
+    schemaId: Number(r.schema_id), tableId: r.table_id === null ? null : Number(r.table_id),
+    currentSchema: r.current_schema_name ?? null, currentTable: r.current_table_name ?? null, status: r.status,
+  }));
+}
+
+/** The ACL as (reader, schema, table) triples, ordered by reader, schema, table (schema grants first). */
+export async function listGrants(client: Queryable, reader?: string): Promise<GuardGrant[]> {
+  return (await listGrantDetails(client, reader)).map(({ reader: r, schema, table }) => ({ reader: r, schema, table }));
+}
+
+/** One grant with its status, or undefined when it is not in the ACL (what `pulumi refresh` reads). */
+export async function findGrant(client: Queryable, g: GuardGrant): Promise<GuardGrantDetail | undefined> {
+  return (await listGrantDetails(client, g.reader)).find((d) => d.schema === g.schema && d.table === (g.table ?? null));
+}
+
+/** Whether a DuckLake table (current snapshot) exists: lets `check` fail a grant at preview time. */
+export async function catalogObjectExists(client: Queryable, catalogSchema: string, schema: string, table?: string | null): Promise<boolean> {
+  const reg = await client.query("SELECT to_regclass(format('%I.%I', $1::text, 'ducklake_table'::text)) IS NOT NULL AS ok", [catalogSchema]);
+  if (!reg.rows[0].ok) return false;
+  const q = client.query.bind(client);
+  const schemaRows = await q("SELECT 1 FROM " + `${quoteCatalog(catalogSchema)}.ducklake_schema WHERE schema_name = $1 AND end_snapshot IS NULL`, [schema]);
+  if (!schemaRows.rows.length || table === undefined || table === null) return schemaRows.rows.length > 0;
+  const t = await q(`SELECT 1 FROM ${quoteCatalog(catalogSchema)}.ducklake_table t JOIN ${quoteCatalog(catalogSchema)}.ducklake_schema s USING (schema_id)
+    WHERE s.schema_name = $1 AND t.table_name = $2 AND s.end_snapshot IS NULL AND t.end_snapshot IS NULL`, [schema, table]);
+  return t.rows.length > 0;
+}
+
+/** Rebuilds resolved ids and inlined-table grants from the ACL (repair; owner only). */
+export async function resyncGuard(client: Queryable): Promise<void> {
+  await client.query(`SELECT ${GUARD_SCHEMA}.resync()`);
+}
+
+function quoteCatalog(name: string): string {
+  const p = catalogSchemaProblem(name);
+  if (p) throw new Error(p);
+  return `"${name.replace(/"/g, '""')}"`;
+}
