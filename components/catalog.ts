@@ -1,0 +1,154 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as postgresql from "@pulumi/postgresql";
+import * as random from "@pulumi/random";
+import { CatalogConnection } from "../model/connection";
+import { quoteIdent, quoteLiteral } from "../model/names";
+
+/** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
+export const CATALOG_OWNER_ROLE = "ducklake_owner";
+/** Login role for pipelines that write data (BYPASSRLS: it must see every row it may change). */
+export const CATALOG_WRITER_ROLE = "ducklake_writer";
+
+export interface CatalogArgs {
+  /**
+   * Superuser connection to the PostgreSQL server (any database; the catalog database is created
+   * here). Secret. Its host should depend on server readiness (an Output of the ready command).
+   */
+  admin: pulumi.Input<CatalogConnection>;
+  /** Catalog database name (plain identifier, validated by model/config). */
+  database: string;
+  /** PostgreSQL schema of the DuckLake catalog tables (default public). */
+  catalogSchema: string;
+  /** DuckLake DATA_PATH, e.g. s3://my-lake/data/. */
+  dataPath: pulumi.Input<string>;
+  /** File name clients keep the server CA in (prod ATTACH strings; default ducklake-ca.pem). */
+  caFileName?: string;
+}
+
+/**
+ * The DuckLake catalog database on PostgreSQL: a postgresql.Provider bound to the server, the
+ * database, its owner role and a writer role, with the DuckLake ATTACH statement per role.
+ */
+export class Catalog extends pulumi.ComponentResource {
+  readonly provider: postgresql.Provider;
+  readonly database: postgresql.Database;
+  /** Superuser connection to the catalog database (secret): for the catalog guard and admin tools. */
+  readonly adminConnection: pulumi.Output<CatalogConnection>;
+  readonly ownerConnection: pulumi.Output<CatalogConnection>;
+  readonly writerConnection: pulumi.Output<CatalogConnection>;
+  /** `ATTACH 'ducklake:postgres:…' AS lake (…)` per role; passwords come from PGPASSWORD/.pgpass. */
+  readonly attachSql: { owner: pulumi.Output<string>; writer: pulumi.Output<string> };
+  readonly catalogSchema: string;
+
+  constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ducklake:catalog:Catalog", name, {}, opts);
+    const parent = { parent: this };
+    const admin = pulumi.output(args.admin);
+    this.catalogSchema = args.catalogSchema;
+
+    this.provider = new postgresql.Provider(`${name}-postgres`, {
+      host: admin.host,
+      port: admin.port,
+      username: admin.user,
+      password: pulumi.secret(admin.password),
+      database: "postgres",
+      // The Terraform provider takes a CA *file*, not PEM: prod uses TLS (require); clients that get
+      // the CA (the guard, CLI, DuckDB) verify the server with verify-full.
+      sslmode: admin.sslmode.apply((m) => (m === "verify-full" ? "require" : m)),
+      superuser: true,
+      connectTimeout: 30,
+    }, parent);
+    const withProvider = { parent: this, provider: this.provider };
+
+    const ownerPassword = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
+    const writerPassword = new random.RandomPassword(`${name}-writer-password`, { length: 32, special: false }, parent);
+
+    const owner = new postgresql.Role(`${name}-owner`, {
+      name: CATALOG_OWNER_ROLE, login: true, password: ownerPassword.result,
+    }, withProvider);
+    const writer = new postgresql.Role(`${name}-writer`, {
+      name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
+    }, withProvider);
+
+    this.database = new postgresql.Database(`${name}-database`, {
+      name: args.database, owner: owner.name, encoding: "UTF8", template: "template0",
+    }, withProvider);
+    const db = this.database.name;
+
+    // `public` is owned by pg_database_owner (the owner role) since PostgreSQL 15; any other schema is made here.
+    const schemaDeps: pulumi.Resource[] = [];
+    if (args.catalogSchema !== "public") {
+      schemaDeps.push(new postgresql.Schema(`${name}-schema`, {
+        name: args.catalogSchema, database: db, owner: owner.name,
+      }, withProvider));
+    }
+    const afterSchema = { ...withProvider, dependsOn: schemaDeps };
+
+    new postgresql.Grant(`${name}-writer-connect`, {
+      database: db, role: writer.name, objectType: "database", privileges: ["CONNECT", "TEMPORARY"],
+    }, withProvider);
+    new postgresql.Grant(`${name}-writer-schema`, {
+      database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],
+    }, afterSchema);
+    // Catalog tables exist once the owner first ATTACHes; these cover tables present now and later.
+    new postgresql.Grant(`${name}-writer-tables`, {
+      database: db, role: writer.name, objectType: "table", schema: args.catalogSchema, objects: [],
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    }, afterSchema);
+    new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
+      database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    }, afterSchema);
+    // Inlined-data tables the writer creates must stay maintainable by the owner.
+    new postgresql.DefaultPrivileges(`${name}-owner-on-writer-tables`, {
+      database: db, owner: writer.name, role: owner.name, objectType: "table", schema: args.catalogSchema,
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+    }, afterSchema);
+
+    // ─── CatalogGuard goes here ─────────────────────────────────────────────────────────────
+    // providers/catalogGuard.ts (catalog-guard engineer) is not committed yet. Once it is:
+    //   this.guard = new CatalogGuard(`${name}-guard`, { connection: this.adminConnection,
+    //     catalogSchema: args.catalogSchema }, { parent: this, dependsOn: [this.database, owner, writer] });
+    // ────────────────────────────────────────────────────────────────────────────────────────
+
+    const connectionAs = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
+      pulumi.secret(pulumi.all([admin, db, user, password]).apply(([a, database, u, p]): CatalogConnection =>
+        ({ ...a, database, user: u, password: p })));
+    this.adminConnection = connectionAs(admin.user, admin.password);
+    this.ownerConnection = connectionAs(owner.name, ownerPassword.result);
+    this.writerConnection = connectionAs(writer.name, writerPassword.result);
+
+    const caFile = args.caFileName ?? "ducklake-ca.pem";
+    const attachAs = (user: pulumi.Input<string>) => pulumi.all([admin, db, user, args.dataPath])
+      .apply(([a, database, u, dataPath]) => duckLakeAttachSql({
+        host: a.host, port: a.port, database, user: u, sslmode: a.sslmode,
+        sslRootCert: a.sslmode === "verify-full" ? caFile : undefined,
+      }, { dataPath, metadataSchema: args.catalogSchema }));
+    this.attachSql = { owner: attachAs(owner.name), writer: attachAs(writer.name) };
+
+    this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql });
+  }
+}
+
+/** A libpq keyword value: bare when plain, else single-quoted with \ escapes. */
+function conninfoValue(v: string): string {
+  return /^[A-Za-z0-9._/:-]+$/.test(v) ? v : `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/**
+ * The DuckDB statement attaching the lake as one role. No password inside: libpq reads it from
+ * PGPASSWORD or ~/.pgpass (or a DuckDB postgres secret).
+ */
+export function duckLakeAttachSql(
+  c: { host: string; port: number; database: string; user: string; sslmode: string; sslRootCert?: string },
+  o: { dataPath: string; metadataSchema: string; alias?: string; readOnly?: boolean },
+): string {
+  const conninfo = [
+    `dbname=${conninfoValue(c.database)}`, `host=${conninfoValue(c.host)}`, `port=${c.port}`,
+    `user=${conninfoValue(c.user)}`, `sslmode=${conninfoValue(c.sslmode)}`,
+    ...(c.sslRootCert ? [`sslrootcert=${conninfoValue(c.sslRootCert)}`] : []),
+  ].join(" ");
+  const options = [`DATA_PATH ${quoteLiteral(o.dataPath)}`, `METADATA_SCHEMA ${quoteLiteral(o.metadataSchema)}`,
+    ...(o.readOnly ? ["READ_ONLY"] : [])];
+  return `ATTACH ${quoteLiteral(`ducklake:postgres:${conninfo}`)} AS ${quoteIdent(o.alias ?? "lake")} (${options.join(", ")})`;
+}

@@ -1,0 +1,137 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as postgresql from "@pulumi/postgresql";
+import { LakeConfig } from "../model/config";
+import { CatalogConnection } from "../model/connection";
+import { ADMIN_ROLE } from "../model/cloudInit";
+import { CostEstimate, SERVER_TYPES, estimateMonthlyCost } from "../model/cost";
+import { LakeBucket } from "./lakeBucket";
+import { LakeServer } from "./lakeServer";
+import { Catalog } from "./catalog";
+
+export interface LakeArgs {
+  /** Validated stack configuration (model/config validateConfig); decides which children exist. */
+  config: LakeConfig;
+  /** PostgreSQL-only CIDRs per reader role (prod pg_hba + firewalls), from the access layer. */
+  roleCidrs?: pulumi.Input<{ role: string; cidrs: string[] }[]>;
+}
+
+/**
+ * One DuckLake for a stack: bucket + catalog everywhere, and on `hetzner` the catalog server.
+ * `local` creates no Hetzner resources: PostgreSQL and RGW on 127.0.0.1 come from scripts/.
+ * The access layer (readers, grants, bucket policy) plugs in through the public properties.
+ */
+export class Lake extends pulumi.ComponentResource {
+  readonly target: LakeConfig["target"];
+  readonly bucket: LakeBucket;
+  readonly catalog: Catalog;
+  readonly server?: LakeServer;
+  /** Superuser connection to the catalog database (secret). */
+  readonly catalogConnection: pulumi.Output<CatalogConnection>;
+  readonly postgresProvider: postgresql.Provider;
+  /** The explicit S3 provider (Hetzner / local RGW endpoint); never the default AWS provider. */
+  readonly awsProvider: aws.Provider;
+  readonly bucketName: pulumi.Output<string>;
+  readonly s3Endpoint: string;
+  readonly s3Region: string;
+  readonly ownerProjectId: string;
+  readonly dataPrefix: string;
+  readonly backupsPrefix: string;
+  readonly readerListing: boolean;
+  readonly catalogSchema: string;
+  /** DuckLake DATA_PATH: s3://<bucket>/<dataPrefix>. */
+  readonly dataPath: pulumi.Output<string>;
+  readonly cost: CostEstimate;
+
+  constructor(name: string, args: LakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("ducklake:lake:Lake", name, {}, opts);
+    const c = args.config;
+    this.target = c.target;
+    this.s3Endpoint = c.s3Endpoint;
+    this.s3Region = c.s3Region;
+    this.ownerProjectId = c.ownerProjectId;
+    this.dataPrefix = c.dataPrefix;
+    this.backupsPrefix = c.backupsPrefix;
+    this.readerListing = c.readerListing;
+    this.catalogSchema = c.catalogSchema;
+    this.cost = estimateMonthlyCost({ target: c.target, serverType: c.serverType });
+    if (this.cost.overBudget) pulumi.log.warn(`monthly cost estimate: ${this.cost.summary}`, this);
+
+    const accessKey = pulumi.secret(c.s3AccessKey);
+    const secretKey = pulumi.secret(c.s3SecretKey);
+
+    this.bucket = new LakeBucket(`${name}-storage`, {
+      bucketName: c.bucketName, endpoint: c.s3Endpoint, region: c.s3Region, accessKey, secretKey,
+      backupsPrefix: c.backupsPrefix, backupRetentionDays: c.backupRetentionDays,
+    }, { parent: this });
+    this.awsProvider = this.bucket.provider;
+    this.bucketName = this.bucket.bucketName;
+    this.dataPath = pulumi.interpolate`s3://${this.bucketName}/${c.dataPrefix}`;
+
+    let admin: pulumi.Output<CatalogConnection>;
+    if (c.target === "hetzner") {
+      this.server = new LakeServer(`${name}-server`, {
+        location: c.location,
+        serverType: c.serverType,
+        ramGb: SERVER_TYPES[c.serverType].ramGb,
+        sshPublicKey: c.sshPublicKey!,
+        adminCidrs: c.adminIps,
+        roleCidrs: args.roleCidrs,
+        postgresVersion: c.postgresVersion,
+        catalogDatabase: c.catalogDatabase,
+        backup: pulumi.all([this.bucketName, accessKey, secretKey]).apply(([bucket, ak, sk]) => ({
+          bucket, prefix: c.backupsPrefix, endpoint: c.s3Endpoint, region: c.s3Region,
+          accessKey: ak, secretKey: sk, hourUtc: c.backupHourUtc,
+        })),
+      }, { parent: this });
+      const server = this.server;
+      // The host becomes known only after the ready command succeeded, so nothing connects earlier.
+      const readyHost = pulumi.all([server.ipv4, server.ready.stdout]).apply(([ip]) => ip);
+      admin = pulumi.secret(pulumi.all([readyHost, server.adminPassword, server.caCertPem]).apply(([host, password, ca]): CatalogConnection => ({
+        host, port: 5432, database: "postgres", user: ADMIN_ROLE, password, sslmode: "verify-full", sslRootCert: ca,
+      })));
+    } else {
+      const pg = c.localPostgres!;
+      admin = pulumi.secret(pulumi.output({
+        host: pg.host, port: pg.port, database: "postgres", user: pg.user, password: pg.password, sslmode: "disable" as const,
+      }));
+    }
+
+    this.catalog = new Catalog(`${name}-catalog`, {
+      admin, database: c.catalogDatabase, catalogSchema: c.catalogSchema, dataPath: this.dataPath,
+    }, { parent: this });
+    this.postgresProvider = this.catalog.provider;
+    this.catalogConnection = this.catalog.adminConnection;
+
+    this.registerOutputs({ bucketName: this.bucketName, dataPath: this.dataPath, catalogConnection: this.catalogConnection });
+  }
+
+  /** What `pulumi stack output` shows. Connections with passwords are secrets. */
+  stackOutputs(): Record<string, pulumi.Input<unknown>> {
+    const summary = this.catalogConnection.apply((a) => ({ host: a.host, port: a.port, database: a.database, sslmode: a.sslmode }));
+    return {
+      target: this.target,
+      bucketName: this.bucketName,
+      s3Endpoint: this.s3Endpoint,
+      s3Region: this.s3Region,
+      ownerProjectId: this.ownerProjectId,
+      dataPath: this.dataPath,
+      backupsLocation: pulumi.interpolate`s3://${this.bucketName}/${this.backupsPrefix}`,
+      catalog: pulumi.unsecret(summary),
+      catalogAdminConnection: this.catalogConnection,
+      catalogOwnerConnection: this.catalog.ownerConnection,
+      catalogWriterConnection: this.catalog.writerConnection,
+      attachAsOwner: this.catalog.attachSql.owner,
+      attachAsWriter: this.catalog.attachSql.writer,
+      ...(this.server ? {
+        serverIpv4: this.server.ipv4,
+        serverIpv6: this.server.ipv6,
+        sshCommand: pulumi.interpolate`ssh root@${this.server.ipv4}`,
+        caCertPem: this.server.caCertPem,
+      } : {}),
+      monthlyCostEur: this.cost.totalEurPerMonth,
+      monthlyCostOverBudget: this.cost.overBudget,
+      monthlyCost: this.cost.summary,
+    };
+  }
+}
