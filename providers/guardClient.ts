@@ -203,3 +203,32 @@ function quoteCatalog(name: string): string {
   if (p) throw new Error(p);
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+/**
+ * Removes the guard, failing closed: readers lose SELECT on the catalog first, then the guard schema
+ * (ACL, ids, policies that depend on them) and the event trigger go. RLS stays enabled on the catalog
+ * tables, so any role other than the owner sees nothing until a guard is installed again.
+ */
+export async function uninstallGuard(client: Client): Promise<boolean> {
+  const status = await guardStatus(client);
+  if (!status.installed) return false;
+  const schema = status.catalogSchema!;
+  await client.query("BEGIN");
+  try {
+    const tables = await client.query(`SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind = 'r'
+      AND (c.relname IN (SELECT table_name FROM ${GUARD_SCHEMA}.catalog_rule) OR c.relname ~ '^ducklake_inlined_(data|delete)_')`, [schema]);
+    const readers = await client.query("SELECT DISTINCT reader FROM ducklake_guard.acl");
+    for (const t of tables.rows) {
+      const target = `${quoteCatalog(schema)}.${quoteCatalog(t.relname)}`;
+      await client.query(`REVOKE ALL ON ${target} FROM ducklake_reader`);
+      for (const r of readers.rows) await client.query(`REVOKE ALL ON ${target} FROM ${quoteCatalog(r.reader)}`).catch(() => undefined);
+    }
+    await client.query("DROP EVENT TRIGGER IF EXISTS ducklake_guard_create_table");
+    await client.query(`DROP SCHEMA ${GUARD_SCHEMA} CASCADE`);
+    await client.query("COMMIT");
+  } catch (e) {
+    await client.query("ROLLBACK");
+    throw e;
+  }
+  return true;
+}
