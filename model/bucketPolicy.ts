@@ -90,13 +90,12 @@ function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], a
     for (const g of c.groups) own.set(g, [...(own.get(g) ?? []), ...c.prefixes]);
     classes.delete(key);
   }
-  const statements: PolicyStatement[] = [];
-  for (const c of classes.values()) {
-    const prefixes = c.groups.length === 1 ? own.get(c.groups[0])! : c.prefixes;
-    const principals = c.groups.flatMap((g) => groups[g].principals).sort();
-    statements.push({ Effect: "Allow", Principal: { AWS: one(principals) }, Action: action, ...cell([...prefixes].sort()) });
-  }
-  return statements;
+  const bundles = [...[...own.entries()].map(([g, prefixes]) => ({ groups: [g], prefixes })),
+    ...[...classes.values()].filter((c) => c.groups.length > 1)];
+  return bundles.map((b) => ({
+    Effect: "Allow" as const, Principal: { AWS: one(b.groups.flatMap((g) => groups[g].principals).sort()) },
+    Action: action, ...cell([...b.prefixes].sort()),
+  }));
 }
 
 /** Actions an owner-project key could use to write or reconfigure the bucket (NotAction is ignored by Ceph 16). */
