@@ -179,15 +179,15 @@ export const aclEntryProvider: pulumi.dynamic.ResourceProvider = {
 
 /** One guard ACL entry: `reader` may read `schema`.`table` (or all of `schema`). */
 export class AclEntry extends pulumi.dynamic.Resource {
-  public readonly connection!: pulumi.Output<CatalogConnection>;
-  public readonly reader!: pulumi.Output<string>;
-  public readonly schema!: pulumi.Output<string>;
-  public readonly table!: pulumi.Output<string | null>;
+  declare public readonly connection: pulumi.Output<CatalogConnection>;
+  declare public readonly reader: pulumi.Output<string>;
+  declare public readonly schema: pulumi.Output<string>;
+  declare public readonly table: pulumi.Output<string | null>;
   /** Catalog id of the granted schema (pinned at grant time). */
-  public readonly schemaId!: pulumi.Output<number>;
+  declare public readonly schemaId: pulumi.Output<number>;
   /** Catalog id of the granted table, null for a schema grant (pinned: a re-created table is not granted). */
-  public readonly tableId!: pulumi.Output<number | null>;
-  public readonly status!: pulumi.Output<string>;
+  declare public readonly tableId: pulumi.Output<number | null>;
+  declare public readonly status: pulumi.Output<string>;
 
   constructor(name: string, args: AclEntryArgs, opts?: pulumi.CustomResourceOptions) {
     super(aclEntryProvider, name, {

@@ -103,13 +103,13 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
 
 /** The catalog guard installed in one DuckLake catalog database; `version` is the applied migration. */
 export class CatalogGuard extends pulumi.dynamic.Resource {
-  public readonly connection!: pulumi.Output<CatalogConnection>;
-  public readonly catalogSchema!: pulumi.Output<string>;
-  public readonly catalogOwner!: pulumi.Output<string>;
-  public readonly version!: pulumi.Output<number>;
-  public readonly migrationNames!: pulumi.Output<string[]>;
+  declare public readonly connection: pulumi.Output<CatalogConnection>;
+  declare public readonly catalogSchema: pulumi.Output<string>;
+  declare public readonly catalogOwner: pulumi.Output<string>;
+  declare public readonly version: pulumi.Output<number>;
+  declare public readonly migrationNames: pulumi.Output<string[]>;
   /** Whether new inlined tables are granted automatically (the install connection was a superuser). */
-  public readonly eventTrigger!: pulumi.Output<boolean>;
+  declare public readonly eventTrigger: pulumi.Output<boolean>;
 
   constructor(name: string, args: CatalogGuardArgs, opts?: pulumi.CustomResourceOptions) {
     super(catalogGuardProvider, name, {
