@@ -27,9 +27,19 @@ export function serviceDirs(): { pgDir: string; rgwDir: string; owned: boolean }
 
 export function startServices(): { pgDir: string; rgwDir: string; owned: boolean } {
   const dirs = serviceDirs();
-  const run = (script: string, dirVar: string, dir: string) =>
-    execFileSync("bash", [path.join(repoRoot, "scripts", script), "start"],
-      { env: { ...process.env, [dirVar]: dir }, stdio: ["ignore", "ignore", "inherit"] });
+  // Ports are picked free at start; a concurrent run (another developer's jest) can take one between
+  // the check and the bind, so a failed start is retried on fresh ports.
+  const run = (script: string, dirVar: string, dir: string) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        execFileSync("bash", [path.join(repoRoot, "scripts", script), "start"],
+          { env: { ...process.env, [dirVar]: dir }, stdio: ["ignore", "ignore", "inherit"] });
+        return;
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
+  };
   run("local-pg.sh", "LAKE_PG_DIR", dirs.pgDir);
   run("local-rgw.sh", "LAKE_RGW_DIR", dirs.rgwDir);
   return dirs;
