@@ -71,12 +71,16 @@ function socketDir(dir: string): string {
   return dir;
 }
 
+const PG_HBA_KEYWORDS = new Set(["all", "sameuser", "samerole", "samegroup", "replication"]);
+
 function checkRules(rules: AccessRules): void {
   for (const cidr of [...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]) {
     const why = cidrProblem(cidr);
     if (why) throw new Error(`access rule: ${why}`);
   }
   for (const r of rules.roleCidrs ?? []) {
+    // pg_hba reads these words as keywords, not role names ("all" would admit every role).
+    if (PG_HBA_KEYWORDS.has(r.role)) throw new Error(`access rule for role ${JSON.stringify(r.role)}: is a pg_hba.conf keyword, not a role`);
     const why = readerNameProblem(r.role);
     if (why) throw new Error(`access rule for role ${JSON.stringify(r.role)}: ${why}`);
   }
@@ -214,14 +218,18 @@ export interface ServerSetup {
   tls: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
   access: AccessRules;
   backup: BackupSettings;
+  /** Pre-generated SSH host key, so the program can pin the server's identity instead of trusting first use. */
+  sshHostKey?: { privateOpenssh: string; publicOpenssh: string };
 }
 
 /** The cloud-init user data (#cloud-config YAML) for the catalog server. */
 export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string {
   if (![15, 16, 17].includes(s.postgresVersion)) throw new Error(`PostgreSQL ${s.postgresVersion} is not supported (15, 16, 17)`);
   if (!/^[A-Za-z0-9]{16,128}$/.test(s.adminPassword)) throw new Error("admin password must be 16-128 letters and digits");
-  for (const [name, pem] of Object.entries(s.tls)) {
-    if (!/^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/.test(pem)) throw new Error(`tls.${name} is not a PEM block`);
+  if (s.sshHostKey && !/^ssh-ed25519 [A-Za-z0-9+/]+={0,3}\s*$/.test(s.sshHostKey.publicOpenssh)) throw new Error("sshHostKey.publicOpenssh is not an ed25519 public key");
+  const pems: Record<string, string> = { ...s.tls, ...(s.sshHostKey ? { sshHostKey: s.sshHostKey.privateOpenssh } : {}) };
+  for (const [name, pem] of Object.entries(pems)) {
+    if (!/^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/.test(pem)) throw new Error(`${name} is not a PEM block`);
   }
   const units = renderBackupUnits(s.backup.hourUtc);
   type File = { path: string; content: string; permissions: string; owner?: string };
@@ -231,6 +239,11 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
     package_upgrade: true,
     packages: ["awscli", "nftables", "unattended-upgrades", "postgresql-common", "ca-certificates", "curl", "gnupg"],
     ssh_pwauth: false,
+    ...(s.sshHostKey ? {
+      ssh_deletekeys: true,
+      ssh_genkeytypes: [],
+      ssh_keys: { ed25519_private: s.sshHostKey.privateOpenssh, ed25519_public: s.sshHostKey.publicOpenssh.trim() },
+    } : {}),
     write_files: [
       file("/etc/ducklake/setup.env", renderEnvFile({ PG_VERSION: String(s.postgresVersion), ADMIN_ROLE }), "0644"),
       file("/etc/ducklake/admin.env", renderEnvFile({ ADMIN_PASSWORD: s.adminPassword }), "0600"),
