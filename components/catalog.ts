@@ -46,15 +46,16 @@ export class Catalog extends pulumi.ComponentResource {
     const admin = pulumi.output(args.admin);
     this.catalogSchema = args.catalogSchema;
 
+    // Only the password is secret; host, port and user stay readable in previews.
     this.provider = new postgresql.Provider(`${name}-postgres`, {
-      host: admin.host,
-      port: admin.port,
-      username: admin.user,
+      host: pulumi.unsecret(admin.host),
+      port: pulumi.unsecret(admin.port),
+      username: pulumi.unsecret(admin.user),
       password: pulumi.secret(admin.password),
       database: "postgres",
       // The Terraform provider takes a CA *file*, not PEM: prod uses TLS (require); clients that get
       // the CA (the guard, CLI, DuckDB) verify the server with verify-full.
-      sslmode: admin.sslmode.apply((m) => (m === "verify-full" ? "require" : m)),
+      sslmode: pulumi.unsecret(admin.sslmode).apply((m) => (m === "verify-full" ? "require" : m)),
       superuser: true,
       connectTimeout: 30,
     }, parent);
@@ -119,11 +120,12 @@ export class Catalog extends pulumi.ComponentResource {
     this.writerConnection = connectionAs(writer.name, writerPassword.result);
 
     const caFile = args.caFileName ?? "ducklake-ca.pem";
-    const attachAs = (user: pulumi.Input<string>) => pulumi.all([admin, db, user, args.dataPath])
+    // No password inside: not secret.
+    const attachAs = (user: pulumi.Input<string>) => pulumi.unsecret(pulumi.all([admin, db, user, args.dataPath])
       .apply(([a, database, u, dataPath]) => duckLakeAttachSql({
         host: a.host, port: a.port, database, user: u, sslmode: a.sslmode,
         sslRootCert: a.sslmode === "verify-full" ? caFile : undefined,
-      }, { dataPath, metadataSchema: args.catalogSchema }));
+      }, { dataPath, metadataSchema: args.catalogSchema })));
     this.attachSql = { owner: attachAs(owner.name), writer: attachAs(writer.name) };
 
     this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql });

@@ -1,0 +1,244 @@
+// The whole program (index.ts) under Pulumi mocks, per stack: which resources exist, their key
+// inputs, the stack outputs, and that secrets stay secret.
+import type * as PulumiModule from "@pulumi/pulumi";
+import * as yaml from "js-yaml";
+
+interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
+interface Loaded { program: Record<string, any>; resources: Recorded[]; pulumi: typeof PulumiModule }
+
+const SERVER_IP = "198.51.100.10";
+const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n-----END ${label}-----\n`;
+
+// Outputs the real providers would compute, so the program's applies see realistic values.
+function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { ...inputs, privateKeyPem: pem("EC PRIVATE KEY"), privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n` };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { ...inputs, certPem: pem("CERTIFICATE") };
+    case "tls:index/certRequest:CertRequest": return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
+    case "random:index/randomPassword:RandomPassword": return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
+    case "hcloud:index/primaryIp:PrimaryIp": return { ...inputs, ipAddress: SERVER_IP };
+    case "hcloud:index/server:Server": return { ...inputs, ipv6Address: "2001:db8:1::1" };
+    case "command:remote:Command": return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
+    default: return inputs;
+  }
+}
+
+async function loadProgram(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Loaded> {
+  let loaded: Loaded | undefined;
+  let failure: unknown;
+  jest.isolateModules(() => {
+    const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
+    const resources: Recorded[] = [];
+    let n = 0;
+    pulumi.runtime.setMocks({
+      newResource: (args) => {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+      },
+      call: (args) => args.inputs,
+    }, "ducklake", stack, false);
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    try { loaded = { program: require("../../index"), resources, pulumi }; } catch (e) { failure = e; loaded = { program: {}, resources, pulumi }; }
+  });
+  if (failure) throw Object.assign(failure as Error, { resources: loaded!.resources });
+  // let registrations and applies settle
+  await new Promise((r) => setTimeout(r, 50));
+  return loaded!;
+}
+
+// Mocks see secret inputs wrapped in Pulumi's secret envelope.
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const isWrappedSecret = (v: any) => typeof v === "object" && v !== null && v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
+const plain = (v: any) => (isWrappedSecret(v) ? v.value : v);
+const value = <T>(o: any): Promise<T> => new Promise((resolve) => o.apply(resolve));
+const byName = (rs: Recorded[], name: string) => {
+  const r = rs.find((x) => x.name === name);
+  if (!r) throw new Error(`no resource ${name}; have ${rs.map((x) => x.name).join(", ")}`);
+  return r;
+};
+
+const prodConfig = {
+  "ducklake:target": "hetzner",
+  "ducklake:bucketName": "acme-lake",
+  "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
+  "ducklake:adminIps": '["203.0.113.7/32","2001:db8:5::/48"]',
+  "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
+  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+  "ducklake:ownerProjectId": "1234567",
+};
+const localConfig = {
+  "ducklake:target": "local",
+  "ducklake:bucketName": "ducklake-local",
+  "ducklake:s3Endpoint": "http://127.0.0.1:47480",
+  "ducklake:s3AccessKey": "P1001ABCDEFGHIJKLMNO",
+  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+  "ducklake:ownerProjectId": "1001",
+  "ducklake:localPgPort": "54329",
+  "ducklake:localPgPassword": "localSuperuserPw",
+};
+const secrets = ["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:localPgPassword"];
+
+describe("prod stack (hetzner)", () => {
+  let loaded: Loaded;
+  beforeAll(async () => { loaded = await loadProgram("prod", prodConfig, secrets); });
+
+  it("creates the server, firewall, primary IP, keys, TLS chain, bucket and catalog, all named after their parent", () => {
+    const names = loaded.resources.map((r) => `${r.type} ${r.name}`);
+    for (const expected of [
+      "ducklake:lake:Lake ducklake",
+      "ducklake:server:LakeServer ducklake-server",
+      "hcloud:index/server:Server ducklake-server-server",
+      "hcloud:index/firewall:Firewall ducklake-server-firewall",
+      "hcloud:index/primaryIp:PrimaryIp ducklake-server-ipv4",
+      "hcloud:index/sshKey:SshKey ducklake-server-ssh-key",
+      "hcloud:index/sshKey:SshKey ducklake-server-deploy-ssh-key",
+      "tls:index/selfSignedCert:SelfSignedCert ducklake-server-ca",
+      "tls:index/locallySignedCert:LocallySignedCert ducklake-server-tls-cert",
+      "command:remote:Command ducklake-server-postgres-ready",
+      "command:remote:Command ducklake-server-access-rules",
+      "ducklake:storage:LakeBucket ducklake-storage",
+      "pulumi:providers:aws ducklake-storage-s3",
+      "aws:s3/bucket:Bucket ducklake-storage-bucket",
+      "ducklake:catalog:Catalog ducklake-catalog",
+      "pulumi:providers:postgresql ducklake-catalog-postgres",
+      "postgresql:index/database:Database ducklake-catalog-database",
+      "postgresql:index/role:Role ducklake-catalog-owner",
+      "postgresql:index/role:Role ducklake-catalog-writer",
+    ]) expect(names).toContain(expected);
+    for (const r of loaded.resources.filter((x) => x.name !== "ducklake")) expect(r.name.startsWith("ducklake-")).toBe(true);
+  });
+
+  it("orders a cx23 with Debian 12 in fsn1 on the primary IP behind the firewall", () => {
+    const s = byName(loaded.resources, "ducklake-server-server").inputs;
+    expect(s).toMatchObject({ serverType: "cx23", image: "debian-12", location: "fsn1" });
+    expect(s.publicNets).toEqual([expect.objectContaining({ ipv4Enabled: true, ipv6Enabled: true, ipv4: expect.any(Number) })]);
+    expect(s.firewallIds).toEqual([expect.any(Number)]);
+    expect(s.sshKeys).toHaveLength(2);
+  });
+
+  it("opens only 22 and 5432, only to the admin allow-list", () => {
+    const rules = byName(loaded.resources, "ducklake-server-firewall").inputs.rules;
+    expect(rules).toEqual([
+      expect.objectContaining({ direction: "in", protocol: "tcp", port: "22", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
+      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
+    ]);
+  });
+
+  it("boots with a cloud-init that installs PostgreSQL with TLS, the allow-list and nightly backups", () => {
+    const userData = byName(loaded.resources, "ducklake-server-server").inputs.userData;
+    expect(isWrappedSecret(userData)).toBe(true);
+    const text: string = plain(userData);
+    const doc = yaml.load(text) as { write_files: { path: string; content: string }[]; runcmd: string[][] };
+    const file = (p: string) => doc.write_files.find((f) => f.path === p)!.content;
+    expect(file("/etc/ducklake/setup.env")).toBe("PG_VERSION=15\nADMIN_ROLE=ducklake_admin\n");
+    expect(file("/etc/ducklake/postgresql.conf")).toMatch(/^ssl_min_protocol_version = 'TLSv1.2'$/m);
+    expect(file("/etc/ducklake/postgresql.conf")).toMatch(/^jit = off$/m);
+    expect(file("/etc/ducklake/pg_hba.conf")).toMatch(/^hostssl\s+all\s+all\s+203\.0\.113\.7\/32\s+scram-sha-256$/m);
+    expect(file("/etc/ducklake/backup.env")).toContain("BACKUP_BUCKET=acme-lake\nBACKUP_PREFIX=backups/\nS3_ENDPOINT=https://fsn1.your-objectstorage.com\n");
+    expect(file("/etc/ducklake/tls/server.crt")).toContain("BEGIN CERTIFICATE");
+    expect(file("/etc/systemd/system/ducklake-backup.timer")).toContain("OnCalendar=*-*-* 03:00:00 UTC");
+  });
+
+  it("waits for verify-full TLS over SSH with a pinned host key before the catalog connects", () => {
+    const ready = byName(loaded.resources, "ducklake-server-postgres-ready").inputs;
+    expect(isWrappedSecret(ready.connection)).toBe(true);
+    expect(plain(ready.connection)).toMatchObject({ host: SERVER_IP, user: "root", privateKey: expect.stringContaining("OPENSSH PRIVATE KEY") });
+    expect(plain(ready.connection).hostKey).toMatch(/^ssh-ed25519 /);
+    expect(ready.create.split("\n")[0]).toBe(`set -- ${SERVER_IP} 900`);
+    expect(ready.create).toContain("sslmode=verify-full");
+    const pg = byName(loaded.resources, "ducklake-catalog-postgres").inputs;
+    expect(pg).toMatchObject({ host: SERVER_IP, port: "5432", username: "ducklake_admin", sslmode: "require", superuser: "true" });
+    expect(isWrappedSecret(pg.password)).toBe(true);
+  });
+
+  it("points the S3 provider at Hetzner Object Storage, path style, AWS checks off; the bucket uses it", () => {
+    const p = byName(loaded.resources, "ducklake-storage-s3").inputs;
+    expect(JSON.parse(p.endpoints)).toEqual([{ s3: "https://fsn1.your-objectstorage.com" }]);
+    expect(p).toMatchObject({ region: "fsn1", s3UsePathStyle: "true", skipCredentialsValidation: "true", skipRequestingAccountId: "true", skipMetadataApiCheck: "true", skipRegionValidation: "true" });
+    expect([isWrappedSecret(p.accessKey), isWrappedSecret(p.secretKey)]).toEqual([true, true]);
+    const b = byName(loaded.resources, "ducklake-storage-bucket");
+    expect(b.inputs).toMatchObject({ bucket: "acme-lake", forceDestroy: false });
+    expect(b.provider).toContain("ducklake-storage-s3");
+    const expiry = byName(loaded.resources, "ducklake-storage-backup-expiry").inputs;
+    expect(expiry.rules[0]).toMatchObject({ filter: { prefix: "backups/" }, expiration: { days: 30 }, status: "Enabled" });
+  });
+
+  it("makes a BYPASSRLS writer and an owner that owns the database", () => {
+    const writer = byName(loaded.resources, "ducklake-catalog-writer").inputs;
+    expect(writer).toMatchObject({ name: "ducklake_writer", login: true, bypassRowLevelSecurity: true });
+    expect(isWrappedSecret(writer.password)).toBe(true);
+    expect(byName(loaded.resources, "ducklake-catalog-database").inputs).toMatchObject({ name: "ducklake", owner: "ducklake_owner" });
+    expect(byName(loaded.resources, "ducklake-catalog-writer-future-tables").inputs).toMatchObject({ owner: "ducklake_owner", role: "ducklake_writer", objectType: "table", schema: "public" });
+  });
+
+  it("exports endpoints, ATTACH statements and a cost flagged over budget", async () => {
+    const p = loaded.program;
+    expect(await value(p.serverIpv4)).toBe(SERVER_IP);
+    expect(await value(p.dataPath)).toBe("s3://acme-lake/data/");
+    expect(await value(p.backupsLocation)).toBe("s3://acme-lake/backups/");
+    expect(await value(p.catalog)).toEqual({ host: SERVER_IP, port: 5432, database: "ducklake", sslmode: "verify-full" });
+    expect(await value(p.attachAsWriter)).toBe(
+      `ATTACH 'ducklake:postgres:dbname=ducklake host=${SERVER_IP} port=5432 user=ducklake_writer sslmode=verify-full sslrootcert=ducklake-ca.pem' AS "lake" (DATA_PATH 's3://acme-lake/data/', METADATA_SCHEMA 'public')`);
+    expect(await value(p.caCertPem)).toContain("BEGIN CERTIFICATE");
+    expect(p.monthlyCostEur).toBeCloseTo(10.98, 2);
+    expect(p.monthlyCostOverBudget).toBe(true);
+  });
+
+  it("keeps connections with passwords secret, and only those", async () => {
+    const p = loaded.program;
+    for (const k of ["catalogAdminConnection", "catalogOwnerConnection", "catalogWriterConnection"]) {
+      expect(await loaded.pulumi.isSecret(p[k])).toBe(true);
+    }
+    expect((await value<{ password: string }>(p.catalogAdminConnection)).password).toMatch(/^Pw/);
+    expect((await value<{ sslRootCert: string }>(p.catalogAdminConnection)).sslRootCert).toContain("BEGIN CERTIFICATE");
+    for (const k of ["catalog", "attachAsWriter", "serverIpv4"]) expect(await loaded.pulumi.isSecret(p[k])).toBe(false);
+  });
+});
+
+describe("local stack", () => {
+  let loaded: Loaded;
+  beforeAll(async () => { loaded = await loadProgram("local", localConfig, secrets); });
+
+  it("creates no Hetzner or SSH resources", () => {
+    expect(loaded.resources.filter((r) => /^(hcloud:|command:|tls:)/.test(r.type) || r.type === "pulumi:providers:hcloud")).toEqual([]);
+    expect(loaded.resources.some((r) => r.type === "ducklake:server:LakeServer")).toBe(false);
+  });
+
+  it("points S3 at the local RGW and PostgreSQL at the local superuser without TLS", () => {
+    const s3 = byName(loaded.resources, "ducklake-storage-s3").inputs;
+    expect(JSON.parse(s3.endpoints)).toEqual([{ s3: "http://127.0.0.1:47480" }]);
+    expect(s3.region).toBe("us-east-1");
+    const pg = byName(loaded.resources, "ducklake-catalog-postgres").inputs;
+    expect(pg).toMatchObject({ host: "127.0.0.1", port: "54329", username: "postgres", sslmode: "disable" });
+    expect(byName(loaded.resources, "ducklake-storage-bucket").inputs.bucket).toBe("ducklake-local");
+  });
+
+  it("exports a free lake with secret connections", async () => {
+    const p = loaded.program;
+    expect(p.serverIpv4).toBeUndefined();
+    expect(p.monthlyCostEur).toBe(0);
+    expect(await value(p.attachAsOwner)).toContain("host=127.0.0.1 port=54329 user=ducklake_owner sslmode=disable'");
+    expect(await loaded.pulumi.isSecret(p.catalogAdminConnection)).toBe(true);
+    expect((await value<{ password: string }>(p.catalogAdminConnection)).password).toBe("localSuperuserPw");
+  });
+});
+
+describe("bad config", () => {
+  it("stops the program before any resource is registered", async () => {
+    const bad = { ...prodConfig, "ducklake:serverType": "cx22", "ducklake:adminIps": '["0.0.0.0/0"]' };
+    let err: (Error & { resources?: Recorded[] }) | undefined;
+    try { await loadProgram("prod", bad, secrets); } catch (e) { err = e as Error & { resources?: Recorded[] }; }
+    expect(err?.name).toBe("ConfigError");
+    expect(err?.message).toMatch(/ducklake:serverType: "cx22" can no longer be ordered/);
+    expect(err?.message).toMatch(/ducklake:adminIps: "0.0.0.0\/0" opens SSH and PostgreSQL to the whole internet/);
+    expect(err?.resources).toEqual([]);
+  });
+
+  it("refuses S3 keys kept in plain text in the stack file", async () => {
+    await expect(loadProgram("prod", prodConfig, [])).rejects.toThrow(/ducklake:s3AccessKey: is stored in plain text/);
+  });
+});
