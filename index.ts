@@ -39,6 +39,7 @@ export const catalogOwnerConnection = outputs.catalogOwnerConnection;
 export const catalogWriterConnection = outputs.catalogWriterConnection;
 export const attachAsOwner = outputs.attachAsOwner;
 export const attachAsWriter = outputs.attachAsWriter;
+export const catalogGuardVersion = outputs.catalogGuardVersion;
 export const serverIpv4 = outputs.serverIpv4;
 export const serverIpv6 = outputs.serverIpv6;
 export const sshCommand = outputs.sshCommand;

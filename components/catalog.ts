@@ -3,6 +3,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { CatalogConnection } from "../model/connection";
 import { quoteIdent, quoteLiteral } from "../model/names";
+import { CatalogGuard } from "../providers/catalogGuard";
 
 /** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
 export const CATALOG_OWNER_ROLE = "ducklake_owner";
@@ -39,6 +40,8 @@ export class Catalog extends pulumi.ComponentResource {
   /** `ATTACH 'ducklake:postgres:…' AS lake (…)` per role; passwords come from PGPASSWORD/.pgpass. */
   readonly attachSql: { owner: pulumi.Output<string>; writer: pulumi.Output<string> };
   readonly catalogSchema: string;
+  /** The catalog guard (RLS + ACL) installed in the catalog database. */
+  readonly guard: CatalogGuard;
 
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ducklake:catalog:Catalog", name, {}, opts);
@@ -85,32 +88,28 @@ export class Catalog extends pulumi.ComponentResource {
     }
     const afterSchema = { ...withProvider, dependsOn: schemaDeps };
 
-    new postgresql.Grant(`${name}-writer-connect`, {
+    const grants: pulumi.Resource[] = [];
+    grants.push(new postgresql.Grant(`${name}-writer-connect`, {
       database: db, role: writer.name, objectType: "database", privileges: ["CONNECT", "TEMPORARY"],
-    }, withProvider);
-    new postgresql.Grant(`${name}-writer-schema`, {
+    }, withProvider));
+    grants.push(new postgresql.Grant(`${name}-writer-schema`, {
       database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],
-    }, afterSchema);
+    }, afterSchema));
     // Catalog tables exist once the owner first ATTACHes; these cover tables present now and later.
-    new postgresql.Grant(`${name}-writer-tables`, {
+    grants.push(new postgresql.Grant(`${name}-writer-tables`, {
       database: db, role: writer.name, objectType: "table", schema: args.catalogSchema, objects: [],
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }, afterSchema);
-    new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
+    }, afterSchema));
+    grants.push(new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
       database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }, afterSchema);
+    }, afterSchema));
     // Inlined-data tables the writer creates must stay maintainable by the owner.
-    new postgresql.DefaultPrivileges(`${name}-owner-on-writer-tables`, {
+    grants.push(new postgresql.DefaultPrivileges(`${name}-owner-on-writer-tables`, {
       database: db, owner: writer.name, role: owner.name, objectType: "table", schema: args.catalogSchema,
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
-    }, afterSchema);
+    }, afterSchema));
 
-    // ─── CatalogGuard goes here ─────────────────────────────────────────────────────────────
-    // providers/catalogGuard.ts (catalog-guard engineer) is not committed yet. Once it is:
-    //   this.guard = new CatalogGuard(`${name}-guard`, { connection: this.adminConnection,
-    //     catalogSchema: args.catalogSchema }, { parent: this, dependsOn: [this.database, owner, writer] });
-    // ────────────────────────────────────────────────────────────────────────────────────────
 
     const connectionAs = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
       pulumi.secret(pulumi.all([admin, db, user, password]).apply(([a, database, u, p]): CatalogConnection =>
@@ -128,7 +127,13 @@ export class Catalog extends pulumi.ComponentResource {
       }, { dataPath, metadataSchema: args.catalogSchema })));
     this.attachSql = { owner: attachAs(owner.name), writer: attachAs(writer.name) };
 
-    this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql });
+    // Row-level security for readers across the whole catalog (providers/catalogGuard.ts). Installed
+    // as a superuser so its event trigger can grant readers each new inlined-data table.
+    this.guard = new CatalogGuard(`${name}-guard`, {
+      connection: this.adminConnection, catalogSchema: args.catalogSchema, catalogOwner: owner.name,
+    }, { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...grants] });
+
+    this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql, guardVersion: this.guard.version });
   }
 }
 

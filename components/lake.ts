@@ -8,6 +8,7 @@ import { CostEstimate, SERVER_TYPES, estimateMonthlyCost } from "../model/cost";
 import { LakeBucket } from "./lakeBucket";
 import { LakeServer } from "./lakeServer";
 import { Catalog } from "./catalog";
+import { CatalogGuard } from "../providers/catalogGuard";
 
 export interface LakeArgs {
   /** Validated stack configuration (model/config validateConfig); decides which children exist. */
@@ -29,6 +30,8 @@ export class Lake extends pulumi.ComponentResource {
   /** Superuser connection to the catalog database (secret). */
   readonly catalogConnection: pulumi.Output<CatalogConnection>;
   readonly postgresProvider: postgresql.Provider;
+  /** The catalog guard resource (readers' ACL entries depend on it). */
+  readonly catalogGuard: CatalogGuard;
   /** The explicit S3 provider (Hetzner / local RGW endpoint); never the default AWS provider. */
   readonly awsProvider: aws.Provider;
   readonly bucketName: pulumi.Output<string>;
@@ -102,6 +105,7 @@ export class Lake extends pulumi.ComponentResource {
     }, { parent: this });
     this.postgresProvider = this.catalog.provider;
     this.catalogConnection = this.catalog.adminConnection;
+    this.catalogGuard = this.catalog.guard;
 
     this.registerOutputs({ bucketName: this.bucketName, dataPath: this.dataPath, catalogConnection: this.catalogConnection });
   }
@@ -123,6 +127,7 @@ export class Lake extends pulumi.ComponentResource {
       catalogWriterConnection: this.catalog.writerConnection,
       attachAsOwner: this.catalog.attachSql.owner,
       attachAsWriter: this.catalog.attachSql.writer,
+      catalogGuardVersion: this.catalogGuard.version,
       ...(this.server ? {
         serverIpv4: this.server.ipv4,
         serverIpv6: this.server.ipv6,

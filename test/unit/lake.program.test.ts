@@ -175,6 +175,14 @@ describe("prod stack (hetzner)", () => {
     expect(byName(loaded.resources, "ducklake-catalog-writer-future-tables").inputs).toMatchObject({ owner: "ducklake_owner", role: "ducklake_writer", objectType: "table", schema: "public" });
   });
 
+  it("installs the catalog guard as the superuser over verify-full TLS, naming the owner", () => {
+    const g = byName(loaded.resources, "ducklake-catalog-guard");
+    expect(g.type).toBe("pulumi-nodejs:dynamic/ducklake:CatalogGuard");
+    expect(isWrappedSecret(g.inputs.connection)).toBe(true);
+    expect(plain(g.inputs.connection)).toMatchObject({ host: SERVER_IP, database: "ducklake", user: "ducklake_admin", sslmode: "verify-full" });
+    expect(g.inputs).toMatchObject({ catalogSchema: "public", catalogOwner: "ducklake_owner" });
+  });
+
   it("exports endpoints, ATTACH statements and a cost flagged over budget", async () => {
     const p = loaded.program;
     expect(await value(p.serverIpv4)).toBe(SERVER_IP);
