@@ -35,7 +35,7 @@ describeIf("ducklake-backup script", () => {
   afterAll(async () => { await dropTestDatabase(conn); fs.rmSync(work, { recursive: true, force: true }); });
 
   // The same variables the server's root-only backup.env holds, parsed the way systemd would.
-  const envFor = (prefix: string) => {
+  const envFor = (prefix: string): Record<string, string | undefined> => {
     const svc = rgw();
     const text = renderBackupEnv({ catalogDatabase: conn.database, bucket, prefix, endpoint: svc.endpoint, region: svc.region,
       accessKey: svc.admin.accessKey, secretKey: svc.admin.secretKey, hourUtc: 3 });
