@@ -1,6 +1,6 @@
 // Validation and normalisation of the access list (readers + grants). Pure: no Pulumi, no I/O.
 // Every problem names the entry and the fix; all problems are collected before anything is registered.
-import { AccessSpec, GrantSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
+import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
 import { lakeNameProblem, readerNameProblem } from "./names";
 
 /** Facts about the lake the access list is checked against. */
@@ -377,4 +377,46 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
     `USE ${alias};`,
     "",
   ].join("\n");
+}
+
+/** Per-stack override of a reader's S3 key id (stack config `readerPrincipals`; e.g. the local RGW's keys). */
+export type ReaderPrincipalOverrides = Record<string, Partial<S3Principal>>;
+
+/**
+ * The access list with each reader's principal replaced by its stack override, if any. Overrides naming
+ * no declared reader are reported, since a typo would otherwise leave the access.ts principal in force.
+ */
+export function applyPrincipalOverrides(spec: AccessSpec, overrides: ReaderPrincipalOverrides | undefined): { spec: AccessSpec; problems: string[] } {
+  const problems: string[] = [];
+  const names = new Set(spec.readers.map((r) => r.name));
+  for (const name of Object.keys(overrides ?? {}))
+    if (!names.has(name)) problems.push(`readerPrincipals.${name}: no reader "${name}" in access.ts; remove the override or fix its name`);
+  const readers = spec.readers.map((r) => {
+    const o = overrides?.[r.name];
+    return o ? { ...r, principal: { projectId: o.projectId ?? r.principal?.projectId, accessKey: o.accessKey ?? r.principal?.accessKey } } : r;
+  });
+  return { spec: { readers, grants: spec.grants }, problems };
+}
+
+/** The keys file scripts/local-rgw.sh writes (credentials.json), as far as readers are concerned. */
+export interface LocalRgwCredentials {
+  readerProject: string;
+  readers: { accessKey: string; secretKey: string }[];
+}
+
+/**
+ * Local stack: hands the local RGW readers project's keys to readers in name order, so the local
+ * stack exercises the same separate-project principals as prod. Fails when there are too few keys.
+ */
+export function localReaderKeys(readerNames: string[], creds: LocalRgwCredentials): { principals: ReaderPrincipalOverrides; secretKeys: Record<string, string> } {
+  const names = [...readerNames].sort(cmp);
+  if (names.length > creds.readers.length)
+    throw new Error(`the local RGW has ${creds.readers.length} reader keys but access.ts declares ${names.length} readers; restart it with LAKE_RGW_READER_KEYS=${names.length}`);
+  const principals: ReaderPrincipalOverrides = {};
+  const secretKeys: Record<string, string> = {};
+  names.forEach((n, i) => {
+    principals[n] = { projectId: creds.readerProject, accessKey: creds.readers[i].accessKey };
+    secretKeys[n] = creds.readers[i].secretKey;
+  });
+  return { principals, secretKeys };
 }

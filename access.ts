@@ -1,0 +1,25 @@
+// Who may read what, for every stack. Reviewed in pull requests; applied by `pulumi up`.
+//
+// - readers: one entry per person or service. `name` becomes its PostgreSQL login role; `principal` is
+//   its own S3 key from the separate readers project (never the bucket owner's project). The secret half
+//   of the key is stack config: `pulumi config set --secret --path 'readerSecretKeys.<name>' <secret>`.
+//   A stack may swap key ids with `readerPrincipals.<name>` (the local stack uses its local RGW keys).
+// - grants: a reader may read one table (`table` given) or a whole schema (`table` left out), which
+//   includes tables created later. Order does not matter; each grant is named by (reader, schema, table).
+//
+// Keep this file plain data: `npm run access:diff` evaluates it at two git revisions without credentials.
+import type { AccessSpec } from "./model/access";
+
+export const access: AccessSpec = {
+  readers: [
+    { name: "analyst", principal: { projectId: "2002", accessKey: "P2002ANALYST00000001" }, allowedIps: ["203.0.113.0/24"] },
+    { name: "finance", principal: { projectId: "2002", accessKey: "P2002FINANCE00000002" } },
+    { name: "hr_partner", principal: { projectId: "2002", accessKey: "P2002HRPARTNER000003" } },
+  ],
+  grants: [
+    { reader: "analyst", schema: "sales" },
+    { reader: "finance", schema: "sales", table: "orders" },
+    { reader: "finance", schema: "sales", table: "invoices" },
+    { reader: "hr_partner", schema: "hr", table: "employees" },
+  ],
+};
