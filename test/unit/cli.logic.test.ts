@@ -1,0 +1,93 @@
+import { splitStatements } from "../../cli/statements";
+import { expectedTables, grantCovers } from "../../cli/expectedAccess";
+import { compareRowCounts } from "../../cli/catalogConsistency";
+import { parseS3Url, resolveCatalogPath } from "../../cli/objectKeys";
+import { decisionIsAllow } from "../../cli/policyApi";
+import { formatTable } from "../../cli/table";
+import { explainError, CliError } from "../../cli/errors";
+import { LakeTable } from "../../cli/lakeInventory";
+
+describe("splitStatements", () => {
+  it.each([
+    ["SELECT 1;", ["SELECT 1"], ""],
+    ["SELECT 1; SELECT 2", ["SELECT 1"], " SELECT 2"],
+    ["SELECT ';';", ["SELECT ';'"], ""],
+    ["SELECT 'it''s;';", ["SELECT 'it''s;'"], ""],
+    ['SELECT 1 AS ";";', ['SELECT 1 AS ";"'], ""],
+    ["SELECT $$a;b$$;", ["SELECT $$a;b$$"], ""],
+    ["SELECT $x$a;b$x$;", ["SELECT $x$a;b$x$"], ""],
+    ["-- a; comment\nSELECT 1;", ["-- a; comment\nSELECT 1"], ""],
+    ["/* ; */ SELECT 1;", ["/* ; */ SELECT 1"], ""],
+    ["SELECT 'open;", [], "SELECT 'open;"],
+    [";;  ;", [], ""],
+    ["-- only a comment;\n;", [], ""],
+    ["SELECT $1;", ["SELECT $1"], ""],
+  ])("%j", (text, statements, rest) => {
+    expect(splitStatements(text)).toEqual({ statements, rest });
+  });
+});
+
+const tables: LakeTable[] = [
+  { tableId: "1", schema: "sales", table: "orders", location: "s3://b/data/sales/orders/" },
+  { tableId: "2", schema: "sales", table: "customers", location: "s3://b/data/sales/customers/" },
+  { tableId: "3", schema: "hr", table: "salaries", location: "s3://b/data/hr/salaries/" },
+];
+
+describe("expected access", () => {
+  it("schema grants cover every table of the schema, table grants one, and names must match exactly", () => {
+    expect(grantCovers({ schema: "sales" }, { schema: "sales", table: "x" })).toBe(true);
+    expect(grantCovers({ schema: "sales", table: null }, { schema: "sales", table: "x" })).toBe(true);
+    expect(grantCovers({ schema: "sales", table: "x" }, { schema: "sales", table: "X" })).toBe(false);
+    expect(grantCovers({ schema: "Sales" }, { schema: "sales", table: "x" })).toBe(false);
+    const r = expectedTables([{ schema: "sales", table: "orders" }, { schema: "hr" }, { schema: "nope", table: "t" }], tables);
+    expect([...r.ids].sort()).toEqual(["1", "3"]);
+    expect(r.unmatched).toEqual([{ schema: "nope", table: "t" }]);
+  });
+});
+
+describe("compareRowCounts", () => {
+  const owner = new Map([["ducklake_data_file", new Map([["1", 3], ["3", 2]])], ["ducklake_delete_file", new Map([["1", 1]])]]);
+  it("is silent when the reader sees exactly the granted rows", () => {
+    const reader = new Map([["ducklake_data_file", new Map([["1", 3]])], ["ducklake_delete_file", new Map([["1", 1]])]]);
+    expect(compareRowCounts(owner, reader, new Set(["1"]))).toEqual([]);
+  });
+  it("reports hidden rows that are visible, granted rows that are missing, and unreadable tables", () => {
+    const reader = new Map<string, Map<string, number> | undefined>([["ducklake_data_file", new Map([["1", 2], ["3", 2]])], ["ducklake_delete_file", undefined]]);
+    expect(compareRowCounts(owner, reader, new Set(["1"]))).toEqual([
+      { catalogTable: "ducklake_data_file", tableId: "1", kind: "granted-rows-missing", owner: 3, reader: 2 },
+      { catalogTable: "ducklake_data_file", tableId: "3", kind: "hidden-rows-visible", owner: 2, reader: 2 },
+      { catalogTable: "ducklake_delete_file", tableId: "1", kind: "not-readable", owner: 1, reader: 0 },
+    ]);
+  });
+});
+
+describe("catalog paths", () => {
+  it.each([
+    [[{ path: "sales/", isRelative: true }, { path: "orders/", isRelative: true }, { path: "f.parquet", isRelative: true }], "s3://b/data/sales/orders/f.parquet"],
+    [[{ path: "sales/", isRelative: true }, { path: "s3://b/elsewhere/", isRelative: false }, { path: "f.parquet", isRelative: true }], "s3://b/elsewhere/f.parquet"],
+    [[{ path: "sales/", isRelative: true }, { path: "orders/", isRelative: true }, { path: "s3://x/y.parquet", isRelative: false }], "s3://x/y.parquet"],
+    [[{ path: null, isRelative: null }, { path: "t/", isRelative: true }], "s3://b/data/t/"],
+  ])("resolves %#", (parts, url) => expect(resolveCatalogPath("s3://b/data/", ...parts)).toBe(url));
+  it("parses s3 URLs and nothing else", () => {
+    expect(parseS3Url("s3://b/data/x.parquet")).toEqual({ bucket: "b", key: "data/x.parquet" });
+    expect(parseS3Url("s3://b")).toEqual({ bucket: "b", key: "" });
+    expect(parseS3Url("/local/file.parquet")).toBeUndefined();
+    expect(parseS3Url("https://b/x")).toBeUndefined();
+  });
+});
+
+describe("small helpers", () => {
+  it.each([[true, true], [false, false], ["Allow", true], ["allow", true], ["Deny", false], ["implicit-deny", false],
+    [{ allowed: true }, true], [{ decision: "allow" }, true], [{ effect: "Deny" }, false], [undefined, false]])("decision %j → %s", (d, allow) => {
+    expect(decisionIsAllow(d)).toBe(allow);
+  });
+  it("formats tables with padded columns, NULLs and escaped newlines", () => {
+    expect(formatTable(["a", "long"], [[1, null], ["xy\nz", "v"]])).toBe("a      long\n-----  ----\n1      NULL\nxy\\nz  v");
+  });
+  it("explains low-level errors in words", () => {
+    expect(explainError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toMatch(/npm run local:up/);
+    expect(explainError(Object.assign(new Error("password authentication failed"), { code: "28P01" }))).toMatch(/rejected the password/);
+    expect(explainError(new Error('IO Error: Failed to download extension "ducklake" at URL "http://x"\nmore'))).toMatch(/DuckDB extension ducklake is not available/);
+    expect(explainError(new CliError("exact"))).toBe("exact");
+  });
+});
