@@ -9,7 +9,8 @@ import { GuardApi, loadGuardApi } from "./guardApi";
 import { keyInBucket, qualifiedName, readInventory } from "./lakeInventory";
 import { expectedTables } from "./expectedAccess";
 import { lakeS3Client, readBucketPolicy } from "./s3";
-import { loadPolicyEvaluator, PolicyEvaluator } from "./policyApi";
+import { policyEvaluator, PolicyEvaluator } from "./policyApi";
+import { principalArn } from "../model/principal";
 import { formatTable } from "./table";
 
 export interface AccessCell {
@@ -28,14 +29,9 @@ export interface AccessMatrix {
   problems: string[];
 }
 
-/** `arn:aws:iam:::user/p<PROJECT>:<KEY>`: one key of one Hetzner project (RGW user:subuser). */
-export function readerPrincipalArn(projectId: string, accessKey: string): string {
-  return `arn:aws:iam:::user/p${projectId}:${accessKey}`;
-}
-
 export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: GuardApi; evaluate?: PolicyEvaluator } = {}): Promise<AccessMatrix> {
   const guard = opts.guard ?? loadGuardApi();
-  const evaluate = opts.evaluate ?? loadPolicyEvaluator(info.storage.bucket);
+  const evaluate = opts.evaluate ?? policyEvaluator(info.storage.bucket);
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "access");
   let inv, acl;
   try {
@@ -53,11 +49,12 @@ export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: Gua
   for (const reader of info.readers) {
     const inCatalog = expectedTables(acl.filter((g) => g.reader === reader.name), inv.tables).ids;
     const declared = reader.grants ? expectedTables(reader.grants, inv.tables).ids : undefined;
-    const arn = readerPrincipalArn(reader.s3.projectId, reader.s3.accessKey);
+    const arn = principalArn({ projectId: reader.s3.projectId, accessKey: reader.s3.accessKey });
+    const ownerKey = reader.s3.projectId === info.storage.adminProjectId;
     for (const t of inv.tables) {
       const file = inv.probeFiles.get(t.tableId);
       const key = keyInBucket(file ?? `${t.location}ducklake-probe.parquet`, info.storage.bucket);
-      const storage = key === undefined ? undefined : policy !== undefined && evaluate(policy, arn, "s3:GetObject", key);
+      const storage = key === undefined ? undefined : evaluate(policy, arn, key, ownerKey);
       const catalog = inCatalog.has(t.tableId);
       const want = declared ? declared.has(t.tableId) : catalog;
       const agree = catalog === want && (storage === undefined || storage === want);

@@ -2,7 +2,6 @@ import { splitStatements } from "../../cli/statements";
 import { expectedTables, grantCovers } from "../../cli/expectedAccess";
 import { compareRowCounts } from "../../cli/catalogConsistency";
 import { parseS3Url, resolveCatalogPath } from "../../cli/objectKeys";
-import { decisionIsAllow } from "../../cli/policyApi";
 import { formatTable } from "../../cli/table";
 import { explainError, CliError } from "../../cli/errors";
 import { LakeTable } from "../../cli/lakeInventory";
@@ -77,10 +76,6 @@ describe("catalog paths", () => {
 });
 
 describe("small helpers", () => {
-  it.each([[true, true], [false, false], ["Allow", true], ["allow", true], ["Deny", false], ["implicit-deny", false],
-    [{ allowed: true }, true], [{ decision: "allow" }, true], [{ effect: "Deny" }, false], [undefined, false]])("decision %j → %s", (d, allow) => {
-    expect(decisionIsAllow(d)).toBe(allow);
-  });
   it("formats tables with padded columns, NULLs and escaped newlines", () => {
     expect(formatTable(["a", "long"], [[1, null], ["xy\nz", "v"]])).toBe("a      long\n-----  ----\n1      NULL\nxy\\nz  v");
   });

@@ -1,0 +1,246 @@
+// status / access / verify against real PostgreSQL (fixture catalog + the real catalog guard) and real
+// Ceph RGW (objects at the catalog's data paths, bucket policy from the storage guard's builder).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { randomBytes } from "crypto";
+import { execFile } from "child_process";
+import { Client } from "pg";
+import { PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
+import { createTestBucket, s3Client } from "../support/s3";
+import { pgAdmin, repoRoot, rgw } from "../support/services";
+import { buildSampleLake, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
+import { installGuard, grantRead, revokeRead } from "../../providers/guardClient";
+import { readCatalogLayout } from "../../providers/catalogLayout";
+import { buildBucketPolicy } from "../../model/bucketPolicy";
+import { grantKey } from "../../model/grants";
+import { NormalizedGrant } from "../../model/access";
+import { quoteIdent, quoteLiteral } from "../../model/names";
+import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
+import { lakeStatus } from "../../cli/status";
+import { verifyLake, formatVerifyReport, VerifyReport } from "../../cli/verify";
+import { accessMatrix } from "../../cli/access";
+
+const hex = randomBytes(3).toString("hex");
+const alice = `cli_alice_${hex}`;
+const bob = `cli_bob_${hex}`;
+type Grant = { reader: string; schema: string; table: string | null };
+const declared: Grant[] = [{ reader: alice, schema: "sales", table: "orders" }, { reader: bob, schema: "hr", table: null }];
+
+let conn: Awaited<ReturnType<typeof createTestDatabase>>;
+let bareConn: Awaited<ReturnType<typeof createTestDatabase>>;
+let admin: Client;
+let bucket: string;
+let lake: SampleLake;
+let info: LakeConnectionInfo;
+const passwords: Record<string, string> = { [alice]: randomBytes(9).toString("hex"), [bob]: randomBytes(9).toString("hex") };
+
+function connectionInfo(database: string, withGrants = true): LakeConnectionInfo {
+  const svc = rgw();
+  const pg = pgAdmin();
+  return parseLakeConnectionInfo({
+    stack: "test",
+    catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
+    storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
+    readers: [alice, bob].map((name, i) => ({ name, password: passwords[name],
+      s3: { projectId: svc.readerProject, ...svc.readers[i] },
+      ...(withGrants ? { grants: declared.filter((g) => g.reader === name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })) } : {}) })),
+  });
+}
+
+/** Applies the bucket policy the storage guard builds for `grants`. */
+async function applyPolicy(grants: Grant[]): Promise<void> {
+  const svc = rgw();
+  const layout = await readCatalogLayout(admin, { bucket });
+  const normalized: NormalizedGrant[] = grants.map((g) => ({ ...g, mode: "read", key: grantKey(g.reader, g.schema, g.table) }));
+  const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, layout, grants: normalized,
+    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })) });
+  expect(policy.problems).toEqual([]);
+  await s3Client(svc.admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
+}
+
+/** Puts a real object at every current data file's location inside the bucket. */
+async function putDataFiles(client: Client): Promise<number> {
+  const { rows } = await client.query(`
+    SELECT m.value AS data_path, s.path AS sp, t.path AS tp, t.path_is_relative AS trel, f.path AS fp, f.path_is_relative AS frel
+    FROM ducklake_data_file f JOIN ducklake_table t ON t.table_id = f.table_id AND t.end_snapshot IS NULL
+    JOIN ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL
+    CROSS JOIN (SELECT value FROM ducklake_metadata WHERE key = 'data_path' AND scope IS NULL) m
+    WHERE f.end_snapshot IS NULL`);
+  let n = 0;
+  for (const r of rows) {
+    const url = !r.frel ? r.fp : `${r.trel ? r.data_path + r.sp + r.tp : r.tp}${r.fp}`;
+    const prefix = `s3://${bucket}/`;
+    if (!url.startsWith(prefix)) continue;
+    await s3Client(rgw().admin).send(new PutObjectCommand({ Bucket: bucket, Key: url.slice(prefix.length), Body: "PAR1 fixture PAR1" }));
+    n++;
+  }
+  return n;
+}
+
+beforeAll(async () => {
+  bucket = await createTestBucket("cliwf");
+  conn = await createTestDatabase("cliwf");
+  admin = new Client(conn);
+  await admin.connect();
+  const b = await createDuckLakeCatalog(admin, { dataPath: `s3://${bucket}/data/` });
+  lake = await buildSampleLake(b);
+  await installGuard(admin);
+  for (const r of [alice, bob]) await admin.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
+  for (const g of declared) await grantRead(admin, g);
+  expect(await putDataFiles(admin)).toBeGreaterThan(5);
+  await applyPolicy(declared);
+  info = connectionInfo(conn.database);
+}, 120_000);
+
+afterAll(async () => {
+  await admin?.end();
+  if (conn) await dropTestDatabase(conn);
+  if (bareConn) await dropTestDatabase(bareConn);
+  await withClient(pgAdmin(), async (c) => { for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
+});
+
+const problemsOf = (r: VerifyReport) => r.problems.join("\n");
+const row = (r: VerifyReport, reader: string, object: string) => r.rows.find((x) => x.reader === reader && x.object === object);
+
+describe("a good deployment", () => {
+  it("status is healthy: PostgreSQL, catalog, guard, bucket, policy, both reader roles", async () => {
+    const checks = await lakeStatus(info);
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    const detail = (check: string, component?: string) => checks.find((c) => c.check === check && (!component || c.component.includes(component)))?.detail;
+    expect(detail("version")).toMatch(/^PostgreSQL 1[5-9]/);
+    expect(detail("catalog guard")).toMatch(/^version \d+ on schema public/);
+    expect(detail("role", alice)).toMatch(/member of ducklake_reader/);
+    expect(detail("login", bob)).toBe("its password works");
+    expect(detail("bucket policy")).toMatch(/statement/);
+  });
+
+  it("verify proves every reader sees exactly its grants in the catalog and in S3", async () => {
+    const r = await verifyLake(info);
+    expect(problemsOf(r)).toBe("");
+    expect(row(r, alice, "sales.orders")).toMatchObject({ expected: "read", catalog: "visible", s3: "200", ok: true });
+    expect(row(r, alice, "hr.salaries")).toMatchObject({ expected: "none", catalog: "hidden", s3: "403", ok: true });
+    expect(row(r, bob, "hr.salaries")).toMatchObject({ expected: "read", catalog: "visible", s3: "200", ok: true });
+    expect(row(r, bob, "hr.reviews")).toMatchObject({ expected: "read", catalog: "visible", s3: "200", ok: true });
+    expect(row(r, bob, "sales.orders")).toMatchObject({ expected: "none", catalog: "hidden", s3: "403", ok: true });
+    for (const who of [alice, bob]) for (const probe of ["(bucket listing)", "(bucket policy)", "(write)"])
+      expect(row(r, who, probe)).toMatchObject({ s3: "403", ok: true });
+    // 6 current tables × 2 readers + 3 bucket probes each; the absolute-path table is noted, not probed.
+    expect(r.rows).toHaveLength(2 * (Object.keys(lake.tables).length + 3));
+    expect(r.notes.join("\n")).toMatch(/main\.events has a data file outside bucket/);
+    expect(formatVerifyReport(r)).toMatch(/verify: OK/);
+  });
+
+  it("access shows the same matrix from the live ACL and the live policy, in agreement", async () => {
+    const m = await accessMatrix(info);
+    expect(m.problems).toEqual([]);
+    const cell = (reader: string, table: string) => m.cells.find((c) => c.reader === reader && c.table === table);
+    expect(cell(alice, "sales.orders")).toMatchObject({ declared: true, catalog: true, storage: true, agree: true });
+    expect(cell(alice, "sales.customers")).toMatchObject({ declared: false, catalog: false, storage: false, agree: true });
+    expect(cell(bob, "hr.reviews")).toMatchObject({ catalog: true, storage: true });
+    expect(cell(bob, "main.events")?.storage).toBeUndefined();
+  });
+});
+
+describe("broken deployments are named and fail", () => {
+  it("a grant missing from the bucket policy", async () => {
+    await applyPolicy(declared.filter((g) => g.reader !== alice));
+    try {
+      const r = await verifyLake(info, { readers: [alice] });
+      expect(problemsOf(r)).toMatch(new RegExp(`${alice}: S3 refuses sales\\.orders \\(403 .*the bucket policy lacks the grant`));
+      expect(row(r, alice, "sales.orders")).toMatchObject({ catalog: "visible", s3: "403", ok: false });
+      const m = await accessMatrix(info);
+      expect(m.problems.join("\n")).toMatch(new RegExp(`${alice} on sales\\.orders: layers disagree \\(declared read, catalog read, bucket policy none\\)`));
+    } finally {
+      await applyPolicy(declared);
+    }
+  });
+
+  it("a grant missing from the catalog ACL", async () => {
+    await revokeRead(admin, declared[0]);
+    try {
+      const r = await verifyLake(info, { readers: [alice] });
+      expect(problemsOf(r)).toMatch(new RegExp(`${alice}: the catalog hides sales\\.orders although it is granted`));
+      expect(row(r, alice, "sales.orders")).toMatchObject({ catalog: "hidden", s3: "200", ok: false });
+      const m = await accessMatrix(info);
+      expect(m.problems.join("\n")).toMatch(/sales\.orders: layers disagree \(declared read, catalog none, bucket policy read\)/);
+    } finally {
+      await grantRead(admin, declared[0]);
+    }
+  });
+
+  it("a reader that sees too much, in the catalog and in S3", async () => {
+    const extra: Grant = { reader: alice, schema: "hr", table: "salaries" };
+    await grantRead(admin, extra);
+    await applyPolicy([...declared, extra]);
+    try {
+      const r = await verifyLake(info, { readers: [alice] });
+      const text = problemsOf(r);
+      expect(text).toMatch(new RegExp(`${alice}: the catalog shows hr\\.salaries although it is not granted: the reader sees too much`));
+      expect(text).toMatch(new RegExp(`${alice}: S3 lets it read hr\\.salaries \\(200 .*grants too much`));
+      expect(text).toMatch(/may SELECT ducklake_inlined_data_\d+_\d+ \(inlined rows of hidden table hr\.salaries\)/);
+      const m = await accessMatrix(info);
+      expect(m.problems.join("\n")).toMatch(/hr\.salaries: layers disagree \(declared none, catalog read, bucket policy read\)/);
+    } finally {
+      await revokeRead(admin, extra);
+      await applyPolicy(declared);
+    }
+  });
+
+  it("a catalog without the guard: status says so, verify shows what every reader can see", async () => {
+    bareConn = await createTestDatabase("cliwfbare");
+    await withClient(bareConn, async (c) => {
+      await createDuckLakeCatalog(c, { dataPath: `s3://${bucket}/data/` }).then(buildSampleLake);
+      // The seed's way: readers get SELECT on every catalog table, no row filter.
+      for (const r of [alice, bob]) await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(r)}`);
+    });
+    const bare = connectionInfo(bareConn.database);
+    const checks = await lakeStatus(bare);
+    expect(checks.find((c) => c.check === "catalog guard")).toMatchObject({ ok: false, detail: expect.stringMatching(/^not installed/) });
+    const r = await verifyLake(bare, { readers: [bob] });
+    expect(problemsOf(r)).toMatch(new RegExp(`${bob}: the catalog shows sales\\.orders although it is not granted`));
+    expect(problemsOf(r)).toMatch(new RegExp(`${bob}: sees \\d+ row\\(s\\) of hidden table sales\\.orders in ducklake_data_file`));
+    expect(problemsOf(r)).toMatch(/ducklake_snapshot_changes names hidden table sales\.orders/);
+  });
+});
+
+describe("the CLIs as a user runs them", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-wf-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const run = (script: string, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(path.join(repoRoot, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(repoRoot, "cli", script), ...args],
+      { cwd: repoRoot, env: { ...process.env, DUCKLAKE_CONNECTION: "" } }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === "number" ? err.code : 99) : 0, stdout, stderr }));
+  });
+
+  it("verify exits 0 on the good deployment and 1 naming the problem on a broken one", async () => {
+    const file = path.join(dir, "lake.json");
+    fs.writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
+    const ok = await run("verify.ts", ["--from", file, "--no-write-probe"]);
+    expect(ok.stdout).toMatch(/verify: OK/);
+    expect(ok.code).toBe(0);
+    await revokeRead(admin, declared[1]);
+    try {
+      const bad = await run("verify.ts", ["--from", file, "--reader", bob]);
+      expect(bad.stdout).toMatch(new RegExp(`MISMATCH: ${bob}: the catalog hides hr\\.salaries although it is granted`));
+      expect(bad.code).toBe(1);
+    } finally {
+      await grantRead(admin, declared[1]);
+    }
+  }, 60_000);
+
+  it("status exits 2 with one clear line, no stack trace, when PostgreSQL is unreachable or the file is wrong", async () => {
+    const file = path.join(dir, "down.json");
+    fs.writeFileSync(file, JSON.stringify({ ...info, catalog: { ...info.catalog, port: 1 } }), { mode: 0o600 });
+    const down = await run("status.ts", ["--from", file]);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/reachable\s+PROBLEM\s+connection refused .*npm run local:up/);
+    const broken = path.join(dir, "broken.json");
+    fs.writeFileSync(broken, JSON.stringify({ ...info, storage: { ...info.storage, bucket: "Bad" } }), { mode: 0o600 });
+    const bad = await run("status.ts", ["--from", broken]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^error: storage\.bucket: "Bad" is not a valid bucket name/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
