@@ -230,7 +230,7 @@ describe("the CLIs as a user runs them", () => {
     }
   }, 60_000);
 
-  it("status exits 2 with one clear line, no stack trace, when PostgreSQL is unreachable or the file is wrong", async () => {
+  it("status exits 1 naming an unreachable PostgreSQL, and 2 with one clear line (no stack trace) on a bad connection file", async () => {
     const file = path.join(dir, "down.json");
     fs.writeFileSync(file, JSON.stringify({ ...info, catalog: { ...info.catalog, port: 1 } }), { mode: 0o600 });
     const down = await run("status.ts", ["--from", file]);
