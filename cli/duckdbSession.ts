@@ -6,7 +6,7 @@ import * as path from "path";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { LakeConnectionInfo, ReaderConnection } from "./connectionInfo";
 import { CliError, explainError } from "./errors";
-import { extensionStatements, LAKE_EXTENSIONS, lakeSessionStatements } from "./duckdbSql";
+import { duckString, extensionStatements, LAKE_EXTENSIONS, lakeSessionStatements } from "./duckdbSql";
 
 export interface DuckSession {
   instance: DuckDBInstance;
@@ -17,6 +17,9 @@ export interface DuckSession {
 export async function openDuckDB(): Promise<DuckSession> {
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
+  // Extensions installed elsewhere (e.g. copied from a machine with internet access).
+  const dir = process.env.DUCKDB_EXTENSION_DIRECTORY;
+  if (dir) await connection.run(`SET extension_directory = ${duckString(dir)}`);
   return { instance, connection, close: () => { connection.closeSync(); instance.closeSync(); } };
 }
 
@@ -47,8 +50,11 @@ export async function loadExtensions(c: DuckDBConnection, names: readonly string
   for (const name of names) {
     progress(`loading DuckDB extension ${name}…`);
     const reason = await tryLoadExtension(c, name);
+    // Extensions are built per DuckDB version: name the one they must match.
+    const version = reason ? String((await c.runAndReadAll("SELECT library_version FROM pragma_version()")).getRows()[0][0]) : "";
     if (reason) throw new CliError(`DuckDB extension ${name} is not available (${reason}). Install it where the ` +
-      `internet is reachable (duckdb -c "INSTALL ${name}") and copy ~/.duckdb/extensions, or set DUCKDB_EXTENSION_DIRECTORY`);
+      `internet is reachable (INSTALL ${name} in DuckDB ${version}) and copy ~/.duckdb/extensions here, or set ` +
+      "DUCKDB_EXTENSION_DIRECTORY to a directory holding them");
   }
 }
 

@@ -43,9 +43,18 @@ function firstLine(s: string): string {
  * explanation for errors. Set DUCKLAKE_DEBUG=1 to see the stack.
  */
 export function runMain(fn: () => Promise<number>): void {
+  quietNodeVersionWarning();
   fn().then((code) => { process.exitCode = code; }, (err) => {
     process.stderr.write(`error: ${explainError(err)}\n`);
     if (process.env.DUCKLAKE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 2;
+  });
+}
+
+/** The AWS SDK warns on every run under node 20 about its future node 22 requirement: noise in a CLI's output. */
+function quietNodeVersionWarning(): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => {
+    if (w.name !== "NodeVersionSupportWarning") process.stderr.write(`${w.name}: ${w.message}\n`);
   });
 }
