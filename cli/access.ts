@@ -81,14 +81,14 @@ export function formatAccessMatrix(m: AccessMatrix): string {
   return lines.join("\n");
 }
 
-const USAGE = "usage: npm run access -- [--stack <s> | --from <file>]";
+const USAGE = "usage: npm run access -- [--stack <s> | --from <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, {}, USAGE);
+  const args = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
   if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const m = await accessMatrix(info);
-  process.stdout.write(`${formatAccessMatrix(m)}\n`);
+  process.stdout.write(args.values.json ? `${JSON.stringify({ agree: m.problems.length === 0, ...m }, null, 2)}\n` : `${formatAccessMatrix(m)}\n`);
   return m.problems.length === 0 ? 0 : 1;
 }
 

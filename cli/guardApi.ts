@@ -1,7 +1,7 @@
 // The two catalog-guard reads the workflows use (providers/guardClient.ts), behind a small interface
 // so tests and callers can pass a client for a specific guard build.
 import { Client } from "pg";
-import { guardStatus, listGrants, GuardGrant, GuardStatus } from "../providers/guardClient";
+import { guardStatus, listGrants, loadMigrations, GuardGrant, GuardStatus } from "../providers/guardClient";
 
 export type { GuardGrant, GuardStatus };
 
@@ -13,4 +13,10 @@ export interface GuardApi {
 /** The catalog guard client of this checkout. */
 export function loadGuardApi(): GuardApi {
   return { guardStatus, listGrants };
+}
+
+/** Highest guard migration in this checkout's sql/: what `pulumi up` would install. */
+export function latestGuardVersion(): number {
+  const migrations = loadMigrations();
+  return migrations.length ? migrations[migrations.length - 1].version : 0;
 }

@@ -201,15 +201,15 @@ export function formatVerifyReport(report: VerifyReport): string {
   return lines.join("\n");
 }
 
-const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe]";
+const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" } }, USAGE);
+  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" }, json: { type: "boolean" } }, USAGE);
   if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const readers = args.values.reader as string[] | undefined;
   const report = await verifyLake(info, { readers, probeWrites: !args.values["no-write-probe"] });
-  process.stdout.write(`${formatVerifyReport(report)}\n`);
+  process.stdout.write(args.values.json ? `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n` : `${formatVerifyReport(report)}\n`);
   return report.problems.length === 0 ? 0 : 1;
 }
 

@@ -113,6 +113,7 @@ describe("a good deployment", () => {
     expect(detail("catalog guard")).toMatch(/^version \d+ on schema public/);
     expect(detail("role", alice)).toMatch(/member of ducklake_reader/);
     expect(detail("login", bob)).toBe("its password works");
+    expect(detail("jit", alice)).toBe("off in its sessions");
     expect(detail("bucket policy")).toMatch(/statement/);
   });
 
@@ -220,6 +221,9 @@ describe("the CLIs as a user runs them", () => {
     const ok = await run("verify.ts", ["--from", file, "--no-write-probe"]);
     expect(ok.stdout).toMatch(/verify: OK/);
     expect(ok.code).toBe(0);
+    const json = await run("access.ts", ["--from", file, "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ agree: true, problems: [] });
     await revokeRead(admin, declared[1]);
     try {
       const bad = await run("verify.ts", ["--from", file, "--reader", bob]);
