@@ -189,6 +189,23 @@ describe("broken deployments are named and fail", () => {
     }
   });
 
+  it("a partial guard: row-level security off on one catalog table, or a catalog table readers may not read", async () => {
+    // The seed's failure: partition rows of hidden tables stay visible (DuckDB then fails every query).
+    await admin.query("ALTER TABLE ducklake_partition_info DISABLE ROW LEVEL SECURITY");
+    await admin.query("REVOKE SELECT ON ducklake_delete_file FROM ducklake_reader");
+    try {
+      const r = await verifyLake(info, { readers: [alice] });
+      const text = problemsOf(r);
+      expect(text).toMatch(new RegExp(`${alice}: sees 1 row\\(s\\) of hidden table hr\\.salaries in ducklake_partition_info: the reader sees too much`));
+      expect(text).toMatch(new RegExp(`${alice}: may not read ducklake_delete_file, which holds rows of granted table sales\\.orders`));
+      expect(row(r, alice, "sales.orders")).toMatchObject({ catalog: "visible", s3: "200" });
+    } finally {
+      await admin.query("ALTER TABLE ducklake_partition_info ENABLE ROW LEVEL SECURITY");
+      await admin.query("GRANT SELECT ON ducklake_delete_file TO ducklake_reader");
+    }
+    expect((await verifyLake(info, { readers: [alice] })).problems).toEqual([]);
+  });
+
   it("a catalog without the guard: status says so, verify shows what every reader can see", async () => {
     bareConn = await createTestDatabase("cliwfbare");
     await withClient(bareConn, async (c) => {
