@@ -106,8 +106,8 @@ export function dbgenStatement(sf: number): string {
 
 export const sampleSql = {
   createSchema: `CREATE SCHEMA IF NOT EXISTS ${duckIdent(LAKE_ALIAS)}.${duckIdent(SAMPLE_SCHEMA)}`,
-  /** Parameters: schema, table. */
-  tableExists: "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = 'lake' AND schema_name = $1 AND table_name = $2",
+  /** Parameters: database (the lake alias), schema, table. */
+  tableExists: "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = $1 AND schema_name = $2 AND table_name = $3",
   target: (table: string) => `${duckIdent(LAKE_ALIAS)}.${duckIdent(SAMPLE_SCHEMA)}.${duckIdent(table)}`,
   source: (table: string) => `memory.main.${duckIdent(table)}`,
   count: (qualified: string) => `SELECT count(*)::BIGINT AS n FROM ${qualified}`,

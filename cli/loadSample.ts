@@ -7,7 +7,7 @@ import { parseCommandArgs, parseScaleFactor } from "./args";
 import { runMain } from "./errors";
 import { loadLakeConnectionInfo } from "./connectionInfo";
 import { openLakeSession } from "./duckdbSession";
-import { dbgenStatement, SAMPLE_SCHEMA, sampleAction, SampleAction, sampleSql, TPCH_TABLES } from "./duckdbSql";
+import { dbgenStatement, LAKE_ALIAS, SAMPLE_SCHEMA, sampleAction, SampleAction, sampleSql, TPCH_TABLES } from "./duckdbSql";
 
 export interface SampleTableResult {
   table: string;
@@ -25,12 +25,17 @@ async function scalar(c: DuckDBConnection, sql: string, values?: string[]): Prom
 export async function loadSample(c: DuckDBConnection, sf: number, progress: (m: string) => void): Promise<SampleTableResult[]> {
   progress(`generating TPC-H at scale factor ${sf}…`);
   await c.run(dbgenStatement(sf));
+  return copySampleTables(c, progress);
+}
+
+/** Copies the generated tables (memory.main.<table>) into lake.tpch, idempotently, one progress line each. */
+export async function copySampleTables(c: DuckDBConnection, progress: (m: string) => void): Promise<SampleTableResult[]> {
   await c.run(sampleSql.createSchema);
   const results: SampleTableResult[] = [];
   for (const [i, table] of TPCH_TABLES.entries()) {
     const started = Date.now();
     const generated = await scalar(c, sampleSql.count(sampleSql.source(table)));
-    const exists = (await scalar(c, sampleSql.tableExists, [SAMPLE_SCHEMA, table])) > 0n;
+    const exists = (await scalar(c, sampleSql.tableExists, [LAKE_ALIAS, SAMPLE_SCHEMA, table])) > 0n;
     const current = exists ? await scalar(c, sampleSql.count(sampleSql.target(table))) : null;
     const action = sampleAction(exists, current, generated);
     if (action === "create") await c.run(sampleSql.create(table));
