@@ -129,7 +129,7 @@ ALTER TABLE ducklake_guard.acl ENABLE ROW LEVEL SECURITY;
 ALTER TABLE ducklake_guard.visible ENABLE ROW LEVEL SECURITY;
 DROP POLICY IF EXISTS own_rows ON ducklake_guard.visible;
 CREATE POLICY own_rows ON ducklake_guard.visible FOR SELECT TO ducklake_reader
-  USING (role_oid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user));
+  USING (role_oid = pg_catalog.to_regrole(pg_catalog.quote_ident(current_user))::oid);
 REVOKE ALL ON ducklake_guard.migration, ducklake_guard.setting, ducklake_guard.acl, ducklake_guard.visible FROM PUBLIC;
 GRANT USAGE ON SCHEMA ducklake_guard TO ducklake_reader;
 GRANT SELECT ON ducklake_guard.visible TO ducklake_reader;

@@ -63,7 +63,7 @@ ON CONFLICT (table_name) DO NOTHING;
 CREATE OR REPLACE FUNCTION ducklake_guard.visible_ids_sql(kinds text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
   SELECT '(SELECT v.object_id FROM ducklake_guard.visible v WHERE v.role_oid = '
-      || '(SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER) AND v.kind '
+      || 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND v.kind '
       || CASE WHEN length(kinds) = 1 THEN '= ' || quote_literal(kinds)
               ELSE '= ANY (' || quote_literal('{' || array_to_string(string_to_array(kinds, NULL), ',') || '}') || '::"char"[])' END
       || ')'
