@@ -13,7 +13,10 @@ import { CatalogGuard } from "../providers/catalogGuard";
 export interface LakeArgs {
   /** Validated stack configuration (model/config validateConfig); decides which children exist. */
   config: LakeConfig;
-  /** PostgreSQL-only CIDRs per reader role (prod pg_hba + firewalls), from the access layer. */
+  /**
+   * PostgreSQL-only CIDRs per reader role (prod pg_hba + firewalls). Build it with
+   * model/cloudInit roleCidrsFromReaders(spec.readers), which validates before anything is registered.
+   */
   roleCidrs?: pulumi.Input<{ role: string; cidrs: string[] }[]>;
 }
 

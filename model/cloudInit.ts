@@ -116,6 +116,13 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
   return lines.join("\n");
 }
 
+/** Per-role CIDRs from the readers of the access spec (only readers that list allowedIps). Throws on bad input. */
+export function roleCidrsFromReaders(readers: { name: string; allowedIps?: string[] }[]): { role: string; cidrs: string[] }[] {
+  const rules = readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: [...r.allowedIps!] }));
+  checkRules({ adminCidrs: [], roleCidrs: rules });
+  return rules;
+}
+
 /** CIDRs that may reach PostgreSQL's port: admins plus every role's CIDRs. */
 export function postgresCidrs(rules: AccessRules): string[] {
   return unique([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]);

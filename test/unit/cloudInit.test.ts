@@ -5,7 +5,7 @@ import { execFileSync } from "child_process";
 import * as yaml from "js-yaml";
 import {
   MAX_USER_DATA_BYTES, ServerSetup, renderApplyAccessCommand, renderBackupUnits, renderCloudInit, renderEnvFile,
-  renderNftables, renderPgHba, renderPostgresqlConf, renderTlsReadyCommand,
+  renderNftables, renderPgHba, renderPostgresqlConf, renderTlsReadyCommand, roleCidrsFromReaders,
 } from "../../model/cloudInit";
 import { loadServerScripts } from "../../templates/load";
 
@@ -105,6 +105,15 @@ describe("pg_hba.conf", () => {
     expect(() => renderPgHba({ adminCidrs: ["1.2.3.4"], catalogDatabase: "d" })).toThrow(/not a CIDR/);
     expect(() => renderPgHba({ adminCidrs: [], roleCidrs: [{ role: "all", cidrs: ["1.2.3.4/32"] }], catalogDatabase: "d" })).toThrow(/pg_hba.conf keyword/);
     expect(() => renderPgHba({ adminCidrs: [], roleCidrs: [{ role: "postgres", cidrs: ["1.2.3.4/32"] }], catalogDatabase: "d" })).toThrow(/reserved/);
+  });
+});
+
+describe("reader CIDRs from the access spec", () => {
+  it("keeps readers that list allowedIps and validates them", () => {
+    expect(roleCidrsFromReaders([{ name: "alice", allowedIps: ["198.51.100.0/24"] }, { name: "bob" }, { name: "carol", allowedIps: [] }]))
+      .toEqual([{ role: "alice", cidrs: ["198.51.100.0/24"] }]);
+    expect(() => roleCidrsFromReaders([{ name: "alice", allowedIps: ["198.51.100.1/24"] }])).toThrow(/host bits/);
+    expect(() => roleCidrsFromReaders([{ name: "all", allowedIps: ["198.51.100.0/24"] }])).toThrow(/pg_hba.conf keyword/);
   });
 });
 
