@@ -132,7 +132,7 @@ export function postgresCidrs(rules: AccessRules): string[] {
 export function renderNftables(rules: AccessRules): string {
   checkRules(rules);
   const set = (name: string, family: "ipv4_addr" | "ipv6_addr", cidrs: string[]) =>
-    `  set ${name} {\n    type ${family}; flags interval;\n` +
+    `  set ${name} {\n    type ${family}; flags interval; auto-merge;\n` +
     (cidrs.length ? `    elements = { ${cidrs.join(", ")} }\n` : "") + "  }";
   const v4 = (cs: string[]) => cs.filter((c) => !isIpv6Cidr(c));
   const v6 = (cs: string[]) => cs.filter(isIpv6Cidr);

@@ -130,7 +130,7 @@ describe("host firewall", () => {
     expect(nft.match(/ accept$/gm)!.length).toBe(8);
   });
   it("renders empty sets without elements", () => {
-    expect(renderNftables({ adminCidrs: ["203.0.113.7/32"] })).toMatch(/set admin_v6 \{\n    type ipv6_addr; flags interval;\n  \}/);
+    expect(renderNftables({ adminCidrs: ["203.0.113.7/32"] })).toMatch(/set admin_v6 \{\n    type ipv6_addr; flags interval; auto-merge;\n  \}/);
   });
 });
 
