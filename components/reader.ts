@@ -29,6 +29,8 @@ export interface LakeReaderArgs {
 
 /** A reader: `${name}-password` (RandomPassword) and `${name}-role` (postgresql.Role). */
 export class LakeReader extends pulumi.ComponentResource {
+  /** The login role (grants depend on it; depending on this component would include the grants themselves). */
+  readonly role: postgresql.Role;
   /** PostgreSQL login role name (= reader name). */
   readonly roleName: pulumi.Output<string>;
   /** The generated login password (secret). */
@@ -46,7 +48,7 @@ export class LakeReader extends pulumi.ComponentResource {
 
     // Alphanumeric only: the password lands in a libpq string inside a SQL literal; 32 chars ≈ 190 bits.
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-    const role = new postgresql.Role(`${name}-role`, {
+    const role = this.role = new postgresql.Role(`${name}-role`, {
       name: reader.name,
       login: true,
       password: password.result,

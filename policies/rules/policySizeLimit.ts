@@ -1,8 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { HETZNER_POLICY_LIMIT_BYTES } from "../../model/bucketPolicy";
 import { BUCKET_POLICY_TYPE, policyBytes } from "./policyDocument";
 
-/** Hetzner Object Storage (Ceph RGW) refuses bucket policies above 1 MB. */
-export const BUCKET_POLICY_LIMIT_BYTES = 1024 * 1024;
+/** Hetzner Object Storage (Ceph RGW) refuses bucket policies above 1 MB; the same limit the program checks. */
+export const BUCKET_POLICY_LIMIT_BYTES = HETZNER_POLICY_LIMIT_BYTES;
 
 export const s3BucketPolicySizeLimit: ResourceValidationPolicy = {
   name: "s3-bucket-policy-size-limit",

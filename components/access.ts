@@ -1,0 +1,121 @@
+// Who may read what, as resources: readers (role + key + DuckDB setup), one ACL entry per grant, and the
+// bucket policy rebuilt from the same normalised grants, so the two guards can never disagree.
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import * as postgresql from "@pulumi/postgresql";
+import { AccessSpec } from "../model/access";
+import { CatalogConnection } from "../model/connection";
+import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderAccessReview, ValidatedAccess } from "../model/grants";
+import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
+import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
+import { BucketAccessPolicy } from "./bucketAccessPolicy";
+import { AclEntry } from "../providers/aclEntry";
+import { declareGrant } from "./grant";
+import { LakeReader } from "./reader";
+
+export interface LakeAccessArgs {
+  /** The access list (access.ts, principals already overridden per stack). Plain: it decides which resources exist. */
+  access: AccessSpec;
+  /** Hetzner project owning the bucket; reader keys must come from another project. Plain: validated before registering. */
+  ownerProjectId: string;
+  /** Bucket key prefix of DuckLake's DATA_PATH ("data/" by default config). Plain, for validation. */
+  dataPrefix: string;
+  /** Bucket key prefix of catalog backups; never grantable. Default "backups/". */
+  backupsPrefix?: string;
+  /** Catalog connection as its owner (the guard's grant functions are owner-only). Kept secret. */
+  connection: pulumi.Input<CatalogConnection>;
+  /** PostgreSQL schema of the DuckLake catalog tables. Default "public". */
+  catalogSchema?: pulumi.Input<string>;
+  /** The installed catalog guard (creates the reader base role and the ACL functions): roles and grants wait for it. */
+  guard: pulumi.Resource;
+  /** postgresql provider connected to the catalog database as its owner (reader roles). */
+  postgresqlProvider: postgresql.Provider;
+  /** aws provider pointing at the lake's S3 endpoint (bucket policy). */
+  awsProvider: aws.Provider;
+  /** The lake bucket. */
+  bucket: pulumi.Input<string>;
+  /** Where each table's files are: readCatalogLayout(...) or emptyLayout(dataPath). A plain value lets size problems surface before registering. */
+  layout: pulumi.Input<LakeLayout>;
+  /** Let readers list inside their folders (DuckDB does not need it). Default false. */
+  allowListing?: boolean;
+  /** S3 endpoint URL written into readers' DuckDB setup. */
+  s3Endpoint: pulumi.Input<string>;
+  /** S3 region written into readers' DuckDB setup. */
+  s3Region: pulumi.Input<string>;
+  /** Secret half of each reader's S3 key, by reader name (stack config secret `readerSecretKeys`). */
+  readerSecretKeys: pulumi.Input<Record<string, string>>;
+}
+
+/** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-bucket-policy`. */
+export class LakeAccess extends pulumi.ComponentResource {
+  /** The validated access this component declared. */
+  readonly validated: ValidatedAccess;
+  readonly readers: Record<string, LakeReader>;
+  /** grant key (model/grants grantKey) → its ACL entry. */
+  readonly grants: Record<string, AclEntry>;
+  /** reader → ready-to-paste DuckDB setup (secret). */
+  readonly duckdbSetups: pulumi.Output<Record<string, string>>;
+  /** reader → { schemas, tables } it may read. */
+  readonly accessMatrix: pulumi.Output<Record<string, ReaderAccess>>;
+  /** Markdown review of the access (reviewers read it next to the preview). */
+  readonly accessReview: pulumi.Output<string>;
+  readonly policyBytes: pulumi.Output<number>;
+  readonly policyHeadroomBytes: pulumi.Output<number>;
+
+  constructor(name: string, args: LakeAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    const validated = LakeAccess.validate(args);
+    super("ducklake:access:LakeAccess", name, {}, opts);
+    this.validated = validated;
+    for (const w of validated.warnings) pulumi.log.warn(w, this);
+
+    const connection = pulumi.secret(args.connection);
+    this.readers = {};
+    for (const reader of validated.readers) {
+      const secretKey = pulumi.secret(pulumi.output(args.readerSecretKeys).apply((keys) => {
+        const k = keys?.[reader.name];
+        if (!k) throw new Error(`reader "${reader.name}" has no S3 secret key; run: pulumi config set --secret --path 'readerSecretKeys.${reader.name}' <secret key>`);
+        return k;
+      }));
+      this.readers[reader.name] = new LakeReader(`${name}-reader-${reader.name}`, {
+        reader, connection, catalogSchema: args.catalogSchema, bucket: args.bucket,
+        s3Endpoint: args.s3Endpoint, s3Region: args.s3Region, s3SecretKey: secretKey, dependsOn: [args.guard],
+      }, { parent: this, providers: { postgresql: args.postgresqlProvider } });
+    }
+    this.grants = {};
+    for (const grant of validated.grants) {
+      const reader = this.readers[grant.reader];
+      this.grants[grant.key] = declareGrant(name, grant, connection, { parent: reader, dependsOn: [reader.role, args.guard] });
+    }
+    const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
+      bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
+      layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
+      provider: args.awsProvider,
+    }, { parent: this });
+
+    this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));
+    this.accessMatrix = pulumi.output(accessMatrix(validated));
+    this.accessReview = pulumi.output(renderAccessReview(validated));
+    this.policyBytes = policy.bytes;
+    this.policyHeadroomBytes = policy.headroomBytes;
+    this.registerOutputs({ accessMatrix: this.accessMatrix, accessReview: this.accessReview, duckdbSetups: this.duckdbSetups,
+      policyBytes: this.policyBytes, policyHeadroomBytes: this.policyHeadroomBytes });
+  }
+
+  /**
+   * Every problem of the access list, before any resource is registered: the list itself, and, when the
+   * layout is a plain value, the bucket policy (too large, grants it cannot express safely).
+   */
+  static validate(args: Pick<LakeAccessArgs, "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "layout" | "allowListing" | "bucket">): ValidatedAccess {
+    const backupsPrefix = args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
+    const check = checkAccess(args.access, { ownerProjectId: args.ownerProjectId, dataPrefix: args.dataPrefix, backupsPrefix });
+    if (!check.access) throw new AccessValidationError(check.errors);
+    const layout = args.layout;
+    if (!pulumi.Output.isInstance(layout) && !(layout instanceof Promise) && typeof args.bucket === "string") {
+      const built = buildBucketPolicy({ bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: check.access.readers,
+        grants: check.access.grants, layout: layout as LakeLayout, allowListing: args.allowListing ?? false, backupsPrefix,
+        limitBytes: HETZNER_POLICY_LIMIT_BYTES });
+      if (built.problems.length) throw new AccessValidationError(built.problems);
+    }
+    return check.access;
+  }
+}

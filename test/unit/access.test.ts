@@ -1,0 +1,192 @@
+// LakeAccess under Pulumi mocks: every resource the program would register is recorded and asserted.
+import * as pulumi from "@pulumi/pulumi";
+import { rng } from "../support/random";
+
+interface Created { type: string; name: string; inputs: Record<string, any>; parent?: string }
+let created: Created[] = [];
+
+pulumi.runtime.setMocks({
+  newResource: (a) => {
+    const { __provider, ...inputs } = a.inputs;
+    if (a.type.startsWith("pulumi:providers:") || a.type === "ducklake:catalog:Guard") return { id: `${a.name}-id`, state: a.inputs };
+    created.push({ type: a.type, name: a.name, inputs, parent: (a as any).parent ?? undefined });
+    const state: Record<string, unknown> = { ...a.inputs };
+    if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw${a.name.length}x`;
+    return { id: `${a.name}-id`, state };
+  },
+  call: (a) => a.inputs,
+}, "lake", "test", true);
+
+// Imported after setMocks, as the program would be.
+import * as aws from "@pulumi/aws";
+import * as postgresql from "@pulumi/postgresql";
+import { LakeAccess, LakeAccessArgs } from "../../components/access";
+import { grantResourceName } from "../../components/grant";
+import { AccessSpec } from "../../model/access";
+import { AccessValidationError } from "../../model/grants";
+import { emptyLayout } from "../../model/lakePaths";
+
+const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
+const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
+
+const sample = (): AccessSpec => ({
+  readers: [
+    { name: "analyst", principal: { projectId: "2002", accessKey: key(1) }, allowedIps: ["203.0.113.0/24"] },
+    { name: "finance", principal: { projectId: "2002", accessKey: key(2) } },
+  ],
+  grants: [
+    { reader: "analyst", schema: "sales" },
+    { reader: "finance", schema: "sales", table: "orders" },
+    { reader: "finance", schema: "odd schema;--", table: "a/b" },
+  ],
+});
+
+const pgProvider = new postgresql.Provider("pg", { host: "127.0.0.1", port: 5432, sslmode: "disable", username: "owner", password: "x" });
+const awsProvider = new aws.Provider("s3", { region: "us-east-1", accessKey: "a", secretKey: "b", skipCredentialsValidation: true });
+const guard = new pulumi.CustomResource("ducklake:catalog:Guard", "guard", {});
+
+// The odd-named schema exists already (DuckLake gave it a UUID folder), as the catalog layout reports it.
+const layout = { ...emptyLayout("s3://lake/data/"),
+  schemas: [{ name: "odd schema;--", path: "6f1c0f0e-uuid/", pathIsRelative: true }],
+  tables: [{ schema: "odd schema;--", name: "a/b", path: "0b7e-uuid/", pathIsRelative: true }] };
+
+
+function args(access: AccessSpec): LakeAccessArgs {
+  return {
+    access, ownerProjectId: "1001", dataPrefix: "data/", backupsPrefix: "backups/",
+    connection: { host: "db.example.com", port: 5432, database: "lake", user: "owner", password: "owner-pw", sslmode: "verify-full" },
+    guard, postgresqlProvider: pgProvider, awsProvider, bucket: "lake", layout,
+    s3Endpoint: "https://fsn1.your-objectstorage.com", s3Region: "fsn1",
+    readerSecretKeys: pulumi.secret({ analyst: "analyst-secret", finance: "finance-secret" }),
+  };
+}
+
+/** Builds the component, waits until the mocks saw every resource, and returns what they saw. */
+async function build(access: AccessSpec): Promise<{ la: LakeAccess; seen: Created[] }> {
+  created = [];
+  const la = new LakeAccess("lake-access", args(access));
+  await promiseOf(pulumi.all([la.duckdbSetups, la.policyBytes, ...Object.values(la.grants).map((g) => g.urn),
+    ...Object.values(la.readers).map((r) => r.urn)]));
+  await new Promise((r) => setTimeout(r, 20));
+  return { la, seen: created.slice() };
+}
+const byName = (seen: Created[]) => new Map(seen.map((c) => [c.name, c]));
+
+describe("LakeAccess", () => {
+  it("registers readers, one ACL entry per grant and the bucket policy, named by what they are", async () => {
+    const { seen } = await build(sample());
+    expect(seen.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
+      "aws:s3/bucketPolicy:BucketPolicy lake-access-bucket-policy-policy",
+      "ducklake:access:LakeAccess lake-access",
+      "ducklake:access:Reader lake-access-reader-analyst",
+      "ducklake:access:Reader lake-access-reader-finance",
+      "ducklake:storage:BucketAccessPolicy lake-access-bucket-policy",
+      "postgresql:index/role:Role lake-access-reader-analyst-role",
+      "postgresql:index/role:Role lake-access-reader-finance-role",
+      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-analyst/sales",
+      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-finance/odd%20schema%3B--/a%2Fb",
+      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-finance/sales/orders",
+      "random:index/randomPassword:RandomPassword lake-access-reader-analyst-password",
+      "random:index/randomPassword:RandomPassword lake-access-reader-finance-password",
+    ]);
+    const m = byName(seen);
+    expect(m.get("lake-access-reader-finance-role")!.inputs).toMatchObject({
+      name: "finance", login: true, roles: ["ducklake_reader"], inherit: true });
+    // The generated password reaches the role as a secret (Pulumi's secret signature), never in clear.
+    expect(m.get("lake-access-reader-finance-role")!.inputs.password).toEqual({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "pw35x" });
+    expect(m.get("lake-access-reader-finance-password")!.inputs).toMatchObject({ length: 32, special: false });
+    const grant = m.get("lake-access-grant-finance/odd%20schema%3B--/a%2Fb")!.inputs;
+    expect({ reader: grant.reader, schema: grant.schema, table: grant.table }).toEqual({ reader: "finance", schema: "odd schema;--", table: "a/b" });
+    expect(m.get("lake-access-grant-analyst/sales")!.inputs.table).toBeNull();
+    expect(grant.connection).toMatchObject({ host: "db.example.com", user: "owner", sslmode: "verify-full" });
+    const doc = JSON.parse(m.get("lake-access-bucket-policy-policy")!.inputs.policy);
+    const principals = JSON.stringify(doc.Statement.map((s: any) => s.Principal));
+    expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(1)}`);
+    expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(2)}`);
+    expect(m.get("lake-access-bucket-policy-policy")!.inputs.bucket).toBe("lake");
+  });
+
+  it("outputs the access matrix, the review, and secret DuckDB setups and passwords", async () => {
+    const { la } = await build(sample());
+    expect(await promiseOf(la.accessMatrix)).toEqual({
+      analyst: { schemas: ["sales"], tables: [] },
+      finance: { schemas: [], tables: [{ schema: "odd schema;--", table: "a/b" }, { schema: "sales", table: "orders" }] },
+    });
+    expect(await promiseOf(la.accessReview)).toContain("| analyst | p2002:P2002000000000000001 | 203.0.113.0/24 | sales.* |");
+    expect(await pulumi.isSecret(la.duckdbSetups)).toBe(true);
+    expect(await pulumi.isSecret(la.readers.finance.duckdbSetup)).toBe(true);
+    expect(await pulumi.isSecret(la.readers.finance.password)).toBe(true);
+    expect(await pulumi.isSecret(la.grants["finance/sales/orders"].connection)).toBe(true);
+    expect(await pulumi.isSecret(la.accessMatrix)).toBe(false);
+    const setup = (await promiseOf(la.duckdbSetups)).finance;
+    expect(setup).toContain("KEY_ID 'P2002000000000000002', SECRET 'finance-secret'");
+    expect(setup).toContain("user=''finance'' password=''pw35x'' sslmode=''verify-full''");
+    expect(setup).not.toContain("owner-pw");
+    expect(await promiseOf(la.policyBytes)).toBeGreaterThan(100);
+  });
+
+  it("parents each grant to its reader and makes it wait for the guard", async () => {
+    const { la } = await build(sample());
+    const g = la.grants["finance/sales/orders"];
+    const urn = await promiseOf(g.urn);
+    expect(urn).toContain("ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:AclEntry::lake-access-grant-finance/sales/orders");
+  });
+
+  it("gives identical names and inputs for every order of the list (seed 11)", async () => {
+    const r = rng(11);
+    const base = await build(sample());
+    const canon = (seen: Created[]) => seen.map((c) => JSON.stringify([c.type, c.name, c.inputs])).sort();
+    for (let i = 0; i < 4; i++) {
+      const s = sample();
+      const shuffled = { readers: [...s.readers].sort(() => r() - 0.5), grants: [...s.grants].sort(() => r() - 0.5) };
+      expect(canon((await build(shuffled)).seen)).toEqual(canon(base.seen));
+    }
+  });
+
+  it("adding one grant adds exactly that resource (and changes only the policy); removing it removes exactly it", async () => {
+    const before = await build(sample());
+    const more = sample();
+    more.grants.push({ reader: "analyst", schema: "hr", table: "people" });
+    const after = await build(more);
+    const names = (s: Created[]) => new Set(s.map((c) => c.name));
+    const added = [...names(after.seen)].filter((n) => !names(before.seen).has(n));
+    const removed = [...names(before.seen)].filter((n) => !names(after.seen).has(n));
+    expect({ added, removed }).toEqual({ added: [grantResourceName("lake-access", { key: "analyst/hr/people" })], removed: [] });
+    const changed = after.seen.filter((c) => {
+      const old = byName(before.seen).get(c.name);
+      return old && JSON.stringify(old.inputs) !== JSON.stringify(c.inputs);
+    }).map((c) => c.name);
+    expect(changed).toEqual(["lake-access-bucket-policy-policy"]);
+    const back = await build(sample());
+    expect([...names(after.seen)].filter((n) => !names(back.seen).has(n))).toEqual(["lake-access-grant-analyst/hr/people"]);
+  });
+
+  it("refuses a bad list before registering anything", async () => {
+    created = [];
+    const bad = sample();
+    bad.grants.push({ reader: "nobody", schema: "sales" });
+    bad.readers[1].principal.projectId = "1001";
+    expect(() => new LakeAccess("lake-access", args(bad))).toThrow(AccessValidationError);
+    try { new LakeAccess("lake-access", args(bad)); } catch (e) {
+      expect((e as AccessValidationError).problems).toEqual([
+        `readers[1] ("finance"): principal.projectId "1001" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`,
+        'grants[3] { reader: "nobody", schema: "sales" }: reader "nobody" is not declared; add it to readers or use one of: analyst, finance',
+      ]);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(created).toEqual([]);
+  });
+
+  it("refuses a bucket policy over the size limit before registering anything", async () => {
+    created = [];
+    const big: AccessSpec = { readers: [], grants: [] };
+    for (let r = 0; r < 200; r++) {
+      big.readers.push({ name: `reader_${r}`, principal: { projectId: "2002", accessKey: key(r) } });
+      for (let t = 0; t < 120; t++) big.grants.push({ reader: `reader_${r}`, schema: `schema_${t % 10}`, table: `a_rather_long_table_name_${r}_${t}` });
+    }
+    expect(() => LakeAccess.validate(args(big))).toThrow(/bytes, [0-9,]+ over the 1,000,000-byte limit \(200 readers, 24000 reader-folder grants\)/);
+    expect(() => new LakeAccess("lake-access", args(big))).toThrow(AccessValidationError);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(created).toEqual([]);
+  });
+});
