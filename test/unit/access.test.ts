@@ -43,7 +43,8 @@ const sample = (): AccessSpec => ({
 
 const pgProvider = new postgresql.Provider("pg", { host: "127.0.0.1", port: 5432, sslmode: "disable", username: "owner", password: "x" });
 const awsProvider = new aws.Provider("s3", { region: "us-east-1", accessKey: "a", secretKey: "b", skipCredentialsValidation: true });
-const guard = new pulumi.CustomResource("ducklake:catalog:Guard", "guard", {});
+class TestGuard extends pulumi.CustomResource { constructor(n: string) { super("ducklake:catalog:Guard", n, {}); } }
+const guard = new TestGuard("guard");
 
 // The odd-named schema exists already (DuckLake gave it a UUID folder), as the catalog layout reports it.
 const layout = { ...emptyLayout("s3://lake/data/"),
@@ -65,8 +66,9 @@ function args(access: AccessSpec): LakeAccessArgs {
 async function build(access: AccessSpec): Promise<{ la: LakeAccess; seen: Created[] }> {
   created = [];
   const la = new LakeAccess("lake-access", args(access));
-  await promiseOf(pulumi.all([la.duckdbSetups, la.policyBytes, ...Object.values(la.grants).map((g) => g.urn),
-    ...Object.values(la.readers).map((r) => r.urn)]));
+  const outputs: pulumi.Output<unknown>[] = [la.duckdbSetups, la.policyBytes, ...Object.values(la.grants).map((g) => g.urn),
+    ...Object.values(la.readers).map((r) => r.urn)];
+  await promiseOf(pulumi.all(outputs));
   await new Promise((r) => setTimeout(r, 20));
   return { la, seen: created.slice() };
 }
@@ -98,7 +100,9 @@ describe("LakeAccess", () => {
     const grant = m.get("lake-access-grant-finance/odd%20schema%3B--/a%2Fb")!.inputs;
     expect({ reader: grant.reader, schema: grant.schema, table: grant.table }).toEqual({ reader: "finance", schema: "odd schema;--", table: "a/b" });
     expect(m.get("lake-access-grant-analyst/sales")!.inputs.table).toBeNull();
-    expect(grant.connection).toMatchObject({ host: "db.example.com", user: "owner", sslmode: "verify-full" });
+    // The owner connection reaches every ACL entry as a secret.
+    expect(grant.connection["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(grant.connection.value).toMatchObject({ host: "db.example.com", user: "owner", sslmode: "verify-full" });
     const doc = JSON.parse(m.get("lake-access-bucket-policy-policy")!.inputs.policy);
     const principals = JSON.stringify(doc.Statement.map((s: any) => s.Principal));
     expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(1)}`);
