@@ -9,8 +9,8 @@ import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderA
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
 import { BucketAccessPolicy } from "./bucketAccessPolicy";
-import { AclEntry } from "../providers/aclEntry";
-import { declareGrant } from "./grant";
+import { ReaderAcl } from "../providers/readerAcl";
+import { Grant } from "./grant";
 import { LakeReader } from "./reader";
 
 export interface LakeAccessArgs {
@@ -51,8 +51,10 @@ export class LakeAccess extends pulumi.ComponentResource {
   /** The validated access this component declared. */
   readonly validated: ValidatedAccess;
   readonly readers: Record<string, LakeReader>;
-  /** grant key (model/grants grantKey) → its ACL entry. */
-  readonly grants: Record<string, AclEntry>;
+  /** grant key (model/grants grantKey) → its Grant resource. */
+  readonly grants: Record<string, Grant>;
+  /** reader → its catalog ACL entries (one resource per reader, diffed entry by entry). */
+  readonly acls: Record<string, ReaderAcl>;
   /** reader → ready-to-paste DuckDB setup (secret). */
   readonly duckdbSetups: pulumi.Output<Record<string, string>>;
   /** reader → { schemas, tables } it may read. */
@@ -82,9 +84,14 @@ export class LakeAccess extends pulumi.ComponentResource {
       }, { parent: this, providers: { postgresql: args.postgresqlProvider } });
     }
     this.grants = {};
-    for (const grant of validated.grants) {
-      const reader = this.readers[grant.reader];
-      this.grants[grant.key] = declareGrant(name, grant, connection, { parent: reader, dependsOn: [reader.role, args.guard] });
+    this.acls = {};
+    for (const reader of validated.readers) {
+      const mine = validated.grants.filter((g) => g.reader === reader.name);
+      const parent = this.readers[reader.name];
+      for (const grant of mine) this.grants[grant.key] = new Grant(name, grant, { parent });
+      this.acls[reader.name] = new ReaderAcl(`${name}-acl-${reader.name}`, {
+        connection, reader: reader.name, grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
+      }, { parent, dependsOn: [parent.role, args.guard] });
     }
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,

@@ -1,10 +1,10 @@
-// One grant = one resource: the catalog guard's ACL entry, named by what it grants. Lean on purpose:
-// at 20,000 grants every extra resource or property per grant costs seconds and hundreds of MB in a
-// preview, so a grant has no component wrapper; it is parented to its reader, which groups it in the tree.
+// One grant = one resource in the preview: `ducklake:access:Grant`, named by what it grants. Adding a grant
+// to the list shows one `+ create`, removing it one `- delete`, next to the two updates that carry it out:
+// the reader's catalog ACL (providers/readerAcl.ts) and the bucket policy, both rebuilt from the same
+// normalised grants. The Grant itself is deliberately empty: every registered resource costs a preview
+// time and memory, and at 20,000 grants (200 readers × 100) anything more per grant breaks the budget.
 import * as pulumi from "@pulumi/pulumi";
 import { NormalizedGrant } from "../model/access";
-import { CatalogConnection } from "../model/connection";
-import { AclEntry } from "../providers/aclEntry";
 
 /**
  * `${accessName}-grant-${key}`, key = reader/schema[/table] with odd characters %-escaped
@@ -14,12 +14,9 @@ export function grantResourceName(accessName: string, grant: Pick<NormalizedGran
   return `${accessName}-grant-${grant.key}`;
 }
 
-/**
- * Declares one grant. The bucket policy half of the grant is rebuilt from the same normalised grants
- * by the BucketAccessPolicy, so removing this grant revokes both layers in one `pulumi up`.
- */
-export function declareGrant(accessName: string, grant: NormalizedGrant, connection: pulumi.Input<CatalogConnection>,
-  opts: pulumi.CustomResourceOptions): AclEntry {
-  return new AclEntry(grantResourceName(accessName, grant),
-    { connection, reader: grant.reader, schema: grant.schema, table: grant.table }, opts);
+/** A declared grant; parent it to its reader so the preview groups a reader's access. */
+export class Grant extends pulumi.ComponentResource {
+  constructor(accessName: string, readonly grant: NormalizedGrant, opts: pulumi.ComponentResourceOptions) {
+    super("ducklake:access:Grant", grantResourceName(accessName, grant), {}, opts);
+  }
 }

@@ -1,0 +1,175 @@
+// A reader's entries in the catalog guard's ACL, as one Pulumi dynamic resource per reader.
+//
+// Why per reader and not per grant: every registered resource costs a preview about 1 ms and 100 KB, and a
+// dynamic resource also stores its serialized provider in state. At 20,000 grants a resource per entry
+// means minutes and gigabytes; one per reader (200) is negligible. Each grant still appears in the preview
+// as its own `ducklake:access:Grant` resource (components/grant.ts), and this resource's diff shows exactly
+// which entries are added or removed. `read` returns the live ACL, so `pulumi refresh` shows entries added
+// or revoked by hand, and the next `pulumi up` puts the list back.
+//
+// The provider calls only the guard's own owner-only SQL functions (grant_read, revoke_read, list_grants)
+// with parameters, in one transaction per reader: a failing entry applies nothing of that reader's change.
+import * as pulumi from "@pulumi/pulumi";
+import type { CatalogConnection } from "../model/connection";
+import { lakeNameProblem, readerNameProblem } from "../model/names";
+
+/** One ACL entry: the whole schema when `table` is null. */
+export interface AclGrant { schema: string; table: string | null }
+
+export interface ReaderAclArgs {
+  /** The catalog database as its owner (the guard's ACL functions are owner-only). Kept secret. */
+  connection: pulumi.Input<CatalogConnection>;
+  /** Reader login role. Changing it replaces the resource. */
+  reader: pulumi.Input<string>;
+  /** Everything this reader may read; order does not matter (stored sorted). */
+  grants: pulumi.Input<AclGrant[]>;
+}
+
+interface ReaderAclState { connection: CatalogConnection; reader: string; grants: AclGrant[] }
+
+/** Canonical order and shape, so the same list in any order is the same input. */
+export function canonicalGrants(grants: ReadonlyArray<{ schema: string; table?: string | null }>): AclGrant[] {
+  const out = grants.map((g) => ({ schema: g.schema, table: g.table ?? null }));
+  const key = (g: AclGrant) => JSON.stringify([g.schema, g.table]);
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+// Everything below runs inside Pulumi's dynamic-provider host: self-contained, `require` inside functions.
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes values not known yet
+
+async function withCatalog<T>(conn: CatalogConnection, fn: (q: (sql: string, params: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Client } = require("pg");
+  const ssl = conn.sslmode === "disable" ? false : conn.sslmode === "require" ? { rejectUnauthorized: false }
+    : { rejectUnauthorized: true, ca: conn.sslRootCert, servername: /^[0-9.:]+$/.test(conn.host) ? undefined : conn.host };
+  const client = new Client({ host: conn.host, port: conn.port, database: conn.database, user: conn.user,
+    password: conn.password, ssl, connectionTimeoutMillis: 10000 });
+  await client.connect();
+  try {
+    return await fn(async (sql, params) => (await client.query(sql, params)).rows);
+  } finally {
+    await client.end();
+  }
+}
+
+const sameEntry = (a: AclGrant, b: AclGrant) => a.schema === b.schema && (a.table ?? null) === (b.table ?? null);
+const missingFrom = (xs: AclGrant[], ys: AclGrant[]) => xs.filter((x) => !ys.some((y) => sameEntry(x, y)));
+
+/** Writes `desired` for `reader` in one transaction: revokes `revoke`, (re-)grants `grant`. */
+async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[], grant: AclGrant[]): Promise<void> {
+  await withCatalog(conn, async (q) => {
+    await q("BEGIN", []);
+    try {
+      for (const g of revoke) await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [reader, g.schema, g.table]);
+      for (const g of grant) await q("SELECT ducklake_guard.grant_read($1, $2, $3)", [reader, g.schema, g.table]);
+      await q("COMMIT", []);
+    } catch (e) {
+      await q("ROLLBACK", []).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+/** The live entries of `reader` that still point at an existing schema/table (dropped ones read as absent). */
+async function liveGrants(conn: CatalogConnection, reader: string): Promise<AclGrant[]> {
+  const rows = await withCatalog(conn, (q) => q(
+    "SELECT schema_name, table_name FROM ducklake_guard.list_grants($1) WHERE status IN ('active', 'renamed')", [reader]));
+  return canonicalGrants(rows.map((r) => ({ schema: r.schema_name, table: r.table_name })));
+}
+
+/** Shared by every ReaderAcl (Pulumi serializes it once); exported for the integration tests. */
+export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: unknown, news: any): Promise<pulumi.dynamic.CheckResult> {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    if (news.reader !== UNKNOWN) {
+      const p = readerNameProblem(news.reader);
+      if (p) failures.push({ property: "reader", reason: `reader ${p}` });
+    }
+    const grants: AclGrant[] = Array.isArray(news.grants) ? canonicalGrants(news.grants) : [];
+    grants.forEach((g, i) => {
+      const ps = lakeNameProblem(g.schema);
+      if (ps) failures.push({ property: `grants[${i}].schema`, reason: `schema ${ps}` });
+      if (g.table !== null) {
+        const pt = lakeNameProblem(g.table);
+        if (pt) failures.push({ property: `grants[${i}].table`, reason: `table ${pt}; omit the table to grant the whole schema` });
+      }
+      if (i > 0 && sameEntry(grants[i - 1], g))
+        failures.push({ property: `grants[${i}]`, reason: `duplicate grant of ${JSON.stringify(g)}: list each schema/table once` });
+    });
+    // A grant to a schema/table missing from the catalog fails here, at preview, whenever the catalog can be
+    // reached (on a first deployment it cannot, and grant_read refuses it at apply with the same message).
+    const c = news.connection;
+    const known = c && typeof c === "object" && [c.host, c.port, c.database, c.user, c.password].every((v) => v !== undefined && v !== UNKNOWN);
+    if (!failures.length && known && grants.length) {
+      const existing = await withCatalog(c, async (q) => {
+        const [{ cs }] = await q("SELECT CASE WHEN to_regprocedure('ducklake_guard.catalog_schema()') IS NULL THEN NULL ELSE ducklake_guard.catalog_schema() END AS cs", []);
+        if (cs === null) return undefined;
+        const [{ ok }] = await q("SELECT to_regclass(format('%I.ducklake_table', $1::text)) IS NOT NULL AS ok", [cs]);
+        if (!ok) return undefined;
+        const quoted = `"${String(cs).replace(/"/g, '""')}"`; // the guard's own catalog schema name
+        return q(`SELECT s.schema_name, t.table_name FROM ${quoted}.ducklake_schema s
+          LEFT JOIN ${quoted}.ducklake_table t ON t.schema_id = s.schema_id AND t.end_snapshot IS NULL
+          WHERE s.end_snapshot IS NULL`, []);
+      }).catch(() => undefined);
+      if (existing) {
+        for (const g of grants) {
+          const found = existing.some((r: any) => r.schema_name === g.schema && (g.table === null || r.table_name === g.table));
+          if (!found) failures.push({ property: "grants", reason: g.table === null
+            ? `DuckLake schema "${g.schema}" does not exist in the catalog: fix the name or create the schema first`
+            : `DuckLake table "${g.schema}"."${g.table}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` });
+        }
+      }
+    }
+    return { inputs: { ...news, grants }, failures };
+  },
+
+  async diff(_id: pulumi.ID, olds: ReaderAclState, news: ReaderAclState): Promise<pulumi.dynamic.DiffResult> {
+    const replaces: string[] = [];
+    if (olds.reader !== news.reader) replaces.push("reader");
+    const o = olds.connection, n = news.connection;
+    if (o.host !== n.host || o.port !== n.port || o.database !== n.database) replaces.push("connection");
+    const grantsChanged = JSON.stringify(canonicalGrants(olds.grants)) !== JSON.stringify(canonicalGrants(news.grants));
+    const changes = replaces.length > 0 || grantsChanged || JSON.stringify(o) !== JSON.stringify(n);
+    return { changes, replaces, deleteBeforeReplace: true };
+  },
+
+  async create(inputs: ReaderAclState): Promise<pulumi.dynamic.CreateResult> {
+    const grants = canonicalGrants(inputs.grants);
+    await apply(inputs.connection, inputs.reader, [], grants);
+    return { id: inputs.reader, outs: { ...inputs, grants } };
+  },
+
+  async read(id: pulumi.ID, props: ReaderAclState): Promise<pulumi.dynamic.ReadResult> {
+    return { id, props: { ...props, grants: await liveGrants(props.connection, props.reader) } };
+  },
+
+  async update(_id: pulumi.ID, olds: ReaderAclState, news: ReaderAclState): Promise<pulumi.dynamic.UpdateResult> {
+    const desired = canonicalGrants(news.grants);
+    // Revoke against the live list, so an entry added by hand is removed too; grant everything desired
+    // that is not live (grant_read is idempotent and re-pins a grant whose table was re-created).
+    const live = await liveGrants(news.connection, news.reader);
+    const previous = canonicalGrants(olds.grants);
+    const revoke = [...missingFrom(live, desired), ...missingFrom(missingFrom(previous, desired), live)];
+    await apply(news.connection, news.reader, revoke, missingFrom(desired, live));
+    return { outs: { ...news, grants: desired } };
+  },
+
+  async delete(_id: pulumi.ID, props: ReaderAclState): Promise<void> {
+    const live = await liveGrants(props.connection, props.reader).catch(() => [] as AclGrant[]);
+    const all = [...canonicalGrants(props.grants), ...missingFrom(live, canonicalGrants(props.grants))];
+    await apply(props.connection, props.reader, all, []);
+  },
+};
+
+/** Everything one reader may read, kept equal to its grants in code (see the top of this file). */
+export class ReaderAcl extends pulumi.dynamic.Resource {
+  declare public readonly reader: pulumi.Output<string>;
+  declare public readonly grants: pulumi.Output<AclGrant[]>;
+
+  constructor(name: string, args: ReaderAclArgs, opts?: pulumi.CustomResourceOptions) {
+    super(readerAclProvider, name, {
+      connection: pulumi.secret(args.connection), reader: args.reader,
+      grants: pulumi.output(args.grants).apply(canonicalGrants),
+    }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "ReaderAcl");
+  }
+}
