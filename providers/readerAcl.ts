@@ -163,6 +163,8 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Everything one reader may read, kept equal to its grants in code (see the top of this file). */
 export class ReaderAcl extends pulumi.dynamic.Resource {
+  /** The owner connection (secret). */
+  declare public readonly connection: pulumi.Output<CatalogConnection>;
   declare public readonly reader: pulumi.Output<string>;
   declare public readonly grants: pulumi.Output<AclGrant[]>;
 

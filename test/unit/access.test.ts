@@ -75,19 +75,21 @@ async function build(access: AccessSpec): Promise<{ la: LakeAccess; seen: Create
 const byName = (seen: Created[]) => new Map(seen.map((c) => [c.name, c]));
 
 describe("LakeAccess", () => {
-  it("registers readers, one ACL entry per grant and the bucket policy, named by what they are", async () => {
+  it("registers readers, one Grant per grant, one catalog ACL per reader and the bucket policy, named by what they are", async () => {
     const { seen } = await build(sample());
     expect(seen.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
       "aws:s3/bucketPolicy:BucketPolicy lake-access-bucket-policy-policy",
+      "ducklake:access:Grant lake-access-grant-analyst/sales",
+      "ducklake:access:Grant lake-access-grant-finance/odd%20schema%3B--/a%2Fb",
+      "ducklake:access:Grant lake-access-grant-finance/sales/orders",
       "ducklake:access:LakeAccess lake-access",
       "ducklake:access:Reader lake-access-reader-analyst",
       "ducklake:access:Reader lake-access-reader-finance",
       "ducklake:storage:BucketAccessPolicy lake-access-bucket-policy",
       "postgresql:index/role:Role lake-access-reader-analyst-role",
       "postgresql:index/role:Role lake-access-reader-finance-role",
-      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-analyst/sales",
-      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-finance/odd%20schema%3B--/a%2Fb",
-      "pulumi-nodejs:dynamic/ducklake:AclEntry lake-access-grant-finance/sales/orders",
+      "pulumi-nodejs:dynamic/ducklake:ReaderAcl lake-access-acl-analyst",
+      "pulumi-nodejs:dynamic/ducklake:ReaderAcl lake-access-acl-finance",
       "random:index/randomPassword:RandomPassword lake-access-reader-analyst-password",
       "random:index/randomPassword:RandomPassword lake-access-reader-finance-password",
     ]);
@@ -97,12 +99,18 @@ describe("LakeAccess", () => {
     // The generated password reaches the role as a secret (Pulumi's secret signature), never in clear.
     expect(m.get("lake-access-reader-finance-role")!.inputs.password).toEqual({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "pw35x" });
     expect(m.get("lake-access-reader-finance-password")!.inputs).toMatchObject({ length: 32, special: false });
-    const grant = m.get("lake-access-grant-finance/odd%20schema%3B--/a%2Fb")!.inputs;
-    expect({ reader: grant.reader, schema: grant.schema, table: grant.table }).toEqual({ reader: "finance", schema: "odd schema;--", table: "a/b" });
-    expect(m.get("lake-access-grant-analyst/sales")!.inputs.table).toBeNull();
-    // The owner connection reaches every ACL entry as a secret.
-    expect(grant.connection["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
-    expect(grant.connection.value).toMatchObject({ host: "db.example.com", user: "owner", sslmode: "verify-full" });
+    // A Grant carries nothing (every byte per grant costs at 20k); the reader's ACL carries its entries, sorted.
+    expect(m.get("lake-access-grant-finance/odd%20schema%3B--/a%2Fb")!.inputs).toEqual({});
+    const acl = m.get("lake-access-acl-finance")!.inputs;
+    expect({ reader: acl.reader, grants: acl.grants }).toEqual({ reader: "finance",
+      grants: [{ schema: "odd schema;--", table: "a/b" }, { schema: "sales", table: "orders" }] });
+    expect(m.get("lake-access-acl-analyst")!.inputs.grants).toEqual([{ schema: "sales", table: null }]);
+    // The owner connection reaches every ReaderAcl as a secret.
+    for (const r of ["analyst", "finance"]) {
+      const c = m.get(`lake-access-acl-${r}`)!.inputs.connection;
+      expect(c["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+      expect(c.value).toMatchObject({ host: "db.example.com", user: "owner", password: "owner-pw", sslmode: "verify-full" });
+    }
     const doc = JSON.parse(m.get("lake-access-bucket-policy-policy")!.inputs.policy);
     const principals = JSON.stringify(doc.Statement.map((s: any) => s.Principal));
     expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(1)}`);
@@ -120,7 +128,7 @@ describe("LakeAccess", () => {
     expect(await pulumi.isSecret(la.duckdbSetups)).toBe(true);
     expect(await pulumi.isSecret(la.readers.finance.duckdbSetup)).toBe(true);
     expect(await pulumi.isSecret(la.readers.finance.password)).toBe(true);
-    expect(await pulumi.isSecret(la.grants["finance/sales/orders"].connection)).toBe(true);
+    expect(await pulumi.isSecret(la.acls.finance.connection)).toBe(true);
     expect(await pulumi.isSecret(la.accessMatrix)).toBe(false);
     const setup = (await promiseOf(la.duckdbSetups)).finance;
     expect(setup).toContain("KEY_ID 'P2002000000000000002', SECRET 'finance-secret'");
@@ -129,11 +137,12 @@ describe("LakeAccess", () => {
     expect(await promiseOf(la.policyBytes)).toBeGreaterThan(100);
   });
 
-  it("parents each grant to its reader and makes it wait for the guard", async () => {
+  it("parents each Grant and the reader's ReaderAcl to the reader", async () => {
     const { la } = await build(sample());
-    const g = la.grants["finance/sales/orders"];
-    const urn = await promiseOf(g.urn);
-    expect(urn).toContain("ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:AclEntry::lake-access-grant-finance/sales/orders");
+    expect(await promiseOf(la.grants["finance/sales/orders"].urn))
+      .toBe("urn:pulumi:test::lake::ducklake:access:Reader$ducklake:access:Grant::lake-access-grant-finance/sales/orders");
+    expect(await promiseOf(la.acls.finance.urn))
+      .toBe("urn:pulumi:test::lake::ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
   });
 
   it("gives identical names and inputs for every order of the list (seed 11)", async () => {
@@ -147,22 +156,32 @@ describe("LakeAccess", () => {
     }
   });
 
-  it("adding one grant adds exactly that resource (and changes only the policy); removing it removes exactly it", async () => {
+  it("adding one grant creates exactly its Grant and updates only that reader's ACL and the policy; removing it undoes exactly that", async () => {
     const before = await build(sample());
     const more = sample();
     more.grants.push({ reader: "analyst", schema: "hr", table: "people" });
     const after = await build(more);
     const names = (s: Created[]) => new Set(s.map((c) => c.name));
-    const added = [...names(after.seen)].filter((n) => !names(before.seen).has(n));
-    const removed = [...names(before.seen)].filter((n) => !names(after.seen).has(n));
-    expect({ added, removed }).toEqual({ added: [grantResourceName("lake-access", { key: "analyst/hr/people" })], removed: [] });
-    const changed = after.seen.filter((c) => {
-      const old = byName(before.seen).get(c.name);
-      return old && JSON.stringify(old.inputs) !== JSON.stringify(c.inputs);
-    }).map((c) => c.name);
-    expect(changed).toEqual(["lake-access-bucket-policy-policy"]);
+    const diff = (from: Created[], to: Created[]) => ({
+      added: [...names(to)].filter((n) => !names(from).has(n)),
+      removed: [...names(from)].filter((n) => !names(to).has(n)),
+      changed: to.filter((c) => { const old = byName(from).get(c.name); return old && JSON.stringify(old.inputs) !== JSON.stringify(c.inputs); })
+        .map((c) => c.name).sort(),
+    });
+    expect(diff(before.seen, after.seen)).toEqual({
+      added: [grantResourceName("lake-access", { key: "analyst/hr/people" })], removed: [],
+      changed: ["lake-access-acl-analyst", "lake-access-bucket-policy-policy"] });
+    // The ACL's change is exactly the one entry, so its preview diff reads as "+ hr.people".
+    expect(byName(after.seen).get("lake-access-acl-analyst")!.inputs.grants)
+      .toEqual([{ schema: "hr", table: "people" }, { schema: "sales", table: null }]);
+    const doc = (s: Created[]) => byName(s).get("lake-access-bucket-policy-policy")!.inputs.policy as string;
+    expect(doc(after.seen)).toContain("hr/people/");
+    expect(doc(before.seen)).not.toContain("hr/people/");
     const back = await build(sample());
-    expect([...names(after.seen)].filter((n) => !names(back.seen).has(n))).toEqual(["lake-access-grant-analyst/hr/people"]);
+    expect(diff(after.seen, back.seen)).toEqual({
+      added: [], removed: ["lake-access-grant-analyst/hr/people"],
+      changed: ["lake-access-acl-analyst", "lake-access-bucket-policy-policy"] });
+    expect(byName(back.seen).get("lake-access-acl-analyst")!.inputs).toEqual(byName(before.seen).get("lake-access-acl-analyst")!.inputs);
   });
 
   it("refuses a bad list before registering anything", async () => {
