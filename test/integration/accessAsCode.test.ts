@@ -172,7 +172,7 @@ beforeAll(async () => {
   const inBucket = `s3://${bucket}/`;
   for (const r of rows) {
     const id = tableId(r.schema_name, r.table_name);
-    const entry = byId.get(id) ?? { schema: r.schema_name, table: r.table_name };
+    const entry: { schema: string; table: string; key?: string } = byId.get(id) ?? { schema: r.schema_name, table: r.table_name };
     byId.set(id, entry);
     if (r.fp === null) continue;
     const schemaUrl = r.srel ? `${r.data_path}${r.sp}` : r.sp;
