@@ -3,6 +3,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, SECRET_KEYS, validateConfig } from "./model/config";
 import { Lake } from "./components/lake";
+import { LakeAccess } from "./components/access";
+import { access } from "./access";
+import { applyPrincipalOverrides, ReaderPrincipalOverrides } from "./model/grants";
+import { roleCidrsFromReaders } from "./model/cloudInit";
+import { emptyLayout } from "./model/lakePaths";
+import { catalogLayoutOrDefault } from "./providers/lakeLayoutSource";
 
 /** Full keys of config values stored encrypted (Pulumi passes them in PULUMI_CONFIG_SECRET_KEYS). */
 function secretConfigKeys(): ReadonlySet<string> | undefined {
@@ -17,13 +23,37 @@ const config = validateConfig(pulumi.runtime.allConfig(), {
   secretKeys: secretConfigKeys(),
 });
 
-const lake = new Lake("ducklake", { config });
+// Who may read what (access.ts), with this stack's key ids (`readerPrincipals.<reader>`). Everything is
+// validated here, before the first resource: a bad list or a too-large bucket policy registers nothing.
+const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
+const overridden = applyPrincipalOverrides(access, stackConfig.getObject<ReaderPrincipalOverrides>("readerPrincipals"));
+if (overridden.problems.length) throw new Error(`access configuration:\n- ${overridden.problems.join("\n- ")}`);
+const accessSpec = overridden.spec;
+const defaultLayout = emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`);
+LakeAccess.validate({ access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
+  backupsPrefix: config.backupsPrefix, layout: defaultLayout, allowListing: config.readerListing, bucket: config.bucketName });
 
-// ─── Access layer (readers, grants, bucket policy) ──────────────────────────────────────────
-// Wire components/access.ts `LakeAccess` here, e.g.:
-//   const access = new LakeAccess("access", { lake, ... });
-// Readers' allowedIps reach pg_hba/firewalls through Lake's `roleCidrs` arg (prod).
-// ────────────────────────────────────────────────────────────────────────────────────────────
+const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined });
+
+// Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
+// (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)
+const layout = pulumi.unsecret(pulumi.all([lake.catalog.ownerConnection, lake.bucketName, lake.dataPath]).apply(async ([conn, bucket, dataPath]) => {
+  const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema });
+  if (found.source !== "catalog") pulumi.log.info(`bucket policy uses the ${found.source}`);
+  for (const f of found.layout.outsideFiles)
+    pulumi.log.warn(`${f.kind} file of "${f.schema}"."${f.table}" lies outside the table's folder (${f.location}): readers granted the table cannot read it, and it is not guarded by the table's prefix`);
+  return found.layout;
+}));
+
+const readerSecretKeys: pulumi.Output<Record<string, string>> =
+  stackConfig.getSecretObject<Record<string, string>>("readerSecretKeys") ?? pulumi.secret<Record<string, string>>({});
+const lakeAccess = new LakeAccess("access", {
+  access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix, backupsPrefix: config.backupsPrefix,
+  connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
+  postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
+  allowListing: config.readerListing, s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
+  readerSecretKeys,
+}, { dependsOn: [lake] });
 
 const outputs = lake.stackOutputs();
 export const target = outputs.target;
@@ -47,3 +77,22 @@ export const caCertPem = outputs.caCertPem;
 export const monthlyCostEur = outputs.monthlyCostEur;
 export const monthlyCostOverBudget = outputs.monthlyCostOverBudget;
 export const monthlyCost = outputs.monthlyCost;
+
+export const accessMatrix = lakeAccess.accessMatrix;
+export const accessReview = lakeAccess.accessReview;
+export const readerDuckdbSetups = lakeAccess.duckdbSetups;
+export const bucketPolicyBytes = lakeAccess.policyBytes;
+export const bucketPolicyHeadroomBytes = lakeAccess.policyHeadroomBytes;
+/** Everything `npm run status|access|verify|shell` need (cli/connectionInfo.ts LakeConnectionInfo); secret. */
+export const lakeConnection = pulumi.secret(pulumi.all([lake.catalog.ownerConnection, lake.bucketName, readerSecretKeys,
+  pulumi.all(Object.fromEntries(Object.entries(lakeAccess.readers).map(([n, r]) => [n, r.password])))])
+  .apply(([catalog, bucket, secretKeys, passwords]) => ({
+    stack: pulumi.getStack(),
+    catalog: { ...catalog, schema: config.catalogSchema },
+    storage: { bucket, dataPrefix: config.dataPrefix, endpoint: config.s3Endpoint, region: config.s3Region,
+      adminProjectId: config.ownerProjectId, admin: { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey } },
+    readers: accessSpec.readers.map((r) => ({
+      name: r.name, password: passwords[r.name], s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
+      grants: accessSpec.grants.filter((g) => g.reader === r.name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+    })),
+  })));

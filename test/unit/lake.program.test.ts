@@ -27,6 +27,19 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   }
 }
 
+// The program reads table folders from the live catalog; under mocks there is none (and no host to reach),
+// so the layout source answers with DuckLake's default layout and records what it was asked.
+const layoutRequests: { host: string; user: string; bucket: string; dataPath: string }[] = [];
+jest.mock("../../providers/lakeLayoutSource", () => {
+  const { emptyLayout } = jest.requireActual("../../model/lakePaths");
+  return {
+    catalogLayoutOrDefault: async (conn: any, opts: any) => {
+      layoutRequests.push({ host: conn.host, user: conn.user, bucket: opts.bucket, dataPath: opts.dataPath });
+      return { layout: emptyLayout(opts.dataPath), source: "default layout (test)" };
+    },
+  };
+});
+
 async function loadProgram(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Loaded> {
   let loaded: Loaded | undefined;
   let failure: unknown;
@@ -109,7 +122,9 @@ describe("prod stack (hetzner)", () => {
       "postgresql:index/role:Role ducklake-catalog-owner",
       "postgresql:index/role:Role ducklake-catalog-writer",
     ]) expect(names).toContain(expected);
-    for (const r of loaded.resources.filter((x) => x.name !== "ducklake")) expect(r.name.startsWith("ducklake-")).toBe(true);
+    // The lake's resources are named after the lake, the access layer's (readers, grants, policy) after it.
+    for (const r of loaded.resources.filter((x) => x.name !== "ducklake" && x.name !== "access"))
+      expect(r.name.startsWith("ducklake-") || r.name.startsWith("access-")).toBe(true);
   });
 
   it("orders a cx23 with Debian 12 in fsn1 on the primary IP behind the firewall", () => {
@@ -120,12 +135,22 @@ describe("prod stack (hetzner)", () => {
     expect(s.sshKeys).toHaveLength(2);
   });
 
-  it("opens only 22 and 5432, only to the admin allow-list", () => {
+  it("opens only 22 (admins) and 5432 (admins + readers' allowedIps from access.ts)", () => {
     const rules = byName(loaded.resources, "ducklake-server-firewall").inputs.rules;
     expect(rules).toEqual([
       expect.objectContaining({ direction: "in", protocol: "tcp", port: "22", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
-      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
+      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.7/32", "203.0.113.0/24", "2001:db8:5::/48"] }),
     ]);
+  });
+
+  it("reads the bucket layout from the catalog as its owner, and wires readers, grants and the bucket policy", () => {
+    expect(layoutRequests).toContainEqual({ host: SERVER_IP, user: "ducklake_owner", bucket: "acme-lake", dataPath: "s3://acme-lake/data/" });
+    const names = loaded.resources.map((r) => `${r.type} ${r.name}`);
+    expect(names).toContain("ducklake:access:Grant access-grant-finance/sales/orders");
+    expect(names).toContain("pulumi-nodejs:dynamic/ducklake:ReaderAcl access-acl-finance");
+    expect(names).toContain("aws:s3/bucketPolicy:BucketPolicy access-bucket-policy-policy");
+    const policy = loaded.resources.find((r) => r.name === "access-bucket-policy-policy")!;
+    expect(policy.provider).toContain("ducklake-storage-s3");
   });
 
   it("boots with a cloud-init that installs PostgreSQL with TLS, the allow-list and nightly backups", () => {
@@ -204,6 +229,19 @@ describe("prod stack (hetzner)", () => {
     expect((await value<{ password: string }>(p.catalogAdminConnection)).password).toMatch(/^Pw/);
     expect((await value<{ sslRootCert: string }>(p.catalogAdminConnection)).sslRootCert).toContain("BEGIN CERTIFICATE");
     for (const k of ["catalog", "attachAsWriter", "serverIpv4"]) expect(await loaded.pulumi.isSecret(p[k])).toBe(false);
+  });
+
+  it("exports the access matrix and review in clear, reader setups and the CLI connection as secrets", async () => {
+    const p = loaded.program;
+    for (const k of ["lakeConnection", "readerDuckdbSetups"]) expect(await loaded.pulumi.isSecret(p[k])).toBe(true);
+    for (const k of ["accessMatrix", "accessReview", "bucketPolicyHeadroomBytes"]) expect(await loaded.pulumi.isSecret(p[k])).toBe(false);
+    const conn = await value<any>(p.lakeConnection);
+    expect(conn.catalog).toMatchObject({ host: SERVER_IP, user: "ducklake_owner", sslmode: "verify-full", schema: "public" });
+    expect(conn.storage).toMatchObject({ bucket: "acme-lake", dataPrefix: "data/", adminProjectId: "1234567" });
+    expect(conn.readers.map((r: any) => r.name)).toEqual(["analyst", "finance", "hr_partner"]);
+    expect(conn.readers[1].grants).toEqual([{ schema: "sales", table: "orders" }, { schema: "sales", table: "invoices" }]);
+    expect(await value<any>(p.accessMatrix)).toMatchObject({ analyst: { schemas: ["sales"] } });
+    expect(await value<number>(p.bucketPolicyHeadroomBytes)).toBeGreaterThan(900000);
   });
 });
 
