@@ -26,7 +26,10 @@ const config = validateConfig(pulumi.runtime.allConfig(), {
 // Who may read what (access.ts), with this stack's key ids (`readerPrincipals.<reader>`). Everything is
 // validated here, before the first resource: a bad list or a too-large bucket policy registers nothing.
 const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
-const overridden = applyPrincipalOverrides(access, stackConfig.getObject<ReaderPrincipalOverrides>("readerPrincipals"));
+// `pulumi config set --path` stores digits as numbers: project ids and keys are strings here.
+const principalOverrides = Object.fromEntries(Object.entries(stackConfig.getObject<ReaderPrincipalOverrides>("readerPrincipals") ?? {})
+  .map(([reader, p]) => [reader, Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, String(v)]))]));
+const overridden = applyPrincipalOverrides(access, principalOverrides);
 if (overridden.problems.length) throw new Error(`access configuration:\n- ${overridden.problems.join("\n- ")}`);
 const accessSpec = overridden.spec;
 const defaultLayout = emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`);

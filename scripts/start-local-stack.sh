@@ -53,4 +53,11 @@ set_plain ducklake:ownerProjectId "$(json "$s3" adminProject)"
 set_secret ducklake:s3AccessKey "$(json "$s3" admin.accessKey)"
 set_secret ducklake:s3SecretKey "$(json "$s3" admin.secretKey)"
 
+# Readers of access.ts get keys of the local readers project (p<readerProject>), one each, in name order.
+while read -r reader access_key secret_key; do
+  "$pulumi_bin" config set --stack local --path "ducklake:readerPrincipals.$reader.projectId" "$(json "$s3" readerProject)"
+  "$pulumi_bin" config set --stack local --path "ducklake:readerPrincipals.$reader.accessKey" "$access_key"
+  printf '%s' "$secret_key" | "$pulumi_bin" config set --stack local --secret --path "ducklake:readerSecretKeys.$reader"
+done < <(node_modules/.bin/ts-node --transpile-only scripts/local-reader-keys.ts "$s3")
+
 exec "$pulumi_bin" up --stack local "$@"

@@ -52,6 +52,14 @@ printf '%s|stdin=%s|backend=%s|pass=%s\\n' "$*" "$stdin" "$PULUMI_BACKEND_URL" "
     expect(calls).toContain(`config set --stack local ducklake:s3Endpoint ${s3.endpoint}|stdin=|backend=${backend}|pass=ducklake-local`);
     expect(calls).toContain(`config set --stack local --secret ducklake:localPgPassword|stdin=${pg.password}|backend=${backend}|pass=ducklake-local`);
     expect(calls).toContain(`config set --stack local --secret ducklake:s3SecretKey|stdin=${s3.admin.secretKey}|backend=${backend}|pass=ducklake-local`);
+    // readers of access.ts get keys of the local readers project, never the admin key; secrets via stdin
+    const readerKeys = s3.readers.slice(0, 3);
+    ["analyst", "finance", "hr_partner"].forEach((reader, i) => {
+      expect(args).toContain(`config set --stack local --path ducklake:readerPrincipals.${reader}.projectId ${s3.readerProject}`);
+      expect(args).toContain(`config set --stack local --path ducklake:readerPrincipals.${reader}.accessKey ${readerKeys[i].accessKey}`);
+      expect(calls).toContain(`config set --stack local --secret --path ducklake:readerSecretKeys.${reader}|stdin=${readerKeys[i].secretKey}|backend=${backend}|pass=ducklake-local`);
+    });
+    for (const a of args) for (const k of readerKeys) expect(a).not.toContain(k.secretKey);
     // no secret value on any command line
     for (const a of args) for (const secret of [pg.password, s3.admin.secretKey, s3.admin.accessKey]) expect(a).not.toContain(secret);
     fs.rmSync(bin, { recursive: true });
