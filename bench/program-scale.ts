@@ -16,7 +16,7 @@ async function child(design: Design, n: number): Promise<void> {
   const postgresql = await import("@pulumi/postgresql");
   const aws = await import("@pulumi/aws");
   const { LakeAccess } = await import("../components/access");
-  const { AclEntry } = await import("../providers/aclEntry");
+  const { readerAclProvider } = await import("../providers/readerAcl");
   const { validateAccess } = await import("../model/grants");
   const { emptyLayout } = await import("../model/lakePaths");
   const readers = 200, perReader = Math.ceil(n / readers);
@@ -39,11 +39,18 @@ async function child(design: Design, n: number): Promise<void> {
     });
     outputs.push(la.policyBytes, ...Object.values(la.grants).map((g) => g.urn));
   } else {
-    // The obvious design: each grant a ComponentResource with its ACL entry as a child.
+    // The obvious design: each grant a ComponentResource with its own ACL entry (a dynamic resource of the
+    // same provider, holding that one grant) as a child.
+    class AclEntry extends pulumi.dynamic.Resource {
+      constructor(name: string, props: Record<string, unknown>, opts: import("@pulumi/pulumi").CustomResourceOptions) {
+        super(readerAclProvider, name, props, opts, "ducklake", "AclEntry");
+      }
+    }
     class GrantComponent extends pulumi.ComponentResource {
       constructor(name: string, g: { reader: string; schema: string; table: string | null }) {
         super("ducklake:access:Grant", name, {}, {});
-        const entry = new AclEntry(`${name}-acl`, { connection, ...g }, { parent: this });
+        const entry = new AclEntry(`${name}-acl`,
+          { connection, reader: g.reader, grants: [{ schema: g.schema, table: g.table }] }, { parent: this });
         this.registerOutputs({ id: entry.id });
       }
     }

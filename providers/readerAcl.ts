@@ -85,7 +85,9 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
       const p = readerNameProblem(news.reader);
       if (p) failures.push({ property: "reader", reason: `reader ${p}` });
     }
-    const grants: AclGrant[] = Array.isArray(news.grants) ? canonicalGrants(news.grants) : [];
+    const listed = Array.isArray(news.grants) && news.grants.every((g: unknown) => g !== null && typeof g === "object");
+    if (!listed) failures.push({ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" });
+    const grants: AclGrant[] = listed ? canonicalGrants(news.grants) : [];
     grants.forEach((g, i) => {
       const ps = lakeNameProblem(g.schema);
       if (ps) failures.push({ property: `grants[${i}].schema`, reason: `schema ${ps}` });

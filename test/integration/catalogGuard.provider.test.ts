@@ -1,35 +1,30 @@
-// The dynamic providers' create/read/diff/update/delete against real PostgreSQL: install/upgrade, and
-// ACL entries whose hand edits `pulumi refresh` (read) detects.
+// The dynamic providers' create/read/diff/update/delete against real PostgreSQL: the guard's install/upgrade,
+// and each reader's ACL (ReaderAcl), whose hand edits `pulumi refresh` (read) shows and `pulumi up` (update)
+// puts back. After every ReaderAcl step the reader itself connects and lists the tables it can see.
 import { Client } from "pg";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
 import { PgConnection } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
 import { catalogGuardProvider } from "../../providers/catalogGuard";
-import { aclEntryProvider, AclEntryOutputs } from "../../providers/aclEntry";
-import { guardStatus, listGrants, loadMigrations } from "../../providers/guardClient";
+import { AclGrant, readerAclProvider } from "../../providers/readerAcl";
+import { guardStatus, listGrantDetails, listGrants, loadMigrations } from "../../providers/guardClient";
 import type { CatalogConnection } from "../../model/connection";
-import { randomBytes } from "crypto";
+import { CATALOG, guardedLake, GuardedLake } from "../fixtures/guardHarness";
 
 let conn: PgConnection;
 let owner: Client;
 let connection: CatalogConnection;
-const reader = `cg_prov_${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
   conn = await createTestDatabase("cg_provider");
   owner = new Client(conn);
   await owner.connect();
   await buildSampleLake(await createDuckLakeCatalog(owner, { catalogSchema: "lake" }));
-  await owner.query(`CREATE ROLE ${reader} LOGIN`);
   connection = { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" };
 });
 afterAll(async () => {
-  await owner.query(`DROP OWNED BY ${reader}`).catch(() => undefined);
   await owner.end();
   await dropTestDatabase(conn);
-  const { withClient } = await import("../support/pg");
-  const { pgAdmin } = await import("../support/services");
-  await withClient(pgAdmin(), (a) => a.query(`DROP ROLE IF EXISTS ${reader}`));
 });
 
 describe("CatalogGuard provider", () => {
@@ -52,7 +47,7 @@ describe("CatalogGuard provider", () => {
     expect((await catalogGuardProvider.diff!(created.id, updated.outs, { ...news, catalogSchema: "other" })).replaces).toEqual(["catalogSchema"]);
     const read = await catalogGuardProvider.read!(created.id, updated.outs);
     expect(read).toMatchObject({ id: created.id, props: { version: migrations.length } });
-    // Delete: readers lose the catalog at once, RLS stays on; then re-create for the ACL tests below.
+    // Delete: readers lose the catalog at once, RLS stays on; create after an uninstall installs again.
     await catalogGuardProvider.delete!(created.id, updated.outs);
     expect((await guardStatus(owner)).installed).toBe(false);
     expect((await catalogGuardProvider.read!(created.id, updated.outs)).id).toBe("");
@@ -60,51 +55,171 @@ describe("CatalogGuard provider", () => {
     expect(rls.rows[0].relrowsecurity).toBe(true);
     const priv = await owner.query("SELECT has_table_privilege('ducklake_reader', 'lake.ducklake_table', 'SELECT') AS ok");
     expect(priv.rows[0].ok).toBe(false);
-    await catalogGuardProvider.create!(news);
+    expect((await catalogGuardProvider.create!(news)).outs).toMatchObject({ version: migrations.length });
+    expect((await guardStatus(owner)).installed).toBe(true);
   });
 });
 
-describe("AclEntry provider", () => {
-  const inputs = (table: string | null, schema = "sales") => ({ connection, reader, schema, table });
+describe("ReaderAcl provider", () => {
+  const ODD = { schema: "odd schema;--", table: `we"ird 'täble' ✓` };
+  let g: GuardedLake;
+  let db: CatalogConnection;
+  let reader: string;
+  let readerClient: Client;
+  beforeAll(async () => {
+    g = await guardedLake("cg_readeracl");
+    db = { host: g.conn.host, port: g.conn.port, database: g.conn.database, user: g.conn.user, password: g.conn.password, sslmode: "disable" };
+    reader = await g.newReader("cg_acl");
+    await g.owner.query(`GRANT ducklake_reader TO ${reader}`); // as LakeReader creates its role
+    readerClient = await g.connectAs(reader);
+  });
+  afterAll(async () => { await g?.close(); });
 
-  test("check fails bad names and missing tables at preview, and accepts unknowns", async () => {
-    const bad = await aclEntryProvider.check!({}, { ...inputs("orders"), reader: "Bad-Name" });
-    expect(bad.failures).toEqual([{ property: "reader", reason: expect.stringMatching(/not a valid reader name/) }]);
-    const missing = await aclEntryProvider.check!({}, inputs("no_such_table"));
-    expect(missing.failures).toEqual([{ property: "table", reason: expect.stringMatching(/DuckLake table "sales"."no_such_table" does not exist/) }]);
-    const ok = await aclEntryProvider.check!({}, inputs("orders"));
+  const state = (grants: AclGrant[], r = reader) => ({ connection: db, reader: r, grants });
+  const check = async (grants: unknown, r: unknown = reader, connection: unknown = db) => {
+    const res = await readerAclProvider.check!({}, { connection, reader: r, grants });
+    return { inputs: res.inputs, failures: res.failures ?? [] };
+  };
+  const sorted = (xs: string[]) => [...xs].sort();
+  const name = (x: { schema: string; table: string | null }) => `${x.schema}.${x.table ?? "*"}`;
+
+  /** Current DuckLake tables as `schema.table`, as `client` can see them through the guard. */
+  async function visibleTables(client: Client, keep: (schema: string, table: string) => boolean = () => true): Promise<string[]> {
+    const { rows } = await client.query(`SELECT s.schema_name, t.table_name FROM ${CATALOG}.ducklake_table t
+      JOIN ${CATALOG}.ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL WHERE t.end_snapshot IS NULL`);
+    return sorted(rows.filter((r) => keep(r.schema_name, r.table_name)).map((r) => `${r.schema_name}.${r.table_name}`));
+  }
+  /** What the grants must show, from the owner's unfiltered view (independent of the guard). */
+  const expectedTables = (grants: AclGrant[]) => visibleTables(g.owner, (schema, table) =>
+    grants.some((gr) => gr.schema === schema && (gr.table === null || gr.table === table)));
+  async function expectReaderSees(grants: AclGrant[]): Promise<void> {
+    const expected = await expectedTables(grants);
+    expect(await visibleTables(readerClient)).toEqual(expected);
+  }
+  const liveList = async () => sorted((await listGrants(g.owner, reader)).map(name));
+
+  test("check: bad reader and table names, duplicates, missing schema and table fail with exact messages; unknowns pass", async () => {
+    expect((await check([{ schema: "sales", table: "orders" }], "Bad-Name")).failures).toEqual([
+      { property: "reader", reason: 'reader "Bad-Name" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters' }]);
+    expect((await check([{ schema: "sales", table: "orders" }], "pg_monitor")).failures).toEqual([
+      { property: "reader", reason: 'reader "pg_monitor" is reserved (it names a built-in or ducklake role); choose another reader name' }]);
+    expect((await check([{ schema: " sales", table: null }, { schema: "sales", table: "x".repeat(64) }])).failures).toEqual([
+      { property: "grants[0].schema", reason: 'schema " sales" starts or ends with white space' },
+      { property: "grants[1].table", reason: `table "${"x".repeat(64)}" is longer than 63 bytes (PostgreSQL's identifier limit); omit the table to grant the whole schema` }]);
+    expect((await check([{ schema: "sales", table: "orders" }, { schema: "hr", table: null }, { schema: "sales", table: "orders" }])).failures).toEqual([
+      { property: "grants[2]", reason: 'duplicate grant of {"schema":"sales","table":"orders"}: list each schema/table once' }]);
+    expect((await check([{ schema: "sales", table: "no_such_table" }, { schema: "nowhere", table: null }, ODD])).failures).toEqual([
+      { property: "grants", reason: 'DuckLake schema "nowhere" does not exist in the catalog: fix the name or create the schema first' },
+      { property: "grants", reason: 'DuckLake table "sales"."no_such_table" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
+    // A dropped table is missing too; the renamed one is found under its current name only.
+    expect((await check([{ schema: "sales", table: "staging" }, { schema: "sales", table: "returns_v1" }, { schema: "sales", table: "returns" }])).failures.map((f) => f.reason))
+      .toEqual([expect.stringContaining('"sales"."returns_v1" does not exist'), expect.stringContaining('"sales"."staging" does not exist')]);
+    expect((await check("not a list")).failures).toEqual([{ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" }]);
+    // Unknown at preview: a connection not known yet (first deployment) skips the catalog lookup; an unknown
+    // reader name does not stop it.
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    expect((await check([{ schema: "nowhere", table: null }], reader, unknown)).failures).toEqual([]);
+    expect((await check([{ schema: "nowhere", table: null }], reader, { ...db, password: unknown })).failures).toEqual([]);
+    expect((await check([{ schema: "nowhere", table: null }], unknown)).failures.map((f) => f.reason))
+      .toEqual(['DuckLake schema "nowhere" does not exist in the catalog: fix the name or create the schema first']);
+    const ok = await check([{ schema: "sales", table: null }, { schema: "hr", table: "salaries" }, ODD]);
     expect(ok.failures).toEqual([]);
-    const unknown = await aclEntryProvider.check!({}, { ...inputs("orders"), connection: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" });
-    expect(unknown.failures).toEqual([]);
+    // Canonical order and shape, so a reordered list is the same input.
+    expect(ok.inputs!.grants).toEqual([{ schema: "hr", table: "salaries" }, ODD, { schema: "sales", table: null }]);
+    expect((await check([ODD, { schema: "hr", table: "salaries" }, { schema: "sales" }])).inputs!.grants).toEqual(ok.inputs!.grants);
+    expect(await liveList()).toEqual([]); // check never writes
   });
 
-  test("create → read → hand revoke → read reports it gone → re-create → delete", async () => {
-    const i = (await aclEntryProvider.check!({}, inputs("orders"))).inputs;
-    const created = await aclEntryProvider.create!(i);
-    expect(created.outs).toMatchObject({ reader, schema: "sales", table: "orders", status: "active" });
-    expect(await listGrants(owner, reader)).toEqual([{ reader, schema: "sales", table: "orders" }]);
-    const read = await aclEntryProvider.read!(created.id, created.outs);
-    expect(read.id).toBe(created.id);
-    await owner.query("SELECT ducklake_guard.revoke_read($1, 'sales', 'orders')", [reader]); // a DBA's hand edit
-    expect((await aclEntryProvider.read!(created.id, created.outs)).id).toBe("");
-    const again = await aclEntryProvider.create!(i);
-    expect(again.id).toBe(created.id);
-    await aclEntryProvider.delete!(again.id, again.outs);
-    expect(await listGrants(owner, reader)).toEqual([]);
+  test("create, refresh after hand edits, diff, update back, re-pin after drop/re-create, delete — the reader sees the list at each step", async () => {
+    const desired = (await check([{ schema: "sales", table: null }, { schema: "hr", table: "salaries" }])).inputs.grants as AclGrant[];
+    await expectReaderSees([]);
+
+    const created = await readerAclProvider.create!(state(desired));
+    expect(created.id).toBe(reader);
+    expect(created.outs.grants).toEqual(desired);
+    expect(await liveList()).toEqual(["hr.salaries", "sales.*"]);
+    await expectReaderSees(desired);
+    expect(await readerAclProvider.diff!(reader, created.outs, state(desired))).toMatchObject({ changes: false, replaces: [] });
+
+    // A DBA revokes one grant and adds another by hand: refresh (read) shows the live list.
+    await g.owner.query("SELECT ducklake_guard.revoke_read($1, 'hr', 'salaries')", [reader]);
+    await g.owner.query("SELECT ducklake_guard.grant_read($1, $2, $3)", [reader, ODD.schema, ODD.table]);
+    const refreshed = await readerAclProvider.read!(reader, created.outs);
+    expect(refreshed.id).toBe(reader);
+    expect(refreshed.props!.grants).toEqual([ODD, { schema: "sales", table: null }]);
+    await expectReaderSees(refreshed.props!.grants);
+    expect(await readerAclProvider.diff!(reader, refreshed.props as any, state(desired))).toMatchObject({ changes: true, replaces: [] });
+
+    // `pulumi up` after refresh: exactly the list again.
+    const updated = await readerAclProvider.update!(reader, refreshed.props as any, state(desired));
+    expect(updated.outs!.grants).toEqual(desired);
+    expect(await liveList()).toEqual(["hr.salaries", "sales.*"]);
+    await expectReaderSees(desired);
+    expect((await readerAclProvider.read!(reader, updated.outs as any)).props!.grants).toEqual(desired);
+
+    // A hand-added row is revoked even when state never saw it (update without refresh).
+    await g.owner.query("SELECT ducklake_guard.grant_read($1, 'main', NULL)", [reader]);
+    await readerAclProvider.update!(reader, updated.outs as any, state(desired));
+    expect(await liveList()).toEqual(["hr.salaries", "sales.*"]);
+
+    // hr.salaries dropped and re-created: the pinned grant does not follow the name...
+    const oldId = g.lake.tables["hr.salaries"];
+    await g.builder.dropTable(oldId);
+    const recreated = await g.builder.createTable("hr", "salaries", { columns: [{ name: "name", type: "varchar" }] });
+    expect(await visibleTables(readerClient)).not.toContain("hr.salaries");
+    const afterDrop = await readerAclProvider.read!(reader, updated.outs as any);
+    expect(afterDrop.props!.grants).toEqual([{ schema: "sales", table: null }]);
+    expect(await readerAclProvider.diff!(reader, afterDrop.props as any, state(desired))).toMatchObject({ changes: true, replaces: [] });
+    // ...until `pulumi up` grants it again, pinned to the new table.
+    await readerAclProvider.update!(reader, afterDrop.props as any, state(desired));
+    const pinned = (await listGrantDetails(g.owner, reader)).find((d) => d.table === "salaries")!;
+    expect({ tableId: Number(pinned.tableId), status: pinned.status }).toEqual({ tableId: recreated.tableId, status: "active" });
+    await expectReaderSees(desired);
+    expect(await visibleTables(readerClient)).toContain("hr.salaries");
+
+    // Editing the list: move from the whole schema to one table, add the odd-named table.
+    const edited = (await check([{ schema: "sales", table: "orders" }, ODD, { schema: "hr", table: "salaries" }])).inputs.grants as AclGrant[];
+    const current = (await readerAclProvider.read!(reader, updated.outs as any)).props as any;
+    expect(await readerAclProvider.diff!(reader, current, state(edited))).toMatchObject({ changes: true, replaces: [] });
+    const moved = await readerAclProvider.update!(reader, current, state(edited));
+    expect(moved.outs!.grants).toEqual(edited);
+    expect(await liveList()).toEqual(sorted(["hr.salaries", `${ODD.schema}.${ODD.table}`, "sales.orders"]));
+    await expectReaderSees(edited);
+    expect(await visibleTables(readerClient)).toEqual(sorted(["hr.salaries", `${ODD.schema}.${ODD.table}`, "sales.orders"]));
+
+    // A failing entry applies nothing of that update (one transaction).
+    const broken = [...edited, { schema: "sales", table: "no_such_table" }];
+    await expect(readerAclProvider.update!(reader, moved.outs as any, state(broken)))
+      .rejects.toThrow('DuckLake table "sales"."no_such_table" does not exist in the catalog');
+    expect(await liveList()).toEqual(sorted(["hr.salaries", `${ODD.schema}.${ODD.table}`, "sales.orders"]));
+
+    // delete revokes everything of this reader, including a hand-added row.
+    await g.owner.query("SELECT ducklake_guard.grant_read($1, 'main', 'events')", [reader]);
+    await readerAclProvider.delete!(reader, moved.outs as any);
+    expect(await listGrantDetails(g.owner, reader)).toEqual([]);
+    await expectReaderSees([]);
+    expect(await visibleTables(readerClient)).toEqual([]);
   });
 
-  test("diff: names and database replace (delete first); credentials update; a dropped pin replaces", async () => {
-    const i = (await aclEntryProvider.check!({}, inputs(null, "hr"))).inputs;
-    const created = await aclEntryProvider.create!(i);
-    const outs = created.outs as AclEntryOutputs;
-    expect(await aclEntryProvider.diff!(created.id, outs, i)).toMatchObject({ changes: false, replaces: [] });
-    expect(await aclEntryProvider.diff!(created.id, outs, { ...i, table: "salaries" })).toMatchObject({ replaces: ["table"], deleteBeforeReplace: true });
-    expect((await aclEntryProvider.diff!(created.id, outs, { ...i, connection: { ...connection, database: "elsewhere" } })).replaces).toEqual(["connection"]);
-    const rotated = { ...i, connection: { ...connection, password: connection.password } };
-    expect(await aclEntryProvider.diff!(created.id, outs, { ...rotated, connection: { ...connection, user: "postgres", password: "changed" } })).toMatchObject({ changes: true, replaces: [] });
-    const upd = await aclEntryProvider.update!(created.id, outs, rotated);
-    expect(upd.outs).toMatchObject({ status: "active" });
-    expect(await aclEntryProvider.diff!(created.id, { ...outs, status: "dropped" }, i)).toMatchObject({ replaces: ["table"] });
-    await aclEntryProvider.delete!(created.id, outs);
+  test("diff: another reader or database replaces (delete first); new credentials update in place", async () => {
+    const s = state([{ schema: "sales", table: "orders" }]);
+    expect(await readerAclProvider.diff!(reader, s, { ...s, reader: "someone_else" })).toMatchObject({ changes: true, replaces: ["reader"], deleteBeforeReplace: true });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, database: "elsewhere" } })).toMatchObject({ changes: true, replaces: ["connection"] });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, password: "rotated" } })).toMatchObject({ changes: true, replaces: [] });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, grants: [...s.grants].reverse() })).toMatchObject({ changes: false });
+  });
+
+  test("two readers' ACLs are independent", async () => {
+    const other = await g.newReader("cg_acl_other");
+    await g.owner.query(`GRANT ducklake_reader TO ${other}`);
+    const otherClient = await g.connectAs(other);
+    const a = await readerAclProvider.create!(state([{ schema: "hr", table: null }], other));
+    const b = await readerAclProvider.create!(state([{ schema: "main", table: "events" }]));
+    expect(await visibleTables(otherClient)).toEqual(await expectedTables([{ schema: "hr", table: null }]));
+    await expectReaderSees([{ schema: "main", table: "events" }]);
+    await readerAclProvider.delete!(other, a.outs);
+    expect(await visibleTables(otherClient)).toEqual([]);
+    await expectReaderSees([{ schema: "main", table: "events" }]);
+    await readerAclProvider.delete!(reader, b.outs);
   });
 });
