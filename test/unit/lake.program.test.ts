@@ -40,6 +40,23 @@ jest.mock("../../providers/lakeLayoutSource", () => {
   };
 });
 
+// A fixed access list, so these tests do not depend on what access.ts ships with.
+jest.mock("../../access", () => ({
+  access: {
+    readers: [
+      { name: "analyst", principal: { projectId: "2002", accessKey: "P2002ANALYST00000001" }, allowedIps: ["203.0.113.0/24"] },
+      { name: "finance", principal: { projectId: "2002", accessKey: "P2002FINANCE00000002" } },
+      { name: "hr_partner", principal: { projectId: "2002", accessKey: "P2002HRPARTNER000003" } },
+    ],
+    grants: [
+      { reader: "analyst", schema: "sales" },
+      { reader: "finance", schema: "sales", table: "orders" },
+      { reader: "finance", schema: "sales", table: "invoices" },
+      { reader: "hr_partner", schema: "hr", table: "employees" },
+    ],
+  },
+}));
+
 async function loadProgram(stack: string, config: Record<string, string>, secretKeys: string[]): Promise<Loaded> {
   let loaded: Loaded | undefined;
   let failure: unknown;
