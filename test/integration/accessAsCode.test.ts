@@ -20,6 +20,7 @@ import { AccessSpec, GrantSpec } from "../../model/access";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { verifyLake } from "../../cli/verify";
+import { accessMatrix } from "../../cli/access";
 
 const CATALOG = "lake"; // a non-default catalog schema, so nothing works only by falling back to "public"
 const ODD_SCHEMA = "odd schema;--";
@@ -285,7 +286,12 @@ describe("applying and editing the grants list", () => {
 
   it("a grant to a table missing from the catalog is refused before anything is applied", async () => {
     const before = { policy: await livePolicy(target.adminS3, bucket), acl: await liveAcl(name("ana")) };
-    await expect(stack.up(spec([...ALL3, "eve"], [...step6, ["ana", "sales", "nope"]]))).rejects.toThrow(/"sales"\."nope"/);
+    const bad = spec([...ALL3, "eve"], [...step6, ["ana", "sales", "nope"]]);
+    await expect(stack.up(bad)).rejects.toThrow(/"sales"\."nope"/);
+    // The ReaderAcl provider refuses it at check too (a preview that reaches the catalog), naming the fix.
+    const checked = await readerAclProvider.check!({}, readerAclInputs(target, validate(target, bad), name("ana")));
+    expect(checked.failures).toEqual([{ property: "grants",
+      reason: 'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
     expect(await livePolicy(target.adminS3, bucket)).toBe(before.policy);
     expect(await liveAcl(name("ana"))).toEqual(before.acl);
     checks += 2;
@@ -338,8 +344,11 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     await owner.query("SELECT ducklake_guard.grant_read($1, $2, NULL)", [dan, "hr"]);
     expect((await catalogView(dan)).has(tableId("hr", "salaries"))).toBe(true);
     // dan has no ReaderAcl any more: a refresh cannot see this entry, and no apply touches it. The
-    // storage layer still refuses dan (no policy statement names its key), so it sees names, not data.
+    // storage layer still refuses dan (no policy statement names its key), so it sees names, not data,
+    // and `npm run access` (accessMatrix) is what names the stray entry.
     expect((await stack.refresh()).aclChanged).toEqual([]);
+    expect((await accessMatrix(connectionInfo(final()))).problems)
+      .toContain(`the catalog ACL grants hr.* to ${dan}, which is not a reader of this stack`);
     const up = await stack.up(final());
     expect(Object.values(up.acl).every((op) => op === "same")).toBe(true);
     expect(await liveAcl(dan)).toEqual([{ schema: "hr", table: null }]);
