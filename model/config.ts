@@ -48,7 +48,7 @@ export interface LakeConfig {
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword"] as const;
+export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys"] as const;
 
 /** Every key this program reads, with its meaning (used in messages and docs). */
 export const CONFIG_KEYS: Record<string, string> = {
@@ -72,6 +72,8 @@ export const CONFIG_KEYS: Record<string, string> = {
   readerListing: "true to let readers list the bucket under their prefixes (default false)",
   catalogSchema: "PostgreSQL schema holding the DuckLake catalog (default public)",
   catalogDatabase: "catalog database name (default ducklake)",
+  readerPrincipals: "per-stack { projectId, accessKey } of readers of access.ts, by reader name (optional)",
+  readerSecretKeys: "S3 secret key per reader name, for the readers' DuckDB setup output (secret, optional)",
   localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
@@ -177,6 +179,9 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   };
   const s3AccessKey = secret("s3AccessKey", true, /^[A-Za-z0-9]{16,128}$/, "an S3 access key (letters and digits)");
   const s3SecretKey = secret("s3SecretKey", true, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
+  if (get("readerSecretKeys") !== undefined && options.secretKeys && !options.secretKeys.has(`${CONFIG_NAMESPACE}:readerSecretKeys`))
+    bad("readerSecretKeys", "is stored in plain text in the stack file",
+      `store each reader's key encrypted: pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`);
 
   const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
   if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))

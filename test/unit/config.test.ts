@@ -127,6 +127,12 @@ describe("validateConfig: bad configs are refused with key, problem and fix", ()
     expect(err.problems).toEqual([{ key: "s3SecretKey", problem: "is stored in plain text in the stack file",
       fix: "store it encrypted: pulumi config set --secret ducklake:s3SecretKey <value>" }]);
   });
+
+  it("refuses readers' S3 secret keys stored in plain text", () => {
+    const err = problemsOf({ ...prod, "ducklake:readerSecretKeys": '{"finance":"abc"}' }, "prod", new Set(["ducklake:s3AccessKey", "ducklake:s3SecretKey"]));
+    expect(err.problems).toEqual([{ key: "readerSecretKeys", problem: "is stored in plain text in the stack file",
+      fix: "store each reader's key encrypted: pulumi config set --secret --path 'ducklake:readerSecretKeys.<reader>' <secret key>" }]);
+  });
 });
 
 describe("name and network rules", () => {
