@@ -13,7 +13,7 @@ import { createTestBucket, s3Client } from "../support/s3";
 import { pgAdmin, PgConnection, rgw, S3Key } from "../support/services";
 import { rng } from "../support/random";
 import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
-import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
+import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard } from "../../providers/guardClient";
 import { canonicalGrants, readerAclProvider } from "../../providers/readerAcl";
 import { AccessSpec, GrantSpec } from "../../model/access";
@@ -32,6 +32,8 @@ const name = (b: Base) => `aac_${b}_${hex}`;
 const passwords = Object.fromEntries(BASES.map((b) => [name(b), randomBytes(12).toString("hex")]));
 
 let conn: PgConnection;
+let builder: CatalogBuilder;
+let lake: SampleLake;
 let owner: Client;
 let bucket: string;
 let target: AccessTarget;
@@ -98,6 +100,36 @@ async function liveAcl(reader: string) {
   return canonicalGrants(rows.map((r) => ({ schema: r.schema_name, table: r.table_name })));
 }
 
+/** Puts a real object at every current data file inside the bucket; returns the current tables, each with its probe object. */
+async function syncObjects(): Promise<Array<{ schema: string; table: string; key?: string }>> {
+  const q = quoteIdent(CATALOG);
+  const { rows } = await owner.query(`
+    SELECT s.schema_name, t.table_name, m.value AS data_path, s.path AS sp, s.path_is_relative AS srel,
+           t.path AS tp, t.path_is_relative AS trel, f.path AS fp, f.path_is_relative AS frel
+    FROM ${q}.ducklake_table t JOIN ${q}.ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL
+    CROSS JOIN (SELECT value FROM ${q}.ducklake_metadata WHERE key = 'data_path' AND scope IS NULL) m
+    LEFT JOIN ${q}.ducklake_data_file f ON f.table_id = t.table_id AND f.end_snapshot IS NULL
+    WHERE t.end_snapshot IS NULL ORDER BY t.table_id, f.data_file_id`);
+  const byId = new Map<string, { schema: string; table: string; key?: string }>();
+  const admin = s3Client(rgw().admin);
+  const inBucket = `s3://${bucket}/`;
+  for (const r of rows) {
+    const id = tableId(r.schema_name, r.table_name);
+    const entry: { schema: string; table: string; key?: string } = byId.get(id) ?? { schema: r.schema_name, table: r.table_name };
+    byId.set(id, entry);
+    if (r.fp === null) continue;
+    const schemaUrl = r.srel ? `${r.data_path}${r.sp}` : r.sp;
+    const tableUrl = r.trel ? `${schemaUrl}${r.tp}` : r.tp;
+    const url: string = r.frel ? `${tableUrl}${r.fp}` : r.fp;
+    if (!url.startsWith(inBucket)) continue;
+    const key = url.slice(inBucket.length);
+    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `PAR1 ${id} PAR1` }));
+    entry.key ??= key;
+  }
+  admin.destroy();
+  return [...byId.values()];
+}
+
 /**
  * Both layers match `s` for every declared reader, and `gone` readers (removed from the list, role still
  * there) see nothing and read nothing.
@@ -151,46 +183,21 @@ beforeAll(async () => {
   conn = await createTestDatabase("aac");
   owner = new Client(conn);
   await owner.connect();
-  const builder = await createDuckLakeCatalog(owner, { catalogSchema: CATALOG, dataPath: `s3://${bucket}/data/` });
-  await buildSampleLake(builder);
+  builder = await createDuckLakeCatalog(owner, { catalogSchema: CATALOG, dataPath: `s3://${bucket}/data/` });
+  lake = await buildSampleLake(builder);
   await installGuard(owner, { catalogSchema: CATALOG });
   // The program's LakeReader: a login role with a generated password, member of the reader base role.
   for (const r of BASES.map(name)) {
     await owner.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
     await owner.query(`GRANT ducklake_reader TO ${quoteIdent(r)}`);
   }
-  // Real objects at every current data file inside the bucket; the first of each table is its probe.
-  const q = quoteIdent(CATALOG);
-  const { rows } = await owner.query(`
-    SELECT s.schema_name, t.table_name, m.value AS data_path, s.path AS sp, s.path_is_relative AS srel,
-           t.path AS tp, t.path_is_relative AS trel, f.path AS fp, f.path_is_relative AS frel
-    FROM ${q}.ducklake_table t JOIN ${q}.ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL
-    CROSS JOIN (SELECT value FROM ${q}.ducklake_metadata WHERE key = 'data_path' AND scope IS NULL) m
-    LEFT JOIN ${q}.ducklake_data_file f ON f.table_id = t.table_id AND f.end_snapshot IS NULL
-    WHERE t.end_snapshot IS NULL ORDER BY t.table_id, f.data_file_id`);
-  const byId = new Map<string, { schema: string; table: string; key?: string }>();
-  const admin = s3Client(svc.admin);
-  const inBucket = `s3://${bucket}/`;
-  for (const r of rows) {
-    const id = tableId(r.schema_name, r.table_name);
-    const entry: { schema: string; table: string; key?: string } = byId.get(id) ?? { schema: r.schema_name, table: r.table_name };
-    byId.set(id, entry);
-    if (r.fp === null) continue;
-    const schemaUrl = r.srel ? `${r.data_path}${r.sp}` : r.sp;
-    const tableUrl = r.trel ? `${schemaUrl}${r.tp}` : r.tp;
-    const url: string = r.frel ? `${tableUrl}${r.fp}` : r.fp;
-    if (!url.startsWith(inBucket)) continue;
-    const key = url.slice(inBucket.length);
-    await admin.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `PAR1 ${id} PAR1` }));
-    entry.key ??= key;
-  }
-  tables = [...byId.values()];
+  tables = await syncObjects();
   // The sample lake: 7 current tables, 6 with files in this bucket (main.events lives elsewhere).
   expect(tables.length).toBe(7);
   expect(tables.filter((t) => t.key).length).toBe(6);
   target = {
     connection: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-    catalogSchema: CATALOG, owner, bucket, ownerProjectId: svc.adminProject, dataPrefix: "data/", backupsPrefix: "backups/", adminS3: admin,
+    catalogSchema: CATALOG, owner, bucket, ownerProjectId: svc.adminProject, dataPrefix: "data/", backupsPrefix: "backups/", adminS3: s3Client(svc.admin),
   };
   stack = new AccessStack(target);
 }, 120_000);
@@ -397,5 +404,50 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     expect(Object.values(up.acl).every((op) => op === "same")).toBe(true);
     expect(up.policyApplied).toBe(false);
     checks += 2;
+  });
+});
+
+describe("the lake changes under the list", () => {
+  it("a granted table renamed in DuckLake: access follows the table; the old name is refused until the list says the new one", async () => {
+    const ana = name("ana");
+    await builder.renameTable(lake.tables["sales.orders"], "orders_v2");
+    tables = await syncObjects();
+    // The ACL entry is pinned to the table id, so the reader keeps the (renamed) table meanwhile.
+    expect((await catalogView(ana)).has(tableId("sales", "orders_v2"))).toBe(true);
+    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: false });
+    // The list still says "orders": refused before anything is applied. The bucket-policy builder sees that
+    // the default folder of a table "orders" is the renamed table's folder; the ReaderAcl check (a preview
+    // reaching the catalog) names the missing table.
+    const stale = spec([...ALL3, "eve"], step6);
+    await expect(stack.up(stale)).rejects.toThrow(/folder "data\/sales\/orders\/" of table "sales"\."orders_v2", which the reader is not granted/);
+    expect((await readerAclProvider.check!({}, readerAclInputs(target, validate(target, stale), ana))).failures)
+      .toEqual([expect.objectContaining({ reason: expect.stringMatching(/^DuckLake table "sales"\."orders" does not exist in the catalog/) })]);
+    const renamed: G[] = step6.map(([r, s, t]): G => (r === "ana" && t === "orders" ? ["ana", "sales", "orders_v2"] : [r, s, t]));
+    const up = await stack.up(spec([...ALL3, "eve"], renamed));
+    expect(up.acl).toEqual({ [ana]: "update", [name("ben")]: "same", [name("cleo")]: "same", [name("eve")]: "same" });
+    await expectMatches(spec([...ALL3, "eve"], renamed), ["dan"]);
+  });
+
+  it("a granted table dropped and re-created under the same name: the grant does not carry over until refresh + apply", async () => {
+    const ben = name("ben"); // granted hr.* and sales.returns
+    const current: G[] = step6.map(([r, s, t]): G => (r === "ana" && t === "orders" ? ["ana", "sales", "orders_v2"] : [r, s, t]));
+    await builder.dropTable(lake.tables["sales.returns"]);
+    const again = await builder.createTable("sales", "returns", { columns: [{ name: "id", type: "int64" }] });
+    await builder.addDataFile(again.tableId);
+    tables = await syncObjects();
+    const returns = tables.find((t) => t.schema === "sales" && t.table === "returns")!;
+    // The dropped table kept the folder of its first name (returns_v1/); the new one gets returns/.
+    expect(returns.key).toMatch(/^data\/sales\/returns\//);
+    // Both layers keep the new table closed: the ACL entry is pinned to the dropped table's id, and the
+    // policy names the old folder.
+    expect((await catalogView(ben)).has(tableId("sales", "returns"))).toBe(false);
+    expect(await getStatus(s3Client(keys[ben]), returns.key!)).toBe(403);
+    const refreshed = await stack.refresh();
+    expect(refreshed).toEqual({ aclChanged: [ben], policyChanged: false });
+    expect(stack.acls.get(ben)!.outs.grants).toEqual([{ schema: "hr", table: null }]);
+    const up = await stack.up(spec([...ALL3, "eve"], current));
+    expect(up.acl).toEqual({ [name("ana")]: "same", [ben]: "update", [name("cleo")]: "same", [name("eve")]: "same" });
+    expect(up.policyApplied).toBe(true); // rebuilt from the live layout: the new folder
+    await expectMatches(spec([...ALL3, "eve"], current), ["dan"]);
   });
 });
