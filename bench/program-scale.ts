@@ -1,16 +1,24 @@
-// Program evaluation under Pulumi mocks: LakeAccess (one ACL entry per grant) vs the obvious design
-// (a component per grant with one child), 1k → 20k grants, each size and design in its own child process.
+// Program evaluation under Pulumi mocks, 200 readers, 1k → 20k grants, each size and design in its own child
+// process with plain node and its default heap (as Pulumi's language host runs a program):
+//   lean       LakeAccess as shipped: per reader a LakeReader (role + password) and one ReaderAcl holding all
+//              its grants; per grant one empty `ducklake:access:Grant` component; one bucket policy.
+//   lean-stl0  the same program started with `Error.stackTraceLimit = 0` (what a program's entry point can set):
+//              Pulumi formats `new Error().stack` for every promise it tracks (debuggablePromise) and keeps the
+//              string; its own source positions set their own limit and are unaffected.
+//   obvious    a component per grant with its own ACL entry (a dynamic resource of the same provider) as child.
 //   npx ts-node --transpile-only bench/program-scale.ts [sizes...]     default 1000 5000 20000
-// Children run the tsc-compiled program with plain node: under ts-node, source-map-support makes every
-// stack trace Pulumi captures (one per resource and promise) several times dearer, for both designs alike.
+// Children run the tsc-compiled program: under ts-node, source-map-support makes every stack trace Pulumi
+// captures several times dearer, for all designs alike.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-type Design = "lean" | "obvious";
+type Design = "lean" | "lean-stl0" | "obvious";
+const DESIGNS: Design[] = ["lean", "lean-stl0", "obvious"];
 
 async function child(design: Design, n: number): Promise<void> {
+  if (design === "lean-stl0") Error.stackTraceLimit = 0;
   const pulumi = await import("@pulumi/pulumi");
   pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "lake", "bench", true);
   const postgresql = await import("@pulumi/postgresql");
@@ -29,7 +37,7 @@ async function child(design: Design, n: number): Promise<void> {
   const connection = pulumi.secret({ host: "db", port: 5432, database: "lake", user: "owner", password: "pw", sslmode: "verify-full" as const });
   const t0 = process.hrtime.bigint();
   const outputs: any[] = [];
-  if (design === "lean") {
+  if (design !== "obvious") {
     class Guard extends pulumi.CustomResource { constructor(name: string) { super("ducklake:catalog:Guard", name, {}); } }
     const la = new LakeAccess("lake-access", {
       access, ownerProjectId: "1001", dataPrefix: "data/", connection, guard: new Guard("guard"),
@@ -70,11 +78,11 @@ function main(): void {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "program-scale-"));
   execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.json"), "--outDir", out, "--noEmit", "false"], { cwd: root, stdio: "inherit" });
   const compiled = path.join(out, "bench", "program-scale.js");
-  for (const n of sizes.length ? sizes : [1000, 5000, 20000]) for (const design of ["lean", "obvious"] as Design[]) {
+  for (const n of sizes.length ? sizes : [1000, 5000, 20000]) for (const design of DESIGNS) {
     try {
       let text: string;
       try {
-        text = execFileSync(process.execPath, ["--max-old-space-size=6144", compiled, "--child", design, String(n)],
+        text = execFileSync(process.execPath, [compiled, "--child", design, String(n)],
           { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 600000, env: { ...process.env, NODE_PATH: path.join(root, "node_modules") } });
       } catch (e) {
         // Pulumi's promise-leak notice at exit sets a non-zero code; the measurement line is still valid.
@@ -87,11 +95,22 @@ function main(): void {
       console.error(`${design} × ${n} failed: ${(e as Error).message.split("\n")[0]}`);
     }
     const r = rows[rows.length - 1];
-    if (r && r.design === design && r.n === n) console.log(`${design.padEnd(7)} ${String(n).padStart(6)} grants: ${(r.ms / 1000).toFixed(1)} s, peak ${r.peakMB} MB RSS (${(r.ms / n).toFixed(2)} ms/grant)`);
+    if (r && r.design === design && r.n === n) console.log(`${design.padEnd(9)} ${String(n).padStart(6)} grants: ${(r.ms / 1000).toFixed(1)} s, peak ${r.peakMB} MB RSS (${(r.ms / n).toFixed(2)} ms/grant)`);
+  }
+  const perGrant = (d: Design) => rows.filter((r) => r.design === d).sort((a, b) => a.n - b.n);
+  for (const d of DESIGNS) {
+    const rs = perGrant(d);
+    // Marginal cost between consecutive sizes (the fixed part — readers, policy, module loading — cancels out).
+    const steps = rs.slice(1).map((r, i) => `${rs[i].n}→${r.n}: ${((r.ms - rs[i].ms) / (r.n - rs[i].n)).toFixed(2)} ms, ` +
+      `${Math.round(((r.peakMB - rs[i].peakMB) * 1024) / (r.n - rs[i].n))} KB`);
+    if (steps.length) console.log(`${d} per added grant: ${steps.join("; ")}`);
   }
   for (const n of [...new Set(rows.map((r) => r.n))]) {
-    const lean = rows.find((r) => r.n === n && r.design === "lean"), obvious = rows.find((r) => r.n === n && r.design === "obvious");
-    if (lean && obvious) console.log(`${n} grants: lean is ${(obvious.ms / lean.ms).toFixed(2)}× faster and uses ${(obvious.peakMB / lean.peakMB).toFixed(2)}× less memory than the obvious design`);
+    const obvious = rows.find((r) => r.n === n && r.design === "obvious");
+    for (const d of DESIGNS.filter((x) => x !== "obvious")) {
+      const lean = rows.find((r) => r.n === n && r.design === d);
+      if (lean && obvious) console.log(`${n} grants: ${d} is ${(obvious.ms / lean.ms).toFixed(2)}× as fast and needs ${(lean.peakMB / obvious.peakMB).toFixed(2)}× the peak memory of the obvious design`);
+    }
   }
 }
 
