@@ -104,10 +104,11 @@ export class Catalog extends pulumi.ComponentResource {
       database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
     }, afterSchema));
-    // Inlined-data tables the writer creates must stay maintainable by the owner.
+    // Inlined-data tables the writer creates must stay maintainable by the owner, and the catalog guard
+    // (running as the owner) must be able to grant SELECT on them to the readers of their table.
     grants.push(new postgresql.DefaultPrivileges(`${name}-owner-on-writer-tables`, {
       database: db, owner: writer.name, role: owner.name, objectType: "table", schema: args.catalogSchema,
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"], withGrantOption: true,
     }, afterSchema));
 
 

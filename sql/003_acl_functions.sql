@@ -74,9 +74,12 @@ BEGIN
             WHERE c.relnamespace = to_regnamespace(quote_ident(v_schema)) AND c.relkind = 'r'
               AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$' LOOP
     CONTINUE WHEN p_table_ids IS NOT NULL AND NOT r.table_id = ANY (p_table_ids);
-    -- Grantees that should not be there (PUBLIC is grantee 0).
+    -- Grantees that should not be there (PUBLIC is grantee 0). Only PUBLIC and readers are touched: the
+    -- catalog owner holds SELECT WITH GRANT OPTION on tables the writer creates, which is what lets it
+    -- grant them to readers here.
     FOR g IN SELECT DISTINCT a.grantee FROM aclexplode(r.relacl) a
               WHERE a.grantee <> r.relowner AND (p_reader_oid IS NULL OR a.grantee = p_reader_oid OR a.grantee = 0)
+                AND (a.grantee = 0 OR pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
                 AND NOT EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = a.grantee AND v.kind = 't' AND v.object_id = r.table_id) LOOP
       IF g.grantee = 0 THEN
         EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', v_schema, r.relname);

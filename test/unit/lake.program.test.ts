@@ -215,6 +215,8 @@ describe("prod stack (hetzner)", () => {
     expect(isWrappedSecret(writer.password)).toBe(true);
     expect(byName(loaded.resources, "ducklake-catalog-database").inputs).toMatchObject({ name: "ducklake", owner: "ducklake_owner" });
     expect(byName(loaded.resources, "ducklake-catalog-writer-future-tables").inputs).toMatchObject({ owner: "ducklake_owner", role: "ducklake_writer", objectType: "table", schema: "public" });
+    // the guard (as the owner) grants the writer's new inlined tables to readers: it needs the grant option
+    expect(byName(loaded.resources, "ducklake-catalog-owner-on-writer-tables").inputs).toMatchObject({ owner: "ducklake_writer", role: "ducklake_owner", withGrantOption: true });
   });
 
   it("installs the catalog guard as the superuser over verify-full TLS, naming the owner", () => {
