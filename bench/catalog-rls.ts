@@ -3,12 +3,14 @@
 //   owner-stock   the owner on DuckLake's own DDL (no indexes besides primary keys), jit at its default (on)
 //   owner-guard   the owner after the guard installed its table_id indexes (the guard sets jit = off)
 //   reader-guard  a reader granted 100 tables through the guard
+//   reader-all    a reader granted every schema whole (all tables: the largest visible set)
 //   seed-style    a reader under per-row name-matching EXISTS policies (ducklake-pixi's design), jit on
 //   seed-jit-off  the same with jit off
 // Each query is read table by table, as DuckDB's postgres extension does (COPY (SELECT …) per table).
-// Figures print as medians and ratios measured in this run.
-//   npx ts-node --transpile-only bench/catalog-rls.ts            (full scale; ~2 min on 2 cores)
-//   CATALOG_BENCH_SCALE=0.02 npx ts-node --transpile-only bench/catalog-rls.ts   (quick)
+// Figures print as medians and ratios measured in this run. The guarded listings of owner and readers are
+// measured interleaved (one round each, in turn) so that load from other processes hits them alike.
+//   npx ts-node --transpile-only bench/catalog-rls.ts            (full scale; ~2.5 min on 2 cores)
+//   CATALOG_BENCH_SCALE=0.1 npx ts-node --transpile-only bench/catalog-rls.ts    (quick, ~20 s; noisy)
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -22,7 +24,7 @@ const FILES = Math.max(2000, Math.round(1000000 * SCALE));
 const SCHEMAS = 100;
 const GRANTED = 100;
 const RUNS_LOAD = Number(process.env.CATALOG_BENCH_RUNS ?? 7);
-const RUNS_LIST = RUNS_LOAD * 3;
+const RUNS_LIST = Number(process.env.CATALOG_BENCH_LIST_RUNS ?? 301);
 const root = path.resolve(__dirname, "..");
 const pgDir = `/tmp/ducklake-pulumi/bench-${process.pid}`;
 
@@ -97,6 +99,23 @@ async function median(c: Client, queries: string[], runs: number): Promise<{ ms:
   return { ms: times[Math.floor(times.length / 2)], rows };
 }
 
+// Interleaved: round i runs the queries once per client, in turn; medians per client.
+async function medianInterleaved(cs: Client[], queries: string[], runs: number): Promise<{ ms: number; rows: number }[]> {
+  for (const c of cs) for (const q of queries) await c.query(q); // warm
+  const times: number[][] = cs.map(() => []);
+  const rows: number[] = cs.map(() => 0);
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < cs.length; k++) {
+      const t0 = process.hrtime.bigint();
+      let n = 0;
+      for (const q of queries) n += (await cs[k].query(q)).rowCount ?? 0;
+      times[k].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      rows[k] = n;
+    }
+  }
+  return times.map((t, k) => { t.sort((a, b) => a - b); return { ms: t[Math.floor(t.length / 2)], rows: rows[k] }; });
+}
+
 async function seedPolicies(c: Client, reader: string, grantedTables: number[]): Promise<void> {
   await c.query("CREATE TABLE lake.seed_acl (role name, schema_name text, table_name text)");
   const { rows } = await c.query(`SELECT s.schema_name, t.table_name FROM lake.ducklake_table t JOIN lake.ducklake_schema s USING (schema_id) WHERE t.table_id = ANY($1)`, [grantedTables]);
@@ -114,7 +133,7 @@ async function seedPolicies(c: Client, reader: string, grantedTables: number[]):
 
 async function main(): Promise<void> {
   const admin = JSON.parse(pg("start"));
-  console.log(`catalog-rls: scale ${SCALE}: ${SCHEMAS} schemas, ${TABLES} tables, ${TABLES * 10} columns, ${FILES} data files, ${FILES * 2} file column stats, ${Math.ceil(FILES / 20)} delete files; reader granted ${GRANTED} tables; medians of ${RUNS_LOAD} (load) / ${RUNS_LIST} (listing) runs`);
+  console.log(`catalog-rls: scale ${SCALE}: ${SCHEMAS} schemas, ${TABLES} tables, ${TABLES * 10} columns, ${FILES} data files, ${FILES * 2} file column stats, ${Math.ceil(FILES / 20)} delete files; reader granted ${GRANTED} tables; medians of ${RUNS_LOAD} (load) / ${RUNS_LIST} (guarded listing, interleaved) runs`);
   try {
     const a = await connect(admin);
     await a.query("CREATE DATABASE bench_guard");
@@ -132,7 +151,7 @@ async function main(): Promise<void> {
     // owner, stock DuckLake DDL, PostgreSQL's default jit = on
     await g.query("SET jit = on");
     const ownerStockLoad = await median(g, loadQueries(s), RUNS_LOAD);
-    const ownerStockList = await median(g, listQueries(s, listed), RUNS_LIST);
+    const ownerStockList = await median(g, listQueries(s, listed), RUNS_LOAD * 3);
     await g.end();
 
     // guard: install (indexes, RLS, jit off for the database), 100 grants
@@ -140,20 +159,26 @@ async function main(): Promise<void> {
     const ti = Date.now();
     await installGuard(g2, { catalogSchema: "lake" });
     const installMs = Date.now() - ti;
-    await g2.query("CREATE ROLE bench_reader LOGIN PASSWORD 'bench'; CREATE ROLE seed_reader LOGIN PASSWORD 'bench'");
+    await g2.query("CREATE ROLE bench_reader LOGIN PASSWORD 'bench'; CREATE ROLE bench_all LOGIN PASSWORD 'bench'; CREATE ROLE seed_reader LOGIN PASSWORD 'bench'");
     const names = (await g2.query("SELECT t.table_id, s.schema_name, t.table_name FROM lake.ducklake_table t JOIN lake.ducklake_schema s USING (schema_id) WHERE t.table_id = ANY($1)", [granted])).rows;
     const tg = Date.now();
     for (const n of names) await grantRead(g2, { reader: "bench_reader", schema: n.schema_name, table: n.table_name });
     const grantMs = (Date.now() - tg) / names.length;
+    for (let i = 0; i < SCHEMAS; i++) await grantRead(g2, { reader: "bench_all", schema: `schema_${i}` });
+    // the steady state autovacuum reaches: visibility map set (index-only scans) and fresh statistics
+    await g2.query("VACUUM ANALYZE ducklake_guard.visible");
     await g2.end();
     const owner = await connect({ ...admin, database: "bench_guard" });
-    const ownerGuardLoad = await median(owner, loadQueries(s), RUNS_LOAD);
-    const ownerGuardList = await median(owner, listQueries(s, listed), RUNS_LIST);
-    await owner.end();
     const reader = await connect({ ...admin, database: "bench_guard", user: "bench_reader", password: "bench" });
+    const readerAll = await connect({ ...admin, database: "bench_guard", user: "bench_all", password: "bench" });
+    const ownerGuardLoad = await median(owner, loadQueries(s), RUNS_LOAD);
     const readerLoad = await median(reader, loadQueries(s), RUNS_LOAD);
-    const readerList = await median(reader, listQueries(s, listed), RUNS_LIST);
-    await reader.end();
+    const readerAllLoad = await median(readerAll, loadQueries(s), RUNS_LOAD);
+    const [ownerGuardList, readerList, readerAllList] = await medianInterleaved([owner, reader, readerAll], listQueries(s, listed), RUNS_LIST);
+    if (process.env.CATALOG_BENCH_EXPLAIN) // the plans behind the listing figures
+      for (const [who, c] of [["owner", owner], ["reader", reader], ["reader-all", readerAll]] as const)
+        for (const q of listQueries(s, listed)) console.log(`-- ${who}\n` + (await c.query(`EXPLAIN (ANALYZE, SUMMARY) ${q}`)).rows.map((x) => x["QUERY PLAN"]).join("\n"));
+    await owner.end(); await reader.end(); await readerAll.end();
 
     // seed style on an identical copy (stock DDL: no guard indexes)
     const sd = await connect({ ...admin, database: "bench_seed" });
@@ -162,13 +187,13 @@ async function main(): Promise<void> {
     const seed = await connect({ ...admin, database: "bench_seed", user: "seed_reader", password: "bench" });
     await seed.query("SET jit = on");
     const seedLoad = await median(seed, loadQueries(s), Math.max(3, Math.ceil(RUNS_LOAD / 2)));
-    const seedList = await median(seed, listQueries(s, listed), Math.max(3, Math.ceil(RUNS_LIST / 3)));
+    const seedList = await median(seed, listQueries(s, listed), RUNS_LOAD);
     await seed.query("SET jit = off");
     const seedOffLoad = await median(seed, loadQueries(s), RUNS_LOAD);
-    const seedOffList = await median(seed, listQueries(s, listed), RUNS_LIST);
+    const seedOffList = await median(seed, listQueries(s, listed), RUNS_LOAD * 3);
     await seed.end();
     await a.query("DROP DATABASE bench_seed"); await a.query("DROP DATABASE bench_guard");
-    await a.query("DROP ROLE bench_reader; DROP ROLE seed_reader");
+    await a.query("DROP ROLE bench_reader; DROP ROLE bench_all; DROP ROLE seed_reader");
     await a.end();
 
     const row = (name: string, l: { ms: number; rows: number }, f: { ms: number; rows: number }) =>
@@ -176,11 +201,13 @@ async function main(): Promise<void> {
     row("owner-stock", ownerStockLoad, ownerStockList);
     row("owner-guard", ownerGuardLoad, ownerGuardList);
     row("reader-guard", readerLoad, readerList);
+    row("reader-all", readerAllLoad, readerAllList);
     row("seed-style", seedLoad, seedList);
     row("seed-jit-off", seedOffLoad, seedOffList);
     const r = (x: number, y: number) => (x / y).toFixed(2);
     console.log(`  install ${installMs} ms; grant_read ${grantMs.toFixed(1)} ms per grant (${names.length} grants)`);
     console.log(`  reader listing / owner listing (same indexes):   ${r(readerList.ms, ownerGuardList.ms)}×   (target ≤ 1.1)`);
+    console.log(`  reader-all listing / owner listing:              ${r(readerAllList.ms, ownerGuardList.ms)}×`);
     console.log(`  reader full load / owner-stock full load:        ${r(readerLoad.ms, ownerStockLoad.ms)}×   (target ≤ 1)`);
     console.log(`  reader full load / owner-guard full load:        ${r(readerLoad.ms, ownerGuardLoad.ms)}×`);
     console.log(`  seed-style / reader: full load ${r(seedLoad.ms, readerLoad.ms)}×, listing ${r(seedList.ms, readerList.ms)}×   (target ≥ 10)`);
