@@ -21,5 +21,7 @@ export function pgClientConfig(c: CatalogConnection): {
   const base = { host: c.host, port: c.port, database: c.database, user: c.user, password: c.password };
   if (c.sslmode === "disable") return { ...base, ssl: false };
   if (c.sslmode === "require") return { ...base, ssl: { rejectUnauthorized: false } };
-  return { ...base, ssl: { rejectUnauthorized: true, ca: c.sslRootCert, servername: c.host } };
+  // TLS SNI must not carry an IP address (RFC 6066); node still checks the certificate's IP SAN against host.
+  const isIp = /^[0-9.]+$/.test(c.host) || c.host.includes(":");
+  return { ...base, ssl: { rejectUnauthorized: true, ca: c.sslRootCert, servername: isIp ? undefined : c.host } };
 }
