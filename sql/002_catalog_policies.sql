@@ -75,16 +75,7 @@ BEGIN
   RETURN CASE rule
     WHEN 'global' THEN 'true'
     WHEN 'hidden' THEN 'false'
-    -- Up to 1,000 visible tables: one hashed sub-plan per statement (cheap to build, fast for full scans).
-    -- Beyond that, building the hash dominates every per-table file listing (10,000 ids: ~3.5 ms per
-    -- query), so each row probes the (role_oid, kind, object_id) key instead. Both branches test the same
-    -- set; the count check reads at most 1,001 index entries. (`table_id` in the probe is the catalog
-    -- table's column: ducklake_guard.visible has none of that name.)
-    WHEN 'table' THEN 'CASE WHEN (SELECT v.object_id FROM ducklake_guard.visible v WHERE v.role_oid = '
-      || 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND v.kind = ''t'' ORDER BY v.object_id OFFSET 1000 LIMIT 1) IS NULL '
-      || 'THEN table_id IN ' || ducklake_guard.visible_ids_sql('t')
-      || ' ELSE (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = '
-      || 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL END'
+    WHEN 'table' THEN 'table_id IN ' || ducklake_guard.visible_ids_sql('t')
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('t')
     WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s')
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')

@@ -44,14 +44,21 @@ describe("a reader granted more than 1,000 tables", () => {
   it("takes the per-row probe (the hashed set is never built), the small reader the hashed set", async () => {
     const plan = async (c: Client) => (await c.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
       SELECT * FROM lake.ducklake_data_file WHERE table_id = ${bigIds[7]}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
-    // SubPlan 2 is the hashed set, SubPlan 3 the probe; the CASE runs exactly one of them.
+    // SubPlan 2 is the probe, SubPlan 3 the hashed set; the CASE runs exactly one of them.
     const big = await plan(await g.connectAs(bigReader));
-    expect(big).toMatch(/\(hashed SubPlan 2\) ELSE \(\(SubPlan 3\) IS NOT NULL\)/);
-    expect(big).toMatch(/SubPlan 2\n\s*->[^\n]*never executed/);
-    expect(big).not.toMatch(/SubPlan 3\n\s*->[^\n]*never executed/);
+    expect(big).toMatch(/THEN \(\(SubPlan 2\) IS NOT NULL\) ELSE \(hashed SubPlan 3\)/);
+    expect(big).toMatch(/SubPlan 3\n\s*->[^\n]*never executed/);
+    expect(big).not.toMatch(/SubPlan 2\n\s*->[^\n]*never executed/);
     const small = await plan(await g.connectAs(smallReader));
-    expect(small).toMatch(/SubPlan 3\n\s*->[^\n]*never executed/);
-    expect(small).not.toMatch(/SubPlan 2\n\s*->[^\n]*never executed/);
+    expect(small).toMatch(/SubPlan 2\n\s*->[^\n]*never executed/);
+    expect(small).not.toMatch(/SubPlan 3\n\s*->[^\n]*never executed/);
+  });
+
+  it("keeps each reader's count private: a reader reads only its own row and can change none", async () => {
+    const small = await g.connectAs(smallReader);
+    const rows = (await small.query("SELECT r.rolname, c.tables FROM ducklake_guard.visible_count c JOIN pg_roles r ON r.oid = c.role_oid")).rows;
+    expect(rows).toEqual([{ rolname: smallReader, tables: "1" }]);
+    await expect(small.query("UPDATE ducklake_guard.visible_count SET tables = 5000")).rejects.toThrow(/permission denied/);
   });
 
   it("loses them all on revocation, on its next query", async () => {
