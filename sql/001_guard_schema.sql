@@ -134,5 +134,43 @@ REVOKE ALL ON ducklake_guard.migration, ducklake_guard.setting, ducklake_guard.a
 GRANT USAGE ON SCHEMA ducklake_guard TO ducklake_reader;
 GRANT SELECT ON ducklake_guard.visible TO ducklake_reader;
 
+-- How many tables each role sees, kept by triggers on `visible`: the table rule (002) hashes all visible ids
+-- per statement up to 1,000 of them and probes `visible`'s key per row beyond (a reader of 10,000 tables
+-- would otherwise rebuild a 10,000-id hash on every file listing, ~3.5 ms). Readers see only their own count.
+CREATE TABLE IF NOT EXISTS ducklake_guard.visible_count (
+  role_oid oid PRIMARY KEY,
+  tables bigint NOT NULL
+);
+ALTER TABLE ducklake_guard.visible_count ENABLE ROW LEVEL SECURITY;
+DROP POLICY IF EXISTS own_row ON ducklake_guard.visible_count;
+CREATE POLICY own_row ON ducklake_guard.visible_count FOR SELECT TO ducklake_reader
+  USING (role_oid = pg_catalog.to_regrole(pg_catalog.quote_ident(current_user))::oid);
+REVOKE ALL ON ducklake_guard.visible_count FROM PUBLIC;
+GRANT SELECT ON ducklake_guard.visible_count TO ducklake_reader;
+
+-- Recounts the visible tables of every role a statement on `visible` touched (both triggers name their
+-- transition table changed_rows: the inserted rows, or the deleted ones).
+CREATE OR REPLACE FUNCTION ducklake_guard.recount_visible() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+  INSERT INTO ducklake_guard.visible_count (role_oid, tables)
+    SELECT r.role_oid, (SELECT count(*) FROM ducklake_guard.visible v WHERE v.role_oid = r.role_oid AND v.kind = 't')
+      FROM (SELECT DISTINCT role_oid FROM changed_rows) r
+    ON CONFLICT (role_oid) DO UPDATE SET tables = EXCLUDED.tables;
+  RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION ducklake_guard.recount_visible() FROM PUBLIC;
+DROP TRIGGER IF EXISTS recount_after_insert ON ducklake_guard.visible;
+CREATE TRIGGER recount_after_insert AFTER INSERT ON ducklake_guard.visible
+  REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION ducklake_guard.recount_visible();
+DROP TRIGGER IF EXISTS recount_after_delete ON ducklake_guard.visible;
+CREATE TRIGGER recount_after_delete AFTER DELETE ON ducklake_guard.visible
+  REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION ducklake_guard.recount_visible();
+
+INSERT INTO ducklake_guard.visible_count (role_oid, tables)
+  SELECT role_oid, count(*) FILTER (WHERE kind = 't') FROM ducklake_guard.visible GROUP BY role_oid
+  ON CONFLICT (role_oid) DO UPDATE SET tables = EXCLUDED.tables;
+
 INSERT INTO ducklake_guard.migration (version, name) VALUES (1, '001_guard_schema') ON CONFLICT (version) DO NOTHING;
 COMMIT;

@@ -71,11 +71,18 @@ $$;
 
 CREATE OR REPLACE FUNCTION ducklake_guard.rule_predicate(rule text, catalog_schema text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog AS $$
+DECLARE
+  me constant text := 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid';
 BEGIN
   RETURN CASE rule
     WHEN 'global' THEN 'true'
     WHEN 'hidden' THEN 'false'
-    WHEN 'table' THEN 'table_id IN ' || ducklake_guard.visible_ids_sql('t')
+    -- Both branches test the same set (see visible_count in 001); `table_id` inside the probe is the catalog
+    -- table's column: visible has no column of that name.
+    WHEN 'table' THEN 'CASE WHEN (SELECT c.tables FROM ducklake_guard.visible_count c WHERE c.role_oid = ' || me || ') > 1000'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
+      || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END'
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('t')
     WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s')
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')
