@@ -1,12 +1,11 @@
 // Program evaluation under Pulumi mocks, 200 readers, 1k → 20k grants, each size and design in its own child
 // process with plain node and its default heap (as Pulumi's language host runs a program):
-//   lean       LakeAccess as shipped: per reader a LakeReader (role + password) and one ReaderAcl holding all
-//              its grants; per grant one empty `ducklake:access:Grant` component; one bucket policy.
-//   lean-stl0  the same program started with `Error.stackTraceLimit = 0` (what a program's entry point can set):
-//              Pulumi formats `new Error().stack` for every promise it tracks (debuggablePromise) and keeps the
-//              string; its own source positions set their own limit and are unaffected.
-//   obvious    a component per grant with its own ACL entry (a dynamic resource of the same provider) as child.
-//   npx ts-node --transpile-only bench/program-scale.ts [sizes...]     default 1000 5000 20000
+//   lean            LakeAccess as shipped: per reader a LakeReader (role + password) and one ReaderAcl holding
+//                   all its grants; per grant one empty `ducklake:access:Grant` component, registered at most
+//                   1,000 at a time (grantBatch); one bucket policy.
+//   lean-unbatched  the same with every Grant registration in flight at once (the design before batching).
+//   obvious         a component per grant with its own ACL entry (a dynamic resource of the same provider) as child.
+//   npx ts-node --transpile-only bench/program-scale.ts [--batch-sizes 250,4000] [sizes...]   default 1000 5000 20000
 // Children run the tsc-compiled program: under ts-node, source-map-support makes every stack trace Pulumi
 // captures several times dearer, for all designs alike.
 import { execFileSync } from "child_process";
@@ -14,11 +13,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-type Design = "lean" | "lean-stl0" | "obvious";
-const DESIGNS: Design[] = ["lean", "lean-stl0", "obvious"];
+// `lean-batch-<n>`: lean with `grantBatch: n` (added by --batch-sizes).
+type Design = "lean" | "lean-unbatched" | "obvious" | `lean-batch-${number}`;
+const DESIGNS: Design[] = ["lean", "lean-unbatched", "obvious"];
 
 async function child(design: Design, n: number): Promise<void> {
-  if (design === "lean-stl0") Error.stackTraceLimit = 0;
   const pulumi = await import("@pulumi/pulumi");
   pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "lake", "bench", true);
   const postgresql = await import("@pulumi/postgresql");
@@ -44,8 +43,12 @@ async function child(design: Design, n: number): Promise<void> {
       postgresqlProvider: new postgresql.Provider("pg", {}), awsProvider: new aws.Provider("s3", { region: "us-east-1" }),
       bucket: "lake", layout: { ...emptyLayout("s3://lake/data/") }, s3Endpoint: "https://fsn1.your-objectstorage.com", s3Region: "fsn1",
       readerSecretKeys: pulumi.secret(Object.fromEntries(access.readers.map((r) => [r.name, "secret"]))),
+      grantBatch: design === "lean-unbatched" ? Number.MAX_SAFE_INTEGER
+        : design.startsWith("lean-batch-") ? Number(design.slice("lean-batch-".length)) : undefined,
     });
-    outputs.push(la.policyBytes, ...Object.values(la.grants).map((g) => g.urn));
+    outputs.push(la.policyBytes);
+    const grants = await la.grants;
+    if (grants.size !== n) throw new Error(`registered ${grants.size} grants, expected ${n}`);
   } else {
     // The obvious design: each grant a ComponentResource with its own ACL entry (a dynamic resource of the
     // same provider, holding that one grant) as a child.
@@ -72,7 +75,13 @@ async function child(design: Design, n: number): Promise<void> {
 }
 
 function main(): void {
-  const sizes = process.argv.slice(2).map(Number).filter((x) => x > 0);
+  const args = process.argv.slice(2);
+  const bs = args.indexOf("--batch-sizes");
+  if (bs >= 0) {
+    for (const b of args[bs + 1].split(",").map(Number)) DESIGNS.push(`lean-batch-${b}`);
+    args.splice(bs, 2);
+  }
+  const sizes = args.map(Number).filter((x) => x > 0);
   const rows: { design: Design; n: number; ms: number; peakMB: number }[] = [];
   const root = path.resolve(__dirname, "..");
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "program-scale-"));

@@ -44,6 +44,51 @@ export interface LakeAccessArgs {
   s3Region: pulumi.Input<string>;
   /** Secret half of each reader's S3 key, by reader name (stack config secret `readerSecretKeys`). */
   readerSecretKeys: pulumi.Input<Record<string, string>>;
+  /** How many Grant registrations may wait for the engine at once (memory bound, not a result). Default 1000. */
+  grantBatch?: number;
+}
+
+/**
+ * How many Grant registrations may be in flight at once. Pulumi holds ~50 KB of promises and closures per
+ * registration until the engine answers; 20,000 at once peaked at 1.25 GB (bench/program-scale.ts).
+ */
+export const DEFAULT_GRANT_BATCH = 1000;
+
+/**
+ * Registers one Grant per declared grant, at most `batch` at a time: the next batch starts when the engine
+ * has answered every registration of the previous one. A keep-alive stops Pulumi from ending the program
+ * between batches. Names and parents do not depend on the batching, so the preview is the same.
+ */
+function registerGrantsInBatches(name: string, declared: { grant: NormalizedGrant; parent: LakeReader }[], batch: number): Promise<ReadonlyMap<string, Grant>> {
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`grantBatch must be a positive integer, got ${batch}`);
+  const done = pulumi.runtime.rpcKeepAlive();
+  const registered = new Map<string, Grant>();
+  const run = async () => {
+    for (let at = 0; at < declared.length; at += batch) {
+      const urns: Promise<string>[] = [];
+      // Pulumi keeps `new Error().stack` of every promise it tracks until the registration settles: ~5% of
+      // peak memory at 20k grants. Pulumi's own callsites set their own limit.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        for (const { grant, parent } of declared.slice(at, at + batch)) {
+          const g = new Grant(name, grant, { parent });
+          registered.set(grant.key, g);
+          urns.push(urnOf(g));
+        }
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
+      }
+      await Promise.all(urns);
+    }
+    return registered;
+  };
+  return run().finally(done);
+}
+
+/** The registered URN of a resource, rejecting when its registration fails (an apply would never run). */
+function urnOf(r: pulumi.Resource): Promise<string> {
+  return (r.urn as unknown as { promise(): Promise<string> }).promise();
 }
 
 /** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-bucket-policy`. */
@@ -51,8 +96,11 @@ export class LakeAccess extends pulumi.ComponentResource {
   /** The validated access this component declared. */
   readonly validated: ValidatedAccess;
   readonly readers: Record<string, LakeReader>;
-  /** grant key (model/grants grantKey) → its Grant resource. */
-  readonly grants: Record<string, Grant>;
+  /**
+   * grant key (model/grants grantKey) → its Grant resource, once every Grant is registered. Grants are
+   * registered in batches (see registerGrantsInBatches), so this is a promise; it rejects if a registration fails.
+   */
+  readonly grants: Promise<ReadonlyMap<string, Grant>>;
   /** reader → its catalog ACL entries (one resource per reader, diffed entry by entry). */
   readonly acls: Record<string, ReaderAcl>;
   /** reader → ready-to-paste DuckDB setup (secret). */
@@ -82,26 +130,19 @@ export class LakeAccess extends pulumi.ComponentResource {
         s3Endpoint: args.s3Endpoint, s3Region: args.s3Region, s3SecretKey: secretKey, dependsOn: [args.guard],
       }, { parent: this, providers: { postgresql: args.postgresqlProvider } });
     }
-    this.grants = {};
     this.acls = {};
     const byReader = new Map<string, NormalizedGrant[]>(validated.readers.map((r) => [r.name, []]));
     for (const g of validated.grants) byReader.get(g.reader)!.push(g); // one pass: 200 readers × 20k grants add up
+    const declared: { grant: NormalizedGrant; parent: LakeReader }[] = [];
     for (const reader of validated.readers) {
       const mine = byReader.get(reader.name)!;
       const parent = this.readers[reader.name];
-      // Pulumi keeps `new Error().stack` of every promise it tracks until the registration settles; at 20k grants
-      // those strings cost ~5% of peak memory (bench/program-scale.ts). Pulumi's own callsites set their own limit.
-      const stackTraceLimit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      try {
-        for (const grant of mine) this.grants[grant.key] = new Grant(name, grant, { parent });
-      } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-      }
+      for (const grant of mine) declared.push({ grant, parent });
       this.acls[reader.name] = new ReaderAcl(`${name}-acl-${reader.name}`, {
         connection, reader: reader.name, grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
       }, { parent, dependsOn: [parent.role, args.guard] });
     }
+    this.grants = registerGrantsInBatches(name, declared, args.grantBatch ?? DEFAULT_GRANT_BATCH);
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,

@@ -1,12 +1,22 @@
 // LakeAccess under Pulumi mocks: every resource the program would register is recorded and asserted.
 import * as pulumi from "@pulumi/pulumi";
+import { execFileSync } from "child_process";
+import * as path from "path";
 import { rng } from "../support/random";
 
 interface Created { type: string; name: string; inputs: Record<string, any>; parent?: string }
 let created: Created[] = [];
+// Grant registrations the mock engine is still answering, the most seen at once, and a grant name it refuses.
+let grantLatencyMs = 0, grantsInFlight = 0, maxGrantsInFlight = 0, refuseGrant: string | undefined;
 
 pulumi.runtime.setMocks({
-  newResource: (a) => {
+  newResource: async (a) => {
+    if (a.type === "ducklake:access:Grant") {
+      if (a.name === refuseGrant) throw new Error(`engine refused ${a.name}`);
+      maxGrantsInFlight = Math.max(maxGrantsInFlight, ++grantsInFlight);
+      await new Promise((r) => setTimeout(r, grantLatencyMs));
+      grantsInFlight--;
+    }
     const { __provider, ...inputs } = a.inputs;
     if (a.type.startsWith("pulumi:providers:") || a.type === "ducklake:catalog:Guard") return { id: `${a.name}-id`, state: a.inputs };
     created.push({ type: a.type, name: a.name, inputs, parent: (a as any).parent ?? undefined });
@@ -63,10 +73,10 @@ function args(access: AccessSpec): LakeAccessArgs {
 }
 
 /** Builds the component, waits until the mocks saw every resource, and returns what they saw. */
-async function build(access: AccessSpec): Promise<{ la: LakeAccess; seen: Created[] }> {
+async function build(access: AccessSpec, grantBatch?: number): Promise<{ la: LakeAccess; seen: Created[] }> {
   created = [];
-  const la = new LakeAccess("lake-access", args(access));
-  const outputs: pulumi.Output<unknown>[] = [la.duckdbSetups, la.policyBytes, ...Object.values(la.grants).map((g) => g.urn),
+  const la = new LakeAccess("lake-access", { ...args(access), grantBatch });
+  const outputs: pulumi.Output<unknown>[] = [la.duckdbSetups, la.policyBytes, ...[...(await la.grants).values()].map((g) => g.urn),
     ...Object.values(la.readers).map((r) => r.urn)];
   await promiseOf(pulumi.all(outputs));
   await new Promise((r) => setTimeout(r, 20));
@@ -139,7 +149,7 @@ describe("LakeAccess", () => {
 
   it("parents each Grant and the reader's ReaderAcl to the reader", async () => {
     const { la } = await build(sample());
-    expect(await promiseOf(la.grants["finance/sales/orders"].urn))
+    expect(await promiseOf((await la.grants).get("finance/sales/orders")!.urn))
       .toBe("urn:pulumi:test::lake::ducklake:access:Reader$ducklake:access:Grant::lake-access-grant-finance/sales/orders");
     expect(await promiseOf(la.acls.finance.urn))
       .toBe("urn:pulumi:test::lake::ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
@@ -211,5 +221,51 @@ describe("LakeAccess", () => {
     expect(() => new LakeAccess("lake-access", args(big))).toThrow(AccessValidationError);
     await new Promise((r) => setTimeout(r, 20));
     expect(created).toEqual([]);
+  });
+
+  describe("registers Grants in batches, so memory stays bounded at 20k grants", () => {
+    const many = (): AccessSpec => {
+      const s = sample();
+      for (let t = 0; t < 23; t++) s.grants.push({ reader: t % 2 ? "analyst" : "finance", schema: "wide", table: `t_${t}` });
+      return s;
+    };
+    afterEach(() => { grantLatencyMs = 0; maxGrantsInFlight = 0; refuseGrant = undefined; });
+
+    it("never has more than grantBatch registrations waiting for the engine, and registers every grant", async () => {
+      grantLatencyMs = 5;
+      const { la, seen } = await build(many(), 4);
+      expect(maxGrantsInFlight).toBe(4);
+      expect([...(await la.grants).keys()].sort()).toEqual(many().grants.map((g) => `${g.reader}/${g.schema}${g.table ? `/${g.table}` : ""}`)
+        .map((k) => k.replace("odd schema;--/a/b", "odd%20schema%3B--/a%2Fb")).sort());
+      expect(seen.filter((c) => c.type === "ducklake:access:Grant")).toHaveLength(26);
+    });
+
+    it("gives the same resources, names, parents and inputs whatever the batch size", async () => {
+      const canon = (seen: Created[]) => seen.map((c) => JSON.stringify([c.type, c.name, c.parent, c.inputs])).sort();
+      const all = canon((await build(many(), 1000)).seen);
+      expect(canon((await build(many(), 1)).seen)).toEqual(all);
+      expect(canon((await build(many(), 7)).seen)).toEqual(all);
+    });
+
+    it("rejects `grants` naming the grant the engine refused, registers no later batch and lets the program end", () => {
+      const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts"],
+        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
+      const r = JSON.parse(out.trim().split("\n").pop()!);
+      expect(r.rejected).toMatch(/engine refused lake-access-grant-finance\/wide\/t_12/);
+      // 26 grants in batches of 2, finance first: analyst first (13), finance t_12 is 15th, in the 8th batch; nothing after that batch was sent.
+      expect(r.grantsSeen).toHaveLength(16);
+      expect(r.grantsSeen).toContain("lake-access-grant-finance/wide/t_12");
+      expect(r.disconnected).toBe(true);
+    });
+
+    it("keeps the program alive until the last batch is registered", () => {
+      const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts", "--accept-all"],
+        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
+      expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ grantsSeenAtDisconnect: 26, registered: 26 });
+    });
+
+    it("refuses a batch size that is not a positive integer", () => {
+      expect(() => new LakeAccess("lake-access", { ...args(sample()), grantBatch: 0 })).toThrow("grantBatch must be a positive integer, got 0");
+    });
   });
 });
