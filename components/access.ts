@@ -146,7 +146,8 @@ export class LakeAccess extends pulumi.ComponentResource {
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
-      provider: args.awsProvider,
+      // After the ACLs: a failed catalog change then leaves the policy as it was (both layers old, not half new).
+      provider: args.awsProvider, after: Object.values(this.acls),
     }, { parent: this });
 
     this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));

@@ -155,6 +155,17 @@ describe("LakeAccess", () => {
       .toBe("urn:pulumi:test::lake::ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
   });
 
+  it("updates the bucket policy only after every reader's catalog ACL (a failed catalog change leaves storage as it was)", async () => {
+    const opts = new Map<string, pulumi.ResourceOptions>();
+    const la = new LakeAccess("lake-access", args(sample()), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
+    await la.grants;
+    await promiseOf(la.policyBytes);
+    const deps = opts.get("lake-access-bucket-policy-policy")!.dependsOn as pulumi.Resource[];
+    expect(deps).toHaveLength(2);
+    expect(deps).toContain(la.acls.analyst);
+    expect(deps).toContain(la.acls.finance);
+  });
+
   it("gives identical names and inputs for every order of the list (seed 11)", async () => {
     const r = rng(11);
     const base = await build(sample());
