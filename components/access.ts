@@ -9,7 +9,7 @@ import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderA
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
 import { BucketAccessPolicy } from "./bucketAccessPolicy";
-import { ReaderAcl } from "../providers/readerAcl";
+import { ReaderAcl, UndeclaredAcl } from "../providers/readerAcl";
 import { Grant } from "./grant";
 import { LakeReader } from "./reader";
 
@@ -103,6 +103,8 @@ export class LakeAccess extends pulumi.ComponentResource {
   readonly grants: Promise<ReadonlyMap<string, Grant>>;
   /** reader → its catalog ACL entries (one resource per reader, diffed entry by entry). */
   readonly acls: Record<string, ReaderAcl>;
+  /** Revokes ACL entries of every role that is not a declared reader (granted by hand); refresh shows them. */
+  readonly undeclaredAcl: UndeclaredAcl;
   /** reader → ready-to-paste DuckDB setup (secret). */
   readonly duckdbSetups: pulumi.Output<Record<string, string>>;
   /** reader → { schemas, tables } it may read. */
@@ -142,12 +144,17 @@ export class LakeAccess extends pulumi.ComponentResource {
         connection, reader: reader.name, grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
       }, { parent, dependsOn: [parent.role, args.guard] });
     }
+    // Access as code: nothing outside the list may read. Never touches a declared reader's entries, so it
+    // needs no order with the ReaderAcls; a removed reader's entries go here, before its ReaderAcl's delete.
+    this.undeclaredAcl = new UndeclaredAcl(`${name}-undeclared-acl`, {
+      connection, declaredReaders: validated.readers.map((r) => r.name),
+    }, { parent: this, dependsOn: [args.guard] });
     this.grants = registerGrantsInBatches(name, declared, args.grantBatch ?? DEFAULT_GRANT_BATCH);
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
       // After the ACLs: a failed catalog change then leaves the policy as it was (both layers old, not half new).
-      provider: args.awsProvider, after: Object.values(this.acls),
+      provider: args.awsProvider, after: [...Object.values(this.acls), this.undeclaredAcl],
     }, { parent: this });
 
     this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));

@@ -9,6 +9,10 @@
 //
 // The provider calls only the guard's own owner-only SQL functions (grant_read, revoke_read, list_grants)
 // with parameters, in one transaction per reader: a failing entry applies nothing of that reader's change.
+//
+// One more resource per LakeAccess, UndeclaredAcl, owns the rest of the ACL: entries of roles that are NOT
+// declared readers (granted by hand). Its `read` lists them, so `pulumi refresh` shows them, and `pulumi up`
+// revokes them all in one transaction. It never touches a declared reader's entries: those are ReaderAcl's.
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogConnection } from "../model/connection";
 import { lakeNameProblem, readerNameProblem } from "../model/names";
@@ -37,7 +41,9 @@ export function canonicalGrants(grants: ReadonlyArray<{ schema: string; table?: 
 // Everything below runs inside Pulumi's dynamic-provider host: self-contained, `require` inside functions.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes values not known yet
 
-async function withCatalog<T>(conn: CatalogConnection, fn: (q: (sql: string, params: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
+type Query = (sql: string, params: unknown[]) => Promise<any[]>;
+
+async function withCatalog<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Client } = require("pg");
   const ssl = conn.sslmode === "disable" ? false : conn.sslmode === "require" ? { rejectUnauthorized: false }
@@ -55,18 +61,26 @@ async function withCatalog<T>(conn: CatalogConnection, fn: (q: (sql: string, par
 const sameEntry = (a: AclGrant, b: AclGrant) => a.schema === b.schema && (a.table ?? null) === (b.table ?? null);
 const missingFrom = (xs: AclGrant[], ys: AclGrant[]) => xs.filter((x) => !ys.some((y) => sameEntry(x, y)));
 
-/** Writes `desired` for `reader` in one transaction: revokes `revoke`, (re-)grants `grant`. */
-async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[], grant: AclGrant[]): Promise<void> {
-  await withCatalog(conn, async (q) => {
+/** Runs `fn` in one transaction: all of it commits, or nothing does. */
+async function inTransaction<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
+  return withCatalog(conn, async (q) => {
     await q("BEGIN", []);
     try {
-      for (const g of revoke) await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [reader, g.schema, g.table]);
-      for (const g of grant) await q("SELECT ducklake_guard.grant_read($1, $2, $3)", [reader, g.schema, g.table]);
+      const out = await fn(q);
       await q("COMMIT", []);
+      return out;
     } catch (e) {
       await q("ROLLBACK", []).catch(() => undefined);
       throw e;
     }
+  });
+}
+
+/** Writes `desired` for `reader` in one transaction: revokes `revoke`, (re-)grants `grant`. */
+async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[], grant: AclGrant[]): Promise<void> {
+  await inTransaction(conn, async (q) => {
+    for (const g of revoke) await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [reader, g.schema, g.table]);
+    for (const g of grant) await q("SELECT ducklake_guard.grant_read($1, $2, $3)", [reader, g.schema, g.table]);
   });
 }
 
@@ -103,22 +117,31 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
     const c = news.connection;
     const known = c && typeof c === "object" && [c.host, c.port, c.database, c.user, c.password].every((v) => v !== undefined && v !== UNKNOWN);
     if (!failures.length && known && grants.length) {
-      const existing = await withCatalog(c, async (q) => {
+      const found = await withCatalog(c, async (q) => {
         const [{ cs }] = await q("SELECT CASE WHEN to_regprocedure('ducklake_guard.catalog_schema()') IS NULL THEN NULL ELSE ducklake_guard.catalog_schema() END AS cs", []);
         if (cs === null) return undefined;
         const [{ ok }] = await q("SELECT to_regclass(format('%I.ducklake_table', $1::text)) IS NOT NULL AS ok", [cs]);
         if (!ok) return undefined;
         const quoted = `"${String(cs).replace(/"/g, '""')}"`; // the guard's own catalog schema name
-        return q(`SELECT s.schema_name, t.table_name FROM ${quoted}.ducklake_schema s
+        const existing = await q(`SELECT s.schema_name, t.table_name FROM ${quoted}.ducklake_schema s
           LEFT JOIN ${quoted}.ducklake_table t ON t.schema_id = s.schema_id AND t.end_snapshot IS NULL
           WHERE s.end_snapshot IS NULL`, []);
+        // This reader's entries still pinned to an object that was renamed since: the grant names the old name.
+        const renamed = news.reader === UNKNOWN ? [] : await q(`SELECT schema_name, table_name, current_schema_name, current_table_name
+          FROM ducklake_guard.list_grants($1) WHERE status = 'renamed'`, [news.reader]);
+        return { existing, renamed };
       }).catch(() => undefined);
-      if (existing) {
+      if (found) {
         for (const g of grants) {
-          const found = existing.some((r: any) => r.schema_name === g.schema && (g.table === null || r.table_name === g.table));
-          if (!found) failures.push({ property: "grants", reason: g.table === null
-            ? `DuckLake schema "${g.schema}" does not exist in the catalog: fix the name or create the schema first`
-            : `DuckLake table "${g.schema}"."${g.table}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` });
+          if (found.existing.some((r: any) => r.schema_name === g.schema && (g.table === null || r.table_name === g.table))) continue;
+          const to = found.renamed.find((r: any) => r.schema_name === g.schema && (r.table_name ?? null) === g.table);
+          failures.push({ property: "grants", reason: to
+            ? (g.table === null
+              ? `DuckLake schema "${g.schema}" was renamed to "${to.current_schema_name}": update the grant in access.ts`
+              : `DuckLake table "${g.schema}"."${g.table}" was renamed to "${to.current_schema_name}"."${to.current_table_name}": update the grant in access.ts`)
+            : g.table === null
+              ? `DuckLake schema "${g.schema}" does not exist in the catalog: fix the name or create the schema first`
+              : `DuckLake table "${g.schema}"."${g.table}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` });
         }
       }
     }
@@ -137,7 +160,9 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: ReaderAclState): Promise<pulumi.dynamic.CreateResult> {
     const grants = canonicalGrants(inputs.grants);
-    await apply(inputs.connection, inputs.reader, [], grants);
+    // The role may hold entries already (granted by hand before it was declared): the list replaces them.
+    const live = await liveGrants(inputs.connection, inputs.reader);
+    await apply(inputs.connection, inputs.reader, missingFrom(live, grants), grants);
     return { id: inputs.reader, outs: { ...inputs, grants } };
   },
 
@@ -175,5 +200,117 @@ export class ReaderAcl extends pulumi.dynamic.Resource {
       connection: pulumi.secret(args.connection), reader: args.reader,
       grants: pulumi.output(args.grants).apply(canonicalGrants),
     }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "ReaderAcl");
+  }
+}
+
+// ---- UndeclaredAcl: the entries of every role that is not a declared reader --------------------------------
+
+/** An ACL entry of a role the stack does not declare, under the names it was granted with. */
+export interface UndeclaredEntry { reader: string; schema: string; table: string | null }
+
+export interface UndeclaredAclArgs {
+  /** The catalog database as its owner (the guard's ACL functions are owner-only). Kept secret. */
+  connection: pulumi.Input<CatalogConnection>;
+  /** Every reader the stack declares: their entries are never touched. Order does not matter (stored sorted). */
+  declaredReaders: pulumi.Input<string[]>;
+}
+
+interface UndeclaredAclState { connection: CatalogConnection; declaredReaders: string[]; entries: UndeclaredEntry[] }
+
+/** Sorted, without duplicates, so the same readers in any order are the same input. */
+export function canonicalReaders(readers: ReadonlyArray<string>): string[] {
+  return [...new Set(readers)].sort();
+}
+
+/** Canonical order: by reader, schema, then table (whole-schema entries first). */
+function canonicalEntries(entries: UndeclaredEntry[]): UndeclaredEntry[] {
+  const key = (e: UndeclaredEntry) => JSON.stringify([e.reader, e.schema, e.table ?? ""]); // "" is never a table: schema entries first
+  return entries.map((e) => ({ reader: e.reader, schema: e.schema, table: e.table ?? null }))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * Every ACL entry of a role not in `declared`, whatever its status: entries pinned to dropped tables or left
+ * by a dropped role are cleaned too (a role re-created under that name must not find them).
+ */
+async function undeclaredEntries(q: Query, declared: string[]): Promise<UndeclaredEntry[]> {
+  const rows = await q(`SELECT reader::text AS reader, schema_name, table_name FROM ducklake_guard.list_grants(NULL)
+    WHERE NOT (reader::text = ANY ($1::text[]))`, [declared]);
+  // The SQL filter already excludes declared readers; filtering again keeps that true whatever the SQL does.
+  return canonicalEntries(rows.filter((r) => !declared.includes(r.reader))
+    .map((r) => ({ reader: r.reader, schema: r.schema_name, table: r.table_name ?? null })));
+}
+
+/** Revokes every undeclared entry in one transaction (list and revokes see the same ACL). */
+async function sweep(conn: CatalogConnection, declared: string[]): Promise<void> {
+  await inTransaction(conn, async (q) => {
+    for (const e of await undeclaredEntries(q, declared)) {
+      if (declared.includes(e.reader)) throw new Error(`refusing to revoke an entry of declared reader "${e.reader}"`);
+      // Revoking an entry that is gone meanwhile returns false: harmless.
+      await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [e.reader, e.schema, e.table]);
+    }
+  });
+}
+
+/** One per LakeAccess (Pulumi serializes it once); exported for the integration tests. */
+export const undeclaredAclProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: unknown, news: any): Promise<pulumi.dynamic.CheckResult> {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    const listed = Array.isArray(news.declaredReaders);
+    if (!listed) failures.push({ property: "declaredReaders", reason: "declaredReaders must be a list of reader names" });
+    const readers: unknown[] = listed ? news.declaredReaders : [];
+    readers.forEach((r, i) => {
+      const p = readerNameProblem(r);
+      if (p) failures.push({ property: `declaredReaders[${i}]`, reason: `reader ${p}` });
+    });
+    const declaredReaders = failures.length ? [] : canonicalReaders(readers as string[]);
+    // `entries` is always [] in the program: what the live ACL must hold outside the declared readers.
+    return { inputs: { connection: news.connection, declaredReaders, entries: [] }, failures };
+  },
+
+  async diff(_id: pulumi.ID, olds: UndeclaredAclState, news: UndeclaredAclState): Promise<pulumi.dynamic.DiffResult> {
+    const live = (olds.entries ?? []).length > 0; // found by the last refresh
+    const readersChanged = JSON.stringify(canonicalReaders(olds.declaredReaders ?? [])) !== JSON.stringify(canonicalReaders(news.declaredReaders));
+    const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
+    return { changes: live || readersChanged || connectionChanged, replaces: [] };
+  },
+
+  async create(inputs: UndeclaredAclState): Promise<pulumi.dynamic.CreateResult> {
+    const declaredReaders = canonicalReaders(inputs.declaredReaders);
+    await sweep(inputs.connection, declaredReaders);
+    return { id: "undeclared", outs: { ...inputs, declaredReaders, entries: [] } };
+  },
+
+  async read(id: pulumi.ID, props: UndeclaredAclState): Promise<pulumi.dynamic.ReadResult> {
+    const declaredReaders = canonicalReaders(props.declaredReaders);
+    const entries = await withCatalog(props.connection, (q) => undeclaredEntries(q, declaredReaders));
+    return { id, props: { ...props, entries } };
+  },
+
+  async update(_id: pulumi.ID, _olds: UndeclaredAclState, news: UndeclaredAclState): Promise<pulumi.dynamic.UpdateResult> {
+    const declaredReaders = canonicalReaders(news.declaredReaders);
+    await sweep(news.connection, declaredReaders);
+    return { outs: { ...news, declaredReaders, entries: [] } };
+  },
+
+  // Nothing to undo: the sweep only removed access, and removing the stack must not grant anything back.
+  async delete(): Promise<void> { /* nothing */ },
+};
+
+/** Revokes, on `pulumi up`, every ACL entry of a role that is not a declared reader; `pulumi refresh` shows them. */
+export class UndeclaredAcl extends pulumi.dynamic.Resource {
+  /** The owner connection (secret). */
+  declare public readonly connection: pulumi.Output<CatalogConnection>;
+  /** The declared readers, sorted: their entries are ReaderAcl's, never this resource's. */
+  declare public readonly declaredReaders: pulumi.Output<string[]>;
+  /** Live entries of undeclared roles as of the last refresh; [] after every apply. */
+  declare public readonly entries: pulumi.Output<UndeclaredEntry[]>;
+
+  constructor(name: string, args: UndeclaredAclArgs, opts?: pulumi.CustomResourceOptions) {
+    super(undeclaredAclProvider, name, {
+      connection: pulumi.secret(args.connection),
+      declaredReaders: pulumi.output(args.declaredReaders).apply(canonicalReaders),
+      entries: [],
+    }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "UndeclaredAcl");
   }
 }

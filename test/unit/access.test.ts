@@ -100,6 +100,7 @@ describe("LakeAccess", () => {
       "postgresql:index/role:Role lake-access-reader-finance-role",
       "pulumi-nodejs:dynamic/ducklake:ReaderAcl lake-access-acl-analyst",
       "pulumi-nodejs:dynamic/ducklake:ReaderAcl lake-access-acl-finance",
+      "pulumi-nodejs:dynamic/ducklake:UndeclaredAcl lake-access-undeclared-acl",
       "random:index/randomPassword:RandomPassword lake-access-reader-analyst-password",
       "random:index/randomPassword:RandomPassword lake-access-reader-finance-password",
     ]);
@@ -161,9 +162,36 @@ describe("LakeAccess", () => {
     await la.grants;
     await promiseOf(la.policyBytes);
     const deps = opts.get("lake-access-bucket-policy-policy")!.dependsOn as pulumi.Resource[];
-    expect(deps).toHaveLength(2);
+    expect(deps).toHaveLength(3);
     expect(deps).toContain(la.acls.analyst);
     expect(deps).toContain(la.acls.finance);
+    expect(deps).toContain(la.undeclaredAcl);
+  });
+
+  it("registers one UndeclaredAcl: the declared readers sorted, no entries, the owner connection secret, after the guard", async () => {
+    const opts = new Map<string, pulumi.ResourceOptions>();
+    const s = sample();
+    s.readers.reverse(); // finance first: stored sorted all the same
+    created = [];
+    const la = new LakeAccess("lake-access", args(s), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
+    await la.grants;
+    await promiseOf(la.undeclaredAcl.urn);
+    await new Promise((r) => setTimeout(r, 20));
+    const sweep = created.filter((c) => c.type === "pulumi-nodejs:dynamic/ducklake:UndeclaredAcl");
+    expect(sweep.map((c) => c.name)).toEqual(["lake-access-undeclared-acl"]);
+    expect(sweep[0].inputs.declaredReaders).toEqual(["analyst", "finance"]);
+    expect(sweep[0].inputs.entries).toEqual([]);
+    expect(sweep[0].inputs.connection["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
+    expect(sweep[0].inputs.connection.value).toMatchObject({ host: "db.example.com", user: "owner", password: "owner-pw" });
+    expect(await pulumi.isSecret(la.undeclaredAcl.connection)).toBe(true);
+    expect(await promiseOf(la.undeclaredAcl.urn))
+      .toBe("urn:pulumi:test::lake::ducklake:access:LakeAccess$pulumi-nodejs:dynamic/ducklake:UndeclaredAcl::lake-access-undeclared-acl");
+    expect(opts.get("lake-access-undeclared-acl")!.dependsOn).toEqual([guard]);
+    // A reader added to the list changes the sweep's input (its entries are no longer the sweep's to revoke).
+    const more = sample();
+    more.readers.push({ name: "auditor", principal: { projectId: "2002", accessKey: key(3) } });
+    const { seen } = await build(more);
+    expect(byName(seen).get("lake-access-undeclared-acl")!.inputs.declaredReaders).toEqual(["analyst", "auditor", "finance"]);
   });
 
   it("gives identical names and inputs for every order of the list (seed 11)", async () => {
