@@ -1,6 +1,7 @@
 // The dynamic providers' create/read/diff/update/delete against real PostgreSQL: the guard's install/upgrade,
 // and each reader's ACL (ReaderAcl), whose hand edits `pulumi refresh` (read) shows and `pulumi up` (update)
-// puts back. After every ReaderAcl step the reader itself connects and lists the tables it can see.
+// puts back (entries of roles that are not readers: test/integration/undeclaredAcl.test.ts). After every
+// ReaderAcl step the reader itself connects and lists the tables it can see.
 import { Client } from "pg";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
 import { PgConnection } from "../support/services";
@@ -221,5 +222,26 @@ describe("ReaderAcl provider", () => {
     expect(await visibleTables(otherClient)).toEqual([]);
     await expectReaderSees([{ schema: "main", table: "events" }]);
     await readerAclProvider.delete!(reader, b.outs);
+  });
+
+  test("check: a granted table renamed since names its new name; without a pinned entry the message stays generic", async () => {
+    const renamedReader = await g.newReader("cg_acl_rename");
+    await g.owner.query(`GRANT ducklake_reader TO ${renamedReader}`);
+    const oldName = `to "rename"; ✓`, newName = `rénamed 'now'`;
+    const t = await g.builder.createTable(ODD.schema, oldName, { columns: [{ name: "x", type: "int32" }] });
+    const created = await readerAclProvider.create!(state([{ schema: ODD.schema, table: oldName }], renamedReader));
+    await g.builder.renameTable(t.tableId, newName);
+    expect((await listGrantDetails(g.owner, renamedReader)).map((d) => d.status)).toEqual(["renamed"]);
+    expect((await check([{ schema: ODD.schema, table: oldName }, { schema: "sales", table: "nope" }], renamedReader)).failures).toEqual([
+      { property: "grants", reason: `DuckLake table "${ODD.schema}"."${oldName}" was renamed to "${ODD.schema}"."${newName}": update the grant in access.ts` },
+      { property: "grants", reason: 'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
+    // Another reader (no entry pinned to that table) or a reader not known yet: the generic message.
+    const generic = [{ property: "grants", reason: `DuckLake table "${ODD.schema}"."${oldName}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` }];
+    expect((await check([{ schema: ODD.schema, table: oldName }])).failures).toEqual(generic);
+    expect((await check([{ schema: ODD.schema, table: oldName }], "04da6b54-80e4-46f7-96ec-b56ff0331ba9")).failures).toEqual(generic);
+    // The new name is what the list should say.
+    expect((await check([{ schema: ODD.schema, table: newName }], renamedReader)).failures).toEqual([]);
+    await readerAclProvider.delete!(renamedReader, created.outs);
+    expect(await listGrantDetails(g.owner, renamedReader)).toEqual([]);
   });
 });
