@@ -6,7 +6,7 @@ import { runMain } from "./errors";
 import { LakeConnectionInfo, loadLakeConnectionInfo } from "./connectionInfo";
 import { connectCatalog } from "./pg";
 import { GuardApi, loadGuardApi } from "./guardApi";
-import { keyInBucket, qualifiedName, readInventory } from "./lakeInventory";
+import { qualifiedName, readInventory } from "./lakeInventory";
 import { expectedTables } from "./expectedAccess";
 import { lakeS3Client, readBucketPolicy } from "./s3";
 import { policyEvaluator, PolicyEvaluator } from "./policyApi";
@@ -19,7 +19,7 @@ export interface AccessCell {
   /** Declared in the program (undefined when the connection info carries no grants for the reader). */
   declared?: boolean;
   catalog: boolean;
-  /** undefined when the table's files are outside the lake bucket. */
+  /** undefined when the table's files lie outside its folder in the lake bucket (no grant opens them). */
   storage?: boolean;
   agree: boolean;
 }
@@ -35,7 +35,7 @@ export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: Gua
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "access");
   let inv, acl;
   try {
-    inv = await readInventory(admin);
+    inv = await readInventory(admin, { bucket: info.storage.bucket, catalogSchema: info.catalog.schema });
     acl = await guard.listGrants(admin);
   } finally {
     await admin.end();
@@ -52,8 +52,10 @@ export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: Gua
     const arn = principalArn({ projectId: reader.s3.projectId, accessKey: reader.s3.accessKey });
     const ownerKey = reader.s3.projectId === info.storage.adminProjectId;
     for (const t of inv.tables) {
+      // A key inside the table's folder, as the policy grants it: a real data file, else a made-up name there.
+      // A file outside the folder (or the bucket) is not the policy's to open: no storage answer.
       const file = inv.probeFiles.get(t.tableId);
-      const key = keyInBucket(file ?? `${t.location}ducklake-probe.parquet`, info.storage.bucket);
+      const key = file ? file.key : typeof t.folder === "string" ? `${t.folder}ducklake-probe.parquet` : undefined;
       const storage = key === undefined ? undefined : evaluate(policy, arn, key, ownerKey);
       const catalog = inCatalog.has(t.tableId);
       const want = declared ? declared.has(t.tableId) : catalog;
@@ -75,7 +77,7 @@ export function formatAccessMatrix(m: AccessMatrix): string {
   const withDeclared = m.cells.some((c) => c.declared !== undefined);
   const headers = ["reader", "table", ...(withDeclared ? ["declared"] : []), "catalog", "bucket policy", "result"];
   const rows = m.cells.map((c) => [c.reader, c.table, ...(withDeclared ? [c.declared === undefined ? "-" : yes(c.declared)] : []),
-    yes(c.catalog), c.storage === undefined ? "(outside bucket)" : yes(c.storage), c.agree ? "ok" : "DISAGREE"]);
+    yes(c.catalog), c.storage === undefined ? "(outside folder)" : yes(c.storage), c.agree ? "ok" : "DISAGREE"]);
   const lines = [formatTable(headers, rows), ...m.problems.map((p) => `DISAGREE: ${p}`)];
   lines.push(m.problems.length === 0 ? "access: the catalog and the bucket policy agree" : `access: ${m.problems.length} disagreement(s)`);
   return lines.join("\n");

@@ -1,66 +1,61 @@
-// What the live catalog holds, read with pg: tables, one probe file each, inlined-row tables.
-// The same table query run as a reader shows what the catalog guard lets that reader see.
+// What the live catalog holds, read with pg: tables, one probe file each, inlined-row tables. Table folders
+// and file keys come from the program's own layout reader and path rules (providers/catalogLayout.ts,
+// model/lakePaths.ts), so verify and access check exactly the folders the bucket policy grants.
 import { Client } from "pg";
 import { sqlFile } from "./sqlFiles";
-import { parseS3Url, resolveCatalogPath } from "./objectKeys";
+import { LakeLayout, tableFileLocation, tablePrefix } from "../model/lakePaths";
+import { catalogQuery, readCatalogLayout } from "../providers/catalogLayout";
 
 export interface LakeTable {
   tableId: string;
   schema: string;
   table: string;
-  /** `s3://bucket/.../schema/table/` (absolute form of the table's directory). */
+  /** Key prefix of the table's folder in the lake bucket (what a grant opens), or why it has none. */
+  folder: string | { problem: string };
+}
+
+/** One current data file of a table, for S3 probes. */
+export interface ProbeFile {
+  /** Where DuckLake reads it. */
   location: string;
+  /** Its key when it lies inside the table's folder; undefined when a grant of the table does not open it. */
+  key?: string;
 }
 
 export interface LakeInventory {
-  dataPath: string;
+  layout: LakeLayout;
+  /** Current tables, by schema and name. */
   tables: LakeTable[];
-  /** table id → one current data file (full URL), for S3 probes. */
-  probeFiles: Map<string, string>;
+  /** table id → one current data file. */
+  probeFiles: Map<string, ProbeFile>;
   /** table id → names of PostgreSQL tables holding its inlined rows/deletes. */
   inlinedTables: Map<string, string[]>;
 }
 
-interface TableRow {
-  table_id: string; schema_name: string; table_name: string;
-  schema_path: string | null; schema_path_is_relative: boolean | null;
-  table_path: string | null; table_path_is_relative: boolean | null;
+/** Ids of the current tables the connected role sees (search_path must point at the catalog schema). */
+export async function visibleTableIds(client: Client): Promise<Set<string>> {
+  const rows = (await client.query<{ table_id: string }>(catalogQuery("current_tables"))).rows;
+  return new Set(rows.map((r) => String(r.table_id)));
 }
 
-/** Current tables as the connected role sees them (search_path must point at the catalog schema). */
-export async function currentTables(client: Client, dataPath = ""): Promise<LakeTable[]> {
-  const rows = (await client.query<TableRow>(sqlFile("current_tables"))).rows;
-  return rows.map((r) => ({
-    tableId: String(r.table_id), schema: r.schema_name, table: r.table_name,
-    location: resolveCatalogPath(dataPath,
-      { path: r.schema_path, isRelative: r.schema_path_is_relative },
-      { path: r.table_path, isRelative: r.table_path_is_relative }),
-  }));
-}
-
-/** The whole lake as the catalog owner sees it. */
-export async function readInventory(admin: Client): Promise<LakeInventory> {
-  const dp = (await admin.query<{ data_path: string }>(sqlFile("data_path"))).rows[0]?.data_path ?? "";
-  const dataPath = dp && !dp.endsWith("/") ? `${dp}/` : dp;
-  const tables = await currentTables(admin, dataPath);
+/** The whole lake as the catalog owner sees it; the catalog's data_path must lie in `bucket`. */
+export async function readInventory(admin: Client, opts: { bucket: string; catalogSchema: string }): Promise<LakeInventory> {
+  const layout = await readCatalogLayout(admin, opts);
+  const tables: LakeTable[] = layout.tables
+    .map((t) => ({ tableId: String(t.tableId), schema: t.schema, table: t.name, folder: tablePrefix(layout, t.schema, t.name) }))
+    .sort((a, b) => a.schema.localeCompare(b.schema) || a.table.localeCompare(b.table));
   const byId = new Map(tables.map((t) => [t.tableId, t]));
-  const probeFiles = new Map<string, string>();
+  const probeFiles = new Map<string, ProbeFile>();
   for (const f of (await admin.query<{ table_id: string; path: string; path_is_relative: boolean | null }>(sqlFile("probe_files"))).rows) {
     const t = byId.get(String(f.table_id));
-    if (t) probeFiles.set(t.tableId, resolveCatalogPath(t.location, { path: f.path, isRelative: f.path_is_relative }));
+    if (t) probeFiles.set(t.tableId, tableFileLocation(layout, t.schema, t.table, { path: f.path, pathIsRelative: f.path_is_relative !== false }));
   }
   const inlinedTables = new Map<string, string[]>();
   for (const r of (await admin.query<{ table_id: string; table_name: string }>(sqlFile("inlined_tables"))).rows) {
     const id = String(r.table_id);
     inlinedTables.set(id, [...(inlinedTables.get(id) ?? []), r.table_name]);
   }
-  return { dataPath, tables, probeFiles, inlinedTables };
-}
-
-/** The object key of an s3:// URL inside `bucket`, or undefined when it points elsewhere. */
-export function keyInBucket(url: string, bucket: string): string | undefined {
-  const p = parseS3Url(url);
-  return p && p.bucket === bucket ? p.key : undefined;
+  return { layout, tables, probeFiles, inlinedTables };
 }
 
 export function qualifiedName(t: { schema: string; table: string }): string {

@@ -9,7 +9,7 @@ import { parseCommandArgs } from "./args";
 import { CliError, explainError, runMain } from "./errors";
 import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
 import { connectCatalog } from "./pg";
-import { currentTables, keyInBucket, LakeInventory, qualifiedName, readInventory } from "./lakeInventory";
+import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
 import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
 import { catalogRowCounts, compareRowCounts, existingTableKeyedTables, RowCounts } from "./catalogConsistency";
 import { GuardApi, loadGuardApi } from "./guardApi";
@@ -52,7 +52,7 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
 
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "verify");
   try {
-    const inventory = await readInventory(admin);
+    const inventory = await readInventory(admin, { bucket: info.storage.bucket, catalogSchema: info.catalog.schema });
     const keyed = await existingTableKeyedTables(admin);
     const ownerCounts = await catalogRowCounts(admin, keyed);
     for (const reader of readers) {
@@ -87,7 +87,7 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
   try {
     if (client) {
       try {
-        visible = new Set((await currentTables(client)).map((t) => t.tableId));
+        visible = await visibleTableIds(client);
       } catch (e) {
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
@@ -98,10 +98,12 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
       const expected = granted.has(t.tableId);
       const catalog = !client ? "login failed" : !visible ? "error" : visible.has(t.tableId) ? "visible" : "hidden";
       const file = inv.probeFiles.get(t.tableId);
-      const key = file ? keyInBucket(file, info.storage.bucket) : undefined;
+      const key = file?.key;
       let s3Result = "-";
       let s3Ok = true;
-      if (file && key === undefined) report.notes.push(`${r}: ${qualifiedName(t)} has a data file outside bucket ${info.storage.bucket} (${file}); not probed`);
+      // A file outside its table's folder stays closed to every reader (the policy warns): not a probe of the grant.
+      if (file && key === undefined) report.notes.push(`${r}: ${qualifiedName(t)} has a data file outside its folder ` +
+        `${typeof t.folder === "string" ? `s3://${info.storage.bucket}/${t.folder}` : `(${t.folder.problem})`} (${file.location}); not probed`);
       if (key !== undefined) {
         const status = await probes.head(s3, info.storage.bucket, key);
         s3Result = String(status);
@@ -183,7 +185,7 @@ async function bucketProbes(info: LakeConnectionInfo, reader: ReaderConnection, 
   if (opts.probeWrites === false) return;
   // Write where a loose policy is most likely to allow it: inside a granted table's directory.
   const grantedTable = inv.tables.find((t) => granted.has(t.tableId));
-  const base = (grantedTable && keyInBucket(grantedTable.location, bucket)) ?? dataPrefix;
+  const base = grantedTable && typeof grantedTable.folder === "string" ? grantedTable.folder : dataPrefix;
   const key = `${base}ducklake-verify-${randomBytes(6).toString("hex")}.probe`;
   const status = await probes.put(s3, bucket, key);
   if (status >= 200 && status < 300) await probes.delete(lakeS3Client(info, info.storage.admin), bucket, key);

@@ -1,7 +1,9 @@
 // Where DuckLake keeps each table's files inside the bucket, and which key prefixes a grant opens.
 // DuckLake resolves a file as data_path + schema.path + table.path + file.path, each part relative to the
-// previous one when its path_is_relative flag is set. New schemas/tables get `<name>/`, or a UUID when the
-// name has characters outside [A-Za-z0-9_-] (DuckLakeCatalog::GeneratePathFromName).
+// previous one when its path_is_relative flag is set, joined as plain strings (a stored "sales" without "/"
+// puts table "t/" at "salest/"). New schemas/tables get `<name>/`, or a UUID when the name has characters
+// outside [A-Za-z0-9_-] (DuckLakeCatalog::GeneratePathFromName). The program's bucket policy and the
+// workflow CLIs (verify, access) both resolve paths here, so they cannot disagree on a table's folder.
 
 /** Never grantable: the stack's database backups live here. */
 export const DEFAULT_BACKUPS_PREFIX = "backups/";
@@ -76,18 +78,29 @@ export function emptyLayout(dataPath: string): LakeLayout {
   return { dataPath, bucket: parsed.bucket, dataPrefix: parsed.prefix, schemas: [], tables: [], outsideFiles: [] };
 }
 
-/** Resolves a stored path against its parent key prefix; absolute URLs must stay in the bucket. */
-function resolve(layout: LakeLayout, parent: string, path: string, relative: boolean, what: string): string | { problem: string } {
-  let key: string;
-  if (relative) key = parent + path;
-  else {
-    const parsed = parseDataPath(path.endsWith("/") ? path : path + "/");
-    if ("problem" in parsed || parsed.bucket !== layout.bucket)
-      return { problem: `${what} lives at ${path}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
-    key = parsed.prefix;
-  }
-  if (!key.endsWith("/")) key += "/";
-  return key;
+/** A stored path: relative to its parent's location, or an absolute URL. */
+export interface StoredPath { path: string; pathIsRelative: boolean }
+
+/** DuckLake's join (DuckLakeMetadataManager::FromRelativePath): parent + path as strings, no separator added. */
+function join(parentUrl: string, p: StoredPath): string {
+  return p.pathIsRelative ? parentUrl + p.path : p.path;
+}
+
+/** The object key of `url` in the lake's bucket, or undefined when it points elsewhere (another bucket or scheme). */
+export function bucketKey(layout: LakeLayout, url: string): string | undefined {
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
+  return m && m[1] === layout.bucket ? m[2] ?? "" : undefined;
+}
+
+/** A folder's key prefix: DuckLake writes files as `<location>/<file>` when the location lacks the "/". */
+function folderOf(key: string): string {
+  return key === "" || key.endsWith("/") ? key : `${key}/`;
+}
+
+function folderIn(layout: LakeLayout, url: string, what: string): string | { problem: string } {
+  const key = bucketKey(layout, url);
+  if (key === undefined) return { problem: `${what} lives at ${url}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
+  return folderOf(key);
 }
 
 function findByName<T extends { name: string }>(items: T[], name: string): T | undefined {
@@ -98,25 +111,61 @@ function findByName<T extends { name: string }>(items: T[], name: string): T | u
   return folded.length === 1 ? folded[0] : undefined;
 }
 
-/** Key prefix of a schema (existing, or the default DuckLake would choose), or a problem. */
-export function schemaPrefix(layout: LakeLayout, schema: string): string | { problem: string } {
+/** Where DuckLake puts a schema's tables (URL, joined as DuckLake joins it), or a problem. */
+function schemaUrl(layout: LakeLayout, schema: string): string | { problem: string } {
   const s = findByName(layout.schemas, schema);
-  if (s) return resolve(layout, layout.dataPrefix, s.path, s.pathIsRelative, `schema "${s.name}"`);
+  if (s) return join(layout.dataPath, s);
   if (!nameIsPathSafe(schema))
     return { problem: `schema "${schema}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the schema first, then run the update again` };
-  return layout.dataPrefix + schema + "/";
+  return `${layout.dataPath}${schema}/`;
+}
+
+/** Where DuckLake puts a table's files (URL, joined as DuckLake joins it), or a problem. */
+function tableUrl(layout: LakeLayout, schema: string, table: string): string | { problem: string } {
+  const parent = schemaUrl(layout, schema);
+  if (typeof parent !== "string") return parent;
+  const s = findByName(layout.schemas, schema);
+  const t = s ? findByName(layout.tables.filter((x) => x.schema === s.name), table) : undefined;
+  if (t) return join(parent, t);
+  if (!nameIsPathSafe(table))
+    return { problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)` };
+  return `${parent}${table}/`;
+}
+
+/** Key prefix of a schema (existing, or the default DuckLake would choose), or a problem. */
+export function schemaPrefix(layout: LakeLayout, schema: string): string | { problem: string } {
+  const url = schemaUrl(layout, schema);
+  return typeof url === "string" ? folderIn(layout, url, `schema "${findByName(layout.schemas, schema)?.name ?? schema}"`) : url;
 }
 
 /** Key prefix of a table (existing, or the default DuckLake would choose), or a problem. */
 export function tablePrefix(layout: LakeLayout, schema: string, table: string): string | { problem: string } {
+  const url = tableUrl(layout, schema, table);
+  if (typeof url !== "string") return url;
   const s = findByName(layout.schemas, schema);
   const t = s ? findByName(layout.tables.filter((x) => x.schema === s.name), table) : undefined;
-  const parent = schemaPrefix(layout, schema);
-  if (typeof parent !== "string") return parent;
-  if (t) return resolve(layout, parent, t.path, t.pathIsRelative, `table "${t.schema}"."${t.name}"`);
-  if (!nameIsPathSafe(table))
-    return { problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)` };
-  return parent + table + "/";
+  return folderIn(layout, url, t ? `table "${t.schema}"."${t.name}"` : `table "${schema}"."${table}"`);
+}
+
+/** Where DuckLake reads one data or delete file of a table, and whether a grant of the table opens it. */
+export interface TableFileLocation {
+  /** The file's full location (table location + relative path, or the absolute path as stored). */
+  location: string;
+  /** Its key in the lake bucket when it lies inside the table's folder (so a grant of the table opens it). */
+  key?: string;
+}
+
+/** Resolves a file of an existing table as DuckLake does; `key` is set only for files inside the table's folder. */
+export function tableFileLocation(layout: LakeLayout, schema: string, table: string, file: StoredPath): TableFileLocation {
+  const url = tableUrl(layout, schema, table);
+  const folder = tablePrefix(layout, schema, table);
+  if (typeof url !== "string") return { location: file.path };
+  const location = join(url, file);
+  const key = bucketKey(layout, location);
+  // S3 does not collapse "..": a key with it is not the folder's file it looks like.
+  const climbs = file.pathIsRelative && /(^|\/)\.\.(\/|$)/.test(file.path);
+  const inside = typeof folder === "string" && key !== undefined && key.startsWith(folder) && !climbs;
+  return inside ? { location, key } : { location };
 }
 
 /** Two prefixes overlap when one contains the other: granting either opens keys of the other. */

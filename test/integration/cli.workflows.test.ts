@@ -129,7 +129,7 @@ describe("a good deployment", () => {
       expect(row(r, who, probe)).toMatchObject({ s3: "403", ok: true });
     // 6 current tables × 2 readers + 3 bucket probes each; the absolute-path table is noted, not probed.
     expect(r.rows).toHaveLength(2 * (Object.keys(lake.tables).length + 3));
-    expect(r.notes.join("\n")).toMatch(/main\.events has a data file outside bucket/);
+    expect(r.notes.join("\n")).toMatch(/main\.events has a data file outside its folder s3:\/\/\S+\/data\/main\/events\/ \(s3:\/\/elsewhere\/events\/part-0\.parquet\); not probed/);
     expect(formatVerifyReport(r)).toMatch(/verify: OK/);
   });
 

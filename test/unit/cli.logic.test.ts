@@ -1,7 +1,6 @@
 import { splitStatements } from "../../cli/statements";
 import { expectedTables, grantCovers } from "../../cli/expectedAccess";
 import { compareRowCounts } from "../../cli/catalogConsistency";
-import { parseS3Url, resolveCatalogPath } from "../../cli/objectKeys";
 import { formatTable } from "../../cli/table";
 import { explainError, CliError } from "../../cli/errors";
 import { LakeTable } from "../../cli/lakeInventory";
@@ -27,9 +26,9 @@ describe("splitStatements", () => {
 });
 
 const tables: LakeTable[] = [
-  { tableId: "1", schema: "sales", table: "orders", location: "s3://b/data/sales/orders/" },
-  { tableId: "2", schema: "sales", table: "customers", location: "s3://b/data/sales/customers/" },
-  { tableId: "3", schema: "hr", table: "salaries", location: "s3://b/data/hr/salaries/" },
+  { tableId: "1", schema: "sales", table: "orders", folder: "data/sales/orders/" },
+  { tableId: "2", schema: "sales", table: "customers", folder: "data/sales/customers/" },
+  { tableId: "3", schema: "hr", table: "salaries", folder: "data/hr/salaries/" },
 ];
 
 describe("expected access", () => {
@@ -57,21 +56,6 @@ describe("compareRowCounts", () => {
       { catalogTable: "ducklake_data_file", tableId: "3", kind: "hidden-rows-visible", owner: 2, reader: 2 },
       { catalogTable: "ducklake_delete_file", tableId: "1", kind: "not-readable", owner: 1, reader: 0 },
     ]);
-  });
-});
-
-describe("catalog paths", () => {
-  it.each([
-    [[{ path: "sales/", isRelative: true }, { path: "orders/", isRelative: true }, { path: "f.parquet", isRelative: true }], "s3://b/data/sales/orders/f.parquet"],
-    [[{ path: "sales/", isRelative: true }, { path: "s3://b/elsewhere/", isRelative: false }, { path: "f.parquet", isRelative: true }], "s3://b/elsewhere/f.parquet"],
-    [[{ path: "sales/", isRelative: true }, { path: "orders/", isRelative: true }, { path: "s3://x/y.parquet", isRelative: false }], "s3://x/y.parquet"],
-    [[{ path: null, isRelative: null }, { path: "t/", isRelative: true }], "s3://b/data/t/"],
-  ])("resolves %#", (parts, url) => expect(resolveCatalogPath("s3://b/data/", ...parts)).toBe(url));
-  it("parses s3 URLs and nothing else", () => {
-    expect(parseS3Url("s3://b/data/x.parquet")).toEqual({ bucket: "b", key: "data/x.parquet" });
-    expect(parseS3Url("s3://b")).toEqual({ bucket: "b", key: "" });
-    expect(parseS3Url("/local/file.parquet")).toBeUndefined();
-    expect(parseS3Url("https://b/x")).toBeUndefined();
   });
 });
 
