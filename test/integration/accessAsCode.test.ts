@@ -15,7 +15,7 @@ import { rng } from "../support/random";
 import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
 import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard } from "../../providers/guardClient";
-import { canonicalGrants, readerAclProvider } from "../../providers/readerAcl";
+import { canonicalGrants, readerAclProvider, undeclaredAclProvider } from "../../providers/readerAcl";
 import { AccessSpec, GrantSpec } from "../../model/access";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
@@ -227,6 +227,7 @@ describe("applying and editing the grants list", () => {
   it("step 1: the initial list creates one ACL per reader and a policy; both layers match", async () => {
     const up = await stack.up(spec(ALL4, step1));
     expect(up.acl).toEqual(Object.fromEntries(ALL4.map((b) => [name(b), "create"])));
+    expect(up.undeclared).toBe("create");
     expect(up.policyApplied).toBe(true);
     await expectMatches(spec(ALL4, step1));
   });
@@ -280,6 +281,7 @@ describe("applying and editing the grants list", () => {
   it("step 5: removing a reader deletes its ACL and its policy statements; it reads nothing any more", async () => {
     const up = await stack.up(spec(ALL3, step5));
     expect(up.acl).toEqual({ [name("ana")]: "same", [name("ben")]: "same", [name("cleo")]: "same", [name("dan")]: "delete" });
+    expect(up.undeclared).toBe("update"); // dan is no longer declared: the sweep revokes its entries before its ReaderAcl's delete
     expect(up.policyApplied).toBe(true);
     await expectMatches(spec(ALL3, step5), ["dan"]);
   });
@@ -316,7 +318,7 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     expect(report.problems.join("\n")).toMatch(new RegExp(`${ana}: the catalog hides sales\\.orders although it is granted`));
 
     const refreshed = await stack.refresh();
-    expect(refreshed).toEqual({ aclChanged: [ana], policyChanged: false });
+    expect(refreshed).toEqual({ aclChanged: [ana], undeclared: [], policyChanged: false });
     const state = stack.acls.get(ana)!;
     expect(state.outs.grants).toEqual([]); // ana's only remaining grant was sales.orders
     const diff = await readerAclProvider.diff!(state.id, state.outs, state.inputs);
@@ -335,7 +337,7 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     expect((await catalogView(cleo)).has(tableId("sales", "orders"))).toBe(true);
 
     const refreshed = await stack.refresh();
-    expect(refreshed).toEqual({ aclChanged: [cleo], policyChanged: false });
+    expect(refreshed).toEqual({ aclChanged: [cleo], undeclared: [], policyChanged: false });
     const state = stack.acls.get(cleo)!;
     expect(state.outs.grants).toEqual(canonicalGrants([{ schema: "hr", table: "reviews" }, { schema: ODD_SCHEMA, table: ODD_TABLE },
       { schema: "sales", table: "orders" }]));
@@ -346,24 +348,28 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     await expectMatches(final(), ["dan"]);
   });
 
-  it("a schema-wide entry added by hand for a removed reader", async () => {
+  it("entries added by hand for a removed reader (schema-wide, odd names): refresh shows them, the next apply revokes them", async () => {
     const dan = name("dan");
     await owner.query("SELECT ducklake_guard.grant_read($1, $2, NULL)", [dan, "hr"]);
+    await owner.query("SELECT ducklake_guard.grant_read($1, $2, $3)", [dan, ODD_SCHEMA, ODD_TABLE]);
     expect((await catalogView(dan)).has(tableId("hr", "salaries"))).toBe(true);
-    // dan has no ReaderAcl any more: a refresh cannot see this entry, and no apply touches it. The
-    // storage layer still refuses dan (no policy statement names its key), so it sees names, not data,
-    // and `npm run access` (accessMatrix) is what names the stray entry.
-    expect((await stack.refresh()).aclChanged).toEqual([]);
+    expect((await catalogView(dan)).has(tableId(ODD_SCHEMA, ODD_TABLE))).toBe(true);
     expect((await accessMatrix(connectionInfo(final()))).problems)
       .toContain(`the catalog ACL grants hr.* to ${dan}, which is not a reader of this stack`);
+    // dan has no ReaderAcl any more; the UndeclaredAcl's refresh lists its entries, nobody else's.
+    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: false, undeclared: [
+      { reader: dan, schema: "hr", table: null }, { reader: dan, schema: ODD_SCHEMA, table: ODD_TABLE }] });
+    const sweep = stack.undeclared!;
+    expect(await undeclaredAclProvider.diff!(sweep.id, sweep.outs, sweep.inputs)).toMatchObject({ changes: true });
     const up = await stack.up(final());
+    expect(up.undeclared).toBe("update");
     expect(Object.values(up.acl).every((op) => op === "same")).toBe(true);
-    expect(await liveAcl(dan)).toEqual([{ schema: "hr", table: null }]);
-    const salaries = tables.find((t) => t.schema === "hr" && t.table === "salaries")!;
-    expect(await getStatus(s3Client(keys[dan]), salaries.key!)).toBe(403);
-    checks += 2;
-    // What the program relies on instead: deleting the reader's role (LakeReader) takes every entry with it.
-    await owner.query("SELECT ducklake_guard.revoke_read($1, $2, NULL)", [dan, "hr"]);
+    expect(up.policyApplied).toBe(false);
+    expect(await liveAcl(dan)).toEqual([]);
+    expect(await catalogView(dan)).toEqual(new Set());
+    expect((await accessMatrix(connectionInfo(final()))).problems).toEqual([]);
+    expect(await stack.refresh()).toEqual({ aclChanged: [], undeclared: [], policyChanged: false });
+    checks += 3;
     await expectMatches(final(), ["dan"]);
   });
 
@@ -380,7 +386,7 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     // What a refresh of aws.s3.BucketPolicy sees: the live document differs from the generated one.
     const generated = (await desiredPolicy(target, validate(target, final()))).json;
     expect(samePolicy(await livePolicy(target.adminS3, bucket), generated)).toBe(false);
-    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: true });
+    expect(await stack.refresh()).toEqual({ aclChanged: [], undeclared: [], policyChanged: true });
     const up = await stack.up(final());
     expect(up.policyApplied).toBe(true);
     expect(Object.values(up.acl).every((op) => op === "same")).toBe(true);
@@ -393,15 +399,16 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     expect(await livePolicy(target.adminS3, bucket)).toBeUndefined();
     const orders = tables.find((t) => t.schema === "sales" && t.table === "orders")!;
     expect(await getStatus(s3Client(keys[name("ana")]), orders.key!)).toBe(403);
-    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: true });
+    expect(await stack.refresh()).toEqual({ aclChanged: [], undeclared: [], policyChanged: true });
     expect((await stack.up(final())).policyApplied).toBe(true);
     await expectMatches(final(), ["dan"]);
   });
 
   it("with nothing edited, refresh finds no drift and apply changes nothing", async () => {
-    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: false });
+    expect(await stack.refresh()).toEqual({ aclChanged: [], undeclared: [], policyChanged: false });
     const up = await stack.up(final());
     expect(Object.values(up.acl).every((op) => op === "same")).toBe(true);
+    expect(up.undeclared).toBe("same");
     expect(up.policyApplied).toBe(false);
     checks += 2;
   });
@@ -414,14 +421,14 @@ describe("the lake changes under the list", () => {
     tables = await syncObjects();
     // The ACL entry is pinned to the table id, so the reader keeps the (renamed) table meanwhile.
     expect((await catalogView(ana)).has(tableId("sales", "orders_v2"))).toBe(true);
-    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: false });
+    expect(await stack.refresh()).toEqual({ aclChanged: [], undeclared: [], policyChanged: false });
     // The list still says "orders": refused before anything is applied. The bucket-policy builder sees that
     // the default folder of a table "orders" is the renamed table's folder; the ReaderAcl check (a preview
     // reaching the catalog) names the missing table.
     const stale = spec([...ALL3, "eve"], step6);
     await expect(stack.up(stale)).rejects.toThrow(/folder "data\/sales\/orders\/" of table "sales"\."orders_v2", which the reader is not granted/);
     expect((await readerAclProvider.check!({}, readerAclInputs(target, validate(target, stale), ana))).failures)
-      .toEqual([expect.objectContaining({ reason: expect.stringMatching(/^DuckLake table "sales"\."orders" does not exist in the catalog/) })]);
+      .toEqual([{ property: "grants", reason: 'DuckLake table "sales"."orders" was renamed to "sales"."orders_v2": update the grant in access.ts' }]);
     const renamed: G[] = step6.map(([r, s, t]): G => (r === "ana" && t === "orders" ? ["ana", "sales", "orders_v2"] : [r, s, t]));
     const up = await stack.up(spec([...ALL3, "eve"], renamed));
     expect(up.acl).toEqual({ [ana]: "update", [name("ben")]: "same", [name("cleo")]: "same", [name("eve")]: "same" });
@@ -443,7 +450,7 @@ describe("the lake changes under the list", () => {
     expect((await catalogView(ben)).has(tableId("sales", "returns"))).toBe(false);
     expect(await getStatus(s3Client(keys[ben]), returns.key!)).toBe(403);
     const refreshed = await stack.refresh();
-    expect(refreshed).toEqual({ aclChanged: [ben], policyChanged: false });
+    expect(refreshed).toEqual({ aclChanged: [ben], undeclared: [], policyChanged: false });
     expect(stack.acls.get(ben)!.outs.grants).toEqual([{ schema: "hr", table: null }]);
     const up = await stack.up(spec([...ALL3, "eve"], current));
     expect(up.acl).toEqual({ [name("ana")]: "same", [ben]: "update", [name("cleo")]: "same", [name("eve")]: "same" });

@@ -1,8 +1,10 @@
 // A miniature of what `pulumi up` / `pulumi refresh` do with the access part of the program, for
 // integration tests on real PostgreSQL + RGW without the Pulumi CLI: the same validation (checkAccess),
 // the same ReaderAcl dynamic provider called in the engine's order (check → create, or check → diff →
-// update / delete-before-replace, delete for readers no longer declared; read on refresh), and the same
-// bucket policy builder whose JSON an aws.s3.BucketPolicy would put (and, on refresh, read back).
+// update / delete-before-replace, delete for readers no longer declared; read on refresh), the same
+// UndeclaredAcl provider (entries of roles that are not declared readers; its update runs with the other
+// updates, before the deletes), and the same bucket policy builder whose JSON an aws.s3.BucketPolicy
+// would put (and, on refresh, read back).
 import type { Client } from "pg";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { AccessSpec } from "../../model/access";
@@ -10,7 +12,7 @@ import { CatalogConnection } from "../../model/connection";
 import { checkAccess, ValidatedAccess } from "../../model/grants";
 import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";
 import { readCatalogLayout } from "../../providers/catalogLayout";
-import { canonicalGrants, readerAclProvider } from "../../providers/readerAcl";
+import { canonicalGrants, readerAclProvider, UndeclaredEntry, undeclaredAclProvider } from "../../providers/readerAcl";
 
 export interface AccessTarget {
   /** The catalog as its owner: what LakeAccess passes to every ReaderAcl. */
@@ -32,6 +34,8 @@ export type AclOp = "create" | "update" | "replace" | "same" | "delete";
 export interface UpResult {
   access: ValidatedAccess;
   acl: Record<string, AclOp>;
+  /** What happened to the UndeclaredAcl (the sweep of entries of roles that are not declared readers). */
+  undeclared: "create" | "update" | "same";
   /** Whether the bucket policy was (re)applied. */
   policyApplied: boolean;
   policy: BucketPolicy;
@@ -82,6 +86,8 @@ interface AclState { id: string; inputs: Record<string, unknown>; outs: any }
 export class AccessStack {
   /** reader → its ReaderAcl state. */
   readonly acls = new Map<string, AclState>();
+  /** The UndeclaredAcl's state (one per LakeAccess). */
+  undeclared: AclState | undefined;
   /** The policy JSON recorded in state (what the last apply put, or what the last refresh read). */
   policyJson: string | undefined;
 
@@ -99,6 +105,9 @@ export class AccessStack {
       if (res.failures?.length) throw new Error(`ReaderAcl ${r.name} refused at check: ${res.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       checked.set(r.name, res.inputs);
     }
+    const sweepChecked = await undeclaredAclProvider.check!(this.undeclared?.inputs ?? {},
+      { connection: this.target.connection, declaredReaders: access.readers.map((r) => r.name), entries: [] });
+    if (sweepChecked.failures?.length) throw new Error(`UndeclaredAcl refused at check: ${sweepChecked.failures.map((f) => f.reason).join("; ")}`);
     for (const r of access.readers) {
       const inputs = checked.get(r.name)!;
       const prev = this.acls.get(r.name);
@@ -121,6 +130,20 @@ export class AccessStack {
       this.acls.set(r.name, { id: prev.id, inputs, outs: u.outs });
       acl[r.name] = "update";
     }
+    // The sweep: registered after the ReaderAcls, depends only on the guard; an update like theirs.
+    let undeclared: UpResult["undeclared"] = "same";
+    const sweepInputs = sweepChecked.inputs;
+    if (!this.undeclared) {
+      const c = await undeclaredAclProvider.create(sweepInputs);
+      this.undeclared = { id: c.id, inputs: sweepInputs, outs: c.outs };
+      undeclared = "create";
+    } else if ((await undeclaredAclProvider.diff!(this.undeclared.id, this.undeclared.outs, sweepInputs)).changes) {
+      const u = await undeclaredAclProvider.update!(this.undeclared.id, this.undeclared.outs, sweepInputs);
+      this.undeclared = { id: this.undeclared.id, inputs: sweepInputs, outs: u.outs };
+      undeclared = "update";
+    } else {
+      this.undeclared = { ...this.undeclared, inputs: sweepInputs };
+    }
     // Deletes come last, as in the engine.
     for (const [name, st] of [...this.acls]) {
       if (access.readers.some((r) => r.name === name)) continue;
@@ -134,23 +157,30 @@ export class AccessStack {
       this.policyJson = policy.json;
       policyApplied = true;
     }
-    return { access, acl, policyApplied, policy };
+    return { access, acl, undeclared, policyApplied, policy };
   }
 
   /**
-   * `pulumi refresh`: reads every ReaderAcl and the bucket policy back into state.
-   * Returns the readers whose ACL state changed and whether the policy did.
+   * `pulumi refresh`: reads every ReaderAcl, the UndeclaredAcl and the bucket policy back into state.
+   * Returns the readers whose ACL state changed, the entries of roles that are not declared readers, and
+   * whether the policy changed.
    */
-  async refresh(): Promise<{ aclChanged: string[]; policyChanged: boolean }> {
+  async refresh(): Promise<{ aclChanged: string[]; undeclared: UndeclaredEntry[]; policyChanged: boolean }> {
     const aclChanged: string[] = [];
     for (const [name, st] of this.acls) {
       const r = await readerAclProvider.read!(st.id, st.outs);
       if (JSON.stringify(r.props) !== JSON.stringify(st.outs)) aclChanged.push(name);
       this.acls.set(name, { ...st, id: r.id ?? st.id, outs: r.props });
     }
+    let undeclared: UndeclaredEntry[] = [];
+    if (this.undeclared) {
+      const r = await undeclaredAclProvider.read!(this.undeclared.id, this.undeclared.outs);
+      this.undeclared = { ...this.undeclared, outs: r.props };
+      undeclared = r.props!.entries;
+    }
     const live = await livePolicy(this.target.adminS3, this.target.bucket);
     const policyChanged = !samePolicy(live, this.policyJson);
     if (policyChanged) this.policyJson = live;
-    return { aclChanged, policyChanged };
+    return { aclChanged, undeclared, policyChanged };
   }
 }
