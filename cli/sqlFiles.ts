@@ -1,19 +1,15 @@
 // The read-only catalog queries of the workflow CLIs, kept as .sql files beside this module.
-import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
 import { quoteIdent } from "../model/names";
+import { readSqlFile } from "../providers/catalogLayout";
 
-const cache = new Map<string, string>();
+// Compiled with tsc (outDir bin/), this module sits one level deeper than its source: look there too.
+const SQL_DIRS = [path.join(__dirname, "sql"), path.join(__dirname, "..", "..", "cli", "sql")];
 
 /** Text of cli/sql/<name>.sql. */
 export function sqlFile(name: string): string {
-  let text = cache.get(name);
-  if (text === undefined) {
-    text = fs.readFileSync(path.join(__dirname, "sql", `${name}.sql`), "utf8");
-    cache.set(name, text);
-  }
-  return text;
+  return readSqlFile(SQL_DIRS, name);
 }
 
 /** Points unqualified names at the catalog schema for this session (the name is quoted, then passed as a value). */

@@ -11,18 +11,20 @@ import { DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent } from "../model/na
 // sql/queries/ beside sql/'s numbered migrations (the guard's loader only takes NNN_name.sql from sql/ itself).
 // Compiled with tsc (outDir bin/), this module sits one level deeper than its source: look there too.
 const QUERY_DIRS = [path.join(__dirname, "..", "sql", "queries"), path.join(__dirname, "..", "..", "sql", "queries")];
-const queries = new Map<string, string>();
+const sqlTexts = new Map<string, string>();
+
+/** Text of <name>.sql from the first of `dirs` holding it (cached), or an error naming where it looked. */
+export function readSqlFile(dirs: string[], name: string): string {
+  const file = dirs.map((d) => path.join(d, `${name}.sql`)).find((f) => sqlTexts.has(f) || fs.existsSync(f));
+  if (!file) throw new Error(`${name}.sql not found (looked in ${dirs.join(", ")})`);
+  let text = sqlTexts.get(file);
+  if (text === undefined) sqlTexts.set(file, text = fs.readFileSync(file, "utf8"));
+  return text;
+}
 
 /** Text of sql/queries/<name>.sql: read-only catalog queries with unqualified names (search_path = catalog schema). */
 export function catalogQuery(name: string): string {
-  let text = queries.get(name);
-  if (text === undefined) {
-    const dir = QUERY_DIRS.find((d) => fs.existsSync(path.join(d, `${name}.sql`)));
-    if (!dir) throw new Error(`sql/queries/${name}.sql not found (looked in ${QUERY_DIRS.join(", ")})`);
-    text = fs.readFileSync(path.join(dir, `${name}.sql`), "utf8");
-    queries.set(name, text);
-  }
-  return text;
+  return readSqlFile(QUERY_DIRS, name);
 }
 
 export interface ReadCatalogLayoutOptions {

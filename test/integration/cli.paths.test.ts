@@ -131,3 +131,11 @@ describe("paths stored without their final /", () => {
     expect(m.cells.find((c) => c.reader === alice && c.table === "flat.t")).toMatchObject({ declared: true, catalog: true, storage: true });
   });
 });
+
+describe("a catalog whose data_path is in another bucket", () => {
+  it("verify and access stop and say so (the policy of that bucket could not guard it either)", async () => {
+    const other = { ...info, storage: { ...info.storage, bucket: "another-bucket" } };
+    await expect(verifyLake(other)).rejects.toThrow(/data_path s3:\/\/\S+\/data\/ is in bucket "\S+", not "another-bucket"/);
+    await expect(accessMatrix(other)).rejects.toThrow(/not "another-bucket".*DATA_PATH 's3:\/\/another-bucket\/<prefix>\/'/);
+  });
+});

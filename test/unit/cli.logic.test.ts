@@ -4,6 +4,8 @@ import { compareRowCounts } from "../../cli/catalogConsistency";
 import { formatTable } from "../../cli/table";
 import { explainError, CliError } from "../../cli/errors";
 import { LakeTable } from "../../cli/lakeInventory";
+import { sqlFile } from "../../cli/sqlFiles";
+import { catalogQuery } from "../../providers/catalogLayout";
 
 describe("splitStatements", () => {
   it.each([
@@ -56,6 +58,15 @@ describe("compareRowCounts", () => {
       { catalogTable: "ducklake_data_file", tableId: "3", kind: "hidden-rows-visible", owner: 2, reader: 2 },
       { catalogTable: "ducklake_delete_file", tableId: "1", kind: "not-readable", owner: 1, reader: 0 },
     ]);
+  });
+});
+
+describe("sql files", () => {
+  it("are read from cli/sql and sql/queries, and a missing one is named with where it was looked for", () => {
+    expect(sqlFile("probe_files")).toMatch(/FROM ducklake_data_file/);
+    expect(catalogQuery("current_tables")).toMatch(/FROM ducklake_table t/);
+    expect(() => catalogQuery("no_such_query")).toThrow(/no_such_query\.sql not found \(looked in \S+sql\/queries, /);
+    expect(() => sqlFile("no_such_query")).toThrow(/no_such_query\.sql not found \(looked in \S+cli\/sql, /);
   });
 });
 
