@@ -25,11 +25,6 @@ export interface BucketAccessPolicyArgs {
   ownerProjectKeys?: "refuse" | "deny";
   /** The aws.Provider pointing at the lake's S3 endpoint (LakeBucket.provider); required so nothing reaches AWS. */
   provider: aws.Provider;
-  /**
-   * Resources the policy update waits for: the readers' catalog ACLs. If a catalog change fails, Pulumi then
-   * leaves the policy as it was, so the two layers stay in step (both old) instead of half applied.
-   */
-  after?: pulumi.Resource[];
 }
 
 /**
@@ -65,7 +60,7 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
     this.headroomBytes = built.headroomBytes;
     this.readerPrefixes = built.readerPrefixes;
     this.policy = new aws.s3.BucketPolicy(`${name}-policy`, { bucket: args.bucket, policy: this.json },
-      { parent: this, provider: args.provider, dependsOn: args.after });
+      { parent: this, provider: args.provider });
     this.registerOutputs({ bytes: this.bytes, headroomBytes: this.headroomBytes, limitBytes: this.limitBytes, readerPrefixes: this.readerPrefixes });
   }
 }
