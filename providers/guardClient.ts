@@ -55,7 +55,9 @@ export function loadMigrations(dir?: string): GuardMigration[] {
   const fs = require("fs") as typeof import("fs");
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const path = require("path") as typeof import("path");
-  const sqlDir = dir ?? path.join(__dirname, "..", "sql");
+  // Compiled with tsc (outDir bin/), this module sits one level deeper than its source: look there too.
+  const sqlDir = dir ?? [path.join(__dirname, "..", "sql"), path.join(__dirname, "..", "..", "sql")].find((d) => fs.existsSync(d))
+    ?? path.join(__dirname, "..", "sql");
   const migrations = fs.readdirSync(sqlDir).filter((f) => MIGRATION_FILE.test(f)).sort().map((f) => {
     const m = MIGRATION_FILE.exec(f)!;
     return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(sqlDir, f), "utf8") };
