@@ -234,3 +234,93 @@ export async function uninstallGuard(client: Client): Promise<boolean> {
   }
   return true;
 }
+
+// ---- The ACL change log (sql/005) ------------------------------------------------------------------------
+
+/** The guard version that brings ducklake_guard.acl_log. */
+export const ACL_LOG_VERSION = 5;
+
+/** One change of one ACL entry, as ducklake_guard.acl_log recorded it. */
+export interface AclLogEntry {
+  id: number;
+  at: Date;
+  /** 'baseline': the entry existed when the log was installed (granted_at/granted_by say what is known). */
+  action: "grant" | "revoke" | "update" | "baseline";
+  reader: string;
+  readerOid: number;
+  schema: string;
+  /** null = the whole schema. */
+  table: string | null;
+  schemaId: number;
+  tableId: number | null;
+  grantedAt: Date | null;
+  grantedBy: string | null;
+  /** The whole entry before an update (acl column names); null for other actions. */
+  previous: Record<string, unknown> | null;
+  /** Transaction id (xid8, as text): changes made together share it. */
+  txid: string;
+  /** The login role of the session, and the role in effect (the catalog owner inside grant_read/revoke_read). */
+  sessionUser: string;
+  currentUser: string;
+  applicationName: string | null;
+  /** null for a Unix-socket session. */
+  clientAddr: string | null;
+  /** With txid, finds the session in PostgreSQL's own log (log_line_prefix %p, and %x = txid modulo 2^32). */
+  backendPid: number;
+}
+
+export interface AclLogFilter {
+  /** Only this role's entries. */
+  reader?: string;
+  /** Only entries of this DuckLake schema (as granted). */
+  schema?: string;
+  /** With `schema`: entries naming this table, and whole-schema entries (they cover it too). */
+  table?: string;
+  /** Only changes at or after this moment. */
+  since?: Date;
+  /** At most this many rows, the newest ones (default 100, at most 100,000); returned oldest first. */
+  limit?: number;
+}
+
+/** Problems with an ACL-log filter (values travel as parameters; this catches mistakes early). */
+export function aclLogFilterProblems(f: AclLogFilter): string[] {
+  const problems: string[] = [];
+  if (f.reader !== undefined) { const p = lakeNameProblem(f.reader); if (p) problems.push(`reader ${p}`); }
+  if (f.schema !== undefined) { const p = lakeNameProblem(f.schema); if (p) problems.push(`schema ${p}`); }
+  if (f.table !== undefined) {
+    const p = lakeNameProblem(f.table);
+    if (p) problems.push(`table ${p}`);
+    if (f.schema === undefined) problems.push("table needs a schema too: pass the schema the table is in");
+  }
+  if (f.since !== undefined && (!(f.since instanceof Date) || Number.isNaN(f.since.getTime())))
+    problems.push("since is not a valid date: pass an ISO 8601 time such as 2025-01-31T00:00:00Z");
+  if (f.limit !== undefined && (!Number.isInteger(f.limit) || f.limit < 1 || f.limit > 100_000))
+    problems.push(`limit must be a whole number from 1 to 100000, got ${f.limit}`);
+  return problems;
+}
+
+/**
+ * The newest changes of the ACL matching `filter`, oldest first (owner only: readers are refused). Fails
+ * with a message naming the fix when the installed guard predates the log.
+ */
+export async function readAclLog(client: Queryable, filter: AclLogFilter = {}): Promise<AclLogEntry[]> {
+  const problems = aclLogFilterProblems(filter);
+  if (problems.length) throw new Error(`invalid ACL log filter: ${problems.join("; ")}`);
+  const status = await guardStatus(client);
+  if (!status.installed) throw new Error("the catalog guard is not installed in this database, so there is no ACL change log; run `pulumi up` to install it");
+  if ((status.version ?? 0) < ACL_LOG_VERSION)
+    throw new Error(`the catalog guard here is version ${status.version}; the ACL change log comes with version ${ACL_LOG_VERSION}: run \`pulumi up\` to upgrade the guard`);
+  const { rows } = await client.query(`SELECT * FROM (
+      SELECT l.*, l.txid::text AS txid_text, host(l.client_addr) AS client_host FROM ${GUARD_SCHEMA}.acl_log l
+       WHERE ($1::text IS NULL OR l.reader = $1::text) AND ($2::text IS NULL OR l.schema_name = $2::text)
+         AND ($3::text IS NULL OR l.table_name = $3::text OR l.table_name IS NULL) AND ($4::timestamptz IS NULL OR l.at >= $4::timestamptz)
+       ORDER BY l.id DESC LIMIT $5) newest ORDER BY id`,
+  [filter.reader ?? null, filter.schema ?? null, filter.table ?? null, filter.since?.toISOString() ?? null, filter.limit ?? 100]);
+  return rows.map((r) => ({
+    id: Number(r.id), at: r.at, action: r.action, reader: r.reader, readerOid: Number(r.reader_oid),
+    schema: r.schema_name, table: r.table_name ?? null, schemaId: Number(r.schema_id), tableId: r.table_id === null ? null : Number(r.table_id),
+    grantedAt: r.granted_at ?? null, grantedBy: r.granted_by ?? null, previous: r.previous ?? null,
+    txid: r.txid_text, sessionUser: r.session_user_name, currentUser: r.current_user_name,
+    applicationName: r.application_name ?? null, clientAddr: r.client_host ?? null, backendPid: r.backend_pid,
+  }));
+}
