@@ -125,6 +125,13 @@ test("hand edits of ducklake_guard.acl as the owner are logged: INSERT, UPDATE (
     expect(rows.map((r) => [r.session_user_name, r.current_user_name, r.application_name])).toEqual(Array(3).fill([owner, owner, "psql"]));
     expect(rows[1]).toMatchObject({ table_id: String(lake.tables["sales.customers"]), previous: expect.objectContaining({ table_id: lake.tables["sales.orders"], reader }) });
     expect(rows[2].table_id).toBe(String(lake.tables["sales.customers"]));
+    // A superuser's hand edit names the superuser as the effective user (the trigger runs as the editor).
+    const su0 = await lastId();
+    await su.query(`INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
+      VALUES ($1, $2, 'hr', NULL, $3, NULL)`, [reader, await roleOid(reader), lake.schemas.hr]);
+    await su.query("DELETE FROM ducklake_guard.acl WHERE reader = $1", [reader]);
+    expect((await logSince(su0)).map((r) => [short(r), r.session_user_name, r.current_user_name]))
+      .toEqual([[`grant ${reader} hr.*`, conn.user, conn.user], [`revoke ${reader} hr.*`, conn.user, conn.user]]);
 
     // TRUNCATE fires no row trigger: every entry it removes is logged as revoked, in the same transaction.
     const other = await newRole("log_trunc");
