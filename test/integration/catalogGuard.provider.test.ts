@@ -10,7 +10,7 @@ import { catalogGuardProvider } from "../../providers/catalogGuard";
 import { AclGrant, readerAclProvider } from "../../providers/readerAcl";
 import { guardStatus, listGrantDetails, listGrants, loadMigrations } from "../../providers/guardClient";
 import type { CatalogConnection } from "../../model/connection";
-import { CATALOG, guardedLake, GuardedLake } from "../fixtures/guardHarness";
+import { expectedTables as expectedTablesOf, guardedLake, GuardedLake, visibleTables } from "../fixtures/guardHarness";
 
 let conn: PgConnection;
 let owner: Client;
@@ -84,15 +84,7 @@ describe("ReaderAcl provider", () => {
   const sorted = (xs: string[]) => [...xs].sort();
   const name = (x: { schema: string; table: string | null }) => `${x.schema}.${x.table ?? "*"}`;
 
-  /** Current DuckLake tables as `schema.table`, as `client` can see them through the guard. */
-  async function visibleTables(client: Client, keep: (schema: string, table: string) => boolean = () => true): Promise<string[]> {
-    const { rows } = await client.query(`SELECT s.schema_name, t.table_name FROM ${CATALOG}.ducklake_table t
-      JOIN ${CATALOG}.ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL WHERE t.end_snapshot IS NULL`);
-    return sorted(rows.filter((r) => keep(r.schema_name, r.table_name)).map((r) => `${r.schema_name}.${r.table_name}`));
-  }
-  /** What the grants must show, from the owner's unfiltered view (independent of the guard). */
-  const expectedTables = (grants: AclGrant[]) => visibleTables(g.owner, (schema, table) =>
-    grants.some((gr) => gr.schema === schema && (gr.table === null || gr.table === table)));
+  const expectedTables = (grants: AclGrant[]) => expectedTablesOf(g.owner, grants);
   async function expectReaderSees(grants: AclGrant[]): Promise<void> {
     const expected = await expectedTables(grants);
     expect(await visibleTables(readerClient)).toEqual(expected);

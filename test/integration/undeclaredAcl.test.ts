@@ -3,7 +3,7 @@
 // and revoked by update (`pulumi up`), while declared readers' entries stay exactly as they were. Each role
 // connects as itself to show what it can see before and after.
 import { Client } from "pg";
-import { CATALOG, guardedLake, GuardedLake } from "../fixtures/guardHarness";
+import { CATALOG, expectedTables as expectedTablesOf, guardedLake, GuardedLake, visibleTables } from "../fixtures/guardHarness";
 import { AclGrant, readerAclProvider, UndeclaredEntry, undeclaredAclProvider } from "../../providers/readerAcl";
 import { listGrantDetails, listGrants } from "../../providers/guardClient";
 import type { CatalogConnection } from "../../model/connection";
@@ -21,15 +21,7 @@ afterAll(async () => { await g?.close(); });
 
 const sorted = (xs: string[]) => [...xs].sort();
 
-/** Current DuckLake tables as `schema.table`, as `client` can see them through the guard. */
-async function visibleTables(client: Client, keep: (schema: string, table: string) => boolean = () => true): Promise<string[]> {
-  const { rows } = await client.query(`SELECT s.schema_name, t.table_name FROM ${CATALOG}.ducklake_table t
-    JOIN ${CATALOG}.ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL WHERE t.end_snapshot IS NULL`);
-  return sorted(rows.filter((r) => keep(r.schema_name, r.table_name)).map((r) => `${r.schema_name}.${r.table_name}`));
-}
-/** What these grants must show, from the owner's unfiltered view (independent of the guard). */
-const expectedTables = (grants: AclGrant[]) => visibleTables(g.owner, (schema, table) =>
-  grants.some((gr) => gr.schema === schema && (gr.table === null || gr.table === table)));
+const expectedTables = (grants: AclGrant[]) => expectedTablesOf(g.owner, grants);
 
 /** A login role as LakeReader makes it (member of ducklake_reader), and a session as that role. */
 async function role(base: string): Promise<{ name: string; client: Client }> {
