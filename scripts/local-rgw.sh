@@ -19,11 +19,14 @@ CREDS="$DIR/credentials.json"
 READER_KEYS=${LAKE_RGW_READER_KEYS:-8}
 
 die() { echo "local-rgw: $*" >&2; exit 1; }
+# The last lines of a log, indented: the cause of a failure is usually there.
+log_tail() { if [ -s "$1" ]; then printf '\n'; grep -v '^[[:space:]]*$' "$1" | tail -n "${2:-6}" | sed 's/^/    /'; fi; }
 for bin in ceph-mon ceph-osd radosgw radosgw-admin monmaptool ceph uuidgen curl; do
   command -v "$bin" >/dev/null || die "missing $bin: apt-get install --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl"
 done
 
-port_taken() { ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
+# Any TCP socket on the port counts: the default ports lie in the ephemeral range, so a client connection can hold one.
+port_taken() { ss -tanH "sport = :$1" 2>/dev/null | grep -q .; }
 free_port() { local p=$1; while port_taken "$p"; do p=$((p + 1)); done; echo "$p"; }
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 endpoint() { sed -n 's/.*"endpoint": *"\([^"]*\)".*/\1/p' "$CREDS"; }
@@ -33,12 +36,12 @@ running() {
     && pid_alive "$DIR/run/mon.a.pid" && answers_at "$(endpoint)"
 }
 
-stop_daemon() { # name: SIGTERM by pid file, only if the process is ours; SIGKILL after 10 s
+stop_daemon() { # name: SIGTERM by pid file, only if the process is ours; SIGKILL after 10 s. 1 = was not running
   local pidfile="$DIR/run/$1.pid" pid
-  [ -f "$pidfile" ] || return 0
+  [ -f "$pidfile" ] || return 1
   pid=$(cat "$pidfile"); rm -f "$pidfile"
-  kill -0 "$pid" 2>/dev/null || return 0
-  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$CONF" || return 0
+  kill -0 "$pid" 2>/dev/null || return 1
+  tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$CONF" || return 1
   kill "-${SIG:-TERM}" "$pid" 2>/dev/null || true
   for _ in $(seq 1 100); do
     [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)" = Z ] && return 0; sleep 0.1
@@ -48,9 +51,11 @@ stop_daemon() { # name: SIGTERM by pid file, only if the process is ours; SIGKIL
 stop() {
   # radosgw waits for the OSD while shutting down, the OSD for the monitor: stop in this order.
   # The data is throw-away, so SIGKILL is safe and fast.
-  SIG=KILL; for d in client.rgw.a osd.0 mon.a; do stop_daemon "$d"; done
-  echo "local-rgw: stopped" >&2
-  if [ "${PURGE:-0}" = 1 ]; then rm -rf "$DIR"; fi
+  # Says the same as local-pg.sh stop: "stopped" or "was not running", and what PURGE=1 deleted.
+  local what="was not running" d
+  SIG=KILL; for d in client.rgw.a osd.0 mon.a; do stop_daemon "$d" && what="stopped"; done
+  if [ "${PURGE:-0}" = 1 ] && [ -e "$DIR" ]; then rm -rf "$DIR"; what="$what; deleted $DIR"; fi
+  echo "local-rgw: $what" >&2
 }
 
 start() {
@@ -116,17 +121,17 @@ CONF
   monmaptool --create --clobber --fsid "$fsid" --addv a "$mon_addrs" "$DIR/monmap" >/dev/null
   ceph-mon -c "$CONF" --mkfs -i a --monmap "$DIR/monmap"
   ceph-mon -c "$CONF" -i a
-  timeout 30 ceph -c "$CONF" --connect-timeout 25 mon stat >/dev/null || die "monitor did not start: $DIR/log/mon.a.log"
+  timeout 30 ceph -c "$CONF" --connect-timeout 25 mon stat >/dev/null || die "monitor did not start (full log: $DIR/log/mon.a.log)$(log_tail "$DIR/log/mon.a.log")"
   local osd_uuid osd_id; osd_uuid=$(uuidgen)
   osd_id=$(ceph -c "$CONF" osd new "$osd_uuid")
   [ "$osd_id" = 0 ] || die "unexpected osd id $osd_id"
   ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$osd_uuid" 2>"$DIR/log/osd-mkfs.err"
   ceph-osd -c "$CONF" -i 0 2>"$DIR/log/osd-start.err"
   for _ in $(seq 1 60); do ceph -c "$CONF" osd stat 2>/dev/null | grep -q '1 up' && break; sleep 0.5; done
-  ceph -c "$CONF" osd stat | grep -q '1 up' || die "osd did not come up: $DIR/log/osd.0.log"
+  ceph -c "$CONF" osd stat | grep -q '1 up' || die "osd did not come up (full log: $DIR/log/osd.0.log)$(log_tail "$DIR/log/osd-start.err" 3)$(log_tail "$DIR/log/osd.0.log")"
   radosgw -c "$CONF" -n client.rgw.a
   for _ in $(seq 1 120); do answers_at "$ep" && break; sleep 0.5; done
-  answers_at "$ep" || die "radosgw does not answer: $DIR/log/client.rgw.a.log"
+  answers_at "$ep" || die "radosgw does not answer at $ep (full log: $DIR/log/client.rgw.a.log)$(log_tail "$DIR/log/client.rgw.a.log")"
 
   ra() { radosgw-admin -c "$CONF" "$@" >/dev/null; }
   key() { printf "%s%s" "$1" "$(head -c 1000 /dev/urandom | tr -dc "A-Z0-9" | head -c "$2")"; }
