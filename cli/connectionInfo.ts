@@ -1,6 +1,8 @@
 // One shape for "how to reach a lake": what the Pulumi program exports as the secret stack output
-// `lakeConnection`, what the local stack writes to a file, and what every workflow CLI reads.
+// `lakeConnection`, what a connection file given with --from / DUCKLAKE_CONNECTION holds (written from that
+// output or by hand: docs/workflows.md#writing-a-connection-file), and what every workflow CLI reads.
 import * as fs from "fs";
+import * as path from "path";
 import { execFileSync } from "child_process";
 import { CatalogConnection } from "../model/connection";
 import { lakeNameProblem, readerNameProblem, DEFAULT_CATALOG_SCHEMA } from "../model/names";
@@ -175,14 +177,14 @@ export interface ConnectionSource {
 export function loadLakeConnectionInfo(src: ConnectionSource, warn: (m: string) => void = () => undefined): LakeConnectionInfo {
   const env = src.env ?? process.env;
   if (src.from) return parseLakeConnectionInfo(readJsonFile(src.from, warn), src.from);
-  if (src.stack) return fromStack(src.stack);
+  if (src.stack) return fromStack(src.stack, env);
   const fromEnv = env.DUCKLAKE_CONNECTION;
   if (fromEnv) {
     if (fromEnv.trimStart().startsWith("{")) return parseLakeConnectionInfo(parseJson(fromEnv, "DUCKLAKE_CONNECTION"), "DUCKLAKE_CONNECTION");
     return parseLakeConnectionInfo(readJsonFile(fromEnv, warn), fromEnv);
   }
   throw new CliError("no connection info: pass --stack <stack> (reads the `lakeConnection` stack output), " +
-    "--from <file.json>, or set DUCKLAKE_CONNECTION to a file path or JSON");
+    `--from <file.json>, or set DUCKLAKE_CONNECTION to a file path or JSON (${CONNECTION_FILE_DOCS})`);
 }
 
 function parseJson(text: string, source: string): unknown {
@@ -200,16 +202,43 @@ function readJsonFile(file: string, warn: (m: string) => void): unknown {
   return parseJson(text, file);
 }
 
-function fromStack(stack: string): LakeConnectionInfo {
+/** The docs section on making a connection file; the CLIs point here when they cannot read the stack. */
+export const CONNECTION_FILE_DOCS = "docs/workflows.md#writing-a-connection-file";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+
+/**
+ * The environment `pulumi` needs to find a stack. The `local` stack lives where `npm start`
+ * (scripts/start-local-stack.sh) puts it: Pulumi's file backend in <repo>/.pulumi-state, secrets under
+ * the passphrase provider with the default passphrase `ducklake-local` unless one is set.
+ */
+export function pulumiEnvForStack(stack: string, env: NodeJS.ProcessEnv, repo = REPO_ROOT): NodeJS.ProcessEnv {
+  if (stack !== "local") return env;
+  const out: NodeJS.ProcessEnv = { ...env, PULUMI_BACKEND_URL: `file://${repo}/.pulumi-state`, PULUMI_SKIP_UPDATE_CHECK: "1" };
+  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !env.PULUMI_CONFIG_PASSPHRASE_FILE) out.PULUMI_CONFIG_PASSPHRASE = "ducklake-local";
+  return out;
+}
+
+/** What to do when `--stack` cannot be read: the way forward for this stack, and the file alternative. */
+function stackNextSteps(stack: string): string {
+  const deploy = stack === "local" ? "run `npm start` to deploy the local stack" : `log in to the backend of stack ${stack} (pulumi login)`;
+  return `next: install it (curl -fsSL https://get.pulumi.com | sh), ${deploy}, then run this again;\n` +
+    `      or pass --from <file> (or set DUCKLAKE_CONNECTION) with a connection file: ${CONNECTION_FILE_DOCS} says how to write one`;
+}
+
+function fromStack(stack: string, env: NodeJS.ProcessEnv): LakeConnectionInfo {
   if (!/^[A-Za-z0-9_.\/-]+$/.test(stack)) throw new CliError(`--stack: ${JSON.stringify(stack)} is not a stack name`);
   let out: string;
   try {
     out = execFileSync("pulumi", ["stack", "output", STACK_OUTPUT_NAME, "--json", "--show-secrets", "--stack", stack],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT, env: pulumiEnvForStack(stack, env) });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === "ENOENT") throw new CliError("the pulumi CLI is not installed: install it, or pass --from <file> / DUCKLAKE_CONNECTION");
-    throw new CliError(`pulumi stack output ${STACK_OUTPUT_NAME} --stack ${stack} failed: ${(err.stderr ?? err.message).trim()}`);
+    if (err.code === "ENOENT")
+      throw new CliError(`--stack ${stack} reads the stack output ${STACK_OUTPUT_NAME} with the Pulumi CLI, which is not installed (or not on PATH).\n` +
+        stackNextSteps(stack));
+    const hint = stack === "local" ? "\nnext: has `npm start` deployed the local stack? It creates the stack and its lakeConnection output." : "";
+    throw new CliError(`pulumi stack output ${STACK_OUTPUT_NAME} --stack ${stack} failed: ${(err.stderr ?? err.message).trim()}${hint}`);
   }
   return parseLakeConnectionInfo(parseJson(out, `stack ${stack}`), `stack ${stack} output ${STACK_OUTPUT_NAME}`);
 }

@@ -19,7 +19,7 @@ Install it, then run `npm start` again:
   # or: brew install pulumi/tap/pulumi
 No Pulumi account is needed: the local stack keeps its state in ./.pulumi-state.
 MSG
-  exit 0
+  exit 1 # it did not do its job: `npm start && npm run status` must stop here
 fi
 
 export LAKE_PG_DIR=${LAKE_PG_DIR:-/tmp/ducklake-pulumi/pg-$(id -u)}

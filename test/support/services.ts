@@ -25,8 +25,31 @@ export function serviceDirs(): { pgDir: string; rgwDir: string; owned: boolean }
   return { pgDir: `${run}/pg`, rgwDir: `${run}/rgw`, owned: true };
 }
 
+/** What the integration services need from the machine that is missing, as one line per package set. */
+export function missingServicePackages(pathEnv = process.env.PATH ?? ""): string[] {
+  const onPath = (bin: string) => pathEnv.split(":").some((d) => d && fs.existsSync(path.join(d, bin)));
+  const pgRoot = "/usr/lib/postgresql";
+  const hasPg = fs.existsSync(pgRoot) && fs.readdirSync(pgRoot).some((v) => fs.existsSync(path.join(pgRoot, v, "bin", "initdb")));
+  const missing: string[] = [];
+  if (!hasPg && !process.env.PG_BIN) missing.push("PostgreSQL server (apt-get install postgresql-15)");
+  const ceph = ["radosgw", "radosgw-admin", "ceph-mon", "ceph-osd", "ceph", "monmaptool", "uuidgen", "curl"].filter((b) => !onPath(b));
+  if (ceph.length) missing.push(`${ceph.join(", ")} (apt-get install --no-install-recommends radosgw ceph-mon ceph-osd uuid-runtime curl)`);
+  return missing;
+}
+
+/** The one line `npm test` prints before it starts anything: what the run needs and where it runs. */
+export function testRunNeeds(dirs: { pgDir: string; rgwDir: string; owned: boolean }): string {
+  const where = dirs.owned
+    ? `a throw-away PostgreSQL and single-node Ceph RGW on 127.0.0.1 (first free ports from 54329 and 47480, in ${path.dirname(dirs.pgDir)}; stopped at the end)`
+    : `the PostgreSQL and Ceph RGW of \`npm run local:up\` (LAKE_TEST_REUSE=1: ${dirs.pgDir}, ${dirs.rgwDir})`;
+  return `test run: the integration tests use ${where}. Needs postgresql-15 and radosgw ceph-mon ceph-osd ` +
+    "uuid-runtime curl (.ci/run installs them); the full run takes about 2-5 minutes on 2 cores.\n";
+}
+
 export function startServices(): { pgDir: string; rgwDir: string; owned: boolean } {
   const dirs = serviceDirs();
+  const missing = missingServicePackages();
+  if (missing.length) throw new Error(`the integration tests need a real PostgreSQL and Ceph RGW; missing: ${missing.join("; ")}`);
   // Ports are picked free at start; a concurrent run (another developer's jest) can take one between
   // the check and the bind, so a failed start is retried on fresh ports.
   const run = (script: string, dirVar: string, dir: string) => {

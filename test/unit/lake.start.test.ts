@@ -1,4 +1,4 @@
-// `npm start` (scripts/start-local-stack.sh): without the Pulumi CLI it explains and starts nothing;
+// `npm start` (scripts/start-local-stack.sh): without the Pulumi CLI it explains, starts nothing and exits 1;
 // with a stand-in `pulumi` it configures the local stack from the running services and runs `up`.
 import * as fs from "fs";
 import * as os from "os";
@@ -13,12 +13,12 @@ describe("npm start", () => {
     expect(JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "utf8")).scripts.start).toBe("bash scripts/start-local-stack.sh");
   });
 
-  it("without the Pulumi CLI: says how to install it, starts nothing, exits cleanly", () => {
+  it("without the Pulumi CLI: says how to install it, starts nothing, exits 1 (it did not do its job)", () => {
     const dirs = fs.mkdtempSync(path.join(os.tmpdir(), "start-nocli-"));
     const env = { PATH: "/usr/bin:/bin", HOME: dirs, LAKE_PG_DIR: path.join(dirs, "pg"), LAKE_RGW_DIR: path.join(dirs, "rgw") };
     expect(spawnSync("bash", ["-c", "command -v pulumi"], { env }).status).not.toBe(0);
     const run = spawnSync("bash", [script], { env, encoding: "utf8" });
-    expect(run.status).toBe(0);
+    expect(run.status).toBe(1);
     expect(run.stderr).toContain("npm start needs the Pulumi CLI");
     expect(run.stderr).toContain("curl -fsSL https://get.pulumi.com | sh");
     expect(run.stderr).toContain("Nothing was started.");
