@@ -1,6 +1,7 @@
 // `npm run local:up` / `local:down`: start or stop the local PostgreSQL and Ceph RGW of the `local`
 // stack with the same scripts the tests use (idempotent). LAKE_PG_PORT / LAKE_RGW_PORT choose ports;
 // a taken port is reported before anything starts.
+import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { spawnSync } from "child_process";
@@ -50,9 +51,25 @@ async function up(): Promise<number> {
     summary.push(label === "PostgreSQL" ? `PostgreSQL  127.0.0.1:${conn.port}  (superuser ${conn.user}; details: scripts/local-pg.sh status)`
       : `Ceph RGW    ${conn.endpoint}  (admin project ${conn.adminProject}, readers project ${conn.readerProject}; keys: scripts/local-rgw.sh status)`);
   }
-  process.stdout.write(`local stack services are up:\n  ${summary.join("\n  ")}\n` +
-    "next: pulumi up --stack local, then npm run status -- --stack local\n");
+  process.stdout.write(`local stack services are up:\n  ${summary.join("\n  ")}\n${nextStepAfterUp(process.env)}`);
   return 0;
+}
+
+/** True when `bin` is an executable file in one of the PATH folders (or at that path, like `command -v`). */
+export function onPath(bin: string, env: NodeJS.ProcessEnv): boolean {
+  const executable = (file: string) => { try { fs.accessSync(file, fs.constants.X_OK); return fs.statSync(file).isFile(); } catch { return false; } };
+  if (bin.includes("/")) return executable(bin);
+  return (env.PATH ?? "").split(path.delimiter).some((dir) => executable(path.join(dir || ".", bin)));
+}
+
+/**
+ * The README's path from here: `npm start`, which also sets the state folder, the passphrase and the
+ * stack config (a bare `pulumi up --stack local` would find none of them). Says so when it cannot work yet.
+ */
+export function nextStepAfterUp(env: NodeJS.ProcessEnv): string {
+  const next = "next: npm start (deploys the local stack), then npm run status -- --stack local\n";
+  if (onPath(env.PULUMI || "pulumi", env)) return next;
+  return next + "      npm start needs the Pulumi CLI, which is not installed: curl -fsSL https://get.pulumi.com | sh\n";
 }
 
 function down(): number {

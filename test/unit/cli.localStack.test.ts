@@ -1,5 +1,8 @@
+import * as fs from "fs";
 import * as net from "net";
-import { checkRequestedPorts, portFree } from "../../cli/localStack";
+import * as os from "os";
+import * as path from "path";
+import { checkRequestedPorts, nextStepAfterUp, portFree } from "../../cli/localStack";
 
 describe("local:up port checks", () => {
   let server: net.Server;
@@ -22,5 +25,24 @@ describe("local:up port checks", () => {
     await expect(checkRequestedPorts({})).resolves.toBeUndefined();
     await expect(checkRequestedPorts({ LAKE_PG_PORT: "abc" })).rejects.toThrow(/LAKE_PG_PORT=abc: expected a port number/);
     await expect(checkRequestedPorts({ LAKE_RGW_PORT: "80" })).rejects.toThrow(/expected a port number 1024\.\.65535/);
+  });
+});
+
+describe("local:up's next step", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "localup-next-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is the README's path, npm start (never a bare pulumi up, which would miss its state folder and config)", () => {
+    fs.writeFileSync(path.join(dir, "pulumi"), "#!/bin/sh\n", { mode: 0o755 });
+    const next = nextStepAfterUp({ PATH: dir });
+    expect(next).toBe("next: npm start (deploys the local stack), then npm run status -- --stack local\n");
+    expect(next).not.toMatch(/pulumi up/);
+    expect(nextStepAfterUp({ PATH: "/nowhere", PULUMI: path.join(dir, "pulumi") })).toBe(next);
+  });
+
+  it("says when npm start cannot work yet because the Pulumi CLI is missing", () => {
+    expect(nextStepAfterUp({ PATH: "/nowhere" })).toMatch(/^next: npm start .*\n +npm start needs the Pulumi CLI, which is not installed: curl -fsSL https:\/\/get\.pulumi\.com \| sh\n$/);
+    fs.writeFileSync(path.join(dir, "notexec"), "", { mode: 0o644 });
+    expect(nextStepAfterUp({ PATH: "/nowhere", PULUMI: path.join(dir, "notexec") })).toMatch(/not installed/);
   });
 });
