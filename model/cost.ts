@@ -42,6 +42,11 @@ export interface CostEstimate {
   summary: string;
 }
 
+/** The cheapest server type this program accepts, by the price table (the price is the same in every EU location). */
+export function cheapestServerType(): string {
+  return Object.entries(SERVER_TYPES).sort(([a, x], [b, y]) => x.eurPerMonth - y.eurPerMonth || a.localeCompare(b))[0][0];
+}
+
 /** Estimate for a stack: the local stack costs nothing; prod = server + IPv4 + object storage base. */
 export function estimateMonthlyCost(input: { target: "local" | "hetzner"; serverType: string }): CostEstimate {
   const lines: CostLine[] = [];
@@ -56,6 +61,13 @@ export function estimateMonthlyCost(input: { target: "local" | "hetzner"; server
   const overBudget = total > BUDGET_EUR;
   const parts = lines.map((l) => `${l.item} ${l.eurPerMonth.toFixed(2)}`).join(" + ");
   const summary = `${total.toFixed(2)} EUR/month excl. VAT${parts ? ` (${parts})` : " (local stack)"}, prices as of ${PRICES_AS_OF}` +
-    (overBudget ? ` — OVER the ${BUDGET_EUR} EUR budget` : ` — within the ${BUDGET_EUR} EUR budget`);
+    (overBudget ? ` — OVER the ${BUDGET_EUR} EUR budget${overBudgetHint(input.serverType)}` : ` — within the ${BUDGET_EUR} EUR budget`);
   return { lines, totalEurPerMonth: total, budgetEurPerMonth: BUDGET_EUR, overBudget, pricesAsOf: PRICES_AS_OF, summary };
+}
+
+/** What an over-budget estimate can do about it: a cheaper type, or nothing (README, "Cost"). */
+function overBudgetHint(serverType: string): string {
+  const cheapest = cheapestServerType();
+  if (cheapest !== serverType) return ` (the cheapest type, ${cheapest}, gives ${estimateMonthlyCost({ target: "hetzner", serverType: cheapest }).totalEurPerMonth.toFixed(2)})`;
+  return ` even with the cheapest type, ${cheapest}: nothing in the price table fits (README, "Cost")`;
 }
