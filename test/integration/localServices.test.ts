@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { randomBytes } from "crypto";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import { repoRoot } from "../support/services";
 
 const isRoot = process.getuid?.() === 0;
@@ -37,9 +37,11 @@ describe("scripts/local-pg.sh", () => {
     expect(up.stderr).not.toMatch(/could not change directory|Permission denied/);
     expect(up.status).toBe(0);
     expect(JSON.parse(up.stdout)).toMatchObject({ host: "127.0.0.1", user: "postgres" });
-    const down = pg("stop", { ...env, PURGE: "1" }, path.join(privateDir, "clone"));
-    expect(down.status).toBe(0);
-    expect(down.stderr.trim()).toBe(`local-pg: stopped; deleted ${env.LAKE_PG_DIR}`);
+    const down = pg("stop", env, path.join(privateDir, "clone"));
+    expect([down.status, down.stderr.trim()]).toEqual([0, "local-pg: stopped"]);
+    // the issue's sequence: stopped, then PURGE=1 npm run local:down
+    const purge = pg("stop", { ...env, PURGE: "1" }, path.join(privateDir, "clone"));
+    expect([purge.status, purge.stderr.trim()]).toEqual([0, `local-pg: was not running; deleted ${env.LAKE_PG_DIR}`]);
     expect(fs.existsSync(env.LAKE_PG_DIR)).toBe(false);
     expect(pg("stop", { ...env, PURGE: "1" }).stderr.trim()).toBe("local-pg: was not running");
   });
@@ -51,5 +53,29 @@ describe("scripts/local-pg.sh", () => {
     expect(r.stderr).toContain(`local-pg: initdb failed (full log: ${dir}/initdb.log)`);
     expect(r.stderr).toMatch(/^ {4}initdb: error: .*Permission denied$/m);
     expect(fs.statSync(privateDir).mode & 0o777).toBe(0o700); // the script opens only folders it created
+  });
+});
+
+describe("scripts/local-rgw.sh stop", () => {
+  it("says the same as local-pg: stopped, then was not running; deleted <dir>; never kills a process that is not its own", async () => {
+    const dir = path.join(base, "rgw");
+    fs.mkdirSync(path.join(dir, "run"), { recursive: true });
+    const conf = path.join(dir, "ceph.conf");
+    // Stand-ins for the daemons: the script stops a pid only when its command line names this RGW's ceph.conf.
+    const ours = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)", conf], { stdio: "ignore" });
+    const stranger = spawn("sleep", ["60"], { stdio: "ignore" });
+    fs.writeFileSync(path.join(dir, "run", "mon.a.pid"), String(ours.pid));
+    fs.writeFileSync(path.join(dir, "run", "osd.0.pid"), String(stranger.pid));
+    const exited = new Promise((resolve) => ours.once("exit", resolve));
+    const rgwStop = (env: Record<string, string> = {}) =>
+      spawnSync("bash", [path.join(repoRoot, "scripts", "local-rgw.sh"), "stop"], { env: { ...process.env, LAKE_RGW_DIR: dir, ...env }, encoding: "utf8" });
+    const first = rgwStop();
+    expect([first.status, first.stderr.trim()]).toEqual([0, "local-rgw: stopped"]);
+    await exited;
+    expect(() => process.kill(stranger.pid!, 0)).not.toThrow(); // still alive
+    stranger.kill();
+    const purge = rgwStop({ PURGE: "1" });
+    expect([purge.status, purge.stderr.trim()]).toEqual([0, `local-rgw: was not running; deleted ${dir}`]);
+    expect(fs.existsSync(dir)).toBe(false);
   });
 });
