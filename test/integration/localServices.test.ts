@@ -57,6 +57,8 @@ describe("scripts/local-pg.sh", () => {
 });
 
 describe("scripts/local-rgw.sh stop", () => {
+  const afterTestKill: ReturnType<typeof spawn>[] = [];
+  afterEach(() => { for (const p of afterTestKill) if (p.exitCode === null && p.signalCode === null) p.kill(); });
   it("says the same as local-pg: stopped, then was not running; deleted <dir>; never kills a process that is not its own", async () => {
     const dir = path.join(base, "rgw");
     fs.mkdirSync(path.join(dir, "run"), { recursive: true });
@@ -67,6 +69,7 @@ describe("scripts/local-rgw.sh stop", () => {
     fs.writeFileSync(path.join(dir, "run", "mon.a.pid"), String(ours.pid));
     fs.writeFileSync(path.join(dir, "run", "osd.0.pid"), String(stranger.pid));
     const exited = new Promise((resolve) => ours.once("exit", resolve));
+    afterTestKill.push(ours, stranger);
     const rgwStop = (env: Record<string, string> = {}) =>
       spawnSync("bash", [path.join(repoRoot, "scripts", "local-rgw.sh"), "stop"], { env: { ...process.env, LAKE_RGW_DIR: dir, ...env }, encoding: "utf8" });
     const first = rgwStop();
