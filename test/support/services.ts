@@ -43,7 +43,7 @@ export function testRunNeeds(dirs: { pgDir: string; rgwDir: string; owned: boole
     ? `a throw-away PostgreSQL and single-node Ceph RGW on 127.0.0.1 (first free ports from 54329 and 47480, in ${path.dirname(dirs.pgDir)}; stopped at the end)`
     : `the PostgreSQL and Ceph RGW of \`npm run local:up\` (LAKE_TEST_REUSE=1: ${dirs.pgDir}, ${dirs.rgwDir})`;
   return `test run: the integration tests use ${where}. Needs postgresql-15 and radosgw ceph-mon ceph-osd ` +
-    "uuid-runtime curl (.ci/run installs them); the full run takes about 2-5 minutes on 2 cores.\n";
+    "uuid-runtime curl (.ci/run installs them); the full run takes about 2-7 minutes on 2 cores (the upper end when they are busy).\n";
 }
 
 export function startServices(): { pgDir: string; rgwDir: string; owned: boolean } {
