@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import { NormalizedGrant, ReaderSpec } from "../model/access";
 import { BucketPolicy, BucketPolicyError, buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
+import { policyGrammarProblems } from "../model/policyGrammar";
 
 export interface BucketAccessPolicyArgs {
   /** The lake bucket the policy is attached to. */
@@ -51,6 +52,9 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
         const p = buildBucketPolicy({ bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix,
           limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys ?? "refuse" });
         if (p.problems.length > 0) throw new BucketPolicyError(p.problems);
+        // RGW refuses a document it cannot parse with "InvalidArgument: UnknownError": say what is wrong at preview.
+        const grammar = policyGrammarProblems(p.json);
+        if (grammar.length > 0) throw new BucketPolicyError(grammar.map((g) => `the generated policy would be refused by the S3 server: ${g}`));
         for (const w of p.warnings) pulumi.log.warn(w, this);
         return p;
       });
