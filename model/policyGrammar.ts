@@ -5,31 +5,32 @@
 // that parse as ARNs. Each rule is tried against a real RGW in test/integration/policyGrammar.rgw.test.ts.
 // One rule is stricter than RGW: an empty Statement list, which RGW 16 takes but S3 servers following AWS refuse.
 
-/** Actions RGW 16 knows (matched case-insensitively, `*` and `?` as wildcards); any other action is refused. */
+/**
+ * Actions RGW 16.2 knows (matched case-insensitively, `*` and `?` as wildcards); any other action is refused.
+ * Newer Ceph releases know more (s3:GetBucketEncryption, iam:UpdateRole, …), which RGW 16.2.15 refuses.
+ */
 export const RGW_ACTIONS: readonly string[] = [
   "s3:AbortMultipartUpload", "s3:CreateBucket", "s3:DeleteBucketPolicy", "s3:DeleteBucket", "s3:DeleteBucketWebsite",
   "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:DeleteObjectTagging", "s3:DeleteObjectVersionTagging",
   "s3:DeleteBucketPublicAccessBlock", "s3:DeletePublicAccessBlock", "s3:DeleteReplicationConfiguration",
-  "s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketEncryption",
-  "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification", "s3:GetBucketPolicy",
+  "s3:GetAccelerateConfiguration", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketLocation", "s3:GetBucketLogging", "s3:GetBucketNotification", "s3:GetBucketPolicy",
   "s3:GetBucketPolicyStatus", "s3:GetBucketPublicAccessBlock", "s3:GetBucketRequestPayment", "s3:GetBucketTagging",
   "s3:GetBucketVersioning", "s3:GetBucketWebsite", "s3:GetLifecycleConfiguration", "s3:GetBucketObjectLockConfiguration",
   "s3:GetPublicAccessBlock", "s3:GetObjectAcl", "s3:GetObject", "s3:GetObjectTorrent", "s3:GetObjectVersionAcl",
   "s3:GetObjectVersion", "s3:GetObjectVersionTorrent", "s3:GetObjectTagging", "s3:GetObjectVersionTagging",
   "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:GetReplicationConfiguration", "s3:ListAllMyBuckets",
   "s3:ListBucketMultipartUploads", "s3:ListBucket", "s3:ListBucketVersions", "s3:ListMultipartUploadParts",
-  "s3:PutAccelerateConfiguration", "s3:PutBucketAcl", "s3:PutBucketCORS", "s3:PutBucketEncryption",
-  "s3:PutBucketLogging", "s3:PutBucketNotification", "s3:PutBucketPolicy", "s3:PutBucketRequestPayment",
+  "s3:PutAccelerateConfiguration", "s3:PutBucketAcl", "s3:PutBucketCORS", "s3:PutBucketLogging", "s3:PutBucketNotification", "s3:PutBucketPolicy", "s3:PutBucketRequestPayment",
   "s3:PutBucketTagging", "s3:PutBucketVersioning", "s3:PutBucketWebsite", "s3:PutLifecycleConfiguration",
   "s3:PutBucketObjectLockConfiguration", "s3:PutObjectAcl", "s3:PutObject", "s3:PutObjectVersionAcl",
   "s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:PutObjectRetention", "s3:PutObjectLegalHold",
   "s3:BypassGovernanceRetention", "s3:PutBucketPublicAccessBlock", "s3:PutPublicAccessBlock",
   "s3:PutReplicationConfiguration", "s3:RestoreObject",
   "iam:PutUserPolicy", "iam:GetUserPolicy", "iam:DeleteUserPolicy", "iam:ListUserPolicies", "iam:CreateRole",
-  "iam:DeleteRole", "iam:GetRole", "iam:ModifyRoleTrustPolicy", "iam:ListRoles", "iam:PutRolePolicy",
+  "iam:DeleteRole", "iam:GetRole", "iam:ListRoles", "iam:PutRolePolicy",
   "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:CreateOIDCProvider",
   "iam:DeleteOIDCProvider", "iam:GetOIDCProvider", "iam:ListOIDCProviders", "iam:TagRole", "iam:ListRoleTags",
-  "iam:UntagRole", "iam:UpdateRole", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetSessionToken",
+  "iam:UntagRole", "sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:GetSessionToken",
   "sts:TagSession",
 ];
 

@@ -25,6 +25,7 @@ describe("policyGrammarProblems", () => {
     ["misspelt action", doc({ ...ok, Action: "s3:GetObjekt" }), /"s3:GetObjekt" is not an action Ceph RGW 16 knows/],
     ["action without service", doc({ ...ok, Action: "GetObject" }), /"GetObject" is not an action/],
     ["action RGW 16 lacks", doc({ ...ok, Action: "s3:GetObjectAttributes" }), /"s3:GetObjectAttributes" is not an action/],
+    ["action only newer Ceph knows", doc({ ...ok, Action: ["s3:GetObject", "s3:GetBucketEncryption"] }), /"s3:GetBucketEncryption" is not an action/],
     ["numeric action", doc({ ...ok, Action: 5 }), /Action must be a string or a list of strings/],
     ["resource that is no ARN", doc({ ...ok, Resource: "lake/data/*" }), /"lake\/data\/\*" is not an ARN/],
     ["truncated ARN", doc({ ...ok, Resource: "arn:aws:s3" }), /is not an ARN/],
