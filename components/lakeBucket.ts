@@ -93,7 +93,9 @@ export interface ExistingBucketQuery { bucket: string; endpoint: string; region:
  */
 export async function existingBucketWarning(q: ExistingBucketQuery): Promise<string | undefined> {
   const { S3Client, GetBucketTaggingCommand } = await import("@aws-sdk/client-s3");
+  // Short timeouts: a preview must not hang on an unreachable endpoint (the warning is then skipped).
   const s3 = new S3Client({ endpoint: q.endpoint, region: q.region, forcePathStyle: true, maxAttempts: 2,
+    requestHandler: { connectionTimeout: 5000, requestTimeout: 10000 },
     credentials: { accessKeyId: q.accessKey, secretAccessKey: q.secretKey },
     requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
   let owner: string | undefined;

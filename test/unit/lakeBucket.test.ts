@@ -57,3 +57,13 @@ describe("lifecycle rules", () => {
     expect(check.failures).toEqual([{ property: "rules", reason: expect.stringMatching(/whole lake/) }]);
   });
 });
+
+describe("existingBucketWarning", () => {
+  it("fails fast on an unreachable endpoint (LakeBucket then skips the warning)", async () => {
+    const { existingBucketWarning } = await import("../../components/lakeBucket");
+    const started = Date.now();
+    await expect(existingBucketWarning({ bucket: "lake", endpoint: "http://127.0.0.1:9", region: "us-east-1", accessKey: "a", secretKey: "s", stackTag: "d/p" }))
+      .rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});

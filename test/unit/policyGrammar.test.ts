@@ -66,3 +66,23 @@ describe("a policy without grants", () => {
       expect(evaluatePolicy(built.document, "arn:aws:iam:::user/p2002:P2002AAAAAAAAAAAAAAA", action, "data/x", { bucket })).toBe(false);
   });
 });
+
+describe("BucketAccessPolicy runs the grammar check before anything is applied", () => {
+  const built = () => buildBucketPolicy({ bucket: "lake", ownerProjectId: "1001", layout: emptyLayout("s3://lake/data/"),
+    readers: [{ name: "r", principal: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } }],
+    grants: [{ reader: "r", schema: "s", table: null, mode: "read", key: "r/s/*" }] });
+
+  it("lets the generated policy through", async () => {
+    const { refuseUnappliable } = await import("../../components/bucketAccessPolicy");
+    expect(() => refuseUnappliable(built())).not.toThrow();
+  });
+
+  it("fails the preview naming the element when a generator change writes what RGW 16 refuses", async () => {
+    const { refuseUnappliable } = await import("../../components/bucketAccessPolicy");
+    const p = built();
+    // e.g. an action only newer Ceph releases know.
+    const document = { ...p.document, Statement: p.document.Statement.map((s) => ({ ...s, Action: [s.Action, "s3:GetObjectAttributes"].flat() })) };
+    expect(() => refuseUnappliable({ ...p, document, json: JSON.stringify(document) }))
+      .toThrow(/would be refused by the S3 server: Statement\[0\]\.Action: "s3:GetObjectAttributes" is not an action Ceph RGW 16 knows/);
+  });
+});
