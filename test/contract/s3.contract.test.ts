@@ -99,15 +99,21 @@ describe("aws.s3.Bucket (bucket.go)", () => {
     expect(seen.filter((s) => !s.fine)).toEqual([]);
   });
 
-  it("read, GetBucketRegion (feature/s3/manager, anonymous HeadBucket): RGW 16 answers 403 without x-amz-bucket-region", async () => {
-    // The plugin reads the region with manager.GetBucketRegion, which sends an *unsigned* HeadBucket and takes the
-    // x-amz-bucket-region header; a 403 without that header is returned as an error, and resourceBucketRead fails
-    // with "reading S3 Bucket (…) location". On RGW 16.2.15 that is what happens (Hetzner's RGW not checked here):
-    // see docs/infrastructure.md, "Provider contracts: object storage".
+  it("read, region (manager.GetBucketRegion): a signed HeadBucket works on RGW 16, an unsigned one does not", async () => {
+    // manager.GetBucketRegion (aws-sdk-go-v2 feature/s3/manager) sends HeadBucket with anonymous credentials unless
+    // the caller overrides them, reads x-amz-bucket-region, and returns an error for a failed HEAD without that
+    // header (bucketNotFound only for 404). bucket.go's findBucketRegion overrides the credentials with the
+    // provider's (signed); an older v6-line resourceBucketRead called GetBucketRegion without the override.
     const bucket = await createTestBucket("contract-region");
+    // Signed (findBucketRegion): 200 without the header → region "" and no error: the read goes on.
+    const headers: Record<string, string> = {};
+    const c = client("fsn1");
+    c.middlewareStack.add((next: any) => async (args: any) => { const r: any = await next(args); Object.assign(headers, r.response.headers); return r; }, { step: "deserialize" });
+    expect(await outcome(c.send(new S.HeadBucketCommand({ Bucket: bucket })))).toBe("ok");
+    expect(headers["x-amz-bucket-region"]).toBeUndefined();
+    // Unsigned: 403 without the header → GetBucketRegion returns the error and the read fails.
     const res = await fetch(`${svc.endpoint}/${bucket}`, { method: "HEAD" });
-    expect(res.status).toBe(403);
-    expect(res.headers.get("x-amz-bucket-region")).toBeNull();
+    expect([res.status, res.headers.get("x-amz-bucket-region")]).toEqual([403, null]);
   });
 
   it("update (resourceBucketUpdate): only tags can change here (PutBucketTagging); forceDestroy is state only", async () => {
