@@ -70,8 +70,13 @@ describe("policy grammar against Ceph RGW 16", () => {
       expect(await rgwAnswer(json)).toBe("accepted");
     }
     // Each action also on its own (one unknown name in a list would refuse the whole list).
-    const one = await Promise.all(RGW_ACTIONS.map(async (a) => [a, await rgwAnswer(doc({ ...ok(), Action: a }))]));
-    expect(one.filter(([, r]) => r !== "accepted")).toEqual([]);
+    // One at a time: concurrent policy writes to one bucket can make RGW answer 500.
+    const refusedActions: string[][] = [];
+    for (const a of RGW_ACTIONS) {
+      const r = await rgwAnswer(doc({ ...ok(), Action: a }));
+      if (r !== "accepted") refusedActions.push([a, r]);
+    }
+    expect(refusedActions).toEqual([]);
   });
 
   it("an empty Statement list is taken by RGW 16 (the check refuses it for servers that follow AWS)", async () => {
