@@ -9,6 +9,9 @@ module.exports = {
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { displayName: "integration", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+    // What the provider plugins call on create/read/update/delete, replayed from their source against real RGW/PostgreSQL.
+    { displayName: "contract", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/contract/**/*.test.ts"] },
   ],
   testTimeout: 60000,
 };

@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import { NormalizedGrant, ReaderSpec } from "../model/access";
 import { BucketPolicy, BucketPolicyError, buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
+import { policyGrammarProblems } from "../model/policyGrammar";
 
 export interface BucketAccessPolicyArgs {
   /** The lake bucket the policy is attached to. */
@@ -28,6 +29,16 @@ export interface BucketAccessPolicyArgs {
 }
 
 /**
+ * Throws BucketPolicyError when the policy must not be applied: problems of the grants, or a document the S3
+ * server would refuse (RGW answers "InvalidArgument: UnknownError" without saying why; this says what is wrong).
+ */
+export function refuseUnappliable(p: BucketPolicy): void {
+  if (p.problems.length > 0) throw new BucketPolicyError(p.problems);
+  const grammar = policyGrammarProblems(p.json);
+  if (grammar.length > 0) throw new BucketPolicyError(grammar.map((g) => `the generated policy would be refused by the S3 server: ${g}`));
+}
+
+/**
  * The lake bucket's policy: the storage guard. One aws.s3.BucketPolicy, rebuilt whole from all grants, refused
  * at preview when a grant cannot be expressed safely or the document exceeds the size limit.
  */
@@ -50,7 +61,7 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
       .apply(([bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix]) => {
         const p = buildBucketPolicy({ bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix,
           limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys ?? "refuse" });
-        if (p.problems.length > 0) throw new BucketPolicyError(p.problems);
+        refuseUnappliable(p);
         for (const w of p.warnings) pulumi.log.warn(w, this);
         return p;
       });

@@ -118,6 +118,14 @@ export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: st
   return [{ Effect: "Deny", Principal: { AWS: arn }, Action: OWNER_KEY_DENIED_ACTIONS, Resource: all }, gets, lists];
 }
 
+/**
+ * The one statement of a policy without grants: the bucket owner's project may read the policy, which it may do
+ * anyway as owner. Keeps the document valid everywhere (an empty Statement list is not) and grants no one anything.
+ */
+export function noGrantsStatement(bucket: string, ownerProjectId: string): PolicyStatement {
+  return { Effect: "Allow", Principal: { AWS: `arn:aws:iam:::user/p${ownerProjectId}` }, Action: "s3:GetBucketPolicy", Resource: bucketArn(bucket) };
+}
+
 /** Folders of one reader from its grants, plus problems (unsafe folders, tables exposed without a grant). */
 function readerFolders(input: BucketPolicyInput, reader: string, grants: NormalizedGrant[], backups: string) {
   const problems: string[] = [];
@@ -203,6 +211,8 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
       (p) => itemBytes(`${p}*`)) : []),
     ...denies,
   ];
+  // No grants yet: an empty Statement list is refused by S3 servers that follow AWS; one statement that adds nothing.
+  if (statements.length === 0) statements.push(noGrantsStatement(input.bucket, input.ownerProjectId));
   const keyed = statements.map((s) => ({ s, k: JSON.stringify(s) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: keyed.map((x) => x.s) };
   const json = JSON.stringify(document);

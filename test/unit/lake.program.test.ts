@@ -206,7 +206,12 @@ describe("prod stack (hetzner)", () => {
     expect(b.inputs).toMatchObject({ bucket: "acme-lake", forceDestroy: false });
     expect(b.provider).toContain("ducklake-storage-s3");
     const expiry = byName(loaded.resources, "ducklake-storage-backup-expiry").inputs;
-    expect(expiry.rules[0]).toMatchObject({ filter: { prefix: "backups/" }, expiration: { days: 30 }, status: "Enabled" });
+    // A dynamic resource (providers/bucketLifecycle.ts), not aws.s3.BucketLifecycleConfiguration, which never converges on Ceph.
+    expect(byName(loaded.resources, "ducklake-storage-backup-expiry").type).toBe("pulumi-nodejs:dynamic/ducklake:BucketLifecycle");
+    expect(expiry.rules).toEqual([{ id: "expire-catalog-backups", prefix: "backups/", expirationDays: 30 }]);
+    expect(expiry).toMatchObject({ bucket: "acme-lake", endpoint: "https://fsn1.your-objectstorage.com", region: "fsn1" });
+    expect([isWrappedSecret(expiry.accessKey), isWrappedSecret(expiry.secretKey)]).toEqual([true, true]);
+    expect(b.inputs.tags).toEqual({ "ducklake-stack": expect.stringMatching(/\/prod$/) });
   });
 
   it("makes a BYPASSRLS writer and an owner that owns the database", () => {
