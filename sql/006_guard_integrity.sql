@@ -471,6 +471,7 @@ DECLARE
   v_oids oid[];
   v_names name[];
   o oid;
+  r record;
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     PERFORM ducklake_guard.refresh_visible(NULL);
@@ -486,6 +487,17 @@ BEGIN
       FROM (SELECT n.reader_oid, n.reader FROM new_rows n UNION ALL SELECT d.reader_oid, d.reader FROM old_rows d) x;
   END IF;
   IF v_oids IS NULL THEN RETURN NULL; END IF; -- the statement changed no row
+  -- An entry added or changed by hand meets grant_read's rules: no role that bypasses or owns the guard, and
+  -- the reader is enrolled in ducklake_reader (else the catalog policies would not apply to it).
+  IF TG_OP <> 'DELETE' THEN
+    FOR r IN SELECT DISTINCT n.reader FROM new_rows n
+               JOIN pg_catalog.pg_roles ro ON ro.oid = n.reader_oid AND ro.rolname = n.reader LOOP
+      PERFORM ducklake_guard.check_reader(r.reader);
+      IF NOT pg_catalog.pg_has_role(r.reader, 'ducklake_reader', 'MEMBER') THEN
+        EXECUTE pg_catalog.format('GRANT ducklake_reader TO %I', r.reader);
+      END IF;
+    END LOOP;
+  END IF;
   SELECT array_agg(DISTINCT u) INTO v_oids
     FROM unnest(v_oids || ARRAY(SELECT ro.oid FROM pg_catalog.pg_roles ro WHERE ro.rolname = ANY (v_names))) u;
   FOREACH o IN ARRAY v_oids LOOP
@@ -547,10 +559,15 @@ BEGIN
      WHERE NOT EXISTS (SELECT FROM pg_catalog.aclexplode(inl.relacl) a WHERE a.grantee = vi.role_oid AND a.privilege_type = 'SELECT')
     UNION ALL
     SELECT 'inlined'::text, CASE WHEN a.grantee = 0 THEN 'PUBLIC'::name ELSE ro.rolname END,
-           format('may %s %I.%I (table id %s) without a grant', a.privilege_type, v_schema, inl.relname, inl.table_id)
+           format('may %s %I.%I (table id %s) without a grant (granted by %s)', a.privilege_type, v_schema, inl.relname, inl.table_id,
+                  coalesce(gr.rolname, 'oid ' || a.grantor))
       FROM inl, pg_catalog.aclexplode(inl.relacl) a
       LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = a.grantee
+      LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = a.grantor
      WHERE a.grantee <> inl.relowner
+       -- The catalog owner holds ADMIN on ducklake_reader (so counts as a member) and its own grants on the writer's tables.
+       AND a.grantee IS DISTINCT FROM (SELECT ro2.oid FROM pg_catalog.pg_roles ro2 JOIN ducklake_guard.setting st
+                                        ON st.key = 'catalog_owner' AND st.value = ro2.rolname)
        AND (a.grantee = 0 OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
        AND NOT EXISTS (SELECT FROM ducklake_guard.visible vi WHERE vi.role_oid = a.grantee AND vi.kind = 't' AND vi.object_id = inl.table_id);
 END
