@@ -151,20 +151,36 @@ const SHADOWED = ["pg_class", "pg_roles", "pg_namespace", "pg_attribute", "pg_pr
 const GUARD_NAMES = ["acl", "visible", "visible_count", "setting", "catalog_rule", "migration", "acl_log", "new_rows", "changed_rows",
   "ducklake_table", "ducklake_schema", "ducklake_view", "ducklake_macro", "ducklake_inlined_data_tables"];
 
-/** In `c`'s session: temp copies of the system catalogs with every reader's oid named `as`, and poisoned guard tables. */
+/**
+ * In `c`'s session, as an attacker would: temp tables named like every relation the guard reads, readable by the
+ * guard's functions (granted to PUBLIC), created under another name and renamed (ALTER TABLE does not fire the
+ * guard's event trigger). pg_roles names every non-superuser role `as`; refreshPoison copies pg_class again with
+ * the inlined tables' ACLs emptied, so a guard reading them would think every reader lacks SELECT and grant it to `as`.
+ */
 async function poisonTempSchema(c: Client, as: string, asOid: number): Promise<void> {
-  for (const t of SHADOWED) await c.query(t === "pg_attribute" // attmissingval is anyarray: not storable
-    ? "CREATE TEMP TABLE pg_attribute AS SELECT attrelid, attname, atttypid, attnum, attisdropped FROM pg_catalog.pg_attribute"
-    : `CREATE TEMP TABLE ${t} AS SELECT * FROM pg_catalog.${t}`);
+  const make = async (name: string, ddl: string) => {
+    await c.query(`CREATE TEMP TABLE ${quoteIdent(`x_${name}`)} ${ddl}`);
+    await c.query(`ALTER TABLE pg_temp.${quoteIdent(`x_${name}`)} RENAME TO ${quoteIdent(name)}`);
+    await c.query(`GRANT ALL ON pg_temp.${quoteIdent(name)} TO PUBLIC`);
+  };
+  for (const t of SHADOWED) await make(t, t === "pg_attribute" // attmissingval is anyarray: not storable
+    ? "AS SELECT attrelid, attname, atttypid, attnum, attisdropped FROM pg_catalog.pg_attribute"
+    : `AS SELECT * FROM pg_catalog.${t}`);
   await c.query("UPDATE pg_temp.pg_roles SET rolname = $1 WHERE rolname NOT IN ('ducklake_reader') AND NOT rolsuper", [as]);
-  await c.query("CREATE TEMP TABLE acl (reader name, reader_oid oid, schema_name text, table_name text, schema_id bigint, table_id bigint)");
-  await c.query("CREATE TEMP TABLE visible (role_oid oid, kind \"char\", object_id bigint)");
-  await c.query("INSERT INTO pg_temp.visible SELECT $1::oid, k, g FROM unnest(ARRAY['s','t','v','m']::\"char\"[]) k, generate_series(0, 200) g", [asOid]);
-  await c.query("CREATE TEMP TABLE visible_count (role_oid oid, tables bigint)");
-  await c.query("CREATE TEMP TABLE setting (key text, value text)");
+  await make("acl", "(reader name, reader_oid oid, schema_name text, table_name text, schema_id bigint, table_id bigint)");
+  await make("visible", "(role_oid oid, kind \"char\", object_id bigint)");
+  await c.query("INSERT INTO pg_temp.visible SELECT $1::oid, k, g FROM unnest(ARRAY['s','t','v','m']::\"char\"[]) k, generate_series(0, 10000) g", [asOid]);
+  await make("visible_count", "(role_oid oid, tables bigint)");
+  await make("setting", "(key text, value text)");
   await c.query("INSERT INTO pg_temp.setting VALUES ('catalog_schema', 'public'), ('catalog_owner', $1)", [as]);
   for (const t of GUARD_NAMES.filter((n) => !["acl", "visible", "visible_count", "setting"].includes(n)))
-    await c.query(`CREATE TEMP TABLE ${t} (table_id bigint, schema_id bigint, table_name text, role_oid oid, object_id bigint)`);
+    await make(t, "(table_id bigint, schema_id bigint, table_name text, role_oid oid, object_id bigint, reader name, rule text)");
+  await refreshPoison(c);
+}
+async function refreshPoison(c: Client): Promise<void> {
+  await c.query("DELETE FROM pg_temp.pg_class");
+  await c.query("INSERT INTO pg_temp.pg_class SELECT * FROM pg_catalog.pg_class");
+  await c.query("UPDATE pg_temp.pg_class SET relacl = NULL WHERE relname LIKE 'ducklake\\_inlined\\_%'");
 }
 
 describe("2. temp tables named like what the guard reads change nothing", () => {
@@ -178,8 +194,10 @@ describe("2. temp tables named like what the guard reads change nothing", () => 
     // (c) an inlined-delete table, (d) renaming a table, (e) a new table with inlined rows in a schema granted whole.
     await w.query(`CREATE TABLE ${CATALOG}.ducklake_inlined_data_${sal}_950 (row_id bigint, begin_snapshot bigint, end_snapshot bigint, v bytea)`);
     await w.query(`INSERT INTO ${CATALOG}.ducklake_inlined_data_${sal}_950 VALUES (1, 1, NULL, 'ceo 999999')`);
+    await refreshPoison(w);
     await w.query(`INSERT INTO ${CATALOG}.ducklake_inlined_data_tables VALUES ($1, $2, 950)`, [sal, `ducklake_inlined_data_${sal}_950`]);
     await w.query(`CREATE TABLE IF NOT EXISTS ${CATALOG}.ducklake_inlined_delete_${sal} (file_id bigint, row_id bigint, begin_snapshot bigint)`);
+    await refreshPoison(w);
     const snap = Number((await w.query(`SELECT max(snapshot_id) AS s FROM ${CATALOG}.ducklake_snapshot`)).rows[0].s);
     const old = (await w.query(`UPDATE ${CATALOG}.ducklake_table SET end_snapshot = $2 WHERE table_id = $1 AND end_snapshot IS NULL
       RETURNING table_uuid, schema_id, path, path_is_relative`, [ids["hr.reviews"], snap])).rows[0];
@@ -188,6 +206,7 @@ describe("2. temp tables named like what the guard reads change nothing", () => 
     const newId = 9000;
     await w.query(`INSERT INTO ${CATALOG}.ducklake_table VALUES ($1, gen_random_uuid(), $2, NULL, $3, 'bonus', 'bonus/', true)`, [newId, snap, old.schema_id]);
     await w.query(`CREATE TABLE ${CATALOG}.ducklake_inlined_data_${newId}_1 (row_id bigint, begin_snapshot bigint, end_snapshot bigint, v bytea)`);
+    await refreshPoison(w);
     await w.query(`INSERT INTO ${CATALOG}.ducklake_inlined_data_tables VALUES ($1, $2, 1)`, [newId, `ducklake_inlined_data_${newId}_1`]);
 
     const hiddenFromAlice = [`ducklake_inlined_data_${sal}_950`, `ducklake_inlined_delete_${sal}`, `ducklake_inlined_data_${newId}_1`, ...inlinedOf("hr.salaries")];
