@@ -216,7 +216,7 @@ $$;
 CREATE OR REPLACE FUNCTION ducklake_guard.resync() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock(7433205102);
+  PERFORM FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema' FOR UPDATE; -- serializes ACL changes (see lock_acl)
   PERFORM ducklake_guard.refresh_visible(NULL);
   PERFORM ducklake_guard.sync_inlined_grants(NULL, NULL);
 END
@@ -322,7 +322,7 @@ DECLARE
   v_table_id bigint;
   v_changed boolean;
 BEGIN
-  PERFORM pg_advisory_xact_lock(7433205102);
+  PERFORM FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema' FOR UPDATE; -- serializes ACL changes (see lock_acl)
   v_oid := ducklake_guard.check_reader(p_reader);
   IF p_schema IS NULL OR p_schema = '' THEN
     RAISE EXCEPTION 'schema must not be empty' USING ERRCODE = 'invalid_parameter_value';
@@ -371,7 +371,7 @@ CREATE OR REPLACE FUNCTION ducklake_guard.revoke_read(p_reader name, p_schema te
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE n bigint;
 BEGIN
-  PERFORM pg_advisory_xact_lock(7433205102);
+  PERFORM FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema' FOR UPDATE; -- serializes ACL changes (see lock_acl)
   DELETE FROM ducklake_guard.acl a WHERE a.reader = p_reader AND a.schema_name = p_schema
      AND a.table_name IS NOT DISTINCT FROM p_table;
   GET DIAGNOSTICS n = ROW_COUNT;
@@ -452,12 +452,14 @@ $$;
 
 -- ---- 1. Enforcing every ACL change -------------------------------------------------------------------------
 
--- BEFORE each statement on the ACL: take the lock grant_read/revoke_read/resync hold, before any row lock,
--- so a hand edit and a concurrent grant serialize instead of deadlocking.
+-- BEFORE each statement on the ACL: take the lock grant_read/revoke_read/resync hold, before any row lock of
+-- the ACL, so a hand edit and a concurrent grant serialize instead of deadlocking. The lock is a row lock on a
+-- guard table only the owner may touch: 001-005 used advisory lock 7433205102, which any role (a reader) could
+-- hold to stall every grant and revoke.
 CREATE OR REPLACE FUNCTION ducklake_guard.lock_acl() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-  PERFORM pg_catalog.pg_advisory_xact_lock(7433205102);
+  PERFORM FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema' FOR UPDATE;
   RETURN NULL;
 END
 $$;
@@ -632,7 +634,7 @@ COMMENT ON FUNCTION ducklake_guard.list_grants(name) IS 'ducklake_guard: the ACL
 COMMENT ON FUNCTION ducklake_guard.on_create_table() IS 'ducklake_guard event trigger function: grants new inlined tables, protects new catalog tables. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.log_acl_change() IS 'ducklake_guard trigger on acl: appends each change to acl_log, as the editing role. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.acl_log_append_only() IS 'ducklake_guard trigger on acl_log: refuses UPDATE, DELETE, TRUNCATE. Not callable.';
-COMMENT ON FUNCTION ducklake_guard.lock_acl() IS 'ducklake_guard trigger on acl: serializes ACL statements with grant_read/revoke_read/resync. Not callable.';
+COMMENT ON FUNCTION ducklake_guard.lock_acl() IS 'ducklake_guard trigger on acl: serializes ACL statements with grant_read/revoke_read/resync (row lock on setting). Not callable.';
 COMMENT ON FUNCTION ducklake_guard.enforce_acl_change() IS 'ducklake_guard trigger on acl: rebuilds visible and inlined grants of the readers an ACL statement touched, in that statement. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.enforcement_drift() IS 'ducklake_guard: where visible or inlined-table grants disagree with the ACL (empty when all agrees; repair: SELECT ducklake_guard.resync()). Owner only.';
 COMMENT ON TRIGGER recount_after_insert ON ducklake_guard.visible IS 'ducklake_guard: keeps visible_count.';
@@ -640,7 +642,7 @@ COMMENT ON TRIGGER recount_after_delete ON ducklake_guard.visible IS 'ducklake_g
 COMMENT ON TRIGGER log_insert_delete ON ducklake_guard.acl IS 'ducklake_guard: logs grants and revokes to acl_log.';
 COMMENT ON TRIGGER log_update ON ducklake_guard.acl IS 'ducklake_guard: logs changed entries to acl_log.';
 COMMENT ON TRIGGER log_truncate ON ducklake_guard.acl IS 'ducklake_guard: logs every entry a TRUNCATE removes.';
-COMMENT ON TRIGGER enforce_lock ON ducklake_guard.acl IS 'ducklake_guard: serializes ACL statements (advisory lock 7433205102).';
+COMMENT ON TRIGGER enforce_lock ON ducklake_guard.acl IS 'ducklake_guard: serializes ACL statements (row lock on setting catalog_schema, which only the owner can take).';
 COMMENT ON TRIGGER enforce_insert ON ducklake_guard.acl IS 'ducklake_guard: enforces inserted grants in the same statement.';
 COMMENT ON TRIGGER enforce_update ON ducklake_guard.acl IS 'ducklake_guard: enforces changed grants in the same statement.';
 COMMENT ON TRIGGER enforce_delete ON ducklake_guard.acl IS 'ducklake_guard: enforces removed grants in the same statement.';

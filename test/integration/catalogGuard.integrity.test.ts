@@ -244,6 +244,27 @@ describe("2. temp tables named like what the guard reads change nothing", () => 
   });
 });
 
+describe("further attacks", () => {
+  test("a reader holding advisory lock 7433205102 (what 001-005 serialized ACL changes on) no longer stalls grants and revokes", async () => {
+    const r = await L.newReader("cg_lock");
+    await grantRead(ow, { reader: r, schema: "sales", table: "orders" });
+    const rc = await L.connectAs(r);
+    await rc.query("SELECT pg_advisory_lock(7433205102)");
+    try {
+      await ow.query("SET statement_timeout = '5s'");
+      await grantRead(ow, { reader: r, schema: "sales", table: "customers" });
+      await revokeRead(ow, { reader: r, schema: "sales", table: "customers" });
+      await ow.query("DELETE FROM ducklake_guard.acl WHERE reader = $1", [r]);
+    } finally {
+      await ow.query("RESET statement_timeout");
+      await rc.query("SELECT pg_advisory_unlock_all()");
+    }
+    // …and the lock the guard takes now is one no reader can take.
+    await expect(rc.query("SELECT 1 FROM ducklake_guard.setting FOR UPDATE")).rejects.toThrow(/permission denied/);
+    expect(await visibleTables(rc)).toEqual([]);
+  });
+});
+
 describe("what the writer can and cannot do", () => {
   test("it reads and writes every catalog row (BYPASSRLS) but cannot read or change the ACL or the guard", async () => {
     const w = await L.connectAs(L.writer);
