@@ -117,10 +117,12 @@ async function guardIntegrityChecks(admin: Client, version: number, owner: strin
   if (version >= 6) {
     const drift = (await admin.query<{ area: string; reader: string; detail: string }>("SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()")).rows;
     for (const d of drift.slice(0, 20)) {
-      const writerGrant = d.area === "inlined" && /granted by (\S+)\)$/.exec(d.detail)?.[1] !== owner && / without a grant /.test(d.detail);
-      const table = / (\S+\.\S+) \(table id/.exec(d.detail)?.[1];
+      // A privilege another role granted (the writer owns what it creates) is one the guard cannot revoke.
+      const grantor = /\(granted by (\S+)\)$/.exec(d.detail)?.[1];
+      const writerGrant = grantor !== undefined && grantor !== owner;
+      const table = /^may \S+ (\S+\.\S+)[ ,]/.exec(d.detail)?.[1];
       add(`ACL enforced for ${d.reader}`, false, `${d.detail}. Repair: ${writerGrant && table
-        ? `as a superuser: REVOKE ALL ON ${table} FROM ${d.reader === "PUBLIC" ? "PUBLIC" : quoteIdent(d.reader)}; (granted by a role other than the catalog owner, so resync cannot revoke it)`
+        ? `as a superuser (or ${grantor}): REVOKE ALL ON ${table} FROM ${d.reader === "PUBLIC" ? "PUBLIC" : quoteIdent(d.reader)}; (granted by a role other than the catalog owner, so resync cannot revoke it)`
         : `${asOwner}: SELECT ducklake_guard.resync();`}`);
     }
     if (drift.length > 20) add("ACL enforced", false, `${drift.length - 20} more difference(s): SELECT * FROM ducklake_guard.enforcement_drift();`);

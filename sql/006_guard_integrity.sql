@@ -572,6 +572,22 @@ BEGIN
                                         ON st.key = 'catalog_owner' AND st.value = ro2.rolname)
        AND (a.grantee = 0 OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
        AND NOT EXISTS (SELECT FROM ducklake_guard.visible vi WHERE vi.role_oid = a.grantee AND vi.kind = 't' AND vi.object_id = inl.table_id);
+  -- Any other relation in the catalog schema (a view or table the writer made and granted, say) readable by a
+  -- reader or PUBLIC: the guard does not manage it, so nothing filters it.
+  RETURN QUERY
+    SELECT 'other'::text, CASE WHEN a.grantee = 0 THEN 'PUBLIC'::name ELSE ro.rolname END,
+           format('may %s %I.%I, which is not a catalog table the guard filters (granted by %s)', a.privilege_type, v_schema, c.relname,
+                  coalesce(gr.rolname, 'oid ' || a.grantor))
+      FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+      LEFT JOIN pg_catalog.pg_roles ro ON ro.oid = a.grantee
+      LEFT JOIN pg_catalog.pg_roles gr ON gr.oid = a.grantor
+     WHERE c.relnamespace = to_regnamespace(quote_ident(v_schema)) AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+       AND c.relname !~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$'
+       AND NOT EXISTS (SELECT FROM ducklake_guard.catalog_rule cr WHERE cr.table_name = c.relname)
+       AND a.grantee <> c.relowner
+       AND (a.grantee = 0 OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
+       AND a.grantee IS DISTINCT FROM (SELECT ro2.oid FROM pg_catalog.pg_roles ro2 JOIN ducklake_guard.setting st
+                                        ON st.key = 'catalog_owner' AND st.value = ro2.rolname);
 END
 $$;
 
@@ -636,7 +652,7 @@ COMMENT ON FUNCTION ducklake_guard.log_acl_change() IS 'ducklake_guard trigger o
 COMMENT ON FUNCTION ducklake_guard.acl_log_append_only() IS 'ducklake_guard trigger on acl_log: refuses UPDATE, DELETE, TRUNCATE. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.lock_acl() IS 'ducklake_guard trigger on acl: serializes ACL statements with grant_read/revoke_read/resync (row lock on setting). Not callable.';
 COMMENT ON FUNCTION ducklake_guard.enforce_acl_change() IS 'ducklake_guard trigger on acl: rebuilds visible and inlined grants of the readers an ACL statement touched, in that statement. Not callable.';
-COMMENT ON FUNCTION ducklake_guard.enforcement_drift() IS 'ducklake_guard: where visible or inlined-table grants disagree with the ACL (empty when all agrees; repair: SELECT ducklake_guard.resync()). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.enforcement_drift() IS 'ducklake_guard: where visible or inlined-table grants disagree with the ACL, and other catalog-schema relations readers may read (empty when all agrees; repair: SELECT ducklake_guard.resync(), or REVOKE what another role granted). Owner only.';
 COMMENT ON TRIGGER recount_after_insert ON ducklake_guard.visible IS 'ducklake_guard: keeps visible_count.';
 COMMENT ON TRIGGER recount_after_delete ON ducklake_guard.visible IS 'ducklake_guard: keeps visible_count.';
 COMMENT ON TRIGGER log_insert_delete ON ducklake_guard.acl IS 'ducklake_guard: logs grants and revokes to acl_log.';

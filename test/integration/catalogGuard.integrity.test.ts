@@ -265,6 +265,31 @@ describe("further attacks", () => {
   });
 });
 
+describe("further attacks as a reader", () => {
+  test("statistics and error messages do not show hidden rows", async () => {
+    await L.su.query(`ANALYZE ${CATALOG}.ducklake_table, ${CATALOG}.ducklake_data_file`);
+    const ra = await L.connectAs(alice);
+    expect((await ra.query("SELECT count(*)::int AS n FROM pg_stats WHERE schemaname = $1", [CATALOG])).rows[0].n).toBe(0);
+    // A qual that would fail on a hidden row: the policy runs first (security barrier), so it never sees one.
+    const rows = (await ra.query(`SELECT table_name FROM ${CATALOG}.ducklake_table
+      WHERE (CASE WHEN table_name = 'salaries' THEN 1 / (table_id - table_id) ELSE 0 END) = 0`)).rows;
+    expect(rows.map((x) => x.table_name)).toEqual(["orders"]);
+    await expect(ra.query(`LOCK TABLE ${CATALOG}.ducklake_table IN ACCESS EXCLUSIVE MODE`)).rejects.toThrow(/permission denied|transaction blocks/);
+    await expect(ra.query("SELECT nextval('ducklake_guard.acl_log_id_seq')")).rejects.toThrow(/permission denied/);
+  });
+
+  // Documented limit (docs/catalog-guard.md): pg_catalog is readable by every role, and DuckDB's postgres
+  // extension needs it. It names every inlined table (hence hidden table ids), their columns (DuckLake names
+  // them after the table's columns) and row estimates, and the row estimates of the catalog tables.
+  test("pg_catalog shows any reader the names, columns and row estimates of hidden tables' inlined tables", async () => {
+    const ra = await L.connectAs(alice);
+    const sal = ids["hr.salaries"];
+    const cols = (await ra.query(`SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+      WHERE c.relname = $1 AND a.attnum > 0 ORDER BY a.attnum`, [inlinedOf("hr.salaries").find((t) => t.startsWith(`ducklake_inlined_data_${sal}_`))])).rows.map((x) => x.attname);
+    expect(cols).toEqual(expect.arrayContaining(["salary"]));
+  });
+});
+
 describe("what the writer can and cannot do", () => {
   test("it reads and writes every catalog row (BYPASSRLS) but cannot read or change the ACL or the guard", async () => {
     const w = await L.connectAs(L.writer);
@@ -314,6 +339,21 @@ describe("what the writer can and cannot do", () => {
     expect(await canSelect(alice, `ducklake_inlined_data_${sal}_951`)).toBe(false);
     expect(await drift()).toEqual([]);
   });
+});
+
+// Also a finding: the writer may CREATE in the catalog schema (DuckLake makes inlined tables there), and a view it
+// owns runs with its BYPASSRLS rights. The guard cannot stop a writer from disclosing what it sees; it names it.
+test("the writer can publish a view over the catalog to a reader; enforcement_drift names it", async () => {
+  const w = await L.connectAs(L.writer);
+  await w.query(`CREATE VIEW ${CATALOG}.all_tables AS SELECT table_name FROM ${CATALOG}.ducklake_table`);
+  await w.query(`GRANT SELECT ON ${CATALOG}.all_tables TO ${quoteIdent(alice)}`);
+  try {
+    const ra = await L.connectAs(alice);
+    expect((await ra.query(`SELECT DISTINCT table_name FROM ${CATALOG}.all_tables`)).rows.map((x) => x.table_name)).toContain("salaries");
+    expect(await drift()).toEqual([{ area: "other", reader: alice,
+      detail: `may SELECT ${CATALOG}.all_tables, which is not a catalog table the guard filters (granted by ${L.writer})` }]);
+  } finally { await w.query(`DROP VIEW ${CATALOG}.all_tables`); }
+  expect(await drift()).toEqual([]);
 });
 
 describe("comments and migration hashes", () => {
