@@ -276,6 +276,11 @@ describe("further attacks as a reader", () => {
     expect(rows.map((x) => x.table_name)).toEqual(["orders"]);
     await expect(ra.query(`LOCK TABLE ${CATALOG}.ducklake_table IN ACCESS EXCLUSIVE MODE`)).rejects.toThrow(/permission denied|transaction blocks/);
     await expect(ra.query("SELECT nextval('ducklake_guard.acl_log_id_seq')")).rejects.toThrow(/permission denied/);
+    await ra.query("SET row_security = off");
+    try {
+      await expect(ra.query(`SELECT count(*) FROM ${CATALOG}.ducklake_table`)).rejects.toThrow(/row-level security/);
+    } finally { await ra.query("RESET row_security"); }
+    await expect(ra.query("SELECT ducklake_guard.enforcement_drift()")).rejects.toThrow(/permission denied/);
   });
 
   // Documented limit (docs/catalog-guard.md): pg_catalog is readable by every role, and DuckDB's postgres
