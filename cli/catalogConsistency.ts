@@ -2,16 +2,11 @@
 // by table_id, the rows a reader sees with what the owner sees: a hidden table's rows must be
 // invisible, and a granted table's rows must all be visible (a hidden delete_file row silently
 // brings deleted rows back; hidden partition rows of a visible table break DuckDB's catalog load).
+// Every other catalog table is probed for rows of objects the reader was not granted. Which tables
+// there are, and how each is filtered, comes from the guard itself (ducklake_guard.catalog_rule).
 import { Client } from "pg";
 import { quoteIdent } from "../model/names";
-
-/** DuckLake spec-1.0 catalog tables whose rows belong to one table (by table_id). */
-export const TABLE_KEYED_CATALOG_TABLES = [
-  "ducklake_table", "ducklake_column", "ducklake_column_tag", "ducklake_data_file", "ducklake_delete_file",
-  "ducklake_file_column_stats", "ducklake_file_variant_stats", "ducklake_file_partition_value", "ducklake_table_stats",
-  "ducklake_table_column_stats", "ducklake_partition_info", "ducklake_partition_column", "ducklake_sort_info",
-  "ducklake_sort_expression", "ducklake_inlined_data_tables", "ducklake_column_mapping", "ducklake_schema_versions",
-] as const;
+import { sqlFile } from "./sqlFiles";
 
 /** table_id → row count in one catalog table; undefined when the role may not read it. */
 export type RowCounts = Map<string, number>;
@@ -31,13 +26,138 @@ export async function catalogRowCounts(client: Client, existing: readonly string
   return out;
 }
 
-/** The table-keyed catalog tables present in the catalog schema (spec versions differ). */
-export async function existingTableKeyedTables(admin: Client): Promise<string[]> {
-  const rows = (await admin.query<{ name: string }>(
-    "SELECT c.relname::text AS name FROM pg_class c WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) " +
-    "AND c.relkind IN ('r', 'p', 'v') AND c.relname = ANY($1::text[]) AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'table_id' AND NOT a.attisdropped)",
-    [TABLE_KEYED_CATALOG_TABLES])).rows;
-  return rows.map((r) => r.name).sort();
+/** One catalog table present in the catalog schema and the guard's rule for it (ducklake_guard.catalog_rule). */
+export interface CatalogRule { table: string; rule: string }
+
+/**
+ * The guard's rules for the catalog tables present, read from ducklake_guard.catalog_rule (the one list; needs the
+ * catalog owner or a superuser). undefined when the guard is not installed.
+ */
+export async function catalogRules(admin: Client): Promise<CatalogRule[] | undefined> {
+  const installed = (await admin.query<{ ok: boolean }>("SELECT to_regclass('ducklake_guard.catalog_rule') IS NOT NULL AS ok")).rows[0].ok;
+  if (!installed) return undefined;
+  return (await admin.query<{ table_name: string; rule: string }>(sqlFile("catalog_rules"))).rows.map((r) => ({ table: r.table_name, rule: r.rule }));
+}
+
+/** The catalog tables whose rows belong to one table: the guard's 'table' rules, or (no guard) those with a table_id column. */
+export async function existingTableKeyedTables(admin: Client, rules?: CatalogRule[]): Promise<string[]> {
+  const r = rules ?? await catalogRules(admin);
+  if (r) return r.filter((x) => x.rule === "table" || x.rule === "table_or_null").map((x) => x.table).sort();
+  return (await admin.query<{ table_name: string }>(sqlFile("table_keyed_tables"))).rows.map((x) => x.table_name);
+}
+
+// ---- Every other catalog table: does the reader see a row of an object it was not granted? -----------------
+
+/** What one reader may see, by id, computed from the owner's unfiltered view. */
+export interface ExpectedIds { s: Set<string>; t: Set<string>; v: Set<string>; m: Set<string>; mappings: Set<string> }
+
+/** A grant resolved to ids: a schema id, and a table id or null for the whole schema. */
+export interface ResolvedGrant { schemaId: string; tableId: string | null }
+
+/**
+ * A reader's grants as ids: the current schema/table of each name, plus the ids its live ACL entries pinned for
+ * the same names (a table dropped since stays granted by id; its rows are history the reader may see).
+ */
+export function resolveGrants(grants: Array<{ schema: string; table?: string | null }>, objects: CatalogObjects,
+  pinned: Array<{ schema: string; table: string | null; schemaId: number; tableId: number | null }>): ResolvedGrant[] {
+  const out: ResolvedGrant[] = [];
+  const current = [...objects.byKey.entries()].filter(([, o]) => o.current);
+  for (const g of grants) {
+    const table = g.table ?? null;
+    for (const [key, o] of current) {
+      if (o.kind !== "s" || o.name !== g.schema) continue;
+      const schemaId = key.slice(2);
+      if (table === null) { out.push({ schemaId, tableId: null }); continue; }
+      for (const [tk, t] of current) if (t.kind === "t" && t.schemaId === schemaId && t.name === `${g.schema}.${table}`) out.push({ schemaId, tableId: tk.slice(2) });
+    }
+    for (const p of pinned) if (p.schema === g.schema && p.table === table)
+      out.push({ schemaId: String(p.schemaId), tableId: p.tableId === null ? null : String(p.tableId) });
+  }
+  return out;
+}
+
+/** The ids `grants` cover, as the guard resolves them (a schema grant covers every table, view and macro of it, any snapshot). */
+export async function expectedIds(admin: Client, grants: ResolvedGrant[], objects: CatalogObjects): Promise<ExpectedIds> {
+  const e: ExpectedIds = { s: new Set(), t: new Set(), v: new Set(), m: new Set(), mappings: new Set() };
+  const whole = new Set(grants.filter((g) => g.tableId === null).map((g) => g.schemaId));
+  for (const g of grants) { e.s.add(g.schemaId); if (g.tableId !== null) e.t.add(g.tableId); }
+  for (const [key, o] of objects.byKey) if (o.kind !== "s" && whole.has(o.schemaId)) e[o.kind].add(key.slice(2));
+  for (const r of (await admin.query<{ mapping_id: string; table_id: string }>(sqlFile("column_mappings"))).rows)
+    if (e.t.has(String(r.table_id))) e.mappings.add(String(r.mapping_id));
+  return e;
+}
+
+export interface CatalogObject { kind: "s" | "t" | "v" | "m"; schemaId: string; name: string; current: boolean }
+export interface CatalogObjects { byKey: Map<string, CatalogObject>; mappingTable: Map<string, string> }
+
+/** Every schema, table, view and macro (any snapshot) with its latest name, keyed "<kind>:<id>". */
+export async function readCatalogObjects(admin: Client): Promise<CatalogObjects> {
+  const byKey = new Map<string, CatalogObject>();
+  for (const r of (await admin.query<{ kind: "s" | "t" | "v" | "m"; id: string; schema_id: string; name: string; current: boolean }>(sqlFile("catalog_objects"))).rows)
+    byKey.set(`${r.kind}:${r.id}`, { kind: r.kind, schemaId: String(r.schema_id), name: r.name, current: r.current });
+  const mappingTable = new Map((await admin.query<{ mapping_id: string; table_id: string }>(sqlFile("column_mappings"))).rows
+    .map((r) => [String(r.mapping_id), String(r.table_id)] as const));
+  return { byKey, mappingTable };
+}
+
+const KIND_WORD = { s: "schema", t: "table", v: "view", m: "macro" } as const;
+
+/**
+ * Probes, as the reader, every catalog table whose rule is not by table_id (those are compared row by row in
+ * catalogRowCounts): each row must belong to an object the reader was granted. Returns one problem per catalog
+ * table and object the reader should not see, naming both.
+ */
+export async function probeCatalogTables(reader: Client, readerName: string, rules: CatalogRule[], e: ExpectedIds,
+  objects: CatalogObjects): Promise<string[]> {
+  const problems: string[] = [];
+  const label = (kind: keyof typeof KIND_WORD, id: string) => `${KIND_WORD[kind]} ${objects.byKey.get(`${kind}:${id}`)?.name ?? "(unknown)"} (id ${id})`;
+  const leak = (table: string, what: string) => problems.push(`${readerName}: ${table} shows ${what}, which it was not granted: the reader sees too much`);
+  const read = async <T>(table: string, sql: string): Promise<T[] | undefined> => {
+    try { return (await reader.query(sql)).rows as T[]; } catch (err) {
+      if ((err as { code?: string }).code !== "42501") throw err;
+      problems.push(`${readerName}: may not read ${table}: DuckDB cannot load the catalog for it`);
+      return undefined;
+    }
+  };
+  for (const { table, rule } of rules) {
+    const t = quoteIdent(table);
+    const ids = async (col: string) => (await read<{ id: string }>(table, `SELECT DISTINCT ${quoteIdent(col)}::bigint AS id FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL`))?.map((r) => String(r.id)) ?? [];
+    switch (rule) {
+      case "global": case "table": case "table_or_null": break;
+      case "hidden": {
+        let n = 0;
+        try { n = (await reader.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n; } catch (err) {
+          if ((err as { code?: string }).code !== "42501") throw err;
+        }
+        if (n > 0) leak(table, `${n} row(s) (hidden from every reader)`);
+        break;
+      }
+      case "schema": for (const id of await ids("schema_id")) if (!e.s.has(id)) leak(table, label("s", id)); break;
+      case "view": for (const id of await ids("view_id")) if (!e.v.has(id)) leak(table, label("v", id)); break;
+      case "macro": for (const id of await ids("macro_id")) if (!e.m.has(id)) leak(table, label("m", id)); break;
+      case "tag":
+        for (const id of await ids("object_id")) {
+          if (e.s.has(id) || e.t.has(id) || e.v.has(id)) continue;
+          const kind = (["t", "v", "s"] as const).find((k) => objects.byKey.has(`${k}:${id}`)) ?? "t";
+          leak(table, `tags of ${label(kind, id)}`);
+        }
+        break;
+      case "metadata":
+        for (const r of await read<{ scope: string; id: string }>(table, `SELECT DISTINCT scope, scope_id::bigint AS id FROM ${t} WHERE scope IS NOT NULL`) ?? []) {
+          const id = String(r.id);
+          if (r.scope === "schema" && !e.s.has(id)) leak(table, `settings of ${label("s", id)}`);
+          else if (r.scope === "table" && !e.t.has(id)) leak(table, `settings of ${label("t", id)}`);
+          else if (r.scope !== "schema" && r.scope !== "table") leak(table, `settings of scope ${r.scope} ${id}`);
+        }
+        break;
+      case "name_mapping":
+        for (const id of await ids("mapping_id"))
+          if (!e.mappings.has(id)) leak(table, `column mapping ${id} of ${label("t", objects.mappingTable.get(id) ?? "?")}`);
+        break;
+      default: problems.push(`${readerName}: ${table} has guard rule "${rule}", which verify does not know: upgrade this checkout`);
+    }
+  }
+  return problems;
 }
 
 export interface ConsistencyProblem {

@@ -1,5 +1,6 @@
 // `npm run status`: health of the catalog PostgreSQL (reachable, version, TLS, DuckLake catalog,
-// guard installed and its version), the bucket (reachable, policy present), and each reader's role
+// guard installed and its version; row-level security and the guard policy on every catalog table, the guard's
+// triggers, `visible` and inlined-table grants agreeing with the ACL, who may create temporary tables), the bucket (reachable, policy present), and each reader's role
 // (exists, can log in with its password, member of the reader role, no elevated rights).
 // Exit 1 when anything is unhealthy.
 import { Client } from "pg";
@@ -11,7 +12,7 @@ import { GuardApi, latestGuardVersion, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes, readBucketPolicy } from "./s3";
 import { sqlFile } from "./sqlFiles";
 import { formatTable } from "./table";
-import { READER_BASE_ROLE } from "../model/names";
+import { quoteIdent, READER_BASE_ROLE } from "../model/names";
 
 export interface StatusCheck {
   component: string;
@@ -52,6 +53,8 @@ export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: Guard
         : `version ${guard.version} is older than this checkout's ${latest}: run \`pulumi up\` to upgrade it`);
       if (guard.installed && guard.catalogSchema !== info.catalog.schema)
         add(pgLabel, "guarded schema", false, `the guard protects schema ${guard.catalogSchema}, but the lake's catalog is in ${info.catalog.schema}`);
+      if (guard.installed && guard.catalogSchema === info.catalog.schema)
+        await guardIntegrityChecks(admin, guard.version ?? 0, guard.catalogOwner ?? "", (check, ok, detail) => add(pgLabel, check, ok, detail));
       for (const r of info.readers) await readerRoleChecks(info, admin, r.name, add);
     } catch (e) {
       add(pgLabel, "queries", false, explainError(e));
@@ -78,6 +81,57 @@ export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: Guard
     add(s3Label, "reachable", false, explainError(e));
   }
   return checks;
+}
+
+/** The guard's own protection: RLS + policy on every catalog table, its triggers, `visible` vs the ACL, TEMPORARY. */
+async function guardIntegrityChecks(admin: Client, version: number, owner: string,
+  add: (check: string, ok: boolean, detail: string) => void): Promise<void> {
+  const asOwner = `as the catalog owner (${owner}) or a superuser`;
+  const tables = (await admin.query<{ table_name: string; rls: boolean; guard_policy: boolean; other_policies: string[] }>(sqlFile("guard_protection"))).rows;
+  let bad = 0;
+  for (const t of tables) {
+    const problems: string[] = [];
+    if (!t.rls) problems.push("row-level security is off: every reader sees every row");
+    if (!t.guard_policy) problems.push("the guard's read policy ducklake_guard_read is missing or altered: readers see nothing, or more than granted");
+    if (t.other_policies.length) problems.push(`other policies ${t.other_policies.join(", ")} (a permissive one widens what readers see; DROP POLICY it)`);
+    if (problems.length) {
+      bad++;
+      add(`protection of ${t.table_name}`, false, `${problems.join("; ")}. Repair ${asOwner}: SELECT ducklake_guard.protect_all();`);
+    }
+  }
+  if (!bad) add("catalog tables protected", tables.length > 0, tables.length > 0
+    ? `${tables.length} catalog tables: row-level security on, the guard's read policy and no other`
+    : "no catalog table with a guard rule found in this schema");
+  for (const t of (await admin.query<{ kind: string; name: string; on_table: string | null; enabled: string | null }>(sqlFile("guard_triggers"), [version])).rows) {
+    const where = t.on_table ? ` on ${t.on_table}` : "";
+    if (t.enabled === null || t.enabled === "D") {
+      const what = t.enabled === null ? "is missing" : "is disabled";
+      const repair = t.kind === "event trigger"
+        ? (t.enabled === null ? "run `pulumi up` with the superuser connection (or sql/004_inlined_event_trigger.sql as a superuser); until then new inlined tables stay unreadable for readers"
+          : "as a superuser: ALTER EVENT TRIGGER ducklake_guard_create_table ENABLE;")
+        : t.on_table === "ducklake_guard.acl" ? `${asOwner}: run \`pulumi up\` (guard migration 006 recreates it); until then hand edits of the ACL are not enforced`
+          : `${asOwner}: SELECT ducklake_guard.protect_all();`;
+      add(`${t.kind} ${t.name}${where}`, false, `${what}: ${repair}`);
+    }
+  }
+  if (version >= 6) {
+    const drift = (await admin.query<{ area: string; reader: string; detail: string }>("SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()")).rows;
+    for (const d of drift.slice(0, 20)) {
+      // A privilege another role granted (the writer owns what it creates) is one the guard cannot revoke.
+      const grantor = /\(granted by (\S+)\)$/.exec(d.detail)?.[1];
+      const writerGrant = grantor !== undefined && grantor !== owner;
+      const table = /^may \S+ (\S+\.\S+)[ ,]/.exec(d.detail)?.[1];
+      add(`ACL enforced for ${d.reader}`, false, `${d.detail}. Repair: ${writerGrant && table
+        ? `as a superuser (or ${grantor}): REVOKE ALL ON ${table} FROM ${d.reader === "PUBLIC" ? "PUBLIC" : quoteIdent(d.reader)}; (granted by a role other than the catalog owner, so resync cannot revoke it)`
+        : `${asOwner}: SELECT ducklake_guard.resync();`}`);
+    }
+    if (drift.length > 20) add("ACL enforced", false, `${drift.length - 20} more difference(s): SELECT * FROM ducklake_guard.enforcement_drift();`);
+    if (!drift.length) add("ACL enforced", true, "visible ids and inlined-table grants agree with the ACL");
+  }
+  const temp = (await admin.query<{ grantee: string }>(sqlFile("temporary_grantees"), [owner])).rows.map((r) => r.grantee);
+  add("TEMPORARY", temp.length === 0, temp.length === 0 ? "only the catalog owner and superusers may create temporary tables"
+    : `${temp.join(", ")} may create temporary tables (they can shadow relations for code that does not put pg_temp last): ` +
+      temp.map((g) => `REVOKE TEMPORARY ON DATABASE ${quoteIdent(String(admin.database))} FROM ${g === "PUBLIC" ? g : quoteIdent(g)};`).join(" ") + " (as the database owner)");
 }
 
 async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: string,

@@ -11,7 +11,9 @@ import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCat
 import { connectCatalog } from "./pg";
 import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
 import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
-import { catalogRowCounts, compareRowCounts, existingTableKeyedTables, RowCounts } from "./catalogConsistency";
+import { catalogRowCounts, catalogRules, CatalogObjects, CatalogRule, compareRowCounts, existingTableKeyedTables, expectedIds,
+  probeCatalogTables, readCatalogObjects, resolveGrants, RowCounts } from "./catalogConsistency";
+import { listGrantDetails } from "../providers/guardClient";
 import { GuardApi, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes } from "./s3";
 import { sqlFile } from "./sqlFiles";
@@ -53,11 +55,16 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "verify");
   try {
     const inventory = await readInventory(admin, { bucket: info.storage.bucket, catalogSchema: info.catalog.schema });
-    const keyed = await existingTableKeyedTables(admin);
+    const rules = await catalogRules(admin);
+    const keyed = await existingTableKeyedTables(admin, rules);
     const ownerCounts = await catalogRowCounts(admin, keyed);
+    const every = rules && { rules, objects: await readCatalogObjects(admin) };
     for (const reader of readers) {
       const grants = await declaredOrLiveGrants(admin, reader, opts);
-      await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report);
+      // Every other catalog table, probed for rows of objects the reader was not granted (needs the guard's rules).
+      const probe = every && { ...every, expected: await expectedIds(admin, resolveGrants(grants, every.objects,
+        await listGrantDetails(admin, reader.name)), every.objects) };
+      await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report, probe);
     }
   } finally {
     await admin.end();
@@ -72,7 +79,8 @@ async function declaredOrLiveGrants(admin: Client, reader: ReaderConnection, opt
 }
 
 async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, grants: GrantLike[], inv: LakeInventory,
-  keyed: string[], ownerCounts: Map<string, RowCounts | undefined>, opts: VerifyOptions, report: VerifyReport): Promise<void> {
+  keyed: string[], ownerCounts: Map<string, RowCounts | undefined>, opts: VerifyOptions, report: VerifyReport,
+  probe?: { rules: CatalogRule[]; objects: CatalogObjects; expected: Awaited<ReturnType<typeof expectedIds>> }): Promise<void> {
   const r = reader.name;
   const { ids: granted, unmatched } = expectedTables(grants, inv.tables);
   for (const g of unmatched) report.notes.push(`${r}: grant ${grantLabel(g)} matches no current table`);
@@ -92,6 +100,7 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
       if (visible) await checkCatalogRows(client, r, granted, inv, keyed, ownerCounts, report);
+      if (visible && probe) report.problems.push(...await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects));
     }
     const s3 = lakeS3Client(info, reader.s3);
     for (const t of inv.tables) {

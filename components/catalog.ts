@@ -89,8 +89,10 @@ export class Catalog extends pulumi.ComponentResource {
     const afterSchema = { ...withProvider, dependsOn: schemaDeps };
 
     const grants: pulumi.Resource[] = [];
+    // CONNECT only: no TEMPORARY. DuckLake's writes, updates and maintenance through DuckDB's postgres extension run
+    // without temp tables (tested with DuckDB 1.5.5), and a temp table shadowing pg_roles/pg_class was an attack on the guard.
     grants.push(new postgresql.Grant(`${name}-writer-connect`, {
-      database: db, role: writer.name, objectType: "database", privileges: ["CONNECT", "TEMPORARY"],
+      database: db, role: writer.name, objectType: "database", privileges: ["CONNECT"],
     }, withProvider));
     grants.push(new postgresql.Grant(`${name}-writer-schema`, {
       database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],

@@ -38,6 +38,10 @@ interface GuardOutputs {
   eventTrigger: boolean;
 }
 
+/** How a dynamic provider sees an input not known yet at preview. */
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const isUnknown = (v: unknown) => v === UNKNOWN;
+
 async function withGuardClient<T>(conn: CatalogConnection, fn: (c: import("pg").Client) => Promise<T>): Promise<T> {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { Client } = require("pg");
@@ -58,24 +62,31 @@ async function install(i: GuardInputs): Promise<GuardOutputs> {
 
 /** The dynamic provider (exported so integration tests drive it against real PostgreSQL). */
 export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: unknown, news: any): Promise<pulumi.dynamic.CheckResult> {
+  async check(olds: any, news: any): Promise<pulumi.dynamic.CheckResult> {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     const catalogSchema = news.catalogSchema ?? "public";
-    if (typeof catalogSchema === "string" && catalogSchema !== "04da6b54-80e4-46f7-96ec-b56ff0331ba9") {
+    if (typeof catalogSchema === "string" && !isUnknown(catalogSchema)) {
       const p = guard.catalogSchemaProblem(catalogSchema);
       if (p) failures.push({ property: "catalogSchema", reason: p });
     }
     if (!Array.isArray(news.migrations) || news.migrations.length === 0)
       failures.push({ property: "migrations", reason: "no guard migrations given (sql/ not found?)" });
+    // An applied migration edited since the last deployment: refuse at preview, naming the file.
+    else if (Array.isArray(olds?.migrations))
+      for (const reason of guard.changedMigrationProblems(olds.migrations, news.migrations)) failures.push({ property: "migrations", reason });
     return { inputs: { ...news, catalogSchema, catalogOwner: news.catalogOwner ?? "" }, failures };
   },
 
   async diff(_id: pulumi.ID, olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces: string[] = [];
     const o = olds.connection, n = news.connection;
-    if (o.host !== n.host || o.port !== n.port || o.database !== n.database) replaces.push("connection");
-    if (olds.catalogSchema !== news.catalogSchema) replaces.push("catalogSchema");
-    const latest = news.migrations.length ? news.migrations[news.migrations.length - 1].version : 0;
+    // A value not known at preview (e.g. the server's address before it exists) is not a change yet: the
+    // diff the update runs sees the real value and replaces only if it really differs.
+    const differs = (a: unknown, b: unknown) => !isUnknown(b) && a !== b;
+    const nc = isUnknown(n) ? undefined : n;
+    if (nc && (differs(o.host, nc.host) || differs(o.port, nc.port) || differs(o.database, nc.database))) replaces.push("connection");
+    if (differs(olds.catalogSchema, news.catalogSchema)) replaces.push("catalogSchema");
+    const latest = Array.isArray(news.migrations) && news.migrations.length ? news.migrations[news.migrations.length - 1].version : 0;
     const changes = replaces.length > 0 || latest !== olds.version || JSON.stringify(o) !== JSON.stringify(n);
     return { changes, replaces, deleteBeforeReplace: true };
   },

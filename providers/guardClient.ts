@@ -68,6 +68,28 @@ export function loadMigrations(dir?: string): GuardMigration[] {
   return migrations;
 }
 
+/** sha256 of a migration file's text as recorded in ducklake_guard.migration (CRLF read as LF, so a checkout's line endings do not count as a change). */
+export function migrationSha256(sql: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createHash } = require("crypto") as typeof import("crypto");
+  return createHash("sha256").update(sql.replace(/\r\n/g, "\n"), "utf8").digest("hex");
+}
+
+/**
+ * Migrations in `news` whose text differs from the same version in `olds` (both as given to the installer):
+ * a message per file saying it changed. Lets `pulumi preview` refuse an edited, already applied migration.
+ */
+export function changedMigrationProblems(olds: GuardMigration[], news: GuardMigration[]): string[] {
+  const before = new Map(olds.map((m) => [m.version, m]));
+  return news.filter((m) => before.has(m.version) && migrationSha256(before.get(m.version)!.sql) !== migrationSha256(m.sql))
+    .map((m) => changedMigrationMessage(m.name, "the previous deployment"));
+}
+
+function changedMigrationMessage(name: string, where: string): string {
+  return `sql/${name}.sql differs from the file applied by ${where}; applied migrations are immutable: ` +
+    `restore sql/${name}.sql as released (e.g. git checkout -- sql/${name}.sql) and put the change in a new migration`;
+}
+
 /** Problem with a catalog schema name, or undefined. */
 export function catalogSchemaProblem(name: unknown): string | undefined {
   const p = lakeNameProblem(name);
@@ -130,6 +152,7 @@ export async function installGuard(client: Client,
   // Parameters for the files, as a DBA would pass them with PGOPTIONS; session-level, reset afterwards.
   await client.query("SELECT set_config('ducklake_guard.catalog_schema', $1, false)", [catalogSchema]);
   await client.query("SELECT set_config('ducklake_guard.catalog_owner', $1, false)", [opts.catalogOwner ?? ""]);
+  await refuseChangedMigrations(client, migrations);
   const applied: string[] = [];
   try {
     for (const m of migrations) {
@@ -143,11 +166,39 @@ export async function installGuard(client: Client,
       }
       applied.push(m.name);
     }
+    await recordMigrationHashes(client, migrations);
   } finally {
     await client.query("RESET ducklake_guard.catalog_schema; RESET ducklake_guard.catalog_owner; RESET ROLE");
   }
   const after = await guardStatus(client);
   return { version: after.version ?? 0, applied };
+}
+
+async function hasMigrationHashes(client: Queryable): Promise<boolean> {
+  const { rows } = await client.query(`SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('${GUARD_SCHEMA}.migration')
+    AND attname = 'sha256' AND NOT attisdropped) AS ok`);
+  return rows[0].ok === true;
+}
+
+/** Refuses to install over an applied migration whose file changed since (hashes recorded from 006 on). */
+async function refuseChangedMigrations(client: Queryable, migrations: GuardMigration[]): Promise<void> {
+  if (!(await hasMigrationHashes(client))) return;
+  const { rows } = await client.query(`SELECT version, name, sha256 FROM ${GUARD_SCHEMA}.migration WHERE sha256 IS NOT NULL ORDER BY version`);
+  for (const r of rows) {
+    const m = migrations.find((x) => x.version === r.version);
+    if (!m) continue; // newer than this program: installGuard refuses with its own message
+    if (m.name !== r.name) throw new Error(`guard migration ${r.version} was applied as sql/${r.name}.sql, but this program has sql/${m.name}.sql; ` +
+      "applied migrations are immutable: restore the released file and put changes in a new migration");
+    if (migrationSha256(m.sql) !== r.sha256) throw new Error(changedMigrationMessage(m.name, `this database (recorded sha256 ${String(r.sha256).slice(0, 12)}…, file ${migrationSha256(m.sql).slice(0, 12)}…)`));
+  }
+}
+
+/** Records the hash of every applied migration that has none yet (the files as given: first install, or 001-005 on the upgrade to 006). */
+async function recordMigrationHashes(client: Queryable, migrations: GuardMigration[]): Promise<void> {
+  if (!(await hasMigrationHashes(client))) return;
+  await client.query(`UPDATE ${GUARD_SCHEMA}.migration m SET sha256 = f.sha256 FROM unnest($1::int[], $2::text[], $3::text[]) AS f(version, name, sha256)
+    WHERE m.version = f.version AND m.name = f.name AND m.sha256 IS NULL`,
+  [migrations.map((m) => m.version), migrations.map((m) => m.name), migrations.map((m) => migrationSha256(m.sql))]);
 }
 
 /** Grants `reader` one table, or the whole schema when `table` is null/omitted. Idempotent. */

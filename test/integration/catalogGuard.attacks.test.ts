@@ -88,8 +88,11 @@ describe("attacks", () => {
     const { rows } = await g.owner.query(`SELECT qual FROM pg_policies WHERE schemaname = $1 AND policyname = 'ducklake_guard_read' AND qual LIKE '%visible%'`, [CATALOG]);
     expect(rows.length).toBeGreaterThan(20);
     for (const r of rows) expect(r.qual).toMatch(/ducklake_guard\.visible/);
-    const defs = await g.owner.query(`SELECT proname, proconfig FROM pg_proc WHERE pronamespace = 'ducklake_guard'::regnamespace AND prosecdef`);
-    for (const d of defs.rows) expect({ f: d.proname, config: d.proconfig }).toEqual({ f: d.proname, config: ["search_path=pg_catalog"] });
+    // Every guard function (SECURITY DEFINER or called from one) searches pg_catalog first and the session's
+    // temporary schema last: unlisted, pg_temp would be searched FIRST for relations.
+    const defs = await g.owner.query(`SELECT proname, proconfig FROM pg_proc WHERE pronamespace = 'ducklake_guard'::regnamespace`);
+    expect(defs.rows.length).toBeGreaterThan(20);
+    for (const d of defs.rows) expect({ f: d.proname, config: d.proconfig }).toEqual({ f: d.proname, config: ["search_path=pg_catalog, pg_temp"] });
   });
 
   test("hostile identifiers are data, never SQL", async () => {

@@ -1,0 +1,16 @@
+-- The guard's triggers and whether each fires: the event trigger granting new inlined tables, the resolve triggers
+-- on the catalog tables DuckLake inserts objects into, and (from guard 006) the triggers enforcing ACL edits.
+-- enabled: O/R/A = fires (A also under session_replication_role = replica), D = disabled, NULL = missing.
+SELECT 'event trigger' AS kind, 'ducklake_guard_create_table' AS name, NULL::text AS on_table,
+       (SELECT evtenabled::text FROM pg_catalog.pg_event_trigger WHERE evtname = 'ducklake_guard_create_table') AS enabled
+UNION ALL
+SELECT 'trigger', 'ducklake_guard_resolve', t.name,
+       (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid = to_regclass(format('%I.%I', current_schema(), t.name)) AND tg.tgname = 'ducklake_guard_resolve')
+  FROM unnest(ARRAY['ducklake_table', 'ducklake_view', 'ducklake_macro', 'ducklake_inlined_data_tables']) AS t(name)
+ WHERE to_regclass(format('%I.%I', current_schema(), t.name)) IS NOT NULL
+UNION ALL
+SELECT 'trigger', t.name, 'ducklake_guard.acl',
+       (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = 'ducklake_guard.acl'::regclass AND tg.tgname = t.name)
+  FROM unnest(ARRAY['enforce_lock', 'enforce_insert', 'enforce_update', 'enforce_delete', 'enforce_truncate']) AS t(name)
+ WHERE $1::int >= 6
