@@ -19,6 +19,8 @@ const ops = `log_ops_${sfx}`;
 const PW = `pw-${randomBytes(6).toString("hex")}`;
 const ODD = { schema: "odd schema;--", table: `we"ird 'täble' ✓` };
 const roles: string[] = [owner, ops];
+/** The newest guard version in sql/ (later migrations come on top of 005). */
+const LATEST = loadMigrations().at(-1)!.version;
 let conn: PgConnection;
 let su: Client; // superuser
 let asOps: Client; // operator: own login, member of the owner role
@@ -71,8 +73,8 @@ afterAll(async () => {
   });
 });
 
-test("installed as version 5, owned by the catalog owner; nothing logged for an empty ACL", async () => {
-  expect(await guardStatus(su)).toMatchObject({ installed: true, version: 5, catalogOwner: owner });
+test("installed as the latest version, owned by the catalog owner; nothing logged for an empty ACL", async () => {
+  expect(await guardStatus(su)).toMatchObject({ installed: true, version: LATEST, catalogOwner: owner });
   const own = await su.query(`SELECT pg_get_userbyid(relowner) AS o FROM pg_class WHERE oid = 'ducklake_guard.acl_log'::regclass`);
   expect(own.rows).toEqual([{ o: owner }]);
   expect(await lastId()).toBe(0);
@@ -278,8 +280,8 @@ test("005 applied twice (superuser, then the owner as a DBA would with psql) cha
     await asOwner.end();
   }
   expect(await snapshot()).toEqual(before);
-  // installGuard sees version 5 and applies nothing.
-  expect(await installGuard(su, { catalogSchema: "lake" })).toEqual({ version: 5, applied: [] });
+  // installGuard sees the latest version and applies nothing.
+  expect(await installGuard(su, { catalogSchema: "lake" })).toEqual({ version: LATEST, applied: [] });
 });
 
 test("readAclLog: filters by reader, schema, table (whole-schema entries cover a table), since and limit (newest N, oldest first); odd names travel as parameters", async () => {
@@ -322,7 +324,7 @@ test("upgrading a stack: 001–004 with grants, then 005 logs each existing entr
     expect(await installGuard(c, { catalogSchema: "lake", migrations: all.slice(0, 4) })).toMatchObject({ version: 4 });
     await c.query("SELECT ducklake_guard.grant_read($1, 'hr', 'salaries'), ducklake_guard.grant_read($1, 'sales', NULL)", [reader]);
     await expect(readAclLog(c)).rejects.toThrow(/guard here is version 4; the ACL change log comes with version 5: run `pulumi up`/);
-    expect(await installGuard(c, { catalogSchema: "lake", migrations: all })).toEqual({ version: 5, applied: ["005_acl_change_log"] });
+    expect(await installGuard(c, { catalogSchema: "lake", migrations: all })).toEqual({ version: LATEST, applied: all.slice(4).map((m) => m.name) });
     const log = await readAclLog(c);
     expect(log.map((e) => `${e.action} ${e.reader} ${e.schema}.${e.table ?? "*"}`)).toEqual([`baseline ${reader} hr.salaries`, `baseline ${reader} sales.*`]);
     expect(log[0].grantedAt).toBeInstanceOf(Date);
@@ -344,7 +346,7 @@ test("upgrading a stack: 001–004 with grants, then 005 logs each existing entr
     expect((await c.query("SELECT to_regclass('ducklake_guard.acl_log') AS t")).rows[0].t).toBeNull();
     await expect(readAclLog(c)).rejects.toThrow(/not installed .* run `pulumi up`/);
     // Installed again from scratch: an empty log (the ACL was dropped with the guard).
-    expect(await installGuard(c, { catalogSchema: "lake" })).toMatchObject({ version: 5 });
+    expect(await installGuard(c, { catalogSchema: "lake" })).toMatchObject({ version: LATEST });
     expect(await readAclLog(c)).toEqual([]);
   } finally {
     await c.end();
