@@ -330,6 +330,32 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     expect(r.code).toBe(1); // one failed statement on non-interactive input
   }, 120_000);
 
+  it("`npm run shell -- --reader` in a terminal (tmux): the reader's prompt, a result, an error, .quit", async () => {
+    const session = `e2e-shell-${hex}`;
+    const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
+    const pane = () => tmux("capture-pane", "-p", "-t", session, "-S", "-200").stdout;
+    // Typed literally; tmux reads a trailing `;` as its own command separator unless escaped.
+    const type = (line: string) => { tmux("send-keys", "-t", session, "-l", line.replace(/;$/, "\\;")); tmux("send-keys", "-t", session, "Enter"); };
+    const waitFor = async (re: RegExp) => {
+      for (let i = 0; i < 240 && !re.test(pane()); i++) await new Promise((r) => setTimeout(r, 250));
+      expect(pane()).toMatch(re);
+    };
+    const cmd = `cd ${quoteLiteral(repoRoot)} && DUCKLAKE_CONNECTION= node_modules/.bin/ts-node --transpile-only cli/shell.ts --from ${quoteLiteral(connFile)} --reader ${R.ana}; echo "shell exited $?"; sleep 30`;
+    expect(tmux("new-session", "-d", "-s", session, "-x", "160", "-y", "50", cmd).status).toBe(0);
+    try {
+      await waitFor(new RegExp(`lake\\(${R.ana}\\)>\\s*$`, "m"));
+      type("SELECT count(*) AS n FROM tpch.nation;");
+      await waitFor(/> SELECT count\(\*\) AS n FROM tpch\.nation;\nn\n--\n25\n\(1 row\)\nlake\(/);
+      type("SELECT * FROM hr.salaries;");
+      await waitFor(/^Error: Catalog Error: Table with name "hr.salaries" does not exist/m);
+      type(".quit");
+      // Interactive: a failed statement does not make the exit code non-zero.
+      await waitFor(/^shell exited 0$/m);
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
+  }, 120_000);
+
   it("verify: the DuckDB probe attaches as each reader, lists exactly its grants and reads one", async () => {
     const report = await verifyLake(info, { duckdb: true, probeWrites: false });
     const duck = report.rows.filter((x) => x.object === "(duckdb attach, list, read)");
