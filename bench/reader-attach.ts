@@ -5,8 +5,9 @@
 // is the catalog's, not S3's); then the catalog is grown in SQL the way bench/catalog-rls.ts grows its
 // synthetic one, in the exact DDL DuckDB created (10,000 tables of 10 columns in 100 schemas, 1,000,000 data
 // files with 2 column-stats rows each, a delete file per 20 data files), in one new snapshot. The guard is
-// installed on top; the reader is granted 100 tables, the real one among them.
-// Owner and reader runs are interleaved (one of each per round, fresh DuckDB each), medians printed.
+// installed on top; the reader is granted 100 tables, the real one among them; reader-all every schema.
+// Owner and reader runs are interleaved (one of each per round, fresh DuckDB each), medians printed; then
+// one timed listing of every table per role (DuckDB loads each table's stats for it: slow on a big lake).
 //   npx ts-node --transpile-only bench/reader-attach.ts                         (full scale)
 //   READER_BENCH_SCALE=0.05 READER_BENCH_RUNS=3 npx ts-node --transpile-only bench/reader-attach.ts   (quick)
 import { execFileSync } from "child_process";
@@ -52,18 +53,37 @@ async function duck() {
   return { c, close: () => { c.closeSync(); instance.closeSync(); } };
 }
 
-/** One user's wait: ATTACH (read-only) + the first count(*) on the real table, in a fresh DuckDB. */
-async function attachAndCount(conn: { host: string; port: number; user: string; password: string }): Promise<{ ms: number; rows: bigint; tables: number }> {
+type Login = { host: string; port: number; user: string; password: string };
+
+async function attached(conn: Login) {
   const d = await duck();
+  await d.c.run(`CREATE SECRET cat (TYPE postgres, HOST ${duckString(conn.host)}, PORT ${conn.port}, DATABASE 'bench', ` +
+    `USER ${duckString(conn.user)}, PASSWORD ${duckString(conn.password)})`);
+  return d;
+}
+const ATTACH = "ATTACH 'ducklake:sslmode=disable' AS lake (READ_ONLY, METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'cat'})";
+
+/** One user's wait: ATTACH (read-only) + the first count(*) on the real table, in a fresh DuckDB. */
+async function attachAndCount(conn: Login): Promise<{ ms: number; rows: bigint }> {
+  const d = await attached(conn);
   try {
-    await d.c.run(`CREATE SECRET cat (TYPE postgres, HOST ${duckString(conn.host)}, PORT ${conn.port}, DATABASE 'bench', ` +
-      `USER ${duckString(conn.user)}, PASSWORD ${duckString(conn.password)})`);
     const t0 = process.hrtime.bigint();
-    await d.c.run("ATTACH 'ducklake:sslmode=disable' AS lake (READ_ONLY, METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'cat'})");
+    await d.c.run(ATTACH);
     const rows = (await d.c.runAndReadAll("SELECT count(*) FROM lake.s_real.t")).getRows()[0][0] as bigint;
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, rows };
+  } finally {
+    d.close();
+  }
+}
+
+/** ATTACH + listing every table DuckDB shows (what `.tables` does): once, it is slow on a big lake. */
+async function attachAndList(conn: Login): Promise<{ ms: number; tables: number }> {
+  const d = await attached(conn);
+  try {
+    const t0 = process.hrtime.bigint();
+    await d.c.run(ATTACH);
     const tables = Number((await d.c.runAndReadAll("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'lake'")).getRows()[0][0]);
-    return { ms, rows, tables };
+    return { ms: Number(process.hrtime.bigint() - t0) / 1e6, tables };
   } finally {
     d.close();
   }
@@ -108,6 +128,7 @@ async function main(): Promise<void> {
   const admin = JSON.parse(await startPg());
   const owner = { host: "127.0.0.1", port: admin.port, user: admin.user, password: admin.password };
   const reader = { ...owner, user: "bench_reader", password: "bench-reader-pw" };
+  const readerAll = { ...owner, user: "bench_all", password: "bench-reader-pw" };
   try {
     const a = new Client(admin);
     await a.connect();
@@ -133,28 +154,35 @@ async function main(): Promise<void> {
     const names = (await c.query(`SELECT s.schema_name, t.table_name FROM ducklake_table t JOIN ducklake_schema s USING (schema_id)
       WHERE t.table_id >= 10000 AND t.table_id % ${Math.floor(TABLES / GRANTED)} = 0 ORDER BY t.table_id LIMIT ${GRANTED - 1}`)).rows;
     for (const n of names) await grantRead(c, { reader: "bench_reader", schema: n.schema_name, table: n.table_name });
+    await c.query(`CREATE ROLE bench_all LOGIN PASSWORD '${readerAll.password}'`);
+    for (const sc of ["s_real", ...Array.from({ length: SCHEMAS }, (_, i) => `schema_${i}`)]) await grantRead(c, { reader: "bench_all", schema: sc });
     await c.query("VACUUM ANALYZE ducklake_guard.visible");
     const counts = (await c.query("SELECT (SELECT count(*) FROM ducklake_table) AS tables, (SELECT count(*) FROM ducklake_data_file) AS files")).rows[0];
     await c.end();
-    console.log(`reader-attach: scale ${SCALE}: ${counts.tables} tables, ${counts.files} data files, reader granted ${names.length + 1} tables; ` +
+    console.log(`reader-attach: scale ${SCALE}: ${counts.tables} tables, ${counts.files} data files, reader granted ${names.length + 1} tables, reader-all every schema; ` +
       `built in ${(built / 1000).toFixed(1)} s, guard installed in ${(installMs / 1000).toFixed(1)} s; ${RUNS} interleaved runs each`);
 
     // 4. Warm-up (first-load costs of PostgreSQL's caches), then interleaved rounds.
-    await attachAndCount(owner); await attachAndCount(reader);
-    const times = { owner: [] as number[], reader: [] as number[] };
-    let seen = { owner: { rows: 0n, tables: 0 }, reader: { rows: 0n, tables: 0 } };
+    const who = { owner, reader, "reader-all": readerAll };
+    const names3 = Object.keys(who) as (keyof typeof who)[];
+    for (const k of names3) await attachAndCount(who[k]);
+    const times: Record<string, number[]> = { owner: [], reader: [], "reader-all": [] };
     for (let i = 0; i < RUNS; i++) {
-      const o = await attachAndCount(owner);
-      const r = await attachAndCount(reader);
-      times.owner.push(o.ms); times.reader.push(r.ms);
-      seen = { owner: { rows: o.rows, tables: o.tables }, reader: { rows: r.rows, tables: r.tables } };
+      for (const k of names3) {
+        const r = await attachAndCount(who[k]);
+        if (r.rows !== 300000n) throw new Error(`${k}: count(*) gave ${r.rows}, expected 300000`);
+        times[k].push(r.ms);
+      }
     }
-    if (seen.owner.rows !== 300000n || seen.reader.rows !== 300000n) throw new Error(`count(*) gave ${seen.owner.rows} (owner) / ${seen.reader.rows} (reader), expected 300000`);
-    const mo = median(times.owner);
-    const mr = median(times.reader);
-    console.log(`  owner   ATTACH + first count(*): median ${mo.toFixed(0).padStart(6)} ms  (min ${Math.min(...times.owner).toFixed(0)}, max ${Math.max(...times.owner).toFixed(0)}; DuckDB lists ${seen.owner.tables} tables)`);
-    console.log(`  reader  ATTACH + first count(*): median ${mr.toFixed(0).padStart(6)} ms  (min ${Math.min(...times.reader).toFixed(0)}, max ${Math.max(...times.reader).toFixed(0)}; DuckDB lists ${seen.reader.tables} tables)`);
-    console.log(`  reader / owner: ${(mr / mo).toFixed(2)}×   (goal ≤ 1.1)`);
+    const m = Object.fromEntries(names3.map((k) => [k, median(times[k])]));
+    for (const k of names3)
+      console.log(`  ${k.padEnd(10)} ATTACH + first count(*): median ${m[k].toFixed(0).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(0)}, max ${Math.max(...times[k]).toFixed(0)})`);
+    console.log(`  reader / owner:     ${(m.reader / m.owner).toFixed(2)}×   (goal ≤ 1.1; the reader's catalog holds its 100 tables)`);
+    console.log(`  reader-all / owner: ${(m["reader-all"] / m.owner).toFixed(2)}×   (every table granted: the guard's full cost)`);
+    for (const k of names3) {
+      const l = await attachAndList(who[k]);
+      console.log(`  ${k.padEnd(10)} ATTACH + list all tables (duckdb_tables()): ${(l.ms / 1000).toFixed(1)} s, ${l.tables} tables`);
+    }
   } finally {
     pg("stop");
     fs.rmSync(work, { recursive: true, force: true });
