@@ -7,6 +7,7 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { LakeConnectionInfo, ReaderConnection } from "./connectionInfo";
 import { CliError, explainError } from "./errors";
 import { duckString, extensionStatements, LAKE_EXTENSIONS, lakeSessionStatements } from "./duckdbSql";
+import { findOfflineExtensions, instanceOptions } from "./duckdbExtensions";
 
 export interface DuckSession {
   instance: DuckDBInstance;
@@ -14,12 +15,15 @@ export interface DuckSession {
   close(): void;
 }
 
+/** An in-memory DuckDB; with an offline extension folder (duckdbExtensions.ts) when there is one. */
 export async function openDuckDB(): Promise<DuckSession> {
-  const instance = await DuckDBInstance.create(":memory:");
+  let offline;
+  try { offline = findOfflineExtensions(); } catch (e) { throw new CliError((e as Error).message); }
+  const instance = await DuckDBInstance.create(":memory:", instanceOptions(offline));
   const connection = await instance.connect();
-  // Extensions installed elsewhere (e.g. copied from a machine with internet access).
+  // Official extensions installed elsewhere (e.g. copied from a machine with internet access).
   const dir = process.env.DUCKDB_EXTENSION_DIRECTORY;
-  if (dir) await connection.run(`SET extension_directory = ${duckString(dir)}`);
+  if (dir && !offline) await connection.run(`SET extension_directory = ${duckString(dir)}`);
   return { instance, connection, close: () => { connection.closeSync(); instance.closeSync(); } };
 }
 

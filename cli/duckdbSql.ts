@@ -110,6 +110,8 @@ export const sampleSql = {
   tableExists: "SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE database_name = $1 AND schema_name = $2 AND table_name = $3",
   target: (table: string) => `${duckIdent(LAKE_ALIAS)}.${duckIdent(SAMPLE_SCHEMA)}.${duckIdent(table)}`,
   source: (table: string) => `memory.main.${duckIdent(table)}`,
+  /** dbgen appends to tables it finds: drop the last run's output first (a second load in one session). */
+  dropSource: (table: string) => `DROP TABLE IF EXISTS ${sampleSql.source(table)}`,
   count: (qualified: string) => `SELECT count(*)::BIGINT AS n FROM ${qualified}`,
   create: (table: string) => `CREATE TABLE ${sampleSql.target(table)} AS SELECT * FROM ${sampleSql.source(table)}`,
   /** Replace the rows but keep the table (and its id, which grants are bound to). */

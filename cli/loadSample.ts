@@ -24,6 +24,7 @@ async function scalar(c: DuckDBConnection, sql: string, values?: string[]): Prom
 /** Generates TPC-H at `sf` in memory and copies it into lake.tpch; the lake must be attached as `lake`. */
 export async function loadSample(c: DuckDBConnection, sf: number, progress: (m: string) => void): Promise<SampleTableResult[]> {
   progress(`generating TPC-H at scale factor ${sf}…`);
+  for (const t of TPCH_TABLES) await c.run(sampleSql.dropSource(t));
   await c.run(dbgenStatement(sf));
   return copySampleTables(c, progress);
 }

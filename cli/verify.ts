@@ -18,6 +18,7 @@ import { GuardApi, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes } from "./s3";
 import { sqlFile } from "./sqlFiles";
 import { formatTable } from "./table";
+import { verifyReaderWithDuckDB } from "./duckdbProbe";
 
 export interface VerifyRow {
   reader: string;
@@ -44,6 +45,8 @@ export interface VerifyOptions {
   /** Try a PutObject as each reader (deleted again with the admin key if it succeeds). Default true. */
   probeWrites?: boolean;
   guard?: GuardApi;
+  /** Also attach as each reader with the real DuckDB client (cli/duckdbProbe.ts). The CLI's default. */
+  duckdb?: boolean;
 }
 
 export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions = {}): Promise<VerifyReport> {
@@ -65,6 +68,7 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
       const probe = every && { ...every, expected: await expectedIds(admin, resolveGrants(grants, every.objects,
         await listGrantDetails(admin, reader.name)), every.objects) };
       await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report, probe);
+      if (opts.duckdb) await verifyReaderWithDuckDB(info, reader, grants, inventory, report);
     }
   } finally {
     await admin.end();
@@ -212,14 +216,14 @@ export function formatVerifyReport(report: VerifyReport): string {
   return lines.join("\n");
 }
 
-const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe] [--json]";
+const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe] [--no-duckdb] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" }, json: { type: "boolean" } }, USAGE);
+  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" }, json: { type: "boolean" }, "no-duckdb": { type: "boolean" } }, USAGE);
   if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const readers = args.values.reader as string[] | undefined;
-  const report = await verifyLake(info, { readers, probeWrites: !args.values["no-write-probe"] });
+  const report = await verifyLake(info, { readers, probeWrites: !args.values["no-write-probe"], duckdb: !args.values["no-duckdb"] });
   process.stdout.write(args.values.json ? `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n` : `${formatVerifyReport(report)}\n`);
   return report.problems.length === 0 ? 0 : 1;
 }

@@ -37,7 +37,7 @@ export class LakeReader extends pulumi.ComponentResource {
   readonly password: pulumi.Output<string>;
   /** `arn:aws:iam:::user/p<project>:<key>`, as the bucket policy names it. */
   readonly principalArn: pulumi.Output<string>;
-  /** DuckDB statements to paste: S3 secret + read-only DuckLake attach (secret). */
+  /** DuckDB statements to paste: S3 and catalog secrets + read-only DuckLake attach (secret). */
   readonly duckdbSetup: pulumi.Output<string>;
 
   constructor(name: string, args: LakeReaderArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -46,7 +46,7 @@ export class LakeReader extends pulumi.ComponentResource {
     super("ducklake:access:Reader", name, {}, opts);
     const reader = args.reader;
 
-    // Alphanumeric only: the password lands in a libpq string inside a SQL literal; 32 chars ≈ 190 bits.
+    // Alphanumeric only (pasted into a DuckDB secret, typed into psql); 32 chars ≈ 190 bits.
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
     const role = this.role = new postgresql.Role(`${name}-role`, {
       name: reader.name,

@@ -344,6 +344,11 @@ export interface ReaderSetupParams {
   bucket: string;
   /** Name the lake is attached as in DuckDB (default "lake"). */
   alias?: string;
+  /**
+   * verify-full: file holding the catalog server's CA, named in the setup. Default: none, so libpq reads
+   * its standard place, ~/.postgresql/root.crt (or $PGSSLROOTCERT), and the setup says so.
+   */
+  sslRootCertPath?: string;
 }
 
 /** A libpq keyword/value: quoted with backslash escapes (libpq's rule), always quoted. */
@@ -357,23 +362,34 @@ export function duckdbLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-/** Ready-to-paste DuckDB statements: S3 secret scoped to the bucket + read-only DuckLake attach. */
+/**
+ * Ready-to-paste DuckDB statements: an S3 secret scoped to the bucket, a postgres secret with the reader's
+ * login, and a read-only DuckLake attach that names the secret. The password lives only in the secret:
+ * DuckDB repeats the ATTACH path in its connection errors, so the path carries TLS settings and nothing else.
+ */
 export function renderReaderSetup(p: ReaderSetupParams): string {
   const url = new URL(p.s3Endpoint);
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`s3Endpoint "${p.s3Endpoint}" must start with https:// or http://`);
   const alias = p.alias ?? "lake";
   if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`alias "${alias}" must be a plain lower-case identifier`);
-  const conninfo = [
-    `dbname=${libpqValue(p.database)}`, `host=${libpqValue(p.host)}`, `port=${libpqValue(String(p.port))}`,
-    `user=${libpqValue(p.reader)}`, `password=${libpqValue(p.password)}`, `sslmode=${libpqValue(p.sslmode)}`,
-  ].join(" ");
+  if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`port ${p.port} must be an integer 1..65535`);
+  const tls = [`sslmode=${libpqValue(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqValue(p.sslRootCertPath)}`] : [])].join(" ");
+  const caHelp = p.sslmode !== "verify-full" || p.sslRootCertPath ? [] : [
+    "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
+    "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
+    "-- Put the lake's CA there once (append if the file exists): pulumi stack output caCertPem >> ~/.postgresql/root.crt",
+  ];
   return [
     `-- DuckLake setup for reader ${p.reader}: read-only; needs the ducklake, postgres and httpfs extensions.`,
+    ...caHelp,
     "INSTALL ducklake; INSTALL postgres; INSTALL httpfs;",
     `CREATE OR REPLACE SECRET ${alias}_s3 (TYPE s3, KEY_ID ${duckdbLiteral(p.accessKey)}, SECRET ${duckdbLiteral(p.secretKey)}, ` +
       `ENDPOINT ${duckdbLiteral(url.host)}, REGION ${duckdbLiteral(p.s3Region)}, URL_STYLE 'path', ` +
       `USE_SSL ${url.protocol === "https:" ? "true" : "false"}, SCOPE ${duckdbLiteral(`s3://${p.bucket}/`)});`,
-    `ATTACH ${duckdbLiteral(`ducklake:postgres:${conninfo}`)} AS ${alias} (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(p.catalogSchema)});`,
+    `CREATE OR REPLACE SECRET ${alias}_catalog (TYPE postgres, HOST ${duckdbLiteral(p.host)}, PORT ${p.port}, ` +
+      `DATABASE ${duckdbLiteral(p.database)}, USER ${duckdbLiteral(p.reader)}, PASSWORD ${duckdbLiteral(p.password)});`,
+    `ATTACH ${duckdbLiteral(`ducklake:${tls}`)} AS ${alias} (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(p.catalogSchema)}, ` +
+      `METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': ${duckdbLiteral(`${alias}_catalog`)}});`,
     `USE ${alias};`,
     "",
   ].join("\n");

@@ -74,7 +74,7 @@ afterAll(async () => {
   });
 });
 
-test("installed (005 and later), owned by the catalog owner; nothing logged for an empty ACL", async () => {
+test("installed as the latest version, owned by the catalog owner; nothing logged for an empty ACL", async () => {
   expect(await guardStatus(su)).toMatchObject({ installed: true, version: LATEST, catalogOwner: owner });
   const own = await su.query(`SELECT pg_get_userbyid(relowner) AS o FROM pg_class WHERE oid = 'ducklake_guard.acl_log'::regclass`);
   expect(own.rows).toEqual([{ o: owner }]);

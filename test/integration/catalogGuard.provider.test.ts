@@ -43,11 +43,11 @@ describe("CatalogGuard provider", () => {
     const diff = await catalogGuardProvider.diff!(created.id, created.outs, news);
     expect(diff).toMatchObject({ changes: true, replaces: [] });
     const updated = await catalogGuardProvider.update!(created.id, created.outs, news);
-    expect(updated.outs).toMatchObject({ version: migrations.length, eventTrigger: true });
+    expect(updated.outs).toMatchObject({ version: migrations.at(-1)!.version, eventTrigger: true });
     expect(await catalogGuardProvider.diff!(created.id, updated.outs, news)).toMatchObject({ changes: false });
     expect((await catalogGuardProvider.diff!(created.id, updated.outs, { ...news, catalogSchema: "other" })).replaces).toEqual(["catalogSchema"]);
     const read = await catalogGuardProvider.read!(created.id, updated.outs);
-    expect(read).toMatchObject({ id: created.id, props: { version: migrations.length } });
+    expect(read).toMatchObject({ id: created.id, props: { version: migrations.at(-1)!.version } });
     // Delete: readers lose the catalog at once, RLS stays on; create after an uninstall installs again.
     await catalogGuardProvider.delete!(created.id, updated.outs);
     expect((await guardStatus(owner)).installed).toBe(false);
@@ -56,7 +56,7 @@ describe("CatalogGuard provider", () => {
     expect(rls.rows[0].relrowsecurity).toBe(true);
     const priv = await owner.query("SELECT has_table_privilege('ducklake_reader', 'lake.ducklake_table', 'SELECT') AS ok");
     expect(priv.rows[0].ok).toBe(false);
-    expect((await catalogGuardProvider.create!(news)).outs).toMatchObject({ version: migrations.length });
+    expect((await catalogGuardProvider.create!(news)).outs).toMatchObject({ version: migrations.at(-1)!.version });
     expect((await guardStatus(owner)).installed).toBe(true);
   });
 });

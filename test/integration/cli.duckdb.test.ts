@@ -1,6 +1,6 @@
 // shell / load-sample end to end with the real DuckDB extensions (ducklake, postgres, httpfs, tpch)
-// on real PostgreSQL + Ceph RGW. Where the extensions cannot be loaded (no internet, none installed),
-// the end-to-end tests skip with a message naming what is missing, and the CLI's own error is checked.
+// on real PostgreSQL + Ceph RGW (offline builds via test/support/duckdb.ts: CI fails without them), and
+// what a user sees when an extension cannot be loaded (a broken extension file, so no download is tried).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -20,34 +20,8 @@ import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectio
 import { openLakeSession } from "../../cli/duckdbSession";
 import { loadSample } from "../../cli/loadSample";
 import { runStatement } from "../../cli/shell";
-
-const NEEDED = ["ducklake", "postgres", "httpfs", "tpch"];
-
-/** Tries LOAD (then INSTALL + LOAD) in a child process, so the answer is known before tests are declared. */
-function probeExtensions(): { name: string; reason: string }[] {
-  const script = `
-    const { DuckDBInstance } = require("@duckdb/node-api");
-    (async () => {
-      const c = await (await DuckDBInstance.create(":memory:")).connect();
-      const out = [];
-      for (const name of ${JSON.stringify(NEEDED)}) {
-        try { await c.run("LOAD " + name); continue; } catch {}
-        try { await c.run("INSTALL " + name); await c.run("LOAD " + name); }
-        catch (e) { out.push({ name, reason: e.message.split("\\n")[0] }); }
-      }
-      process.stdout.write(JSON.stringify(out));
-    })();`;
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 60_000 });
-  return r.status === 0 ? JSON.parse(r.stdout) : NEEDED.map((name) => ({ name, reason: `probe failed: ${r.stderr.split("\n")[0]}` }));
-}
-
-const missing = probeExtensions();
-const withExtensions = missing.length === 0 ? describe : describe.skip;
-const withoutExtensions = missing.length === 0 ? describe.skip : describe;
-if (missing.length > 0)
-  // eslint-disable-next-line no-console
-  console.warn(`cli.duckdb: end-to-end shell/load-sample tests SKIPPED: DuckDB extension(s) ${missing.map((m) => m.name).join(", ")} ` +
-    `cannot be loaded here (${missing[0].reason})`);
+import { EXTENSIONS_ENV, findOfflineExtensions } from "../../cli/duckdbExtensions";
+import { describeWithDuckDB } from "../support/duckdb";
 
 let conn: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 let bucket: string;
@@ -67,7 +41,7 @@ async function setUp(): Promise<void> {
   });
 }
 
-withExtensions("shell and load-sample on a real lake", () => {
+describeWithDuckDB("shell and load-sample on a real lake", () => {
   beforeAll(setUp, 60_000);
   afterAll(async () => {
     if (conn) await dropTestDatabase(conn);
@@ -109,9 +83,22 @@ withExtensions("shell and load-sample on a real lake", () => {
   }, 120_000);
 });
 
-withoutExtensions(`without the DuckDB extensions (${missing.map((m) => m.name).join(", ")} missing here)`, () => {
-  beforeAll(setUp, 60_000);
-  afterAll(async () => { if (conn) await dropTestDatabase(conn); });
+describeWithDuckDB("when an extension cannot be loaded", () => {
+  let extDir: string;
+  beforeAll(async () => {
+    await setUp();
+    // The offline folder's layout (v<version>/<platform>/) with a ducklake file DuckDB refuses to load.
+    const offline = findOfflineExtensions()!;
+    const [version] = fs.readdirSync(offline.dir);
+    const [platform] = fs.readdirSync(path.join(offline.dir, version));
+    extDir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-duck-ext-"));
+    fs.mkdirSync(path.join(extDir, version, platform), { recursive: true });
+    fs.writeFileSync(path.join(extDir, version, platform, "ducklake.duckdb_extension"), "not an extension");
+  }, 60_000);
+  afterAll(async () => {
+    if (conn) await dropTestDatabase(conn);
+    fs.rmSync(extDir, { recursive: true, force: true });
+  });
 
   it.each([["load-sample", "loadSample.ts", []], ["shell", "shell.ts", []], ["reader shell", "shell.ts", ["--reader", reader]]])(
     "%s exits 2 with one line naming the missing extension, after a progress line", (_, script, extra) => {
@@ -120,13 +107,22 @@ withoutExtensions(`without the DuckDB extensions (${missing.map((m) => m.name).j
         const file = path.join(dir, "lake.json");
         fs.writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
         const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"),
-          ["--transpile-only", path.join(repoRoot, "cli", script), "--from", file, ...extra], { cwd: repoRoot, encoding: "utf8", input: "" });
-        expect(r.status).toBe(2);
+          ["--transpile-only", path.join(repoRoot, "cli", script), "--from", file, ...extra],
+          { cwd: repoRoot, encoding: "utf8", input: "", env: { ...process.env, [EXTENSIONS_ENV]: extDir } });
         expect(r.stderr).toMatch(/^loading DuckDB extension ducklake…$/m);
-        expect(r.stderr).toMatch(new RegExp(`^error: DuckDB extension ${missing[0].name} is not available \\(`, "m"));
+        expect(r.stderr).toMatch(/^error: DuckDB extension ducklake is not available \(/m);
         expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect(r.status).toBe(2);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }, 60_000);
+
+  it("a folder named in DUCKLAKE_DUCKDB_EXTENSIONS that does not exist is an error, not a silent download", () => {
+    const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+      ["--transpile-only", path.join(repoRoot, "cli", "shell.ts"), "--no-lake"],
+      { cwd: repoRoot, encoding: "utf8", input: "SELECT 1;\n", env: { ...process.env, [EXTENSIONS_ENV]: "/nonexistent/duckdb-ext" } });
+    expect(r.stderr).toMatch(/^error: DUCKLAKE_DUCKDB_EXTENSIONS=\/nonexistent\/duckdb-ext: no such folder/m);
+    expect(r.status).toBe(2);
+  }, 60_000);
 });

@@ -235,7 +235,8 @@ describe("the CLIs as a user runs them", () => {
   it("verify exits 0 on the good deployment and 1 naming the problem on a broken one", async () => {
     const file = path.join(dir, "lake.json");
     fs.writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
-    const ok = await run("verify.ts", ["--from", file, "--no-write-probe"]);
+    // The fixture catalog uses spec features DuckDB 1.5.5 cannot load (column tags): no DuckDB probe here.
+    const ok = await run("verify.ts", ["--from", file, "--no-write-probe", "--no-duckdb"]);
     expect(ok.stdout).toMatch(/verify: OK/);
     expect(ok.code).toBe(0);
     const json = await run("access.ts", ["--from", file, "--json"]);
@@ -243,7 +244,7 @@ describe("the CLIs as a user runs them", () => {
     expect(JSON.parse(json.stdout)).toMatchObject({ agree: true, problems: [] });
     await revokeRead(admin, declared[1]);
     try {
-      const bad = await run("verify.ts", ["--from", file, "--reader", bob]);
+      const bad = await run("verify.ts", ["--from", file, "--reader", bob, "--no-duckdb"]);
       expect(bad.stdout).toMatch(new RegExp(`MISMATCH: ${bob}: the catalog hides hr\\.salaries although it is granted`));
       expect(bad.code).toBe(1);
     } finally {

@@ -148,7 +148,8 @@ describe("LakeAccess", () => {
     expect(await pulumi.isSecret(la.accessMatrix)).toBe(false);
     const setup = (await promiseOf(la.duckdbSetups)).finance;
     expect(setup).toContain("KEY_ID 'P2002000000000000002', SECRET 'finance-secret'");
-    expect(setup).toContain("user=''finance'' password=''pw35x'' sslmode=''verify-full''");
+    expect(setup).toContain("USER 'finance', PASSWORD 'pw35x');");
+    expect(setup).toContain("ATTACH 'ducklake:sslmode=''verify-full''' AS lake (READ_ONLY");
     expect(setup).not.toContain("owner-pw");
     expect(await promiseOf(la.policyBytes)).toBeGreaterThan(100);
   });

@@ -79,6 +79,7 @@ describe("TPC-H sample SQL", () => {
     expect(dbgenStatement(0.01)).toBe("CALL dbgen(sf = 0.01)");
     expect(() => dbgenStatement(-1)).toThrow(/positive/);
     expect(() => dbgenStatement(NaN)).toThrow(/positive/);
+    expect(sampleSql.dropSource("nation")).toBe('DROP TABLE IF EXISTS memory.main."nation"');
     expect(sampleSql.create("lineitem")).toBe('CREATE TABLE "lake"."tpch"."lineitem" AS SELECT * FROM memory.main."lineitem"');
     expect(sampleSql.replace("orders")).toEqual(['DELETE FROM "lake"."tpch"."orders"', 'INSERT INTO "lake"."tpch"."orders" SELECT * FROM memory.main."orders"']);
     expect(TPCH_TABLES).toHaveLength(8);

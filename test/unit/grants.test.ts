@@ -250,15 +250,27 @@ describe("reader DuckDB setup", () => {
     catalogSchema: "public", s3Endpoint: "https://fsn1.your-objectstorage.com", s3Region: "fsn1",
     accessKey: "P2002AAAAAAAAAAAAAAA", secretKey: "se'cret", bucket: "my-lake",
   };
-  it("quotes libpq values inside a DuckDB literal and scopes the S3 secret to the bucket", () => {
+  it("keeps the password in a postgres secret, out of the ATTACH path, and says where the CA goes", () => {
     expect(renderReaderSetup(params).split("\n")).toEqual([
       "-- DuckLake setup for reader alice: read-only; needs the ducklake, postgres and httpfs extensions.",
+      "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
+      "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
+      "-- Put the lake's CA there once (append if the file exists): pulumi stack output caCertPem >> ~/.postgresql/root.crt",
       "INSTALL ducklake; INSTALL postgres; INSTALL httpfs;",
       "CREATE OR REPLACE SECRET lake_s3 (TYPE s3, KEY_ID 'P2002AAAAAAAAAAAAAAA', SECRET 'se''cret', ENDPOINT 'fsn1.your-objectstorage.com', REGION 'fsn1', URL_STYLE 'path', USE_SSL true, SCOPE 's3://my-lake/');",
-      "ATTACH 'ducklake:postgres:dbname=''lake'' host=''lake.example.com'' port=''5432'' user=''alice'' password=''pa\\''ss\\\\word'' sslmode=''verify-full''' AS lake (READ_ONLY, METADATA_SCHEMA 'public');",
+      "CREATE OR REPLACE SECRET lake_catalog (TYPE postgres, HOST 'lake.example.com', PORT 5432, DATABASE 'lake', USER 'alice', PASSWORD 'pa''ss\\word');",
+      "ATTACH 'ducklake:sslmode=''verify-full''' AS lake (READ_ONLY, METADATA_SCHEMA 'public', METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'lake_catalog'});",
       "USE lake;",
       "",
     ]);
+  });
+  it("names an explicit CA file when given one, and needs no CA note without verify-full", () => {
+    const withCa = renderReaderSetup({ ...params, sslRootCertPath: "/etc/ducklake/o'ca.pem" });
+    expect(withCa).toContain("ATTACH 'ducklake:sslmode=''verify-full'' sslrootcert=''/etc/ducklake/o\\''ca.pem''' AS lake");
+    expect(withCa).not.toContain("root.crt");
+    expect(renderReaderSetup({ ...params, sslmode: "disable" })).not.toContain("-- TLS");
+    for (const text of [withCa, renderReaderSetup(params)])
+      expect(text.split("\n").filter((l) => l.includes("pa''ss"))).toEqual([expect.stringMatching(/^CREATE OR REPLACE SECRET lake_catalog /)]);
   });
   it("uses plain HTTP with the port for the local RGW", () => {
     expect(renderReaderSetup({ ...params, s3Endpoint: "http://127.0.0.1:47480" })).toContain("ENDPOINT '127.0.0.1:47480', REGION 'fsn1', URL_STYLE 'path', USE_SSL false");
