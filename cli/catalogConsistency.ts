@@ -102,6 +102,10 @@ export async function readCatalogObjects(admin: Client): Promise<CatalogObjects>
 
 const KIND_WORD = { s: "schema", t: "table", v: "view", m: "macro" } as const;
 
+/** DuckLake's default schema, whose row every reader sees (DuckDB needs it to USE the lake). */
+export const DEFAULT_SCHEMA = "main";
+const isDefaultSchema = (objects: CatalogObjects, id: string) => objects.byKey.get(`s:${id}`)?.name === DEFAULT_SCHEMA;
+
 /**
  * Probes, as the reader, every catalog table whose rule is not by table_id (those are compared row by row in
  * catalogRowCounts): each row must belong to an object the reader was granted. Returns one problem per catalog
@@ -132,7 +136,8 @@ export async function probeCatalogTables(reader: Client, readerName: string, rul
         if (n > 0) leak(table, `${n} row(s) (hidden from every reader)`);
         break;
       }
-      case "schema": for (const id of await ids("schema_id")) if (!e.s.has(id)) leak(table, label("s", id)); break;
+      // DuckLake's default schema `main` is shown to every reader (its row only; the guard's schema rule).
+      case "schema": for (const id of await ids("schema_id")) if (!e.s.has(id) && !isDefaultSchema(objects, id)) leak(table, label("s", id)); break;
       case "view": for (const id of await ids("view_id")) if (!e.v.has(id)) leak(table, label("v", id)); break;
       case "macro": for (const id of await ids("macro_id")) if (!e.m.has(id)) leak(table, label("m", id)); break;
       case "tag":

@@ -62,11 +62,8 @@ export function loadMigrations(dir?: string): GuardMigration[] {
     const m = MIGRATION_FILE.exec(f)!;
     return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(sqlDir, f), "utf8") };
   });
-  // Numbers are reserved per issue, so a branch may lack a lower one (e.g. 007 before 006 is merged);
-  // what must hold is that 001 comes first and no number is used twice.
   migrations.forEach((m, i) => {
-    if (i === 0 ? m.version !== 1 : m.version <= migrations[i - 1].version)
-      throw new Error(`sql/: migration ${m.name} ${i === 0 ? "should be number 1" : `repeats or precedes ${migrations[i - 1].name}`}; versions start at 001 and increase`);
+    if (m.version !== i + 1) throw new Error(`sql/: migration ${m.name} should be number ${i + 1}; versions must run 001, 002, … without gaps`);
   });
   return migrations;
 }

@@ -65,7 +65,9 @@ BEGIN
       || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END'
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('t')
-    WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s')
+    -- DuckLake's default schema `main` is always visible (its row only: id, uuid, name, path): DuckDB needs it
+    -- to USE the lake and for DuckLake's functions (snapshots(), table_info(), …). Its contents keep their rules.
+    WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s') || ' OR schema_name = ''main'''
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')
     WHEN 'macro' THEN 'macro_id IN ' || ducklake_guard.visible_ids_sql('m')
     WHEN 'tag' THEN 'object_id IN ' || ducklake_guard.visible_ids_sql('stv')
@@ -665,6 +667,10 @@ COMMENT ON TRIGGER enforce_delete ON ducklake_guard.acl IS 'ducklake_guard: enfo
 COMMENT ON TRIGGER enforce_truncate ON ducklake_guard.acl IS 'ducklake_guard: rebuilds everything after a TRUNCATE of the ACL.';
 COMMENT ON TRIGGER append_only ON ducklake_guard.acl_log IS 'ducklake_guard: acl_log is append-only.';
 COMMENT ON TRIGGER append_only_truncate ON ducklake_guard.acl_log IS 'ducklake_guard: acl_log is append-only.';
+
+UPDATE ducklake_guard.catalog_rule
+   SET why = 'a schema is visible when the reader can see something in it; DuckLake''s default schema main always (its row only: DuckDB needs it to USE the lake and for DuckLake''s functions)'
+ WHERE table_name = 'ducklake_schema';
 
 -- Policies, indexes and triggers on the catalog tables get their comments from the redefined functions.
 SELECT ducklake_guard.protect_catalog();
