@@ -3,7 +3,7 @@
 // Size matters (Hetzner refuses policies over 1 MB), so the document is bundled: readers with identical
 // folder sets form one group, and every folder is stated once for the exact set of groups that read it.
 import { NormalizedGrant, ReaderSpec } from "./access";
-import { DEFAULT_BACKUPS_PREFIX, LakeLayout, grantPrefixes, minimalPrefixes, prefixesOverlap, tablePrefix } from "./lakePaths";
+import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap } from "./lakePaths";
 import { principalArn, principalProblem } from "./principal";
 
 /** Hetzner's documented bucket-policy limit ("1 MB"), read conservatively as 10^6 bytes of minified JSON. */
@@ -66,7 +66,7 @@ function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], a
   cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">, prefixBytes: (p: string) => number): PolicyStatement[] {
   // Column classes: folders read by exactly the same set of groups share one statement.
   const byPrefix = new Map<string, number[]>();
-  groups.forEach((g, i) => g.prefixes.forEach((p) => byPrefix.set(p, [...(byPrefix.get(p) ?? []), i])));
+  groups.forEach((g, i) => g.prefixes.forEach((p) => { const l = byPrefix.get(p); if (l) l.push(i); else byPrefix.set(p, [i]); }));
   const classes = new Map<string, { groups: number[]; prefixes: string[] }>();
   for (const [p, gs] of byPrefix) {
     const key = gs.join(",");
@@ -118,33 +118,96 @@ export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: st
   return [{ Effect: "Deny", Principal: { AWS: arn }, Action: OWNER_KEY_DENIED_ACTIONS, Resource: all }, gets, lists];
 }
 
+/** First index of `sorted` whose value is >= `key` (binary search). */
+function lowerBound<T>(sorted: T[], key: string, of: (x: T) => string): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (of(sorted[mid]) < key) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/**
+ * Every table folder and every stray file key of the layout, sorted once per build, so each reader's
+ * overlap check visits only the tables and files its folders reach instead of the whole layout.
+ */
+interface OverlapIndex {
+  layout: LayoutIndex;
+  /** Distinct table folders, sorted; `tablesAt` has the layout positions of the tables in each. */
+  folders: string[];
+  tablesAt: Map<string, number[]>;
+  /** Outside files with a key in the policy's bucket, sorted by key. */
+  fileKeys: { key: string; at: number }[];
+}
+
+function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
+  const tablesAt = new Map<string, number[]>();
+  layout.layout.tables.forEach((t, at) => {
+    const p = layout.prefixOfTable(t);
+    if (typeof p !== "string") return;
+    const list = tablesAt.get(p);
+    if (list) list.push(at); else tablesAt.set(p, [at]);
+  });
+  const inBucket = `s3://${bucket}/`;
+  const fileKeys = layout.layout.outsideFiles.flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
+  return { layout, folders: [...tablesAt.keys()].sort(), tablesAt, fileKeys };
+}
+
+/** Layout positions of the tables whose folder overlaps one of `prefixes` (folders end in "/" or are ""), ascending. */
+function tablesOverlapping(ix: OverlapIndex, prefixes: string[]): number[] {
+  const found = new Set<number>();
+  for (const q of prefixes) {
+    // Folders inside q: one contiguous run of the sorted list.
+    for (let i = lowerBound(ix.folders, q, (f) => f); i < ix.folders.length && ix.folders[i].startsWith(q); i++)
+      for (const at of ix.tablesAt.get(ix.folders[i])!) found.add(at);
+    // Folders containing q: q cut after each "/" (and the bucket root "").
+    let cut = -1;
+    do {
+      for (const at of ix.tablesAt.get(q.slice(0, cut + 1)) ?? []) found.add(at);
+      cut = q.indexOf("/", cut + 1);
+    } while (cut !== -1);
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Layout positions of the outside files whose key lies under one of `prefixes`, ascending. */
+function filesUnder(ix: OverlapIndex, prefixes: string[]): number[] {
+  const found = new Set<number>();
+  for (const q of prefixes)
+    for (let i = lowerBound(ix.fileKeys, q, (f) => f.key); i < ix.fileKeys.length && ix.fileKeys[i].key.startsWith(q); i++) found.add(ix.fileKeys[i].at);
+  return [...found].sort((a, b) => a - b);
+}
+
 /** Folders of one reader from its grants, plus problems (unsafe folders, tables exposed without a grant). */
-function readerFolders(input: BucketPolicyInput, reader: string, grants: NormalizedGrant[], backups: string) {
+function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: string, grants: NormalizedGrant[], backups: string) {
   const problems: string[] = [];
   const warnings: string[] = [];
   const found: string[] = [];
   for (const g of grants) {
-    const r = grantPrefixes(input.layout, g, { backupsPrefix: backups });
+    const r = grantPrefixes(ix.layout, g, { backupsPrefix: backups });
     found.push(...r.prefixes);
     problems.push(...r.problems.map((p) => `reader "${reader}": ${p}`));
     warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
   }
   const prefixes = minimalPrefixes(found);
-  const granted = (schema: string, table: string) => grants.some((g) =>
-    g.schema.toLowerCase() === schema.toLowerCase() && (g.table === null || g.table.toLowerCase() === table.toLowerCase()));
+  const wholeSchemas = new Set(grants.filter((g) => g.table === null).map((g) => g.schema.toLowerCase()));
+  const tables = new Set(grants.filter((g) => g.table !== null).map((g) => JSON.stringify([g.schema.toLowerCase(), g.table!.toLowerCase()])));
+  const granted = (schema: string, table: string) =>
+    wholeSchemas.has(schema.toLowerCase()) || tables.has(JSON.stringify([schema.toLowerCase(), table.toLowerCase()]));
   // A folder that overlaps another table's folder opens that table's files too: refuse rather than leak.
-  for (const t of input.layout.tables) {
+  for (const at of tablesOverlapping(ix, prefixes)) {
+    const t = ix.layout.layout.tables[at];
     if (granted(t.schema, t.name)) continue;
-    const p = tablePrefix(input.layout, t.schema, t.name);
-    const hit = typeof p === "string" ? prefixes.find((q) => prefixesOverlap(p, q)) : undefined;
-    if (hit) problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
+    const p = ix.layout.prefixOfTable(t) as string;
+    const hit = prefixes.find((q) => prefixesOverlap(p, q))!;
+    problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
       "which the reader is not granted: its files would become readable; give the tables separate folders or grant both");
   }
-  for (const f of input.layout.outsideFiles) {
+  for (const at of filesUnder(ix, prefixes)) {
+    const f = ix.layout.layout.outsideFiles[at];
     if (granted(f.schema, f.table)) continue;
-    const key = f.location.startsWith(`s3://${input.bucket}/`) ? f.location.slice(`s3://${input.bucket}/`.length) : undefined;
-    const hit = key === undefined ? undefined : prefixes.find((q) => key.startsWith(q));
-    if (hit) problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
+    const key = f.location.slice(`s3://${input.bucket}/`.length);
+    const hit = prefixes.find((q) => key.startsWith(q))!;
+    problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
   }
   return { prefixes, problems, warnings };
 }
@@ -171,6 +234,10 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     arnOwner.set(arn, r.name);
   }
 
+  // Indexed once per build (or reused from indexLayout): every lookup below is O(1) or a sorted-range scan.
+  const overlaps = overlapIndex(layoutIndex(input.layout), input.bucket);
+  const grantsOf = new Map<string, NormalizedGrant[]>();
+  for (const g of input.grants) { const l = grantsOf.get(g.reader); if (l) l.push(g); else grantsOf.set(g.reader, [g]); }
   const readerPrefixes: Record<string, string[]> = {};
   const allowGroups = new Map<string, { principals: string[]; prefixes: string[] }>();
   const denies: PolicyStatement[] = [];
@@ -178,7 +245,7 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     const fallback = input.ownerProjectKeys === "deny";
     const bad = principalProblem(r.principal, input.ownerProjectId, { allowOwnerProject: fallback });
     if (bad) { problems.push(`reader "${r.name}": ${bad}`); continue; }
-    const folders = readerFolders(input, r.name, input.grants.filter((g) => g.reader === r.name), backups);
+    const folders = readerFolders(input, overlaps, r.name, grantsOf.get(r.name) ?? [], backups);
     problems.push(...folders.problems);
     warnings.push(...folders.warnings);
     readerPrefixes[r.name] = folders.prefixes;
