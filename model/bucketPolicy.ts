@@ -126,45 +126,51 @@ function lowerBound<T>(sorted: T[], key: string, of: (x: T) => string): number {
 }
 
 /**
- * Every table folder and every stray file key of the layout, sorted once per build, so each reader's
+ * Every table folder and every stray file key of the layout, indexed once per build, so each reader's
  * overlap check visits only the tables and files its folders reach instead of the whole layout.
  */
 interface OverlapIndex {
   layout: LayoutIndex;
-  /** Distinct table folders, sorted; `tablesAt` has the layout positions of the tables in each. */
-  folders: string[];
+  /** Layout positions of the tables in each folder. */
   tablesAt: Map<string, number[]>;
+  /** Layout positions of the tables inside each folder ("/"-cut of a table folder), the folder itself included. */
+  tablesUnder: Map<string, number[]>;
   /** Outside files with a key in the policy's bucket, sorted by key. */
   fileKeys: { key: string; at: number }[];
 }
 
+/** "a/b/c/" → "", "a/", "a/b/", "a/b/c/": every folder containing `p` and itself. */
+function folderCuts(p: string): string[] {
+  const cuts = [""];
+  for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) cuts.push(p.slice(0, i + 1));
+  return cuts;
+}
+
 function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
   const tablesAt = new Map<string, number[]>();
+  const tablesUnder = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, at: number) => { const l = m.get(k); if (l) l.push(at); else m.set(k, [at]); };
   layout.layout.tables.forEach((t, at) => {
     const p = layout.prefixOfTable(t);
     if (typeof p !== "string") return;
-    const list = tablesAt.get(p);
-    if (list) list.push(at); else tablesAt.set(p, [at]);
+    push(tablesAt, p, at);
+    // Table folders end in "/" (or are the bucket root ""), so "p starts with q" means q is one of p's cuts.
+    for (const c of folderCuts(p)) if (c !== "") push(tablesUnder, c, at);
   });
   const inBucket = `s3://${bucket}/`;
   const fileKeys = layout.layout.outsideFiles.flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
-  return { layout, folders: [...tablesAt.keys()].sort(), tablesAt, fileKeys };
+  return { layout, tablesAt, tablesUnder, fileKeys };
 }
 
-/** Layout positions of the tables whose folder overlaps one of `prefixes` (folders end in "/" or are ""), ascending. */
+/** Layout positions of the tables whose folder overlaps one of `prefixes` (granted folders, each ending in "/"), ascending. */
 function tablesOverlapping(ix: OverlapIndex, prefixes: string[]): number[] {
   const found = new Set<number>();
   for (const q of prefixes) {
-    // Folders inside q: one contiguous run of the sorted list.
-    for (let i = lowerBound(ix.folders, q, (f) => f); i < ix.folders.length && ix.folders[i].startsWith(q); i++)
-      for (const at of ix.tablesAt.get(ix.folders[i])!) found.add(at);
-    // Folders containing q: q cut after each "/" (and the bucket root "").
-    let cut = -1;
-    do {
-      for (const at of ix.tablesAt.get(q.slice(0, cut + 1)) ?? []) found.add(at);
-      cut = q.indexOf("/", cut + 1);
-    } while (cut !== -1);
+    // Folders inside q (q itself included). Granted folders end in "/"; any other string is scanned in full.
+    if (q.endsWith("/")) for (const at of ix.tablesUnder.get(q) ?? []) found.add(at);
+    else for (const [p, ats] of ix.tablesAt) if (p.startsWith(q)) for (const at of ats) found.add(at);
+    for (const c of folderCuts(q)) for (const at of ix.tablesAt.get(c) ?? []) found.add(at); // folders containing q
   }
   return [...found].sort((a, b) => a - b);
 }
@@ -189,10 +195,18 @@ function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: strin
     warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
   }
   const prefixes = minimalPrefixes(found);
-  const wholeSchemas = new Set(grants.filter((g) => g.table === null).map((g) => g.schema.toLowerCase()));
-  const tables = new Set(grants.filter((g) => g.table !== null).map((g) => JSON.stringify([g.schema.toLowerCase(), g.table!.toLowerCase()])));
-  const granted = (schema: string, table: string) =>
-    wholeSchemas.has(schema.toLowerCase()) || tables.has(JSON.stringify([schema.toLowerCase(), table.toLowerCase()]));
+  // Granted (schema, table) pairs as DuckDB compares names: case-insensitively; a null table = whole schema.
+  const grantedIn = new Map<string, Set<string> | null>();
+  for (const g of grants) {
+    const s = g.schema.toLowerCase(), had = grantedIn.get(s);
+    if (g.table === null) grantedIn.set(s, null);
+    else if (had === undefined) grantedIn.set(s, new Set([g.table.toLowerCase()]));
+    else if (had !== null) had.add(g.table.toLowerCase());
+  }
+  const granted = (schema: string, table: string) => {
+    const ts = grantedIn.get(schema.toLowerCase());
+    return ts === null || (ts !== undefined && ts.has(table.toLowerCase()));
+  };
   // A folder that overlaps another table's folder opens that table's files too: refuse rather than leak.
   for (const at of tablesOverlapping(ix, prefixes)) {
     const t = ix.layout.layout.tables[at];

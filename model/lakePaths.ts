@@ -127,7 +127,8 @@ export class LayoutIndex {
   readonly schemas = new NameIndex<LakeSchemaPath>();
   private readonly tablesBySchema = new Map<string, { all: LakeTablePath[]; names: NameIndex<LakeTablePath> }>();
   private outsideByTable?: Map<string, Map<string, OutsideFile[]>>;
-  private readonly tablePrefixes = new Map<LakeTablePath, string | { problem: string }>();
+  /** tablePrefix results by schema then table name as asked (pure in the layout, which is not edited while indexed). */
+  private readonly tablePrefixes = new Map<string, Map<string, string | { problem: string }>>();
 
   constructor(readonly layout: LakeLayout) {
     for (const s of layout.schemas) this.schemas.add(s);
@@ -164,11 +165,18 @@ export class LayoutIndex {
     return this.outsideByTable.get(schema)?.get(table) ?? [];
   }
 
-  /** tablePrefix of an existing table entry, resolved by its names (as callers resolve it) and remembered. */
-  prefixOfTable(t: LakeTablePath): string | { problem: string } {
-    let p = this.tablePrefixes.get(t);
-    if (p === undefined) this.tablePrefixes.set(t, p = tablePrefixIn(this, t.schema, t.name));
+  /** Key prefix of `schema.table` (see tablePrefix), computed once per name pair. */
+  tablePrefix(schema: string, table: string): string | { problem: string } {
+    let bySchema = this.tablePrefixes.get(schema);
+    if (!bySchema) this.tablePrefixes.set(schema, bySchema = new Map());
+    let p = bySchema.get(table);
+    if (p === undefined) bySchema.set(table, p = tablePrefixIn(this, schema, table));
     return p;
+  }
+
+  /** tablePrefix of an existing table entry, resolved by its names (as callers resolve it). */
+  prefixOfTable(t: LakeTablePath): string | { problem: string } {
+    return this.tablePrefix(t.schema, t.name);
   }
 }
 
@@ -245,7 +253,7 @@ export function schemaPrefix(layout: LakeLayout | LayoutIndex, schema: string): 
 
 /** Key prefix of a table (existing, or the default DuckLake would choose), or a problem. */
 export function tablePrefix(layout: LakeLayout | LayoutIndex, schema: string, table: string): string | { problem: string } {
-  return tablePrefixIn(layoutIndex(layout), schema, table);
+  return layoutIndex(layout).tablePrefix(schema, table);
 }
 
 /** Where DuckLake reads one data or delete file of a table, and whether a grant of the table opens it. */
@@ -260,7 +268,7 @@ export interface TableFileLocation {
 export function tableFileLocation(layout: LakeLayout | LayoutIndex, schema: string, table: string, file: StoredPath): TableFileLocation {
   const ix = layoutIndex(layout);
   const url = tableUrl(ix, schema, table);
-  const folder = tablePrefixIn(ix, schema, table);
+  const folder = ix.tablePrefix(schema, table);
   if (typeof url !== "string") return { location: file.path };
   const location = join(url, file);
   const key = bucketKey(ix.layout, location);
@@ -289,6 +297,7 @@ export function prefixProblem(layout: LakeLayout, prefix: string, what: string, 
 
 /** Drops prefixes contained in another prefix of the list; sorted, unique. */
 export function minimalPrefixes(prefixes: string[]): string[] {
+  if (prefixes.length <= 1) return [...prefixes];
   const sorted = [...new Set(prefixes)].sort();
   const out: string[] = [];
   // In sorted order everything between q and a string extending q also extends q, so a prefix kept
@@ -327,7 +336,7 @@ export function grantPrefixes(layout: LakeLayout | LayoutIndex, grant: GrantTarg
     ? ix.tablesOf(ix.schemas.find(grant.schema))
     : [ix.findTable(grant.schema, grant.table)].filter((t): t is LakeTablePath => t !== undefined);
   if (grant.table === null) add(schemaPrefixIn(ix, grant.schema), label);
-  else add(tablePrefixIn(ix, grant.schema, grant.table), label);
+  else add(ix.tablePrefix(grant.schema, grant.table), label);
   for (const t of grant.table === null ? tables : []) {
     const p = ix.prefixOfTable(t);
     if (typeof p === "string" && found.some((q) => p.startsWith(q))) continue;
