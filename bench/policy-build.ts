@@ -42,7 +42,7 @@ export function liveLayout(tables: number): LakeLayout {
     return { ...base, name: `table_${t}`, path: `part/table_${t}/` };
   });
   // What the reader reports for that catalog: the relative files of no-"/" tables written without the
-  // leading "/" (1 in 10) and the absolute imports (1 in 1,000 files), see fill() below.
+  // leading "/" (1 in 7) and the absolute imports (1 in 1,000 files), see fill() below.
   return l;
 }
 
@@ -134,11 +134,11 @@ async function fill(c: Client, layout: LakeLayout, files: number): Promise<void>
   // A dropped table and its files (not current: the reader must skip them).
   await c.query(`INSERT INTO lake.ducklake_table VALUES (${SCHEMAS + ts.length}, NULL, 1, 2, 0, 'dropped', 'dropped', true)`);
   // Files spread over the tables; 1 in 1,000 an absolute import elsewhere in the bucket; files of tables stored
-  // without "/" as DuckLake writes them ("/name") except 1 in 10 ("name", outside the folder); 5% delete files.
+  // without "/" as DuckLake writes them ("/name") except 1 in 7 ("name", outside the folder); 5% delete files.
   const n = ts.length;
   await c.query(`INSERT INTO lake.ducklake_data_file SELECT f, ${SCHEMAS} + (f % ${n}), 1, NULL, NULL,
       CASE WHEN f % 1000 = 999 THEN 's3://lake/imports/f-' || f || '.parquet'
-           WHEN (f % ${n}) % 100 BETWEEN 94 AND 96 AND f % 10 <> 0 THEN '/ducklake-' || f || '.parquet'
+           WHEN (f % ${n}) % 100 BETWEEN 94 AND 96 AND f % 7 <> 0 THEN '/ducklake-' || f || '.parquet'
            ELSE 'ducklake-' || f || '.parquet' END,
       f % 1000 <> 999, 'parquet', 1000, 100000, 512, 0, NULL, NULL, NULL, NULL FROM generate_series(0, ${files - 1}) f`);
   await c.query(`INSERT INTO lake.ducklake_data_file SELECT ${files} + f, ${SCHEMAS + n}, 1, 2, NULL, 'gone-' || f || '.parquet', true, 'parquet', 1, 1, 1, 0, NULL, NULL, NULL, NULL FROM generate_series(0, 999) f`);

@@ -3,8 +3,9 @@
 // Size matters (Hetzner refuses policies over 1 MB), so the document is bundled: readers with identical
 // folder sets form one group, and every folder is stated once for the exact set of groups that read it.
 import { NormalizedGrant, ReaderSpec } from "./access";
-import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap } from "./lakePaths";
+import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap, schemaPrefix } from "./lakePaths";
 import { principalArn, principalProblem } from "./principal";
+import { sizeAdvice } from "./policySizeAdvice";
 
 /** Hetzner's documented bucket-policy limit ("1 MB"), read conservatively as 10^6 bytes of minified JSON. */
 export const HETZNER_POLICY_LIMIT_BYTES = 1_000_000;
@@ -255,6 +256,7 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
   const readerPrefixes: Record<string, string[]> = {};
   const allowGroups = new Map<string, { principals: string[]; prefixes: string[] }>();
   const denies: PolicyStatement[] = [];
+  const allowReaders: { name: string; arn: string; prefixes: string[] }[] = [];
   for (const r of readers) {
     const fallback = input.ownerProjectKeys === "deny";
     const bad = principalProblem(r.principal, input.ownerProjectId, { allowOwnerProject: fallback });
@@ -269,6 +271,7 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
       continue;
     }
     if (folders.prefixes.length === 0) continue;
+    allowReaders.push({ name: r.name, arn, prefixes: folders.prefixes });
     const key = folders.prefixes.join("\n");
     const g = allowGroups.get(key) ?? { principals: [], prefixes: folders.prefixes };
     g.principals.push(arn);
@@ -288,17 +291,29 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
   const document: PolicyDocument = { Version: "2012-10-17", Statement: keyed.map((x) => x.s) };
   const json = JSON.stringify(document);
   const bytes = Buffer.byteLength(json, "utf8");
-  if (bytes > limitBytes) problems.push(policyTooLargeMessage(input.bucket, bytes, limitBytes, readerPrefixes, listing));
+  if (bytes > limitBytes) {
+    const folder = (p: string | { problem: string }) => (typeof p === "string" ? p : undefined);
+    problems.push(policyTooLargeMessage(input.bucket, bytes, limitBytes, readerPrefixes, listing, sizeAdvice({
+      bucket: input.bucket, bytes, limitBytes, allowListing: listing, readers: allowReaders, grants: input.grants,
+      tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
+      schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
+      listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
+      bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
+    })));
+  }
   return { document, json, bytes, limitBytes, headroomBytes: limitBytes - bytes, readerPrefixes, problems, warnings };
 }
 
 /** Says by how much the policy is too large and what shrinks it. */
 export function policyTooLargeMessage(bucket: string, bytes: number, limitBytes: number,
-  readerPrefixes: Record<string, string[]>, allowListing: boolean): string {
+  readerPrefixes: Record<string, string[]>, allowListing: boolean, advice: string[] = []): string {
   const readers = Object.keys(readerPrefixes).length;
   const folders = Object.values(readerPrefixes).reduce((n, ps) => n + ps.length, 0);
-  return `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
-    `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants). To shrink it: ` +
+  const head = `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
+    `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants)`;
+  // With the numbers of this policy (policySizeAdvice.ts) when known, else the general rules.
+  if (advice.length > 0) return `${head}. To shrink it:\n    - ${advice.join("\n    - ")}`;
+  return `${head}. To shrink it: ` +
     "grant whole schemas instead of many tables of one schema; give readers with the same needs exactly the same grants " +
     "(identical sets share one statement); " + (allowListing ? "turn off listing (allowListing: false); " : "") +
     "or move some readers' tables to a second lake bucket";
