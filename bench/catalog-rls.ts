@@ -6,6 +6,11 @@
 //   reader-all    a reader granted every schema whole (all tables: the largest visible set)
 //   seed-style    a reader under per-row name-matching EXISTS policies (ducklake-pixi's design), jit on
 //   seed-jit-off  the same with jit off
+//   role-policy   a reader under one policy per role (issue 15's design without the per-statement sub-select):
+//                 on a copy of the guarded catalog, `CREATE POLICY ... TO <reader> USING (table_id = ANY('{ids}'))`
+//                 with the reader's ids as a literal array, per catalog table; also timed: rewriting those
+//                 policies for one grant (what grant/revoke would cost) and for a table created in a schema
+//                 granted whole to 10 readers (what DuckLake's CREATE TABLE would cost inside its commit)
 // Each query is read table by table, as DuckDB's postgres extension does (COPY (SELECT …) per table).
 // Figures print as medians and ratios measured in this run. The guarded listings of owner and readers are
 // measured interleaved (one round each, in turn) so that load from other processes hits them alike.
@@ -131,6 +136,42 @@ async function seedPolicies(c: Client, reader: string, grantedTables: number[]):
        WHERE a.role = current_user AND tb.table_id = ${t}.table_id AND (a.table_name IS NULL OR a.table_name = tb.table_name)))`);
 }
 
+// Per-role policies: each rule of ducklake_guard.catalog_rule with the reader's ids inlined as literal arrays.
+function rolePredicate(rule: string, ids: Record<"s" | "t" | "v" | "m", number[]>): string {
+  const any = (col: string, xs: number[]) => `${col} = ANY ('{${xs.join(",")}}'::bigint[])`;
+  switch (rule) {
+    case "global": return "true";
+    case "hidden": return "false";
+    case "table": return any("table_id", ids.t);
+    case "table_or_null": return `table_id IS NULL OR ${any("table_id", ids.t)}`;
+    case "schema": return any("schema_id", ids.s);
+    case "view": return any("view_id", ids.v);
+    case "macro": return any("macro_id", ids.m);
+    case "tag": return any("object_id", [...ids.s, ...ids.t, ...ids.v]);
+    case "metadata": return `scope IS NULL OR (scope = 'schema' AND ${any("scope_id", ids.s)}) OR (scope = 'table' AND ${any("scope_id", ids.t)})`;
+    case "name_mapping": return "mapping_id IN (SELECT m.mapping_id FROM lake.ducklake_column_mapping m)";
+    default: throw new Error(`unknown rule ${rule}`);
+  }
+}
+
+/** (Re)writes one role's policies on every existing catalog table; returns how many were written. */
+async function writeRolePolicies(c: Client, role: string, ids: Record<"s" | "t" | "v" | "m", number[]>): Promise<number> {
+  const { rows } = await c.query(`SELECT r.table_name, r.rule FROM ducklake_guard.catalog_rule r
+    WHERE to_regclass(format('lake.%I', r.table_name)) IS NOT NULL ORDER BY 1`);
+  for (const r of rows) {
+    await c.query(`DROP POLICY IF EXISTS ${"role_" + role} ON lake.${r.table_name}`);
+    await c.query(`CREATE POLICY ${"role_" + role} ON lake.${r.table_name} FOR SELECT TO ${role} USING (${rolePredicate(r.rule, ids)})`);
+  }
+  return rows.length;
+}
+
+async function visibleIds(c: Client, role: string): Promise<Record<"s" | "t" | "v" | "m", number[]>> {
+  const { rows } = await c.query("SELECT kind, array_agg(object_id ORDER BY object_id) AS ids FROM ducklake_guard.visible WHERE role_oid = $1::regrole::oid GROUP BY kind", [role]);
+  const ids: Record<"s" | "t" | "v" | "m", number[]> = { s: [], t: [], v: [], m: [] };
+  for (const r of rows) ids[r.kind as "s" | "t" | "v" | "m"] = r.ids.map(Number);
+  return ids;
+}
+
 async function main(): Promise<void> {
   const admin = JSON.parse(pg("start"));
   console.log(`catalog-rls: scale ${SCALE}: ${SCHEMAS} schemas, ${TABLES} tables, ${TABLES * 10} columns, ${FILES} data files, ${FILES * 2} file column stats, ${Math.ceil(FILES / 20)} delete files; reader granted ${GRANTED} tables; medians of ${RUNS_LOAD} (load) / ${RUNS_LIST} (guarded listing, interleaved) runs`);
@@ -177,8 +218,45 @@ async function main(): Promise<void> {
     const [ownerGuardList, readerList, readerAllList] = await medianInterleaved([owner, reader, readerAll], listQueries(s, listed), RUNS_LIST);
     if (process.env.CATALOG_BENCH_EXPLAIN) // the plans behind the listing figures
       for (const [who, c] of [["owner", owner], ["reader", reader], ["reader-all", readerAll]] as const)
-        for (const q of listQueries(s, listed)) console.log(`-- ${who}\n` + (await c.query(`EXPLAIN (ANALYZE, SUMMARY) ${q}`)).rows.map((x) => x["QUERY PLAN"]).join("\n"));
+        for (const q of listQueries(s, listed)) console.log(`-- ${who}\n` + (await c.query(`EXPLAIN (ANALYZE, BUFFERS, SUMMARY) ${q}`)).rows.map((x) => x["QUERY PLAN"]).join("\n"));
     await owner.end(); await reader.end(); await readerAll.end();
+
+    // role-policy on a copy of the guarded catalog (same rows, indexes, statistics and visibility map).
+    await a.query("CREATE DATABASE bench_role TEMPLATE bench_guard");
+    const rp = await connect({ ...admin, database: "bench_role" });
+    await rp.query("CREATE ROLE role_reader LOGIN PASSWORD 'bench'; CREATE ROLE role_all LOGIN PASSWORD 'bench'");
+    await rp.query("GRANT USAGE ON SCHEMA lake TO role_reader, role_all; GRANT SELECT ON ALL TABLES IN SCHEMA lake TO role_reader, role_all");
+    const readerIds = await visibleIds(rp, "bench_reader"), allIds = await visibleIds(rp, "bench_all");
+    await writeRolePolicies(rp, "role_reader", readerIds);
+    await writeRolePolicies(rp, "role_all", allIds);
+    // What a grant costs: rewriting one reader's policies with one more id (per catalog table, ACCESS EXCLUSIVE each).
+    const tw = Date.now();
+    const written = await writeRolePolicies(rp, "role_reader", { ...readerIds, t: [...readerIds.t, SCHEMAS] });
+    const rewriteMs = Date.now() - tw;
+    await writeRolePolicies(rp, "role_reader", readerIds);
+    // What DuckLake's CREATE TABLE in a schema granted whole to 10 readers costs: 10 readers' policies rewritten.
+    for (let i = 0; i < 10; i++) await rp.query(`CREATE ROLE role_s${i}; GRANT SELECT ON ALL TABLES IN SCHEMA lake TO role_s${i}`);
+    const schemaIds = { s: [0], t: Array.from({ length: TABLES / SCHEMAS }, (_, k) => SCHEMAS + k * SCHEMAS), v: [], m: [] };
+    for (let i = 0; i < 10; i++) await writeRolePolicies(rp, `role_s${i}`, schemaIds);
+    const td = Date.now();
+    await rp.query("BEGIN");
+    for (let i = 0; i < 10; i++) await writeRolePolicies(rp, `role_s${i}`, { ...schemaIds, t: [...schemaIds.t, 10 ** 9] });
+    await rp.query("COMMIT");
+    const ddlMs = Date.now() - td;
+    await rp.query("VACUUM ANALYZE");
+    await rp.end();
+    const rOwner = await connect({ ...admin, database: "bench_role" });
+    const rReader = await connect({ ...admin, database: "bench_role", user: "role_reader", password: "bench" });
+    const rAll = await connect({ ...admin, database: "bench_role", user: "role_all", password: "bench" });
+    const roleLoad = await median(rReader, loadQueries(s), RUNS_LOAD);
+    const roleAllLoad = await median(rAll, loadQueries(s), RUNS_LOAD);
+    const [roleOwnerList, roleList, roleAllList] = await medianInterleaved([rOwner, rReader, rAll], listQueries(s, listed), RUNS_LIST);
+    if (process.env.CATALOG_BENCH_EXPLAIN)
+      for (const [who, c] of [["owner (role-policy db)", rOwner], ["role-policy reader", rReader], ["role-policy reader-all", rAll]] as const)
+        for (const q of listQueries(s, listed)) console.log(`-- ${who}\n` + (await c.query(`EXPLAIN (ANALYZE, BUFFERS, SUMMARY) ${q}`)).rows.map((x) => x["QUERY PLAN"]).join("\n"));
+    await rOwner.end(); await rReader.end(); await rAll.end();
+    await a.query("DROP DATABASE bench_role");
+    await a.query(`DROP ROLE role_reader; DROP ROLE role_all; ${Array.from({ length: 10 }, (_, i) => `DROP ROLE role_s${i};`).join(" ")}`);
 
     // seed style on an identical copy (stock DDL: no guard indexes)
     const sd = await connect({ ...admin, database: "bench_seed" });
@@ -202,12 +280,20 @@ async function main(): Promise<void> {
     row("owner-guard", ownerGuardLoad, ownerGuardList);
     row("reader-guard", readerLoad, readerList);
     row("reader-all", readerAllLoad, readerAllList);
+    row("role-policy", roleLoad, roleList);
+    row("role-pol-all", roleAllLoad, roleAllList);
+    row("owner (role db)", ownerGuardLoad, roleOwnerList);
     row("seed-style", seedLoad, seedList);
     row("seed-jit-off", seedOffLoad, seedOffList);
     const r = (x: number, y: number) => (x / y).toFixed(2);
     console.log(`  install ${installMs} ms; grant_read ${grantMs.toFixed(1)} ms per grant (${names.length} grants)`);
     console.log(`  reader listing / owner listing (same indexes):   ${r(readerList.ms, ownerGuardList.ms)}×   (target ≤ 1.1)`);
     console.log(`  reader-all listing / owner listing:              ${r(readerAllList.ms, ownerGuardList.ms)}×`);
+    console.log(`  role-policy reader listing / owner listing:      ${r(roleList.ms, roleOwnerList.ms)}×   (same database, interleaved)`);
+    console.log(`  role-policy reader-all listing / owner listing:  ${r(roleAllList.ms, roleOwnerList.ms)}×`);
+    console.log(`  role-policy full load / reader-guard full load:  ${r(roleLoad.ms, readerLoad.ms)}×;  reader-all ${r(roleAllLoad.ms, readerAllLoad.ms)}×`);
+    console.log(`  role-policy grant (rewrite ${written} policies of one reader): ${rewriteMs} ms vs grant_read ${grantMs.toFixed(1)} ms;  ` +
+      `CREATE TABLE in a schema granted to 10 readers: +${ddlMs} ms inside DuckLake's commit (10 x ${written} ALTERs, ACCESS EXCLUSIVE on every catalog table until commit)`);
     console.log(`  reader full load / owner-stock full load:        ${r(readerLoad.ms, ownerStockLoad.ms)}×   (target ≤ 1)`);
     console.log(`  reader full load / owner-guard full load:        ${r(readerLoad.ms, ownerGuardLoad.ms)}×`);
     console.log(`  seed-style / reader: full load ${r(seedLoad.ms, readerLoad.ms)}×, listing ${r(seedList.ms, readerList.ms)}×   (target ≥ 10)`);

@@ -3,8 +3,9 @@
 // Size matters (Hetzner refuses policies over 1 MB), so the document is bundled: readers with identical
 // folder sets form one group, and every folder is stated once for the exact set of groups that read it.
 import { NormalizedGrant, ReaderSpec } from "./access";
-import { DEFAULT_BACKUPS_PREFIX, LakeLayout, grantPrefixes, minimalPrefixes, prefixesOverlap, tablePrefix } from "./lakePaths";
+import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap, schemaPrefix } from "./lakePaths";
 import { principalArn, principalProblem } from "./principal";
+import { sizeAdvice } from "./policySizeAdvice";
 
 /** Hetzner's documented bucket-policy limit ("1 MB"), read conservatively as 10^6 bytes of minified JSON. */
 export const HETZNER_POLICY_LIMIT_BYTES = 1_000_000;
@@ -66,7 +67,7 @@ function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], a
   cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">, prefixBytes: (p: string) => number): PolicyStatement[] {
   // Column classes: folders read by exactly the same set of groups share one statement.
   const byPrefix = new Map<string, number[]>();
-  groups.forEach((g, i) => g.prefixes.forEach((p) => byPrefix.set(p, [...(byPrefix.get(p) ?? []), i])));
+  groups.forEach((g, i) => g.prefixes.forEach((p) => { const l = byPrefix.get(p); if (l) l.push(i); else byPrefix.set(p, [i]); }));
   const classes = new Map<string, { groups: number[]; prefixes: string[] }>();
   for (const [p, gs] of byPrefix) {
     const key = gs.join(",");
@@ -126,33 +127,110 @@ export function noGrantsStatement(bucket: string, ownerProjectId: string): Polic
   return { Effect: "Allow", Principal: { AWS: `arn:aws:iam:::user/p${ownerProjectId}` }, Action: "s3:GetBucketPolicy", Resource: bucketArn(bucket) };
 }
 
+/** First index of `sorted` whose value is >= `key` (binary search). */
+function lowerBound<T>(sorted: T[], key: string, of: (x: T) => string): number {
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) { const mid = (lo + hi) >>> 1; if (of(sorted[mid]) < key) lo = mid + 1; else hi = mid; }
+  return lo;
+}
+
+/**
+ * Every table folder and every stray file key of the layout, indexed once per build, so each reader's
+ * overlap check visits only the tables and files its folders reach instead of the whole layout.
+ */
+interface OverlapIndex {
+  layout: LayoutIndex;
+  /** Layout positions of the tables in each folder. */
+  tablesAt: Map<string, number[]>;
+  /** Layout positions of the tables inside each folder ("/"-cut of a table folder), the folder itself included. */
+  tablesUnder: Map<string, number[]>;
+  /** Outside files with a key in the policy's bucket, sorted by key. */
+  fileKeys: { key: string; at: number }[];
+}
+
+/** "a/b/c/" → "", "a/", "a/b/", "a/b/c/": every folder containing `p` and itself. */
+function folderCuts(p: string): string[] {
+  const cuts = [""];
+  for (let i = p.indexOf("/"); i !== -1; i = p.indexOf("/", i + 1)) cuts.push(p.slice(0, i + 1));
+  return cuts;
+}
+
+function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
+  const tablesAt = new Map<string, number[]>();
+  const tablesUnder = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, at: number) => { const l = m.get(k); if (l) l.push(at); else m.set(k, [at]); };
+  layout.layout.tables.forEach((t, at) => {
+    const p = layout.prefixOfTable(t);
+    if (typeof p !== "string") return;
+    push(tablesAt, p, at);
+    // Table folders end in "/" (or are the bucket root ""), so "p starts with q" means q is one of p's cuts.
+    for (const c of folderCuts(p)) if (c !== "") push(tablesUnder, c, at);
+  });
+  const inBucket = `s3://${bucket}/`;
+  const fileKeys = layout.layout.outsideFiles.flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
+  return { layout, tablesAt, tablesUnder, fileKeys };
+}
+
+/** Layout positions of the tables whose folder overlaps one of `prefixes` (granted folders, each ending in "/"), ascending. */
+function tablesOverlapping(ix: OverlapIndex, prefixes: string[]): number[] {
+  const found = new Set<number>();
+  for (const q of prefixes) {
+    // Folders inside q (q itself included). Granted folders end in "/"; any other string is scanned in full.
+    if (q.endsWith("/")) for (const at of ix.tablesUnder.get(q) ?? []) found.add(at);
+    else for (const [p, ats] of ix.tablesAt) if (p.startsWith(q)) for (const at of ats) found.add(at);
+    for (const c of folderCuts(q)) for (const at of ix.tablesAt.get(c) ?? []) found.add(at); // folders containing q
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Layout positions of the outside files whose key lies under one of `prefixes`, ascending. */
+function filesUnder(ix: OverlapIndex, prefixes: string[]): number[] {
+  const found = new Set<number>();
+  for (const q of prefixes)
+    for (let i = lowerBound(ix.fileKeys, q, (f) => f.key); i < ix.fileKeys.length && ix.fileKeys[i].key.startsWith(q); i++) found.add(ix.fileKeys[i].at);
+  return [...found].sort((a, b) => a - b);
+}
+
 /** Folders of one reader from its grants, plus problems (unsafe folders, tables exposed without a grant). */
-function readerFolders(input: BucketPolicyInput, reader: string, grants: NormalizedGrant[], backups: string) {
+function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: string, grants: NormalizedGrant[], backups: string) {
   const problems: string[] = [];
   const warnings: string[] = [];
   const found: string[] = [];
   for (const g of grants) {
-    const r = grantPrefixes(input.layout, g, { backupsPrefix: backups });
+    const r = grantPrefixes(ix.layout, g, { backupsPrefix: backups });
     found.push(...r.prefixes);
     problems.push(...r.problems.map((p) => `reader "${reader}": ${p}`));
     warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
   }
   const prefixes = minimalPrefixes(found);
-  const granted = (schema: string, table: string) => grants.some((g) =>
-    g.schema.toLowerCase() === schema.toLowerCase() && (g.table === null || g.table.toLowerCase() === table.toLowerCase()));
+  // Granted (schema, table) pairs as DuckDB compares names: case-insensitively; a null table = whole schema.
+  const grantedIn = new Map<string, Set<string> | null>();
+  for (const g of grants) {
+    const s = g.schema.toLowerCase(), had = grantedIn.get(s);
+    if (g.table === null) grantedIn.set(s, null);
+    else if (had === undefined) grantedIn.set(s, new Set([g.table.toLowerCase()]));
+    else if (had !== null) had.add(g.table.toLowerCase());
+  }
+  const granted = (schema: string, table: string) => {
+    const ts = grantedIn.get(schema.toLowerCase());
+    return ts === null || (ts !== undefined && ts.has(table.toLowerCase()));
+  };
   // A folder that overlaps another table's folder opens that table's files too: refuse rather than leak.
-  for (const t of input.layout.tables) {
+  for (const at of tablesOverlapping(ix, prefixes)) {
+    const t = ix.layout.layout.tables[at];
     if (granted(t.schema, t.name)) continue;
-    const p = tablePrefix(input.layout, t.schema, t.name);
-    const hit = typeof p === "string" ? prefixes.find((q) => prefixesOverlap(p, q)) : undefined;
-    if (hit) problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
+    const p = ix.layout.prefixOfTable(t) as string;
+    const hit = prefixes.find((q) => prefixesOverlap(p, q))!;
+    problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
       "which the reader is not granted: its files would become readable; give the tables separate folders or grant both");
   }
-  for (const f of input.layout.outsideFiles) {
+  for (const at of filesUnder(ix, prefixes)) {
+    const f = ix.layout.layout.outsideFiles[at];
     if (granted(f.schema, f.table)) continue;
-    const key = f.location.startsWith(`s3://${input.bucket}/`) ? f.location.slice(`s3://${input.bucket}/`.length) : undefined;
-    const hit = key === undefined ? undefined : prefixes.find((q) => key.startsWith(q));
-    if (hit) problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
+    const key = f.location.slice(`s3://${input.bucket}/`.length);
+    const hit = prefixes.find((q) => key.startsWith(q))!;
+    problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
   }
   return { prefixes, problems, warnings };
 }
@@ -179,14 +257,19 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     arnOwner.set(arn, r.name);
   }
 
+  // Indexed once per build (or reused from indexLayout): every lookup below is O(1) or a sorted-range scan.
+  const overlaps = overlapIndex(layoutIndex(input.layout), input.bucket);
+  const grantsOf = new Map<string, NormalizedGrant[]>();
+  for (const g of input.grants) { const l = grantsOf.get(g.reader); if (l) l.push(g); else grantsOf.set(g.reader, [g]); }
   const readerPrefixes: Record<string, string[]> = {};
   const allowGroups = new Map<string, { principals: string[]; prefixes: string[] }>();
   const denies: PolicyStatement[] = [];
+  const allowReaders: { name: string; arn: string; prefixes: string[] }[] = [];
   for (const r of readers) {
     const fallback = input.ownerProjectKeys === "deny";
     const bad = principalProblem(r.principal, input.ownerProjectId, { allowOwnerProject: fallback });
     if (bad) { problems.push(`reader "${r.name}": ${bad}`); continue; }
-    const folders = readerFolders(input, r.name, input.grants.filter((g) => g.reader === r.name), backups);
+    const folders = readerFolders(input, overlaps, r.name, grantsOf.get(r.name) ?? [], backups);
     problems.push(...folders.problems);
     warnings.push(...folders.warnings);
     readerPrefixes[r.name] = folders.prefixes;
@@ -196,6 +279,7 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
       continue;
     }
     if (folders.prefixes.length === 0) continue;
+    allowReaders.push({ name: r.name, arn, prefixes: folders.prefixes });
     const key = folders.prefixes.join("\n");
     const g = allowGroups.get(key) ?? { principals: [], prefixes: folders.prefixes };
     g.principals.push(arn);
@@ -217,17 +301,29 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
   const document: PolicyDocument = { Version: "2012-10-17", Statement: keyed.map((x) => x.s) };
   const json = JSON.stringify(document);
   const bytes = Buffer.byteLength(json, "utf8");
-  if (bytes > limitBytes) problems.push(policyTooLargeMessage(input.bucket, bytes, limitBytes, readerPrefixes, listing));
+  if (bytes > limitBytes) {
+    const folder = (p: string | { problem: string }) => (typeof p === "string" ? p : undefined);
+    problems.push(policyTooLargeMessage(input.bucket, bytes, limitBytes, readerPrefixes, listing, sizeAdvice({
+      bucket: input.bucket, bytes, limitBytes, allowListing: listing, readers: allowReaders, grants: input.grants,
+      tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
+      schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
+      listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
+      bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
+    })));
+  }
   return { document, json, bytes, limitBytes, headroomBytes: limitBytes - bytes, readerPrefixes, problems, warnings };
 }
 
 /** Says by how much the policy is too large and what shrinks it. */
 export function policyTooLargeMessage(bucket: string, bytes: number, limitBytes: number,
-  readerPrefixes: Record<string, string[]>, allowListing: boolean): string {
+  readerPrefixes: Record<string, string[]>, allowListing: boolean, advice: string[] = []): string {
   const readers = Object.keys(readerPrefixes).length;
   const folders = Object.values(readerPrefixes).reduce((n, ps) => n + ps.length, 0);
-  return `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
-    `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants). To shrink it: ` +
+  const head = `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
+    `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants)`;
+  // With the numbers of this policy (policySizeAdvice.ts) when known, else the general rules.
+  if (advice.length > 0) return `${head}. To shrink it:\n    - ${advice.join("\n    - ")}`;
+  return `${head}. To shrink it: ` +
     "grant whole schemas instead of many tables of one schema; give readers with the same needs exactly the same grants " +
     "(identical sets share one statement); " + (allowListing ? "turn off listing (allowListing: false); " : "") +
     "or move some readers' tables to a second lake bucket";

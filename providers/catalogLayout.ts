@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { ClientBase } from "pg";
-import { LakeLayout, OutsideFile, emptyLayout, tableFileLocation } from "../model/lakePaths";
+import { IndexedLayout, OutsideFile, emptyLayout, indexLayout, layoutIndex, tableFileLocation } from "../model/lakePaths";
 import { DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent } from "../model/names";
 
 // sql/queries/ beside sql/'s numbered migrations (the guard's loader only takes NNN_name.sql from sql/ itself).
@@ -37,8 +37,9 @@ export interface ReadCatalogLayoutOptions {
 /**
  * Reads the layout in one read-only, repeatable-read transaction (one consistent catalog snapshot), with the
  * catalog schema on search_path for that transaction only. The client must not be inside a transaction.
+ * The result is sealed and indexed (indexLayout): resolving all its tables and files is linear.
  */
-export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLayoutOptions): Promise<LakeLayout> {
+export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLayoutOptions): Promise<IndexedLayout> {
   const schemaName = opts.catalogSchema ?? DEFAULT_CATALOG_SCHEMA;
   const bad = lakeNameProblem(schemaName);
   if (bad) throw new Error(`catalogSchema ${bad}`);
@@ -55,7 +56,7 @@ export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLay
   }
 }
 
-async function readLayout(client: ClientBase, schemaName: string, bucket: string): Promise<LakeLayout> {
+async function readLayout(client: ClientBase, schemaName: string, bucket: string): Promise<IndexedLayout> {
   const dp = await client.query<{ value: string }>(catalogQuery("data_path"));
   if (dp.rows.length !== 1)
     throw new Error(`catalog ${schemaName} has ${dp.rows.length} global data_path rows in ducklake_metadata (expected 1): is it a DuckLake catalog?`);
@@ -71,13 +72,14 @@ async function readLayout(client: ClientBase, schemaName: string, bucket: string
   layout.tables = tables.rows.map((r) => ({ tableId: Number(r.table_id), schema: r.schema_name, name: r.table_name, path: r.path ?? "", pathIsRelative: r.path_is_relative !== false }));
 
   const byId = new Map(layout.tables.map((t) => [t.tableId, t]));
+  // One index for every file (tables without a final "/" return all their files here: up to millions).
+  const ix = layoutIndex(layout);
   const outside: OutsideFile[] = [];
   for (const f of (await client.query(catalogQuery("stray_files"))).rows) {
     const t = byId.get(Number(f.table_id));
     if (!t) continue; // file of a dropped table: not reachable through any grant
-    const file = tableFileLocation(layout, t.schema, t.name, { path: f.path, pathIsRelative: f.path_is_relative !== false });
+    const file = tableFileLocation(ix, t.schema, t.name, { path: f.path, pathIsRelative: f.path_is_relative !== false });
     if (file.key === undefined) outside.push({ schema: t.schema, table: t.name, kind: f.kind, location: file.location });
   }
-  layout.outsideFiles = outside;
-  return layout;
+  return indexLayout({ ...layout, outsideFiles: outside });
 }

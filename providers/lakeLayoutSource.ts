@@ -3,18 +3,19 @@
 // default rule, and a name that needs a UUID folder is refused until the table exists).
 import { Client } from "pg";
 import { CatalogConnection, pgClientConfig } from "../model/connection";
-import { emptyLayout, LakeLayout } from "../model/lakePaths";
+import { emptyLayout, IndexedLayout, indexLayout } from "../model/lakePaths";
 import { readCatalogLayout } from "./catalogLayout";
 
 export interface LayoutSource {
-  layout: LakeLayout;
+  /** Sealed and indexed once here: every later lookup on this object is O(1). */
+  layout: IndexedLayout;
   /** "catalog" when read from the live catalog, else why the default layout was used. */
   source: string;
 }
 
 /** Reads the layout from the catalog (with a short connect timeout); falls back to the default rule. */
 export async function catalogLayoutOrDefault(conn: CatalogConnection, opts: { bucket: string; dataPath: string; catalogSchema: string }): Promise<LayoutSource> {
-  const fallback = (why: string): LayoutSource => ({ layout: emptyLayout(opts.dataPath), source: `default layout (${why})` });
+  const fallback = (why: string): LayoutSource => ({ layout: indexLayout(emptyLayout(opts.dataPath)), source: `default layout (${why})` });
   const client = new Client({ ...pgClientConfig(conn), connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
