@@ -203,6 +203,8 @@ export function legacyBuildBucketPolicy(input: BucketPolicyInput): BucketPolicy 
       (p) => itemBytes(`${p}*`)) : []),
     ...denies,
   ];
+  // Ported intended change (issue 11, item 9): no grants → one statement that adds nothing, not an empty list.
+  if (statements.length === 0) statements.push({ Effect: "Allow", Principal: { AWS: `arn:aws:iam:::user/p${input.ownerProjectId}` }, Action: "s3:GetBucketPolicy", Resource: bucketArn(input.bucket) });
   const keyed = statements.map((s) => ({ s, k: JSON.stringify(s) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: keyed.map((x) => x.s) };
   const json = JSON.stringify(document);
