@@ -16,6 +16,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { SERVER_TYPES } from "../model/cost";
 import { DEFAULT_READER_CONNECTION_LIMIT, maxConnectionsFor, SUPERUSER_RESERVED_CONNECTIONS } from "../model/connectionBudget";
 import { attachReadOnlySql, buildLake, BenchLake, createReaders, duckdbOptions, OWNER, PgAdmin } from "./concurrentReaders/lake";
+import { Pooler, startPgBouncer } from "./concurrentReaders/pgbouncer";
 import type { SessionJob, SessionResult } from "./concurrentReaders/sessionWorker";
 
 const repo = path.resolve(__dirname, "..");
@@ -27,6 +28,8 @@ const maxConnections = Number(arg("max-connections", String(maxConnectionsFor(SE
 const extensionDir = [path.join(repo, "..", "shared", "duckdb", "extensions"), "/work/shared/duckdb/extensions"].find((d) => fs.existsSync(d));
 /** DuckDB connections per session querying at once (each may take one pooled catalog connection). */
 const parallel = Number(arg("parallel", "1"));
+/** Measure through PgBouncer (session or transaction pooling) instead of PostgreSQL directly. */
+const pooler = arg("pooler", "none") as "none" | "session" | "transaction";
 const CHILDREN = 8;
 const ROUND_TIMEOUT_MS = 180_000;
 
@@ -65,7 +68,7 @@ async function applyProductionSettings(admin: PgAdmin & { dataDir?: string }): P
   else execFileSync(ctl[0], ctl.slice(1), { stdio: "ignore" });
 }
 
-interface Child { proc: ChildProcess; results: Promise<SessionResult[]>; release(): Promise<void> }
+interface Child { proc: ChildProcess; prepared: Promise<void>; go(): void; results: Promise<SessionResult[]>; release(): Promise<void> }
 
 function startChild(jobs: SessionJob[]): Child {
   const proc = fork(path.join(__dirname, "concurrentReaders", "sessionWorker.ts"), [], {
@@ -73,17 +76,23 @@ function startChild(jobs: SessionJob[]): Child {
     env: { ...process.env, UV_THREADPOOL_SIZE: String(Math.min(1024, jobs.length * 2 + 4)) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
+  const prepared = new Promise<void>((resolve, reject) => {
+    proc.on("message", (m: { type: string }) => { if (m.type === "prepared") resolve(); });
+    proc.on("exit", (code) => reject(new Error(`session worker exited (${code}) before preparing`)));
+  });
   const results = new Promise<SessionResult[]>((resolve, reject) => {
     proc.on("message", (m: { type: string; results?: SessionResult[] }) => { if (m.type === "results") resolve(m.results!); });
     proc.on("exit", (code) => reject(new Error(`session worker exited (${code}) before reporting`)));
   });
-  proc.send({ type: "start", jobs, extensionDir });
+  prepared.catch(() => undefined);
+  results.catch(() => undefined);
+  proc.send({ type: "prepare", jobs, extensionDir });
   const release = () => new Promise<void>((resolve) => {
     const t = setTimeout(() => { proc.kill("SIGKILL"); resolve(); }, 15_000);
     proc.on("exit", () => { clearTimeout(t); resolve(); });
     proc.send({ type: "release" });
   });
-  return { proc, results, release };
+  return { proc, prepared, go: () => proc.send({ type: "go" }), results, release };
 }
 
 /** Private memory (MB) of each live backend of these roles: /proc/<pid>/smaps_rollup Private_*. */
@@ -103,24 +112,34 @@ async function backendPrivateMb(admin: PgAdmin, roles: string[]): Promise<number
   return out;
 }
 
-interface Round { n: number; served: number; refused: number; failed: number; p50: number; p95: number; wallMs: number; backendMb: number[]; errors: string[] }
+async function countBackends(admin: PgAdmin, roles: string[]): Promise<number> {
+  const c = new Client(admin);
+  await c.connect();
+  try { return Number((await c.query("SELECT count(*) AS n FROM pg_stat_activity WHERE usename = ANY($1)", [roles])).rows[0].n); } finally { await c.end(); }
+}
+
+interface Round { n: number; backends: number; served: number; refused: number; failed: number; p50: number; p95: number; wallMs: number; backendMb: number[]; errors: string[] }
 
 async function round(admin: PgAdmin, lake: BenchLake, readers: string[]): Promise<Round> {
   const jobs: SessionJob[] = readers.map((reader, id) => ({ id, reader, host: lake.host, port: lake.port, database: lake.database, password: lake.readerPassword, parallel }));
   const k = Math.min(CHILDREN, jobs.length);
-  const t0 = performance.now();
   const children = Array.from({ length: k }, (_, i) => startChild(jobs.filter((_, j) => j % k === i)));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`round N=${jobs.length} took over ${ROUND_TIMEOUT_MS} ms`)), ROUND_TIMEOUT_MS); });
   try {
+    // Every session's DuckDB is up with its extensions loaded before the clock starts: then all ATTACH at once.
+    await Promise.race([Promise.all(children.map((c) => c.prepared)), timeout]);
+    const t0 = performance.now();
+    for (const c of children) c.go();
     const results = (await Promise.race([Promise.all(children.map((c) => c.results)), timeout])).flat();
     const wallMs = performance.now() - t0;
     const backendMb = await backendPrivateMb(admin, readers);
+    const backends = await countBackends(admin, readers);
     const ok = results.filter((r) => r.ok);
     const refused = results.filter((r) => !r.ok && /too many clients|remaining connection slots|too many connections/.test(r.error ?? ""));
     const errors = [...new Set(results.filter((r) => !r.ok).map((r) => (r.error ?? "").split("\n")[0].slice(0, 160)))].slice(0, 3);
     for (const r of ok) if (r.rows !== 10000) throw new Error(`${r.reader} read ${r.rows} rows, expected 10000`);
-    return { n: jobs.length, served: ok.length, refused: refused.length, failed: results.length - ok.length - refused.length,
+    return { n: jobs.length, backends, served: ok.length, refused: refused.length, failed: results.length - ok.length - refused.length,
       p50: pctl(ok.map((r) => r.ms), 50), p95: pctl(ok.map((r) => r.ms), 95), wallMs, backendMb, errors };
   } finally {
     clearTimeout(timer);
@@ -165,6 +184,26 @@ async function hogTest(admin: PgAdmin, lake: BenchLake, hog: string, other: stri
   }
 }
 
+/** Through the pooler, interleaved clients of two readers each run as their own role and see only their grants. */
+async function poolerRlsCheck(lake: BenchLake, a: string, b: string): Promise<void> {
+  const clients = [a, b, a, b].map((user) => ({ user, c: new Client({ host: lake.host, port: lake.port, database: lake.database, user, password: lake.readerPassword }) }));
+  for (const { c } of clients) await c.connect();
+  try {
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) for (const { user, c } of clients) {
+      const r = await c.query("SELECT current_user AS u, session_user AS s, (SELECT string_agg(table_name, ',' ORDER BY table_name) FROM lake.ducklake_table WHERE end_snapshot IS NULL) AS t");
+      const row = r.rows[0];
+      if (row.u !== user || row.s !== user) throw new Error(`through the pooler ${user} ran as ${row.u}/${row.s}`);
+      seen.push(`${user}:${row.t}`);
+    }
+    const tables = [...new Set(seen.map((x) => x.split(":")[1]))];
+    if (tables.length !== 1 || tables[0] !== "orders") throw new Error(`readers saw ${tables.join(" | ")}, expected only orders`);
+    console.log(`pooler RLS check: 24 interleaved queries of ${a} and ${b} each ran as their own role and saw only "orders" (not "secret")`);
+  } finally {
+    for (const { c } of clients) await c.end();
+  }
+}
+
 async function main(): Promise<void> {
   if (!extensionDir) throw new Error("no DuckDB extensions folder (../shared/duckdb/extensions); see its README");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-readers-"));
@@ -180,18 +219,30 @@ async function main(): Promise<void> {
     await createReaders(admin, lake, [...readers, "reader_hog"], limit);
     console.log(`PostgreSQL ${serverType} settings: max_connections=${maxConnections}, superuser_reserved_connections=${SUPERUSER_RESERVED_CONNECTIONS}; ` +
       `${maxN + 1} readers, CONNECTION LIMIT ${limit} each; ${os.cpus().length} CPUs; DuckDB sessions from ${CHILDREN} child processes`);
-    console.log("\n    N  served  refused  failed   p50 ms   p95 ms  p50/base  p95/base   wall s  backend MB (median)");
+    let pool: Pooler | undefined;
+    let sessionLake = lake;
+    if (pooler !== "none") {
+      pool = startPgBouncer({ dir: path.join(dir, "pgbouncer"), pgPort: admin.port, database: lake.database, superuser: admin.user,
+        superuserPassword: admin.password, poolMode: pooler, perUserServerConnections: limit,
+        serverConnections: maxConnections - SUPERUSER_RESERVED_CONNECTIONS - 10, maxClients: 2 * maxN + 50 });
+      sessionLake = { ...lake, port: pool.port };
+      console.log(`through PgBouncer (${pooler} pooling) on 127.0.0.1:${pool.port}: per-user pools of ${limit}, at most ${maxConnections - SUPERUSER_RESERVED_CONNECTIONS - 10} server connections`);
+      await poolerRlsCheck(sessionLake, readers[0], readers[1]);
+    }
+    try {
+    console.log("\n    N  served  refused  failed   p50 ms   p95 ms  p50/base  p95/base   wall s  server conns  backend MB (median)");
     let base: Round | undefined;
     for (const n of sizes) {
-      const r = await round(admin, lake, readers.slice(0, n));
+      const r = await round(admin, sessionLake, readers.slice(0, n));
       base ??= r;
       const med = pctl(r.backendMb, 50);
       console.log(`${String(n).padStart(5)}  ${String(r.served).padStart(6)}  ${String(r.refused).padStart(7)}  ${String(r.failed).padStart(6)}  ` +
         `${r.p50.toFixed(0).padStart(7)}  ${r.p95.toFixed(0).padStart(7)}  ${(r.p50 / base.p50).toFixed(2).padStart(8)}  ${(r.p95 / base.p95).toFixed(2).padStart(8)}  ` +
-        `${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${Number.isFinite(med) ? `${med.toFixed(2)} (${r.backendMb.length} backends)` : "n/a"}`);
+        `${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${String(r.backends).padStart(12)}  ${Number.isFinite(med) ? `${med.toFixed(2)} (${r.backendMb.length} backends)` : "n/a"}`);
       for (const e of r.errors) console.log(`       error: ${e}`);
     }
-    await hogTest(admin, lake, "reader_hog", readers[0]);
+    await hogTest(admin, sessionLake, "reader_hog", readers[0]);
+    } finally { pool?.stop(); }
   } finally {
     stopPostgres(path.join(dir, "pg"));
     fs.rmSync(dir, { recursive: true, force: true });

@@ -55,6 +55,7 @@ export async function buildLake(admin: PgAdmin, o: { database: string; dataPath:
     `(DATA_PATH ${duckdbLiteral(o.dataPath)}, METADATA_SCHEMA ${duckdbLiteral(CATALOG_SCHEMA)})`);
   await dc.run("CREATE SCHEMA lake.sales");
   await dc.run(`CREATE TABLE lake.sales.orders AS SELECT range AS id, range % 97 AS customer, (range * 7) % 1000 AS cents FROM range(${o.rows ?? 10000})`);
+  await dc.run("CREATE TABLE lake.sales.secret AS SELECT 42 AS answer");
   dc.closeSync();
   db.closeSync();
   await withClient({ ...admin, database: o.database }, (c) => installGuard(c, { catalogSchema: CATALOG_SCHEMA, catalogOwner: OWNER }));
