@@ -137,7 +137,9 @@ async function round(admin: PgAdmin, lake: BenchLake, readers: string[]): Promis
     const backends = await countBackends(admin, readers);
     const ok = results.filter((r) => r.ok);
     const refused = results.filter((r) => !r.ok && /too many clients|remaining connection slots|too many connections/.test(r.error ?? ""));
-    const errors = [...new Set(results.filter((r) => !r.ok).map((r) => (r.error ?? "").split("\n")[0].slice(0, 160)))].slice(0, 3);
+    // PostgreSQL's own words (DuckDB wraps them in the connection string, password masked by the worker)
+    const why = (e = "") => (/FATAL:\s*([^\n]+)/.exec(e)?.[1] ?? e.split("\n")[0]).slice(0, 160);
+    const errors = [...new Set(results.filter((r) => !r.ok).map((r) => why(r.error)))].slice(0, 3);
     for (const r of ok) if (r.rows !== 10000) throw new Error(`${r.reader} read ${r.rows} rows, expected 10000`);
     return { n: jobs.length, backends, served: ok.length, refused: refused.length, failed: results.length - ok.length - refused.length,
       p50: pctl(ok.map((r) => r.ms), 50), p95: pctl(ok.map((r) => r.ms), 95), wallMs, backendMb, errors };
