@@ -30,6 +30,10 @@ const extensionDir = [path.join(repo, "..", "shared", "duckdb", "extensions"), "
 const parallel = Number(arg("parallel", "1"));
 /** Measure through PgBouncer (session or transaction pooling) instead of PostgreSQL directly. */
 const pooler = arg("pooler", "none") as "none" | "session" | "transaction";
+/** PgBouncer's max_client_conn (global: 1.18 has no per-user client cap). Default 2 × max N + 50. */
+const maxClientsArg = arg("max-clients", "");
+/** How many sessions the hog tries at most. Default: its limit + 20. */
+const hogMax = Number(arg("hog-max", "0"));
 const CHILDREN = 8;
 const ROUND_TIMEOUT_MS = 180_000;
 
@@ -170,7 +174,7 @@ async function hogTest(admin: PgAdmin, lake: BenchLake, hog: string, other: stri
   try {
     let opened = 0;
     let refusal: string | undefined;
-    while (opened < limit + 20) {
+    while (opened < (hogMax || limit + 20)) {
       refusal = await duckSession(lake, hog, keep);
       if (refusal) break;
       opened++;
@@ -217,21 +221,21 @@ async function main(): Promise<void> {
     fs.chmodSync(dir, 0o755);
     const lake = await buildLake(admin, { database: "bench_lake", dataPath, extensionDir });
     const maxN = Math.max(...sizes);
-    const readers = Array.from({ length: maxN }, (_, i) => `reader_${String(i + 1).padStart(3, "0")}`);
+    const readers = Array.from({ length: Math.max(2, maxN) }, (_, i) => `reader_${String(i + 1).padStart(3, "0")}`);
     await createReaders(admin, lake, [...readers, "reader_hog"], limit);
     console.log(`PostgreSQL ${serverType} settings: max_connections=${maxConnections}, superuser_reserved_connections=${SUPERUSER_RESERVED_CONNECTIONS}; ` +
-      `${maxN + 1} readers, CONNECTION LIMIT ${limit} each; ${os.cpus().length} CPUs; DuckDB sessions from ${CHILDREN} child processes`);
+      `${readers.length + 1} readers, CONNECTION LIMIT ${limit} each; ${os.cpus().length} CPUs; DuckDB sessions from ${CHILDREN} child processes`);
     let pool: Pooler | undefined;
     let sessionLake = lake;
     if (pooler !== "none") {
       pool = startPgBouncer({ dir: path.join(dir, "pgbouncer"), pgPort: admin.port, database: lake.database, superuser: admin.user,
         superuserPassword: admin.password, poolMode: pooler, perUserServerConnections: limit,
-        serverConnections: maxConnections - SUPERUSER_RESERVED_CONNECTIONS - 10, maxClients: 2 * maxN + 50 });
+        serverConnections: maxConnections - SUPERUSER_RESERVED_CONNECTIONS - 10, maxClients: Number(maxClientsArg || 2 * maxN + 50) });
       sessionLake = { ...lake, port: pool.port };
       console.log(`through PgBouncer (${pooler} pooling) on 127.0.0.1:${pool.port}: per-user pools of ${limit}, at most ${maxConnections - SUPERUSER_RESERVED_CONNECTIONS - 10} server connections`);
-      await poolerRlsCheck(sessionLake, readers[0], readers[1]);
     }
     try {
+    if (pool) await poolerRlsCheck(sessionLake, readers[0], readers[1]);
     console.log("\n    N  served  refused  failed   p50 ms   p95 ms  p50/base  p95/base   wall s  server conns  backend MB (median)");
     let base: Round | undefined;
     for (const n of sizes) {
