@@ -188,3 +188,23 @@ describe("LakeAccess under mocks", () => {
     expect(created).toEqual([]);
   });
 });
+
+describe("Catalog under mocks: the owner/writer reserve on PostgreSQL 16+", () => {
+  const grantsOf = async (postgresVersion: number | undefined) => {
+    created = [];
+    const { Catalog } = await import("../../components/catalog");
+    const cat = new Catalog(`cat${postgresVersion ?? "x"}`, {
+      admin: { host: "db.example.com", port: 5432, database: "postgres", user: "ducklake_admin", password: "pw", sslmode: "require" },
+      database: "ducklake", catalogSchema: "public", dataPath: "s3://lake/data/", postgresVersion,
+    });
+    await new Promise<void>((resolve) => cat.urn.apply(() => resolve()));
+    await new Promise((r) => setTimeout(r, 50));
+    return created.filter((c) => c.type === "postgresql:index/grantRole:GrantRole").map((c) => [c.inputs.role, c.inputs.grantRole]).sort();
+  };
+  it("grants pg_use_reserved_connections to the owner and writer on 16 and 17 only", async () => {
+    expect(await grantsOf(16)).toEqual([["ducklake_owner", "pg_use_reserved_connections"], ["ducklake_writer", "pg_use_reserved_connections"]]);
+    expect(await grantsOf(17)).toHaveLength(2);
+    expect(await grantsOf(15)).toEqual([]);
+    expect(await grantsOf(undefined)).toEqual([]);
+  });
+});
