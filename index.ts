@@ -8,6 +8,7 @@ import { access } from "./access";
 import { applyPrincipalOverrides, ReaderPrincipalOverrides } from "./model/grants";
 import { roleCidrsFromReaders } from "./model/cloudInit";
 import { emptyLayout, indexLayout } from "./model/lakePaths";
+import { SERVER_TYPES } from "./model/cost";
 import { catalogLayoutOrDefault } from "./providers/lakeLayoutSource";
 
 /** Full keys of config values stored encrypted (Pulumi passes them in PULUMI_CONFIG_SECRET_KEYS). */
@@ -58,7 +59,9 @@ const lakeAccess = new LakeAccess("access", {
   connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
   postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
   allowListing: config.readerListing, s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
-  readerSecretKeys,
+  readerSecretKeys, readerConnectionLimit: config.readerConnectionLimit,
+  catalogServer: config.target === "hetzner"
+    ? { serverType: config.serverType, ramGb: SERVER_TYPES[config.serverType].ramGb, postgresVersion: config.postgresVersion } : undefined,
 }, { dependsOn: [lake] });
 
 const outputs = lake.stackOutputs();

@@ -8,6 +8,7 @@ import { CatalogConnection } from "../model/connection";
 import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderAccessReview, ValidatedAccess } from "../model/grants";
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
+import { connectionBudget, connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "../model/connectionBudget";
 import { BucketAccessPolicy } from "./bucketAccessPolicy";
 import { ReaderAcl, UndeclaredAcl } from "../providers/readerAcl";
 import { Grant } from "./grant";
@@ -46,6 +47,10 @@ export interface LakeAccessArgs {
   readerSecretKeys: pulumi.Input<Record<string, string>>;
   /** How many Grant registrations may wait for the engine at once (memory bound, not a result). Default 1000. */
   grantBatch?: number;
+  /** CONNECTION LIMIT of readers whose access.ts entry sets none (stack config readerConnectionLimit). Default 4. */
+  readerConnectionLimit?: number;
+  /** The catalog server the readers share (hetzner): the preview warns when their limits and the reserves exceed its max_connections. */
+  catalogServer?: { serverType: string; ramGb: number; postgresVersion: number };
 }
 
 /**
@@ -122,9 +127,17 @@ export class LakeAccess extends pulumi.ComponentResource {
     const validated = LakeAccess.validate(args);
     const grantBatch = args.grantBatch ?? DEFAULT_GRANT_BATCH;
     if (!Number.isInteger(grantBatch) || grantBatch < 1) throw new Error(`grantBatch must be a positive integer, got ${grantBatch}`);
+    const defaultLimit = args.readerConnectionLimit ?? DEFAULT_READER_CONNECTION_LIMIT;
+    const defaultLimitProblem = connectionLimitProblem(defaultLimit);
+    if (defaultLimitProblem) throw new Error(`readerConnectionLimit ${defaultLimitProblem}`);
     super("ducklake:access:LakeAccess", name, {}, opts);
     this.validated = validated;
     for (const w of validated.warnings) pulumi.log.warn(w, this);
+    const limitOf = (r: { connectionLimit?: number }) => r.connectionLimit ?? defaultLimit;
+    if (args.catalogServer) {
+      const budget = connectionBudget({ ...args.catalogServer, readers: validated.readers.map((r) => ({ name: r.name, connectionLimit: limitOf(r) })) });
+      for (const w of budget.warnings) pulumi.log.warn(w, this);
+    }
 
     const connection = pulumi.secret(args.connection);
     this.readers = {};
@@ -134,7 +147,7 @@ export class LakeAccess extends pulumi.ComponentResource {
         return keys?.[reader.name] ?? `<secret key of ${reader.principal.accessKey}: pulumi config set --secret --path 'readerSecretKeys.${reader.name}' ...>`;
       }));
       this.readers[reader.name] = new LakeReader(`${name}-reader-${reader.name}`, {
-        reader, connection, catalogSchema: args.catalogSchema, bucket: args.bucket,
+        reader, connectionLimit: limitOf(reader), connection, catalogSchema: args.catalogSchema, bucket: args.bucket,
         s3Endpoint: args.s3Endpoint, s3Region: args.s3Region, s3SecretKey: secretKey, dependsOn: [args.guard],
       }, { parent: this, providers: { postgresql: args.postgresqlProvider } });
     }

@@ -3,6 +3,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { CatalogConnection } from "../model/connection";
 import { quoteIdent, quoteLiteral } from "../model/names";
+import { RESERVED_CONNECTIONS_SINCE } from "../model/connectionBudget";
 import { CatalogGuard } from "../providers/catalogGuard";
 
 /** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
@@ -24,6 +25,8 @@ export interface CatalogArgs {
   dataPath: pulumi.Input<string>;
   /** File name clients keep the server CA in (prod ATTACH strings; default ducklake-ca.pem). */
   caFileName?: string;
+  /** PostgreSQL major of the server; 16+ lets the owner and writer use reserved_connections (rendered postgresql.conf). */
+  postgresVersion?: number;
 }
 
 /**
@@ -73,6 +76,13 @@ export class Catalog extends pulumi.ComponentResource {
     const writer = new postgresql.Role(`${name}-writer`, {
       name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
     }, withProvider);
+
+    // Readers can never fill the slots kept for the owner and writer (PostgreSQL 16+; on 15 the preview's
+    // connection budget is the only guard: model/connectionBudget.ts).
+    if ((args.postgresVersion ?? 0) >= RESERVED_CONNECTIONS_SINCE) {
+      for (const [key, role] of [["owner", owner], ["writer", writer]] as const)
+        new postgresql.GrantRole(`${name}-${key}-reserved-connections`, { role: role.name, grantRole: "pg_use_reserved_connections" }, withProvider);
+    }
 
     this.database = new postgresql.Database(`${name}-database`, {
       name: args.database, owner: owner.name, encoding: "UTF8", template: "template0",

@@ -105,6 +105,7 @@ export class Lake extends pulumi.ComponentResource {
 
     this.catalog = new Catalog(`${name}-catalog`, {
       admin, database: c.catalogDatabase, catalogSchema: c.catalogSchema, dataPath: this.dataPath,
+      postgresVersion: c.target === "hetzner" ? c.postgresVersion : undefined,
     }, { parent: this });
     this.postgresProvider = this.catalog.provider;
     this.catalogConnection = this.catalog.adminConnection;

@@ -6,11 +6,14 @@ import * as random from "@pulumi/random";
 import { ReaderSpec } from "../model/access";
 import { CatalogConnection } from "../model/connection";
 import { readerPrincipalArn, renderReaderSetup } from "../model/grants";
+import { connectionLimitProblem } from "../model/connectionBudget";
 import { DEFAULT_CATALOG_SCHEMA, READER_BASE_ROLE, readerNameProblem } from "../model/names";
 
 export interface LakeReaderArgs {
   /** The validated reader (plain: its name is the role name and part of every child's name). */
   reader: ReaderSpec;
+  /** The role's CONNECTION LIMIT (validated: 1..500): the reader's own sessions beyond it are refused, nobody else's. */
+  connectionLimit: number;
   /** Catalog connection; host, port, database and sslmode go into the reader's setup (the admin password never does). */
   connection: pulumi.Input<CatalogConnection>;
   /** PostgreSQL schema of the DuckLake catalog tables. Default "public". */
@@ -43,6 +46,8 @@ export class LakeReader extends pulumi.ComponentResource {
   constructor(name: string, args: LakeReaderArgs, opts?: pulumi.ComponentResourceOptions) {
     const problem = readerNameProblem(args.reader.name);
     if (problem) throw new pulumi.InputPropertyError({ propertyPath: "reader.name", reason: `reader name ${problem}` });
+    const limitProblem = connectionLimitProblem(args.connectionLimit);
+    if (limitProblem) throw new pulumi.InputPropertyError({ propertyPath: "connectionLimit", reason: `connection limit of reader ${args.reader.name}: ${limitProblem}` });
     super("ducklake:access:Reader", name, {}, opts);
     const reader = args.reader;
 
@@ -54,6 +59,8 @@ export class LakeReader extends pulumi.ComponentResource {
       password: password.result,
       roles: [READER_BASE_ROLE],
       inherit: true,
+      // Changed in place (ALTER ROLE … CONNECTION LIMIT); sessions already open stay until they end.
+      connectionLimit: args.connectionLimit,
       // Readers never own objects: nothing to reassign when the role is dropped.
       skipReassignOwned: true,
     }, { parent: this, dependsOn: args.dependsOn });

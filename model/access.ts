@@ -17,6 +17,11 @@ export interface ReaderSpec {
   principal: S3Principal;
   /** Optional CIDRs the reader may connect to PostgreSQL from (prod pg_hba / firewall). */
   allowedIps?: string[];
+  /**
+   * Most PostgreSQL sessions this reader may hold at once (the role's CONNECTION LIMIT); default: stack
+   * config `readerConnectionLimit`. One DuckDB session uses 1 after ATTACH and up to 4 while it scans in parallel.
+   */
+  connectionLimit?: number;
 }
 
 /** One grant: a reader may read one DuckLake table, or every current and future table of a schema. */

@@ -4,6 +4,7 @@
 import * as yaml from "js-yaml";
 import { cidrProblem, isIpv6Cidr } from "./config";
 import { readerNameProblem } from "./names";
+import { MAINTENANCE_WORK_MEM_MB, maxConnectionsFor, OWNER_WRITER_RESERVED_CONNECTIONS, RESERVED_CONNECTIONS_SINCE, SUPERUSER_RESERVED_CONNECTIONS } from "./connectionBudget";
 
 /** Superuser login role created at first boot; the Pulumi program connects as it over TLS. */
 export const ADMIN_ROLE = "ducklake_admin";
@@ -24,6 +25,8 @@ export interface AccessRules {
 
 export interface PostgresConfOptions {
   ramGb: number;
+  /** PostgreSQL major: 16+ also keeps reserved_connections for the owner and writer. Default 15. */
+  postgresVersion?: number;
   listenAddresses?: string;
   port?: number;
   tlsDir?: string;
@@ -46,7 +49,12 @@ export function renderPostgresqlConf(o: PostgresConfOptions): string {
     `listen_addresses = '${listen}'`,
     `port = ${port}`,
     ...(o.unixSocketDir !== undefined ? [`unix_socket_directories = '${socketDir(o.unixSocketDir)}'`] : []),
-    "max_connections = 100",
+    // Sized from memory (~3.8 MB private per reader backend, measured); readers' CONNECTION LIMITs share
+    // what the reserves leave (model/connectionBudget.ts).
+    `max_connections = ${maxConnectionsFor(o.ramGb)}`,
+    `superuser_reserved_connections = ${SUPERUSER_RESERVED_CONNECTIONS}`,
+    ...((o.postgresVersion ?? 15) >= RESERVED_CONNECTIONS_SINCE
+      ? [`reserved_connections = ${OWNER_WRITER_RESERVED_CONNECTIONS}  # for members of pg_use_reserved_connections: the catalog owner and writer`] : []),
     "password_encryption = 'scram-sha-256'",
     "ssl = on",
     `ssl_cert_file = '${tlsDir}/server.crt'`,
@@ -58,7 +66,7 @@ export function renderPostgresqlConf(o: PostgresConfOptions): string {
     `shared_buffers = '${Math.floor(mb / 4)}MB'`,
     `effective_cache_size = '${Math.floor((mb * 3) / 4)}MB'`,
     "work_mem = '16MB'",
-    "maintenance_work_mem = '256MB'",
+    `maintenance_work_mem = '${MAINTENANCE_WORK_MEM_MB}MB'`,
     "log_connections = on",
     "log_line_prefix = '%m [%p] %q%u@%d from %h '",
     "",
@@ -257,7 +265,7 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
       file("/etc/ducklake/tls/ca.crt", s.tls.caCertPem, "0644"),
       file("/etc/ducklake/tls/server.crt", s.tls.serverCertPem, "0644"),
       file("/etc/ducklake/tls/server.key", s.tls.serverKeyPem, "0600"),
-      file("/etc/ducklake/postgresql.conf", renderPostgresqlConf({ ramGb: s.ramGb }), "0644"),
+      file("/etc/ducklake/postgresql.conf", renderPostgresqlConf({ ramGb: s.ramGb, postgresVersion: s.postgresVersion }), "0644"),
       file("/etc/ducklake/pg_hba.conf", renderPgHba({ ...s.access, catalogDatabase: s.catalogDatabase }), "0644"),
       file("/etc/ducklake/nftables.conf", renderNftables(s.access), "0644"),
       file("/etc/ducklake/bootstrap-admin.sql", scripts.bootstrapAdminSql, "0644"),

@@ -3,6 +3,7 @@
 // or throws one ConfigError listing every problem (key, what is wrong, how to fix it).
 import { DEFAULT_CATALOG_SCHEMA, GUARD_SCHEMA } from "./names";
 import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
+import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./connectionBudget";
 
 export const CONFIG_NAMESPACE = "ducklake";
 
@@ -44,6 +45,8 @@ export interface LakeConfig {
   readerListing: boolean;
   catalogSchema: string;
   catalogDatabase: string;
+  /** CONNECTION LIMIT of each reader role unless its access.ts entry sets connectionLimit. */
+  readerConnectionLimit: number;
   localPostgres?: LocalPostgres;
 }
 
@@ -72,6 +75,7 @@ export const CONFIG_KEYS: Record<string, string> = {
   readerListing: "true to let readers list the bucket under their prefixes (default false)",
   catalogSchema: "PostgreSQL schema holding the DuckLake catalog (default public)",
   catalogDatabase: "catalog database name (default ducklake)",
+  readerConnectionLimit: `catalog connections one reader may hold at once, unless access.ts sets connectionLimit (default ${DEFAULT_READER_CONNECTION_LIMIT}: one DuckDB session scanning in parallel)`,
   readerPrincipals: "per-stack { projectId, accessKey } of readers of access.ts, by reader name (optional)",
   readerSecretKeys: "S3 secret key per reader name, for the readers' DuckDB setup output (secret, optional)",
   localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
@@ -216,6 +220,10 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is not a plain database name`, "use lower-case letters, digits and _, starting with a letter");
   else if (["postgres", "template0", "template1"].includes(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is a system database`, "use a database of its own, e.g. ducklake");
 
+  const readerConnectionLimit = parseIntKey(get("readerConnectionLimit"), DEFAULT_READER_CONNECTION_LIMIT, "readerConnectionLimit", bad);
+  const limitProblem = connectionLimitProblem(readerConnectionLimit);
+  if (limitProblem) bad("readerConnectionLimit", limitProblem, `${setCmd("readerConnectionLimit", String(DEFAULT_READER_CONNECTION_LIMIT))} (one DuckDB session needs up to 4)`);
+
   let localPostgres: LocalPostgres | undefined;
   if (!prod) {
     const host = get("localPgHost") ?? "127.0.0.1";
@@ -235,7 +243,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     target, location, serverType, sshPublicKey: sshPublicKey?.trim(), adminIps, allowWorldAccess,
     bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
-    dataPrefix, readerListing, catalogSchema, catalogDatabase, localPostgres,
+    dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
   };
 }
 

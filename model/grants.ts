@@ -2,6 +2,7 @@
 // Every problem names the entry and the fix; all problems are collected before anything is registered.
 import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
 import { lakeNameProblem, readerNameProblem } from "./names";
+import { connectionLimitProblem } from "./connectionBudget";
 
 /** Facts about the lake the access list is checked against. */
 export interface AccessContext {
@@ -38,7 +39,7 @@ export class AccessValidationError extends Error {
   }
 }
 
-const READER_KEYS = new Set(["name", "principal", "allowedIps"]);
+const READER_KEYS = new Set(["name", "principal", "allowedIps", "connectionLimit"]);
 const PRINCIPAL_KEYS = new Set(["projectId", "accessKey"]);
 const GRANT_KEYS = new Set(["reader", "schema", "table", "mode"]);
 const PROJECT_ID = /^[1-9][0-9]{0,11}$/;
@@ -162,7 +163,7 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     const label = typeof r.name === "string" ? `${at} (${JSON.stringify(r.name)})` : at;
     let ok = true;
     const bad = (msg: string) => { errors.push(`${label}: ${msg}`); ok = false; };
-    for (const k of unknownKeys(r, READER_KEYS)) bad(`unknown key "${k}"; a reader has name, principal and allowedIps`);
+    for (const k of unknownKeys(r, READER_KEYS)) bad(`unknown key "${k}"; a reader has name, principal, allowedIps and connectionLimit`);
     const nameProblem = readerNameProblem(r.name);
     if (nameProblem) bad(`name ${nameProblem}`);
     else if (declared.has(r.name as string)) bad(`reader "${r.name}" is declared twice; keep one entry`);
@@ -193,10 +194,14 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
         allowedIps = [...new Set(r.allowedIps as string[])].sort();
       }
     }
+    if (r.connectionLimit !== undefined) {
+      const lp = connectionLimitProblem(r.connectionLimit);
+      if (lp) bad(`connectionLimit ${lp}; or leave it out to use the stack's readerConnectionLimit`);
+    }
     if (ok && !readers.has(r.name as string)) {
       const principal = p as unknown as S3Principal;
       readers.set(r.name as string, { name: r.name as string, principal: { projectId: principal.projectId, accessKey: principal.accessKey },
-        ...(allowedIps ? { allowedIps } : {}) });
+        ...(allowedIps ? { allowedIps } : {}), ...(r.connectionLimit !== undefined ? { connectionLimit: r.connectionLimit as number } : {}) });
     }
   });
 
