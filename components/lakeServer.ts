@@ -4,9 +4,8 @@ import * as tls from "@pulumi/tls";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import {
-  ADMIN_ROLE, AccessRules, renderApplyAccessCommand, renderCloudInit, renderTlsReadyCommand,
+  ADMIN_ROLE, AccessRules, canonicalCidrs, canonicalRoleCidrs, postgresCidrs, renderApplyAccessCommand, renderCloudInit, renderTlsReadyCommand,
 } from "../model/cloudInit";
-import { isIpv6Cidr } from "../model/config";
 import { loadServerScripts } from "../templates/load";
 
 export interface LakeServerArgs {
@@ -99,7 +98,7 @@ export class LakeServer extends pulumi.ComponentResource {
 
     const roleCidrs = pulumi.output(args.roleCidrs ?? []);
     const rules: pulumi.Output<AccessRules> = pulumi.all([args.adminCidrs, roleCidrs])
-      .apply(([adminCidrs, extra]) => ({ adminCidrs, roleCidrs: extra }));
+      .apply(([adminCidrs, extra]) => ({ adminCidrs: canonicalCidrs(adminCidrs), roleCidrs: canonicalRoleCidrs(extra) }));
 
     this.firewall = new hcloud.Firewall(`${name}-firewall`, {
       rules: rules.apply(firewallRules),
@@ -161,11 +160,9 @@ export class LakeServer extends pulumi.ComponentResource {
 
 /** Hetzner Cloud firewall: SSH from admins, PostgreSQL from admins + roles, nothing else inbound. */
 export function firewallRules(rules: AccessRules): hcloud.types.input.FirewallRule[] {
-  const pg = [...new Set([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)])];
-  // Hetzner wants IPv4 before IPv6 in each list; keep a stable order for clean diffs.
-  const order = (cs: string[]) => [...cs.filter((c) => !isIpv6Cidr(c)), ...cs.filter(isIpv6Cidr)];
+  // Canonical order (IPv4 first, as Hetzner wants): reordering adminIps or readers changes nothing.
   return [
-    { direction: "in", protocol: "tcp", port: "22", sourceIps: order([...new Set(rules.adminCidrs)]), description: "SSH from admins" },
-    { direction: "in", protocol: "tcp", port: "5432", sourceIps: order(pg), description: "PostgreSQL (TLS) from admins and readers" },
+    { direction: "in", protocol: "tcp", port: "22", sourceIps: canonicalCidrs(rules.adminCidrs), description: "SSH from admins" },
+    { direction: "in", protocol: "tcp", port: "5432", sourceIps: postgresCidrs(rules), description: "PostgreSQL (TLS) from admins and readers" },
   ];
 }

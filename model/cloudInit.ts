@@ -105,10 +105,10 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
     row("hostssl", "all", adminRole, "127.0.0.1/32", "scram-sha-256"),
     row("hostssl", "all", adminRole, "::1/128", "scram-sha-256"),
     "# admin allow-list",
-    ...unique(rules.adminCidrs).map((c) => row("hostssl", "all", "all", c, "scram-sha-256")),
+    ...canonicalCidrs(rules.adminCidrs).map((c) => row("hostssl", "all", "all", c, "scram-sha-256")),
   ];
-  const roleRows = [...(rules.roleCidrs ?? [])].sort((a, b) => a.role.localeCompare(b.role))
-    .flatMap((r) => unique(r.cidrs).map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")));
+  const roleRows = canonicalRoleCidrs(rules.roleCidrs ?? [])
+    .flatMap((r) => r.cidrs.map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")));
   if (roleRows.length) lines.push("# per-role allow-list (readers)", ...roleRows);
   lines.push("# nothing else, and never without TLS",
     row("host", "all", "all", "0.0.0.0/0", "reject"),
@@ -116,16 +116,30 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
   return lines.join("\n");
 }
 
-/** Per-role CIDRs from the readers of the access spec (only readers that list allowedIps). Throws on bad input. */
+/**
+ * Per-role CIDRs from the readers of the access spec (only readers that list allowedIps), in canonical
+ * order: the list order of readers or of their addresses never reaches a resource. Throws on bad input.
+ */
 export function roleCidrsFromReaders(readers: { name: string; allowedIps?: string[] }[]): { role: string; cidrs: string[] }[] {
-  const rules = readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: [...r.allowedIps!] }));
+  const rules = canonicalRoleCidrs(readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: r.allowedIps! })));
   checkRules({ adminCidrs: [], roleCidrs: rules });
   return rules;
 }
 
+/** One order for a set of CIDRs: duplicates dropped, IPv4 before IPv6 (Hetzner's firewall wants that), then sorted. */
+export function canonicalCidrs(cidrs: readonly string[]): string[] {
+  const sorted = [...new Set(cidrs)].sort();
+  return [...sorted.filter((c) => !isIpv6Cidr(c)), ...sorted.filter(isIpv6Cidr)];
+}
+
+/** Roles sorted by name, each with canonical CIDRs. */
+export function canonicalRoleCidrs(roleCidrs: readonly { role: string; cidrs: readonly string[] }[]): { role: string; cidrs: string[] }[] {
+  return [...roleCidrs].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)).map((r) => ({ role: r.role, cidrs: canonicalCidrs(r.cidrs) }));
+}
+
 /** CIDRs that may reach PostgreSQL's port: admins plus every role's CIDRs. */
 export function postgresCidrs(rules: AccessRules): string[] {
-  return unique([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]);
+  return canonicalCidrs([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]);
 }
 
 /** Host firewall (nftables): drop by default; SSH from admins, PostgreSQL from admins + roles. */
@@ -136,7 +150,7 @@ export function renderNftables(rules: AccessRules): string {
     (cidrs.length ? `    elements = { ${cidrs.join(", ")} }\n` : "") + "  }";
   const v4 = (cs: string[]) => cs.filter((c) => !isIpv6Cidr(c));
   const v6 = (cs: string[]) => cs.filter(isIpv6Cidr);
-  const admin = unique(rules.adminCidrs);
+  const admin = canonicalCidrs(rules.adminCidrs);
   const pg = postgresCidrs(rules);
   return [
     "#!/usr/sbin/nft -f",
@@ -302,4 +316,3 @@ export function renderApplyAccessCommand(rules: AccessRules & { catalogDatabase:
   ].join("\n");
 }
 
-function unique(xs: string[]): string[] { return [...new Set(xs)]; }

@@ -123,7 +123,7 @@ describe("host firewall", () => {
     expect(nft).toContain("type filter hook input priority 0; policy drop;");
     expect(nft).toMatch(/set admin_v4 \{[^}]*elements = \{ 203\.0\.113\.7\/32 \}/);
     expect(nft).toMatch(/set admin_v6 \{[^}]*elements = \{ 2001:db8::\/64 \}/);
-    expect(nft).toMatch(/set postgres_v4 \{[^}]*elements = \{ 203\.0\.113\.7\/32, 198\.51\.100\.0\/24 \}/);
+    expect(nft).toMatch(/set postgres_v4 \{[^}]*elements = \{ 198\.51\.100\.0\/24, 203\.0\.113\.7\/32 \}/);
     expect(nft).toContain("tcp dport 22 ip saddr @admin_v4 accept");
     expect(nft).toContain("tcp dport 5432 ip6 saddr @postgres_v6 accept");
     // established, loopback, ICMP, DHCP, and the four allow-list rules: nothing else accepts

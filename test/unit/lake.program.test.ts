@@ -156,7 +156,7 @@ describe("prod stack (hetzner)", () => {
     const rules = byName(loaded.resources, "ducklake-server-firewall").inputs.rules;
     expect(rules).toEqual([
       expect.objectContaining({ direction: "in", protocol: "tcp", port: "22", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
-      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.7/32", "203.0.113.0/24", "2001:db8:5::/48"] }),
+      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.0/24", "203.0.113.7/32", "2001:db8:5::/48"] }),
     ]);
   });
 
