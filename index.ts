@@ -36,7 +36,9 @@ const defaultLayout = emptyLayout(`s3://${config.bucketName}/${config.dataPrefix
 LakeAccess.validate({ access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
   backupsPrefix: config.backupsPrefix, layout: defaultLayout, allowListing: config.readerListing, bucket: config.bucketName });
 
-const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined });
+const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
+  // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
+  caFileDir: process.env.DUCKLAKE_CA_DIR });
 
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
 // (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)

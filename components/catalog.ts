@@ -4,6 +4,8 @@ import * as random from "@pulumi/random";
 import { CatalogConnection } from "../model/connection";
 import { quoteIdent, quoteLiteral } from "../model/names";
 import { CatalogGuard } from "../providers/catalogGuard";
+import { WriterTableGrants } from "../providers/writerTableGrants";
+import { writeCaFile } from "./caFile";
 
 /** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
 export const CATALOG_OWNER_ROLE = "ducklake_owner";
@@ -24,6 +26,13 @@ export interface CatalogArgs {
   dataPath: pulumi.Input<string>;
   /** File name clients keep the server CA in (prod ATTACH strings; default ducklake-ca.pem). */
   caFileName?: string;
+  /**
+   * Where the program writes the server CA for the postgresql provider (verify-full), an absolute path:
+   * terraform-provider-postgresql takes `sslrootcert` as a file path only. Needed when admin is verify-full.
+   */
+  providerCaFile?: string;
+  /** Protect the catalog database (Pulumi `protect`): its delete is DROP DATABASE … WITH (FORCE). */
+  protect?: boolean;
 }
 
 /**
@@ -50,15 +59,23 @@ export class Catalog extends pulumi.ComponentResource {
     this.catalogSchema = args.catalogSchema;
 
     // Only the password is secret; host, port and user stay readable in previews.
+    // verify-full: the plugin (lib/pq) reads the CA from a file, so the program writes the stack's CA there
+    // first (components/caFile.ts); the path exists before the provider is configured.
+    const unsecretAdmin = pulumi.unsecret(admin);
+    const sslrootcert = unsecretAdmin.apply((a) => {
+      if (a.sslmode !== "verify-full") return undefined;
+      if (!a.sslRootCert) throw new Error("Catalog: admin connection is verify-full but has no sslRootCert (CA PEM)");
+      if (!args.providerCaFile) throw new Error("Catalog: admin connection is verify-full: give providerCaFile (where the provider reads the CA)");
+      return writeCaFile(args.providerCaFile, a.sslRootCert);
+    });
     this.provider = new postgresql.Provider(`${name}-postgres`, {
-      host: pulumi.unsecret(admin.host),
-      port: pulumi.unsecret(admin.port),
-      username: pulumi.unsecret(admin.user),
+      host: unsecretAdmin.host,
+      port: unsecretAdmin.port,
+      username: unsecretAdmin.user,
       password: pulumi.secret(admin.password),
       database: "postgres",
-      // The Terraform provider takes a CA *file*, not PEM: prod uses TLS (require); clients that get
-      // the CA (the guard, CLI, DuckDB) verify the server with verify-full.
-      sslmode: pulumi.unsecret(admin.sslmode).apply((m) => (m === "verify-full" ? "require" : m)),
+      sslmode: unsecretAdmin.sslmode,
+      sslrootcert,
       superuser: true,
       connectTimeout: 30,
     }, parent);
@@ -74,9 +91,11 @@ export class Catalog extends pulumi.ComponentResource {
       name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
     }, withProvider);
 
+    // Its delete (and any replace) runs DROP DATABASE … WITH (FORCE) (terraform-provider-postgresql,
+    // resource_postgresql_database.go, resourcePostgreSQLDatabaseDelete): protected on prod.
     this.database = new postgresql.Database(`${name}-database`, {
       name: args.database, owner: owner.name, encoding: "UTF8", template: "template0",
-    }, withProvider);
+    }, { ...withProvider, protect: args.protect ?? false });
     const db = this.database.name;
 
     // `public` is owned by pg_database_owner (the owner role) since PostgreSQL 15; any other schema is made here.
@@ -95,11 +114,13 @@ export class Catalog extends pulumi.ComponentResource {
     grants.push(new postgresql.Grant(`${name}-writer-schema`, {
       database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],
     }, afterSchema));
-    // Catalog tables exist once the owner first ATTACHes; these cover tables present now and later.
-    grants.push(new postgresql.Grant(`${name}-writer-tables`, {
-      database: db, role: writer.name, objectType: "table", schema: args.catalogSchema, objects: [],
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }, afterSchema));
+    // Catalog tables exist once the owner first ATTACHes. Tables present now: granted by a resource that
+    // only adds (providers/writerTableGrants.ts: a postgresql.Grant on all tables reads the writer's own
+    // tables as drift and revokes on every refresh). Tables created later: the default privileges below.
+    const adminDb = pulumi.secret(pulumi.all([admin, db]).apply(([a, database]): CatalogConnection => ({ ...a, database })));
+    grants.push(new WriterTableGrants(`${name}-writer-existing-tables`, {
+      connection: adminDb, schema: args.catalogSchema, owner: owner.name, writer: writer.name,
+    }, { parent: this, dependsOn: [this.database, ...schemaDeps] }));
     grants.push(new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
       database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],

@@ -13,7 +13,7 @@ export const SERVER_TLS_DIR = "/etc/postgresql/ducklake-tls";
 export const MAX_USER_DATA_BYTES = 32 * 1024;
 
 /** The scripts shipped in templates/. */
-export interface ServerScripts { setup: string; applyAccess: string; backup: string; tlsReady: string; bootstrapAdminSql: string; }
+export interface ServerScripts { setup: string; applyAccess: string; backup: string; tlsReady: string; bootstrapAdminSql: string; receiveSecrets: string; }
 
 /** Who may reach what: admins reach SSH + PostgreSQL (all roles); readers reach PostgreSQL as their role. */
 export interface AccessRules {
@@ -230,29 +230,57 @@ export function renderBackupUnits(hourUtc: number): { service: string; timer: st
   return { service, timer };
 }
 
+/**
+ * What the cloud-init user data carries: nothing secret. Hetzner's metadata service serves user data to
+ * every process on the server and keeps it with the server, so the admin password, the TLS private key and
+ * the backup job's S3 key travel over SSH instead (renderServerSecrets, the provisioning command's stdin).
+ */
 export interface ServerSetup {
   postgresVersion: number;
   ramGb: number;
   catalogDatabase: string;
+  tls: { caCertPem: string; serverCertPem: string };
+  access: AccessRules;
+  backupHourUtc: number;
+  /**
+   * Pre-generated SSH host key, so the program can pin the server's identity instead of trusting first use.
+   * The one secret left in user data: it must be in place before the first SSH connection can be verified.
+   */
+  sshHostKey?: { privateOpenssh: string; publicOpenssh: string };
+}
+
+/** The server's secrets, sent over SSH as the provisioning command's stdin (templates/receive-secrets.sh). */
+export interface ServerSecrets {
   /** Password of ADMIN_ROLE (letters and digits, from RandomPassword). */
   adminPassword: string;
-  tls: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
-  access: AccessRules;
+  serverKeyPem: string;
   backup: BackupSettings;
-  /** Pre-generated SSH host key, so the program can pin the server's identity instead of trusting first use. */
-  sshHostKey?: { privateOpenssh: string; publicOpenssh: string };
+}
+
+const PEM_BLOCK = /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/;
+
+/** `NAME=<base64>` lines (ADMIN_ENV, BACKUP_ENV, SERVER_KEY): the stdin receive-secrets.sh reads. */
+export function renderServerSecrets(s: ServerSecrets): string {
+  if (!/^[A-Za-z0-9]{16,128}$/.test(s.adminPassword)) throw new Error("admin password must be 16-128 letters and digits");
+  if (!PEM_BLOCK.test(s.serverKeyPem)) throw new Error("serverKeyPem is not a PEM block");
+  const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+  return [
+    `ADMIN_ENV=${b64(renderEnvFile({ ADMIN_PASSWORD: s.adminPassword }))}`,
+    `BACKUP_ENV=${b64(renderBackupEnv(s.backup))}`,
+    `SERVER_KEY=${b64(s.serverKeyPem)}`,
+    "",
+  ].join("\n");
 }
 
 /** The cloud-init user data (#cloud-config YAML) for the catalog server. */
 export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string {
   if (![15, 16, 17].includes(s.postgresVersion)) throw new Error(`PostgreSQL ${s.postgresVersion} is not supported (15, 16, 17)`);
-  if (!/^[A-Za-z0-9]{16,128}$/.test(s.adminPassword)) throw new Error("admin password must be 16-128 letters and digits");
   if (s.sshHostKey && !/^ssh-ed25519 [A-Za-z0-9+/]+={0,3}\s*$/.test(s.sshHostKey.publicOpenssh)) throw new Error("sshHostKey.publicOpenssh is not an ed25519 public key");
   const pems: Record<string, string> = { ...s.tls, ...(s.sshHostKey ? { sshHostKey: s.sshHostKey.privateOpenssh } : {}) };
   for (const [name, pem] of Object.entries(pems)) {
-    if (!/^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/.test(pem)) throw new Error(`${name} is not a PEM block`);
+    if (!PEM_BLOCK.test(pem)) throw new Error(`${name} is not a PEM block`);
   }
-  const units = renderBackupUnits(s.backup.hourUtc);
+  const units = renderBackupUnits(s.backupHourUtc);
   type File = { path: string; content: string; permissions: string; owner?: string };
   const file = (path: string, content: string, permissions: string): File => ({ path, content, permissions, owner: "root:root" });
   const doc = {
@@ -267,15 +295,12 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
     } : {}),
     write_files: [
       file("/etc/ducklake/setup.env", renderEnvFile({ PG_VERSION: String(s.postgresVersion), ADMIN_ROLE }), "0644"),
-      file("/etc/ducklake/admin.env", renderEnvFile({ ADMIN_PASSWORD: s.adminPassword }), "0600"),
       file("/etc/ducklake/tls/ca.crt", s.tls.caCertPem, "0644"),
       file("/etc/ducklake/tls/server.crt", s.tls.serverCertPem, "0644"),
-      file("/etc/ducklake/tls/server.key", s.tls.serverKeyPem, "0600"),
       file("/etc/ducklake/postgresql.conf", renderPostgresqlConf({ ramGb: s.ramGb }), "0644"),
       file("/etc/ducklake/pg_hba.conf", renderPgHba({ ...s.access, catalogDatabase: s.catalogDatabase }), "0644"),
       file("/etc/ducklake/nftables.conf", renderNftables(s.access), "0644"),
       file("/etc/ducklake/bootstrap-admin.sql", scripts.bootstrapAdminSql, "0644"),
-      file("/etc/ducklake/backup.env", renderBackupEnv(s.backup), "0600"),
       file("/etc/systemd/system/ducklake-backup.service", units.service, "0644"),
       file("/etc/systemd/system/ducklake-backup.timer", units.timer, "0644"),
       file("/usr/local/sbin/ducklake-setup", scripts.setup, "0700"),
@@ -284,7 +309,8 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
       file("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n', "0644"),
       file("/etc/ssh/sshd_config.d/50-ducklake.conf", "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n", "0644"),
     ],
-    runcmd: [["systemctl", "reload", "ssh"], ["/usr/local/sbin/ducklake-setup"]],
+    // ducklake-setup runs later, from the provisioning command, once the secrets have arrived over SSH.
+    runcmd: [["systemctl", "reload", "ssh"]],
   };
   const text = "#cloud-config\n" + yaml.dump(doc, { lineWidth: -1, noRefs: true });
   const bytes = Buffer.byteLength(text, "utf8");
@@ -296,6 +322,25 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
 export function renderTlsReadyCommand(serverIp: string, scripts: ServerScripts, timeoutSeconds = 900): string {
   if (!/^[0-9a-fA-F.:]+$/.test(serverIp)) throw new Error(`server address ${JSON.stringify(serverIp)} is not an IP`);
   return `set -- ${serverIp} ${Math.floor(timeoutSeconds)}\n${scripts.tlsReady}`;
+}
+
+/**
+ * Remote command provisioning the server: wait for cloud-init, take the secrets from stdin
+ * (renderServerSecrets), run the idempotent ducklake-setup, then wait for verify-full TLS.
+ */
+export function renderProvisionCommand(serverIp: string, scripts: ServerScripts, timeoutSeconds = 900): string {
+  if (!/^[0-9a-fA-F.:]+$/.test(serverIp)) throw new Error(`server address ${JSON.stringify(serverIp)} is not an IP`);
+  return `set -- ${serverIp} ${Math.floor(timeoutSeconds)}\n${scripts.receiveSecrets}\n${scripts.tlsReady}`;
+}
+
+/** OpenSSH public keys, one per line, for root's authorized_keys (the authorized-keys command's stdin). */
+export function renderAuthorizedKeys(keys: string[]): string {
+  const lines = [...new Set(keys.map((k) => k.trim()))];
+  for (const k of lines)
+    if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(k))
+      throw new Error(`${JSON.stringify(k.slice(0, 40))} is not an OpenSSH public key line`);
+  if (lines.length === 0) throw new Error("no SSH key for root: nobody could log in");
+  return lines.join("\n") + "\n";
 }
 
 const HEREDOC_END = "DUCKLAKE_ACCESS_EOF";

@@ -45,10 +45,17 @@ export interface LakeConfig {
   catalogSchema: string;
   catalogDatabase: string;
   localPostgres?: LocalPostgres;
+  /** Name of an SSH key already in the Hetzner project, used instead of creating one from sshPublicKey. */
+  sshKeyName?: string;
+  /** Protect the catalog database, server and primary IP (Pulumi protect + Hetzner protection). */
+  protectData: boolean;
+  /** Key of another project that may only PutObject under backupsPrefix; the backup job uses it. */
+  backupPrincipal?: { projectId: string; accessKey: string };
+  backupSecretKey?: string;
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys"] as const;
+export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys", "backupSecretKey"] as const;
 
 /** Every key this program reads, with its meaning (used in messages and docs). */
 export const CONFIG_KEYS: Record<string, string> = {
@@ -78,6 +85,10 @@ export const CONFIG_KEYS: Record<string, string> = {
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
   localPgPassword: "local PostgreSQL superuser password (secret; set by npm start)",
+  sshKeyName: "name of an SSH key already in the Hetzner project, used instead of sshPublicKey (hetzner)",
+  protectData: "protect the catalog database, server and primary IP from deletion (default true on hetzner, false locally)",
+  backupPrincipal: "{ projectId, accessKey } of a key of another project the backup job uploads with (PutObject under backupsPrefix only)",
+  backupSecretKey: "secret key of backupPrincipal (secret)",
 };
 
 export interface ConfigProblem { key: string; problem: string; fix: string; }
@@ -130,8 +141,13 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bad("serverType", `"${serverType}" is not a known server type`, `use one of ${Object.keys(SERVER_TYPES).join(", ")}`);
 
   const sshPublicKey = get("sshPublicKey");
-  if (prod && sshPublicKey === undefined)
-    bad("sshPublicKey", "is missing (needed to log in to the server)", setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"'));
+  const sshKeyName = get("sshKeyName");
+  if (sshKeyName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._@:+-]{0,127}$/.test(sshKeyName))
+    bad("sshKeyName", `"${sshKeyName}" is not an SSH key name`, "use the name shown under Security → SSH keys in the Cloud Console");
+  if (sshKeyName !== undefined && sshPublicKey !== undefined)
+    bad("sshKeyName", "is set together with sshPublicKey: the server would get one and authorized_keys the other", `keep one: pulumi config rm ${CONFIG_NAMESPACE}:sshPublicKey (to use the existing key) or pulumi config rm ${CONFIG_NAMESPACE}:sshKeyName`);
+  if (prod && sshPublicKey === undefined && sshKeyName === undefined)
+    bad("sshPublicKey", "is missing (needed to log in to the server)", `${setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"')}, or if the key is already in the Hetzner project: ${setCmd("sshKeyName", "<its name>")}`);
   else if (sshPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(sshPublicKey.trim()))
     bad("sshPublicKey", "is not an OpenSSH public key (expected e.g. \"ssh-ed25519 AAAA... you@host\")", "paste the one line of your ~/.ssh/*.pub file, not the private key");
 
@@ -216,6 +232,26 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   if (!/^[a-z][a-z0-9_]{0,62}$/.test(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is not a plain database name`, "use lower-case letters, digits and _, starting with a letter");
   else if (["postgres", "template0", "template1"].includes(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is a system database`, "use a database of its own, e.g. ducklake");
 
+  const protectData = parseBool(get("protectData"), prod, "protectData", bad);
+
+  let backupPrincipal: { projectId: string; accessKey: string } | undefined;
+  const backupPrincipalRaw = get("backupPrincipal");
+  if (backupPrincipalRaw !== undefined) {
+    const fix = `pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.projectId' <id>; pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.accessKey' <key>`;
+    let parsed: any;
+    try { parsed = JSON.parse(backupPrincipalRaw); } catch { parsed = undefined; }
+    const projectId = parsed && typeof parsed === "object" ? String(parsed.projectId ?? "") : "";
+    const accessKey = parsed && typeof parsed === "object" ? String(parsed.accessKey ?? "") : "";
+    if (!/^[1-9][0-9]{0,11}$/.test(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
+    else if (ownerProjectId !== undefined && projectId === ownerProjectId)
+      bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
+    if (!/^[A-Za-z0-9]{16,128}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key (letters and digits) of that project", fix);
+    backupPrincipal = { projectId, accessKey };
+  }
+  const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
+  if (backupSecretKey && backupPrincipal === undefined)
+    bad("backupSecretKey", "is set without backupPrincipal", "set backupPrincipal too, or pulumi config rm ducklake:backupSecretKey");
+
   let localPostgres: LocalPostgres | undefined;
   if (!prod) {
     const host = get("localPgHost") ?? "127.0.0.1";
@@ -236,6 +272,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
     dataPrefix, readerListing, catalogSchema, catalogDatabase, localPostgres,
+    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined,
   };
 }
 
