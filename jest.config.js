@@ -9,6 +9,8 @@ module.exports = {
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     { displayName: "integration", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+    { displayName: "contract", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/contract/**/*.test.ts"] },
   ],
   testTimeout: 60000,
 };
