@@ -143,7 +143,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   const sshPublicKey = get("sshPublicKey");
   const sshKeyName = get("sshKeyName");
   if (sshKeyName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._@:+-]{0,127}$/.test(sshKeyName))
-    bad("sshKeyName", `"${sshKeyName}" is not an SSH key name`, "use the name shown under Security → SSH keys in the Cloud Console");
+    bad("sshKeyName", `${JSON.stringify(sshKeyName)} is not an SSH key name`, "use the name shown under Security → SSH keys in the Cloud Console");
   if (sshKeyName !== undefined && sshPublicKey !== undefined)
     bad("sshKeyName", "is set together with sshPublicKey: the server would get one and authorized_keys the other", `keep one: pulumi config rm ${CONFIG_NAMESPACE}:sshPublicKey (to use the existing key) or pulumi config rm ${CONFIG_NAMESPACE}:sshKeyName`);
   if (prod && sshPublicKey === undefined && sshKeyName === undefined)
