@@ -57,7 +57,7 @@ const lakeAccess = new LakeAccess("access", {
   connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
   postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
   allowListing: config.readerListing, s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
-  readerSecretKeys,
+  readerSecretKeys, backupWriter: config.backupPrincipal,
 }, { dependsOn: [lake] });
 
 const outputs = lake.stackOutputs();

@@ -46,6 +46,8 @@ export interface LakeAccessArgs {
   readerSecretKeys: pulumi.Input<Record<string, string>>;
   /** How many Grant registrations may wait for the engine at once (memory bound, not a result). Default 1000. */
   grantBatch?: number;
+  /** Key of another project the backup job uploads with: the bucket policy lets it PutObject under backupsPrefix only. */
+  backupWriter?: { projectId: string; accessKey: string };
 }
 
 /**
@@ -159,6 +161,7 @@ export class LakeAccess extends pulumi.ComponentResource {
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
+      backupWriter: args.backupWriter,
       // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
       // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
       provider: args.awsProvider,

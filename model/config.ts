@@ -245,7 +245,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     if (!/^[1-9][0-9]{0,11}$/.test(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
     else if (ownerProjectId !== undefined && projectId === ownerProjectId)
       bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
-    if (!/^[A-Za-z0-9]{16,128}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key (letters and digits) of that project", fix);
+    if (!/^[A-Z0-9]{20}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
     backupPrincipal = { projectId, accessKey };
   }
   const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");

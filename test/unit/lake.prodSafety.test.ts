@@ -201,6 +201,16 @@ describe("prod stack: secrets and server verification (items 7, 10)", () => {
     expect(ready.create).not.toContain(prodConfig["ducklake:s3SecretKey"]);
   });
 
+  it("with backupPrincipal, the backup job gets that key (over SSH) and the bucket policy lets it PutObject under backups/ only", async () => {
+    const rs2 = await loadProgram({ ...prodConfig, "ducklake:backupPrincipal": '{"projectId":"7654321","accessKey":"BACKUPKEY00000000001"}',
+      "ducklake:backupSecretKey": "backupSecretKey0123456789" }, [...secrets, "ducklake:backupSecretKey"]);
+    const env = Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(plainDeep(byName(rs2, "ducklake-server-postgres-ready").inputs.stdin))![1], "base64").toString();
+    expect(env).toContain("AWS_ACCESS_KEY_ID=BACKUPKEY00000000001\nAWS_SECRET_ACCESS_KEY=backupSecretKey0123456789\n");
+    const policy = JSON.parse(plainDeep(byName(rs2, "access-bucket-policy-policy").inputs.policy));
+    const mine = policy.Statement.filter((st: any) => JSON.stringify(st.Principal).includes("p7654321:BACKUPKEY00000000001"));
+    expect(mine).toEqual([{ Effect: "Allow", Principal: { AWS: "arn:aws:iam:::user/p7654321:BACKUPKEY00000000001" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::acme-lake/backups/*" }]);
+  });
+
   it("connects the postgresql provider with verify-full against the stack's CA, written to a file it can read", () => {
     const pg = byName(rs, "ducklake-catalog-postgres").inputs;
     expect(pg.sslmode).toBe("verify-full");
