@@ -43,14 +43,14 @@ describe("sshKeyName", () => {
 });
 
 describe("backupPrincipal + backupSecretKey", () => {
-  const principal = { "ducklake:backupPrincipal": '{"projectId":"7654321","accessKey":"BACKUPKEY0000000001"}' };
+  const principal = { "ducklake:backupPrincipal": '{"projectId":"7654321","accessKey":"BACKUPKEY00000000001"}' };
   it("reads a key of another project with its secret", () => {
     const c = validateConfig({ ...prod, ...principal, "ducklake:backupSecretKey": "backupSecretKey0123456789" }, { stack: "prod", secretKeys });
-    expect(c).toMatchObject({ backupPrincipal: { projectId: "7654321", accessKey: "BACKUPKEY0000000001" }, backupSecretKey: "backupSecretKey0123456789" });
+    expect(c).toMatchObject({ backupPrincipal: { projectId: "7654321", accessKey: "BACKUPKEY00000000001" }, backupSecretKey: "backupSecretKey0123456789" });
     expect(validateConfig(prod, { stack: "prod", secretKeys }).backupPrincipal).toBeUndefined();
   });
   it("refuses the owner's project, missing parts, a plain-text secret, a secret without principal", () => {
-    expect(messageOf({ ...prod, "ducklake:backupPrincipal": '{"projectId":"1234567","accessKey":"BACKUPKEY0000000001"}', "ducklake:backupSecretKey": "backupSecretKey0123456789" }))
+    expect(messageOf({ ...prod, "ducklake:backupPrincipal": '{"projectId":"1234567","accessKey":"BACKUPKEY00000000001"}', "ducklake:backupSecretKey": "backupSecretKey0123456789" }))
       .toMatch(/ducklake:backupPrincipal: is a key of the owner project/);
     expect(messageOf({ ...prod, "ducklake:backupPrincipal": '{"projectId":"7654321"}', "ducklake:backupSecretKey": "backupSecretKey0123456789" }))
       .toMatch(/ducklake:backupPrincipal: needs accessKey/);
