@@ -84,9 +84,12 @@ export class Catalog extends pulumi.ComponentResource {
     const ownerPassword = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
     const writerPassword = new random.RandomPassword(`${name}-writer-password`, { length: 32, special: false }, parent);
 
+    // The guard makes the owner a member of ducklake_reader WITH ADMIN OPTION (sql/001). The plugin's read
+    // reports that membership as `roles`, and its update revokes every membership not in `roles`
+    // (resource_postgresql_role.go, revokeRoles): the bridge drops ignored attributes from the diff.
     const owner = new postgresql.Role(`${name}-owner`, {
       name: CATALOG_OWNER_ROLE, login: true, password: ownerPassword.result,
-    }, withProvider);
+    }, { ...withProvider, ignoreChanges: ["roles"] });
     const writer = new postgresql.Role(`${name}-writer`, {
       name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
     }, withProvider);
