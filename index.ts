@@ -37,7 +37,9 @@ const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${confi
 LakeAccess.validate({ access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
   backupsPrefix: config.backupsPrefix, layout: defaultLayout, allowListing: config.readerListing, bucket: config.bucketName });
 
-const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined });
+const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
+  // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
+  caFileDir: process.env.DUCKLAKE_CA_DIR });
 
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
 // (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)
@@ -59,7 +61,7 @@ const lakeAccess = new LakeAccess("access", {
   connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
   postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
   allowListing: config.readerListing, s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
-  readerSecretKeys, readerConnectionLimit: config.readerConnectionLimit,
+  readerSecretKeys, backupWriter: config.backupPrincipal, readerConnectionLimit: config.readerConnectionLimit,
   catalogServer: config.target === "hetzner"
     ? { serverType: config.serverType, ramGb: SERVER_TYPES[config.serverType].ramGb, postgresVersion: config.postgresVersion } : undefined,
 }, { dependsOn: [lake] });

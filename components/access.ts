@@ -51,6 +51,8 @@ export interface LakeAccessArgs {
   readerConnectionLimit?: number;
   /** The catalog server the readers share (hetzner): the preview warns when their limits and the reserves exceed its max_connections. */
   catalogServer?: { serverType: string; ramGb: number; postgresVersion: number };
+  /** Key of another project the backup job uploads with: the bucket policy lets it PutObject under backupsPrefix only. */
+  backupWriter?: { projectId: string; accessKey: string };
 }
 
 /**
@@ -172,6 +174,7 @@ export class LakeAccess extends pulumi.ComponentResource {
     const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
+      backupWriter: args.backupWriter,
       // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
       // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
       provider: args.awsProvider,

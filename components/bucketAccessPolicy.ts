@@ -24,6 +24,8 @@ export interface BucketAccessPolicyArgs {
   limitBytes?: number;
   /** Reader keys of the owner's project: "refuse" (default) or "deny" (confined by Deny statements on this bucket only). */
   ownerProjectKeys?: "refuse" | "deny";
+  /** Key of another project the backup job uploads with (PutObject under backupsPrefix only). */
+  backupWriter?: { projectId: string; accessKey: string };
   /** The aws.Provider pointing at the lake's S3 endpoint (LakeBucket.provider); required so nothing reaches AWS. */
   provider: aws.Provider;
 }
@@ -60,7 +62,7 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
       .all([args.bucket, args.ownerProjectId, args.readers, args.grants, args.layout, args.allowListing ?? false, args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX])
       .apply(([bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix]) => {
         const p = buildBucketPolicy({ bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix,
-          limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys ?? "refuse" });
+          limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys ?? "refuse", backupWriter: args.backupWriter });
         refuseUnappliable(p);
         for (const w of p.warnings) pulumi.log.warn(w, this);
         return p;

@@ -5,6 +5,8 @@ import { CatalogConnection } from "../model/connection";
 import { quoteIdent, quoteLiteral } from "../model/names";
 import { RESERVED_CONNECTIONS_SINCE } from "../model/connectionBudget";
 import { CatalogGuard } from "../providers/catalogGuard";
+import { WriterTableGrants } from "../providers/writerTableGrants";
+import { writeCaFile } from "./caFile";
 
 /** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
 export const CATALOG_OWNER_ROLE = "ducklake_owner";
@@ -27,6 +29,13 @@ export interface CatalogArgs {
   caFileName?: string;
   /** PostgreSQL major of the server; 16+ lets the owner and writer use reserved_connections (rendered postgresql.conf). */
   postgresVersion?: number;
+  /**
+   * Where the program writes the server CA for the postgresql provider (verify-full), an absolute path:
+   * terraform-provider-postgresql takes `sslrootcert` as a file path only. Needed when admin is verify-full.
+   */
+  providerCaFile?: string;
+  /** Protect the catalog database (Pulumi `protect`): its delete is DROP DATABASE … WITH (FORCE). */
+  protect?: boolean;
 }
 
 /**
@@ -53,15 +62,23 @@ export class Catalog extends pulumi.ComponentResource {
     this.catalogSchema = args.catalogSchema;
 
     // Only the password is secret; host, port and user stay readable in previews.
+    // verify-full: the plugin (lib/pq) reads the CA from a file, so the program writes the stack's CA there
+    // first (components/caFile.ts); the path exists before the provider is configured.
+    const unsecretAdmin = pulumi.unsecret(admin);
+    const sslrootcert = unsecretAdmin.apply((a) => {
+      if (a.sslmode !== "verify-full") return undefined;
+      if (!a.sslRootCert) throw new Error("Catalog: admin connection is verify-full but has no sslRootCert (CA PEM)");
+      if (!args.providerCaFile) throw new Error("Catalog: admin connection is verify-full: give providerCaFile (where the provider reads the CA)");
+      return writeCaFile(args.providerCaFile, a.sslRootCert);
+    });
     this.provider = new postgresql.Provider(`${name}-postgres`, {
-      host: pulumi.unsecret(admin.host),
-      port: pulumi.unsecret(admin.port),
-      username: pulumi.unsecret(admin.user),
+      host: unsecretAdmin.host,
+      port: unsecretAdmin.port,
+      username: unsecretAdmin.user,
       password: pulumi.secret(admin.password),
       database: "postgres",
-      // The Terraform provider takes a CA *file*, not PEM: prod uses TLS (require); clients that get
-      // the CA (the guard, CLI, DuckDB) verify the server with verify-full.
-      sslmode: pulumi.unsecret(admin.sslmode).apply((m) => (m === "verify-full" ? "require" : m)),
+      sslmode: unsecretAdmin.sslmode,
+      sslrootcert,
       superuser: true,
       connectTimeout: 30,
     }, parent);
@@ -70,9 +87,12 @@ export class Catalog extends pulumi.ComponentResource {
     const ownerPassword = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
     const writerPassword = new random.RandomPassword(`${name}-writer-password`, { length: 32, special: false }, parent);
 
+    // The guard makes the owner a member of ducklake_reader WITH ADMIN OPTION (sql/001). The plugin's read
+    // reports that membership as `roles`, and its update revokes every membership not in `roles`
+    // (resource_postgresql_role.go, revokeRoles): the bridge drops ignored attributes from the diff.
     const owner = new postgresql.Role(`${name}-owner`, {
       name: CATALOG_OWNER_ROLE, login: true, password: ownerPassword.result,
-    }, withProvider);
+    }, { ...withProvider, ignoreChanges: ["roles"] });
     const writer = new postgresql.Role(`${name}-writer`, {
       name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
     }, withProvider);
@@ -84,9 +104,11 @@ export class Catalog extends pulumi.ComponentResource {
         new postgresql.GrantRole(`${name}-${key}-reserved-connections`, { role: role.name, grantRole: "pg_use_reserved_connections" }, withProvider);
     }
 
+    // Its delete (and any replace) runs DROP DATABASE … WITH (FORCE) (terraform-provider-postgresql,
+    // resource_postgresql_database.go, resourcePostgreSQLDatabaseDelete): protected on prod.
     this.database = new postgresql.Database(`${name}-database`, {
       name: args.database, owner: owner.name, encoding: "UTF8", template: "template0",
-    }, withProvider);
+    }, { ...withProvider, protect: args.protect ?? false });
     const db = this.database.name;
 
     // `public` is owned by pg_database_owner (the owner role) since PostgreSQL 15; any other schema is made here.
@@ -107,11 +129,13 @@ export class Catalog extends pulumi.ComponentResource {
     grants.push(new postgresql.Grant(`${name}-writer-schema`, {
       database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],
     }, afterSchema));
-    // Catalog tables exist once the owner first ATTACHes; these cover tables present now and later.
-    grants.push(new postgresql.Grant(`${name}-writer-tables`, {
-      database: db, role: writer.name, objectType: "table", schema: args.catalogSchema, objects: [],
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }, afterSchema));
+    // Catalog tables exist once the owner first ATTACHes. Tables present now: granted by a resource that
+    // only adds (providers/writerTableGrants.ts: a postgresql.Grant on all tables reads the writer's own
+    // tables as drift and revokes on every refresh). Tables created later: the default privileges below.
+    const adminDb = pulumi.secret(pulumi.all([admin, db]).apply(([a, database]): CatalogConnection => ({ ...a, database })));
+    grants.push(new WriterTableGrants(`${name}-writer-existing-tables`, {
+      connection: adminDb, schema: args.catalogSchema, owner: owner.name, writer: writer.name,
+    }, { parent: this, dependsOn: [this.database, ...schemaDeps] }));
     grants.push(new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
       database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
       privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],

@@ -1,3 +1,4 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
@@ -18,6 +19,11 @@ export interface LakeArgs {
    * model/cloudInit roleCidrsFromReaders(spec.readers), which validates before anything is registered.
    */
   roleCidrs?: pulumi.Input<{ role: string; cidrs: string[] }[]>;
+  /**
+   * Directory (absolute) where the server CA is written for the postgresql provider's verify-full
+   * (default <working directory>/.ducklake). The file is <dir>/<stack>-ca.pem.
+   */
+  caFileDir?: string;
 }
 
 /**
@@ -65,10 +71,15 @@ export class Lake extends pulumi.ComponentResource {
 
     const accessKey = pulumi.secret(c.s3AccessKey);
     const secretKey = pulumi.secret(c.s3SecretKey);
+    // The backup job's key: another project's key the bucket policy lets PutObject under backups/ only,
+    // or (without backupPrincipal) the owner's key. Either way it reaches the server over SSH only.
+    const backupKey = c.backupPrincipal
+      ? { accessKey: pulumi.output(c.backupPrincipal.accessKey), secretKey: pulumi.secret(c.backupSecretKey!) }
+      : { accessKey, secretKey };
 
     this.bucket = new LakeBucket(`${name}-storage`, {
       bucketName: c.bucketName, endpoint: c.s3Endpoint, region: c.s3Region, accessKey, secretKey,
-      backupsPrefix: c.backupsPrefix, backupRetentionDays: c.backupRetentionDays,
+      backupsPrefix: c.backupsPrefix, backupRetentionDays: c.backupRetentionDays, protect: c.protectData,
     }, { parent: this });
     this.awsProvider = this.bucket.provider;
     this.bucketName = this.bucket.bucketName;
@@ -80,12 +91,14 @@ export class Lake extends pulumi.ComponentResource {
         location: c.location,
         serverType: c.serverType,
         ramGb: SERVER_TYPES[c.serverType].ramGb,
-        sshPublicKey: c.sshPublicKey!,
+        sshPublicKey: c.sshKeyName === undefined ? c.sshPublicKey : undefined,
+        existingSshKeyName: c.sshKeyName,
+        protect: c.protectData,
         adminCidrs: c.adminIps,
         roleCidrs: args.roleCidrs,
         postgresVersion: c.postgresVersion,
         catalogDatabase: c.catalogDatabase,
-        backup: pulumi.all([this.bucketName, accessKey, secretKey]).apply(([bucket, ak, sk]) => ({
+        backup: pulumi.all([this.bucketName, backupKey.accessKey, backupKey.secretKey]).apply(([bucket, ak, sk]) => ({
           bucket, prefix: c.backupsPrefix, endpoint: c.s3Endpoint, region: c.s3Region,
           accessKey: ak, secretKey: sk, hourUtc: c.backupHourUtc,
         })),
@@ -104,8 +117,9 @@ export class Lake extends pulumi.ComponentResource {
     }
 
     this.catalog = new Catalog(`${name}-catalog`, {
-      admin, database: c.catalogDatabase, catalogSchema: c.catalogSchema, dataPath: this.dataPath,
+      admin, database: c.catalogDatabase, catalogSchema: c.catalogSchema, dataPath: this.dataPath, protect: c.protectData,
       postgresVersion: c.target === "hetzner" ? c.postgresVersion : undefined,
+      providerCaFile: path.join(args.caFileDir ?? path.resolve(".ducklake"), `${pulumi.getStack()}-ca.pem`),
     }, { parent: this });
     this.postgresProvider = this.catalog.provider;
     this.catalogConnection = this.catalog.adminConnection;

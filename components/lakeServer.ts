@@ -4,10 +4,10 @@ import * as tls from "@pulumi/tls";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import {
-  ADMIN_ROLE, AccessRules, renderApplyAccessCommand, renderCloudInit, renderTlsReadyCommand,
+  ADMIN_ROLE, AccessRules, canonicalCidrs, canonicalRoleCidrs, postgresCidrs, renderApplyAccessCommand, renderAuthorizedKeys,
+  renderCloudInit, renderProvisionCommand, renderServerSecrets,
 } from "../model/cloudInit";
-import { isIpv6Cidr } from "../model/config";
-import { loadServerScripts } from "../templates/load";
+import { loadAuthorizedKeysScript, loadServerScripts } from "../templates/load";
 
 export interface LakeServerArgs {
   /** Hetzner location, e.g. fsn1. */
@@ -16,8 +16,15 @@ export interface LakeServerArgs {
   serverType: pulumi.Input<string>;
   /** RAM of the server type in GB; sizes PostgreSQL's memory settings. */
   ramGb: number;
-  /** The operator's OpenSSH public key (root login). */
-  sshPublicKey: pulumi.Input<string>;
+  /** The operator's OpenSSH public key (root login). Give this or existingSshKeyName. */
+  sshPublicKey?: pulumi.Input<string>;
+  /** Name of an SSH key already in the Hetzner project (Hetzner refuses a second copy of a key). */
+  existingSshKeyName?: string;
+  /**
+   * Protect the server and its primary IP: Pulumi `protect` plus Hetzner delete/rebuild protection, so
+   * neither `pulumi destroy` nor a replace nor the Cloud Console can remove them (docs: teardown path).
+   */
+  protect?: boolean;
   /** CIDRs that may reach SSH and PostgreSQL. Never empty; world only if the config allowed it. */
   adminCidrs: pulumi.Input<string[]>;
   /** Extra PostgreSQL-only CIDRs per login role (readers' allowedIps); applied in place, no rebuild. */
@@ -26,7 +33,7 @@ export interface LakeServerArgs {
   postgresVersion: number;
   /** Catalog database (pg_hba scope of reader rules, name of the nightly dump). */
   catalogDatabase: string;
-  /** Where the nightly dump goes; the key is the owner project's admin key (secret). */
+  /** Where the nightly dump goes, with the key that uploads it (secret; sent over SSH, never in user data). */
   backup: pulumi.Input<{ bucket: string; prefix: string; endpoint: string; region: string; accessKey: string; secretKey: string; hourUtc: number }>;
   /** How long `pulumi up` waits for PostgreSQL to accept TLS after boot (default 900 s). */
   readyTimeoutSeconds?: number;
@@ -51,10 +58,15 @@ export class LakeServer extends pulumi.ComponentResource {
   readonly ready: command.remote.Command;
   /** Re-applies pg_hba.conf + nftables when the allow-lists change. */
   readonly accessRules: command.remote.Command;
+  /** Writes root's authorized_keys (operator + deploy key): key rotation runs this, not a new server. */
+  readonly authorizedKeys: command.remote.Command;
 
   constructor(name: string, args: LakeServerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ducklake:server:LakeServer", name, {}, opts);
     const parent = { parent: this };
+    const protect = args.protect ?? false;
+    if ((args.sshPublicKey === undefined) === (args.existingSshKeyName === undefined))
+      throw new Error("LakeServer: give exactly one of sshPublicKey and existingSshKeyName");
     const scripts = loadServerScripts();
 
     const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
@@ -69,8 +81,8 @@ export class LakeServer extends pulumi.ComponentResource {
 
     // A primary IP created before the server lets the certificate name the address it will serve on.
     const ipv4 = new hcloud.PrimaryIp(`${name}-ipv4`, {
-      type: "ipv4", assigneeType: "server", autoDelete: false, location: args.location,
-    }, parent);
+      type: "ipv4", assigneeType: "server", autoDelete: false, location: args.location, deleteProtection: protect,
+    }, { ...parent, protect });
     this.ipv4 = ipv4.ipAddress;
 
     const serverKey = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
@@ -94,44 +106,59 @@ export class LakeServer extends pulumi.ComponentResource {
     // The program's own SSH identity (for the remote commands) and a pinned host key: no trust on first use.
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, parent);
     const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, parent);
-    const operatorSshKey = new hcloud.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey }, parent);
+    // An operator key already in the project is looked up (creating it again fails with uniqueness_error).
+    const operatorKey = args.existingSshKeyName !== undefined
+      ? hcloud.getSshKeyOutput({ name: args.existingSshKeyName }, parent).apply((k) => ({ id: String(k.id), publicKey: k.publicKey }))
+      : (() => {
+        const k = new hcloud.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey! }, parent);
+        return pulumi.all([k.id, k.publicKey]).apply(([id, publicKey]) => ({ id, publicKey }));
+      })();
     const deploySshKey = new hcloud.SshKey(`${name}-deploy-ssh-key`, { publicKey: deployKey.publicKeyOpenssh }, parent);
 
     const roleCidrs = pulumi.output(args.roleCidrs ?? []);
     const rules: pulumi.Output<AccessRules> = pulumi.all([args.adminCidrs, roleCidrs])
-      .apply(([adminCidrs, extra]) => ({ adminCidrs, roleCidrs: extra }));
+      .apply(([adminCidrs, extra]) => ({ adminCidrs: canonicalCidrs(adminCidrs), roleCidrs: canonicalRoleCidrs(extra) }));
 
     this.firewall = new hcloud.Firewall(`${name}-firewall`, {
       rules: rules.apply(firewallRules),
     }, parent);
 
-    const userData = pulumi.all([rules, serverCert.certPem, serverKey.privateKeyPem, ca.certPem, adminPassword.result,
-      args.backup, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
-      .apply(([access, serverCertPem, serverKeyPem, caCertPem, password, backup, hostPrivate, hostPublic]) => renderCloudInit({
+    // No secret in user data except the SSH host key (needed before the first, pinned, SSH connection).
+    const backup = pulumi.output(args.backup);
+    const userData = pulumi.all([rules, serverCert.certPem, ca.certPem, backup.hourUtc, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+      .apply(([access, serverCertPem, caCertPem, hourUtc, hostPrivate, hostPublic]) => renderCloudInit({
         postgresVersion: args.postgresVersion,
         ramGb: args.ramGb,
         catalogDatabase: args.catalogDatabase,
-        adminPassword: password,
-        tls: { caCertPem, serverCertPem, serverKeyPem },
+        tls: { caCertPem, serverCertPem },
         access,
-        backup: { ...backup, catalogDatabase: args.catalogDatabase },
+        backupHourUtc: hourUtc,
         sshHostKey: { privateOpenssh: hostPrivate, publicOpenssh: hostPublic },
       }, scripts));
+    // The admin password, TLS key and backup key go over SSH, as the provisioning command's stdin.
+    const serverSecrets = pulumi.secret(pulumi.all([adminPassword.result, serverKey.privateKeyPem, backup])
+      .apply(([password, keyPem, b]) => renderServerSecrets({
+        adminPassword: password, serverKeyPem: keyPem, backup: { ...b, catalogDatabase: args.catalogDatabase },
+      })));
 
     this.server = new hcloud.Server(`${name}-server`, {
       serverType: args.serverType,
       image: "debian-12",
       location: args.location,
-      sshKeys: [operatorSshKey.id, deploySshKey.id],
+      sshKeys: [operatorKey.id, deploySshKey.id],
       firewallIds: [this.firewall.id.apply(Number)],
       publicNets: [{ ipv4Enabled: true, ipv4: ipv4.id.apply(Number), ipv6Enabled: true }],
       userData: pulumi.secret(userData),
       labels: { "managed-by": "ducklake-pulumi", role: "catalog" },
+      deleteProtection: protect,
+      rebuildProtection: protect,
     }, {
       ...parent,
-      // cloud-init runs once: a changed document must not silently replace the catalog server.
-      // Allow-list changes reach the running server through `accessRules` instead.
-      ignoreChanges: ["userData"],
+      protect,
+      // image, userData and sshKeys force a new server (terraform-provider-hcloud server schema: ForceNew)
+      // and are only read at creation: a change must never replace the catalog. Allow-lists reach the
+      // running server through `accessRules`, SSH keys through `authorizedKeys`, secrets through `ready`.
+      ignoreChanges: ["image", "sshKeys", "userData"],
     });
     this.ipv6 = this.server.ipv6Address;
 
@@ -145,9 +172,17 @@ export class LakeServer extends pulumi.ComponentResource {
     };
     this.ready = new command.remote.Command(`${name}-postgres-ready`, {
       connection,
-      create: ipv4.ipAddress.apply((ip) => renderTlsReadyCommand(ip, scripts, args.readyTimeoutSeconds ?? 900)),
+      create: ipv4.ipAddress.apply((ip) => renderProvisionCommand(ip, scripts, args.readyTimeoutSeconds ?? 900)),
+      stdin: serverSecrets,
       triggers: [this.server.id],
     }, { ...parent, dependsOn: [this.server] });
+
+    this.authorizedKeys = new command.remote.Command(`${name}-authorized-keys`, {
+      connection,
+      create: loadAuthorizedKeysScript(),
+      stdin: pulumi.all([operatorKey.publicKey, deployKey.publicKeyOpenssh]).apply((keys) => renderAuthorizedKeys(keys)),
+      triggers: [this.server.id],
+    }, { ...parent, dependsOn: [this.ready] });
 
     this.accessRules = new command.remote.Command(`${name}-access-rules`, {
       connection,
@@ -161,11 +196,9 @@ export class LakeServer extends pulumi.ComponentResource {
 
 /** Hetzner Cloud firewall: SSH from admins, PostgreSQL from admins + roles, nothing else inbound. */
 export function firewallRules(rules: AccessRules): hcloud.types.input.FirewallRule[] {
-  const pg = [...new Set([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)])];
-  // Hetzner wants IPv4 before IPv6 in each list; keep a stable order for clean diffs.
-  const order = (cs: string[]) => [...cs.filter((c) => !isIpv6Cidr(c)), ...cs.filter(isIpv6Cidr)];
+  // Canonical order (IPv4 first, as Hetzner wants): reordering adminIps or readers changes nothing.
   return [
-    { direction: "in", protocol: "tcp", port: "22", sourceIps: order([...new Set(rules.adminCidrs)]), description: "SSH from admins" },
-    { direction: "in", protocol: "tcp", port: "5432", sourceIps: order(pg), description: "PostgreSQL (TLS) from admins and readers" },
+    { direction: "in", protocol: "tcp", port: "22", sourceIps: canonicalCidrs(rules.adminCidrs), description: "SSH from admins" },
+    { direction: "in", protocol: "tcp", port: "5432", sourceIps: postgresCidrs(rules), description: "PostgreSQL (TLS) from admins and readers" },
   ];
 }

@@ -39,6 +39,8 @@ export interface BucketPolicyInput {
    * explicit Deny statements on this bucket (they keep full access to the project's other buckets).
    */
   ownerProjectKeys?: "refuse" | "deny";
+  /** Key of another project the backup job uploads with: PutObject under backupsPrefix, nothing else. */
+  backupWriter?: { projectId: string; accessKey: string };
 }
 
 export interface BucketPolicy {
@@ -286,7 +288,19 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     allowGroups.set(key, g);
   }
   const groups = [...allowGroups.keys()].sort().map((k) => allowGroups.get(k)!);
+  // The backup job's key (config backupPrincipal): write-only under the backups prefix, so a compromised
+  // catalog server can neither read nor delete the lake.
+  const backupWrite: PolicyStatement[] = [];
+  if (input.backupWriter) {
+    const bad = principalProblem(input.backupWriter, input.ownerProjectId);
+    const arn = principalArn(input.backupWriter);
+    if (bad) problems.push(`backup writer: ${bad}`);
+    else if (arnOwner.has(arn)) problems.push(`backup writer key ${input.backupWriter.accessKey} is also reader "${arnOwner.get(arn)}"'s key: give the backup job its own key`);
+    else if (backups === "") problems.push("backup writer needs a backups prefix");
+    else backupWrite.push({ Effect: "Allow", Principal: { AWS: arn }, Action: "s3:PutObject", Resource: objectArn(input.bucket, backups) });
+  }
   const statements = [
+    ...backupWrite,
     ...bundledAllows(groups, "s3:GetObject", (ps) => ({ Resource: one(ps.map((p) => objectArn(input.bucket, p))) }),
       (p) => itemBytes(objectArn(input.bucket, p))),
     ...(listing ? bundledAllows(groups, "s3:ListBucket",

@@ -14,7 +14,7 @@ export const SERVER_TLS_DIR = "/etc/postgresql/ducklake-tls";
 export const MAX_USER_DATA_BYTES = 32 * 1024;
 
 /** The scripts shipped in templates/. */
-export interface ServerScripts { setup: string; applyAccess: string; backup: string; tlsReady: string; bootstrapAdminSql: string; }
+export interface ServerScripts { setup: string; applyAccess: string; backup: string; tlsReady: string; bootstrapAdminSql: string; receiveSecrets: string; }
 
 /** Who may reach what: admins reach SSH + PostgreSQL (all roles); readers reach PostgreSQL as their role. */
 export interface AccessRules {
@@ -113,10 +113,10 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
     row("hostssl", "all", adminRole, "127.0.0.1/32", "scram-sha-256"),
     row("hostssl", "all", adminRole, "::1/128", "scram-sha-256"),
     "# admin allow-list",
-    ...unique(rules.adminCidrs).map((c) => row("hostssl", "all", "all", c, "scram-sha-256")),
+    ...canonicalCidrs(rules.adminCidrs).map((c) => row("hostssl", "all", "all", c, "scram-sha-256")),
   ];
-  const roleRows = [...(rules.roleCidrs ?? [])].sort((a, b) => a.role.localeCompare(b.role))
-    .flatMap((r) => unique(r.cidrs).map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")));
+  const roleRows = canonicalRoleCidrs(rules.roleCidrs ?? [])
+    .flatMap((r) => r.cidrs.map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")));
   if (roleRows.length) lines.push("# per-role allow-list (readers)", ...roleRows);
   lines.push("# nothing else, and never without TLS",
     row("host", "all", "all", "0.0.0.0/0", "reject"),
@@ -124,16 +124,30 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
   return lines.join("\n");
 }
 
-/** Per-role CIDRs from the readers of the access spec (only readers that list allowedIps). Throws on bad input. */
+/**
+ * Per-role CIDRs from the readers of the access spec (only readers that list allowedIps), in canonical
+ * order: the list order of readers or of their addresses never reaches a resource. Throws on bad input.
+ */
 export function roleCidrsFromReaders(readers: { name: string; allowedIps?: string[] }[]): { role: string; cidrs: string[] }[] {
-  const rules = readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: [...r.allowedIps!] }));
+  const rules = canonicalRoleCidrs(readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: r.allowedIps! })));
   checkRules({ adminCidrs: [], roleCidrs: rules });
   return rules;
 }
 
+/** One order for a set of CIDRs: duplicates dropped, IPv4 before IPv6 (Hetzner's firewall wants that), then sorted. */
+export function canonicalCidrs(cidrs: readonly string[]): string[] {
+  const sorted = [...new Set(cidrs)].sort();
+  return [...sorted.filter((c) => !isIpv6Cidr(c)), ...sorted.filter(isIpv6Cidr)];
+}
+
+/** Roles sorted by name, each with canonical CIDRs. */
+export function canonicalRoleCidrs(roleCidrs: readonly { role: string; cidrs: readonly string[] }[]): { role: string; cidrs: string[] }[] {
+  return [...roleCidrs].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)).map((r) => ({ role: r.role, cidrs: canonicalCidrs(r.cidrs) }));
+}
+
 /** CIDRs that may reach PostgreSQL's port: admins plus every role's CIDRs. */
 export function postgresCidrs(rules: AccessRules): string[] {
-  return unique([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]);
+  return canonicalCidrs([...rules.adminCidrs, ...(rules.roleCidrs ?? []).flatMap((r) => r.cidrs)]);
 }
 
 /** Host firewall (nftables): drop by default; SSH from admins, PostgreSQL from admins + roles. */
@@ -144,7 +158,7 @@ export function renderNftables(rules: AccessRules): string {
     (cidrs.length ? `    elements = { ${cidrs.join(", ")} }\n` : "") + "  }";
   const v4 = (cs: string[]) => cs.filter((c) => !isIpv6Cidr(c));
   const v6 = (cs: string[]) => cs.filter(isIpv6Cidr);
-  const admin = unique(rules.adminCidrs);
+  const admin = canonicalCidrs(rules.adminCidrs);
   const pg = postgresCidrs(rules);
   return [
     "#!/usr/sbin/nft -f",
@@ -224,29 +238,57 @@ export function renderBackupUnits(hourUtc: number): { service: string; timer: st
   return { service, timer };
 }
 
+/**
+ * What the cloud-init user data carries: nothing secret. Hetzner's metadata service serves user data to
+ * every process on the server and keeps it with the server, so the admin password, the TLS private key and
+ * the backup job's S3 key travel over SSH instead (renderServerSecrets, the provisioning command's stdin).
+ */
 export interface ServerSetup {
   postgresVersion: number;
   ramGb: number;
   catalogDatabase: string;
+  tls: { caCertPem: string; serverCertPem: string };
+  access: AccessRules;
+  backupHourUtc: number;
+  /**
+   * Pre-generated SSH host key, so the program can pin the server's identity instead of trusting first use.
+   * The one secret left in user data: it must be in place before the first SSH connection can be verified.
+   */
+  sshHostKey?: { privateOpenssh: string; publicOpenssh: string };
+}
+
+/** The server's secrets, sent over SSH as the provisioning command's stdin (templates/receive-secrets.sh). */
+export interface ServerSecrets {
   /** Password of ADMIN_ROLE (letters and digits, from RandomPassword). */
   adminPassword: string;
-  tls: { caCertPem: string; serverCertPem: string; serverKeyPem: string };
-  access: AccessRules;
+  serverKeyPem: string;
   backup: BackupSettings;
-  /** Pre-generated SSH host key, so the program can pin the server's identity instead of trusting first use. */
-  sshHostKey?: { privateOpenssh: string; publicOpenssh: string };
+}
+
+const PEM_BLOCK = /^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/;
+
+/** `NAME=<base64>` lines (ADMIN_ENV, BACKUP_ENV, SERVER_KEY): the stdin receive-secrets.sh reads. */
+export function renderServerSecrets(s: ServerSecrets): string {
+  if (!/^[A-Za-z0-9]{16,128}$/.test(s.adminPassword)) throw new Error("admin password must be 16-128 letters and digits");
+  if (!PEM_BLOCK.test(s.serverKeyPem)) throw new Error("serverKeyPem is not a PEM block");
+  const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
+  return [
+    `ADMIN_ENV=${b64(renderEnvFile({ ADMIN_PASSWORD: s.adminPassword }))}`,
+    `BACKUP_ENV=${b64(renderBackupEnv(s.backup))}`,
+    `SERVER_KEY=${b64(s.serverKeyPem)}`,
+    "",
+  ].join("\n");
 }
 
 /** The cloud-init user data (#cloud-config YAML) for the catalog server. */
 export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string {
   if (![15, 16, 17].includes(s.postgresVersion)) throw new Error(`PostgreSQL ${s.postgresVersion} is not supported (15, 16, 17)`);
-  if (!/^[A-Za-z0-9]{16,128}$/.test(s.adminPassword)) throw new Error("admin password must be 16-128 letters and digits");
   if (s.sshHostKey && !/^ssh-ed25519 [A-Za-z0-9+/]+={0,3}\s*$/.test(s.sshHostKey.publicOpenssh)) throw new Error("sshHostKey.publicOpenssh is not an ed25519 public key");
   const pems: Record<string, string> = { ...s.tls, ...(s.sshHostKey ? { sshHostKey: s.sshHostKey.privateOpenssh } : {}) };
   for (const [name, pem] of Object.entries(pems)) {
-    if (!/^-----BEGIN [A-Z ]+-----\n[A-Za-z0-9+/=\n]+-----END [A-Z ]+-----\n?$/.test(pem)) throw new Error(`${name} is not a PEM block`);
+    if (!PEM_BLOCK.test(pem)) throw new Error(`${name} is not a PEM block`);
   }
-  const units = renderBackupUnits(s.backup.hourUtc);
+  const units = renderBackupUnits(s.backupHourUtc);
   type File = { path: string; content: string; permissions: string; owner?: string };
   const file = (path: string, content: string, permissions: string): File => ({ path, content, permissions, owner: "root:root" });
   const doc = {
@@ -261,15 +303,12 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
     } : {}),
     write_files: [
       file("/etc/ducklake/setup.env", renderEnvFile({ PG_VERSION: String(s.postgresVersion), ADMIN_ROLE }), "0644"),
-      file("/etc/ducklake/admin.env", renderEnvFile({ ADMIN_PASSWORD: s.adminPassword }), "0600"),
       file("/etc/ducklake/tls/ca.crt", s.tls.caCertPem, "0644"),
       file("/etc/ducklake/tls/server.crt", s.tls.serverCertPem, "0644"),
-      file("/etc/ducklake/tls/server.key", s.tls.serverKeyPem, "0600"),
       file("/etc/ducklake/postgresql.conf", renderPostgresqlConf({ ramGb: s.ramGb, postgresVersion: s.postgresVersion }), "0644"),
       file("/etc/ducklake/pg_hba.conf", renderPgHba({ ...s.access, catalogDatabase: s.catalogDatabase }), "0644"),
       file("/etc/ducklake/nftables.conf", renderNftables(s.access), "0644"),
       file("/etc/ducklake/bootstrap-admin.sql", scripts.bootstrapAdminSql, "0644"),
-      file("/etc/ducklake/backup.env", renderBackupEnv(s.backup), "0600"),
       file("/etc/systemd/system/ducklake-backup.service", units.service, "0644"),
       file("/etc/systemd/system/ducklake-backup.timer", units.timer, "0644"),
       file("/usr/local/sbin/ducklake-setup", scripts.setup, "0700"),
@@ -278,7 +317,8 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
       file("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n', "0644"),
       file("/etc/ssh/sshd_config.d/50-ducklake.conf", "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n", "0644"),
     ],
-    runcmd: [["systemctl", "reload", "ssh"], ["/usr/local/sbin/ducklake-setup"]],
+    // ducklake-setup runs later, from the provisioning command, once the secrets have arrived over SSH.
+    runcmd: [["systemctl", "reload", "ssh"]],
   };
   const text = "#cloud-config\n" + yaml.dump(doc, { lineWidth: -1, noRefs: true });
   const bytes = Buffer.byteLength(text, "utf8");
@@ -290,6 +330,25 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
 export function renderTlsReadyCommand(serverIp: string, scripts: ServerScripts, timeoutSeconds = 900): string {
   if (!/^[0-9a-fA-F.:]+$/.test(serverIp)) throw new Error(`server address ${JSON.stringify(serverIp)} is not an IP`);
   return `set -- ${serverIp} ${Math.floor(timeoutSeconds)}\n${scripts.tlsReady}`;
+}
+
+/**
+ * Remote command provisioning the server: wait for cloud-init, take the secrets from stdin
+ * (renderServerSecrets), run the idempotent ducklake-setup, then wait for verify-full TLS.
+ */
+export function renderProvisionCommand(serverIp: string, scripts: ServerScripts, timeoutSeconds = 900): string {
+  if (!/^[0-9a-fA-F.:]+$/.test(serverIp)) throw new Error(`server address ${JSON.stringify(serverIp)} is not an IP`);
+  return `set -- ${serverIp} ${Math.floor(timeoutSeconds)}\n${scripts.receiveSecrets}\n${scripts.tlsReady}`;
+}
+
+/** OpenSSH public keys, one per line, for root's authorized_keys (the authorized-keys command's stdin). */
+export function renderAuthorizedKeys(keys: string[]): string {
+  const lines = [...new Set(keys.map((k) => k.trim()))];
+  for (const k of lines)
+    if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(k))
+      throw new Error(`${JSON.stringify(k.slice(0, 40))} is not an OpenSSH public key line`);
+  if (lines.length === 0) throw new Error("no SSH key for root: nobody could log in");
+  return lines.join("\n") + "\n";
 }
 
 const HEREDOC_END = "DUCKLAKE_ACCESS_EOF";
@@ -310,4 +369,3 @@ export function renderApplyAccessCommand(rules: AccessRules & { catalogDatabase:
   ].join("\n");
 }
 
-function unique(xs: string[]): string[] { return [...new Set(xs)]; }

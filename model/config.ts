@@ -48,10 +48,17 @@ export interface LakeConfig {
   /** CONNECTION LIMIT of each reader role unless its access.ts entry sets connectionLimit. */
   readerConnectionLimit: number;
   localPostgres?: LocalPostgres;
+  /** Name of an SSH key already in the Hetzner project, used instead of creating one from sshPublicKey. */
+  sshKeyName?: string;
+  /** Protect the catalog database, server and primary IP (Pulumi protect + Hetzner protection). */
+  protectData: boolean;
+  /** Key of another project that may only PutObject under backupsPrefix; the backup job uses it. */
+  backupPrincipal?: { projectId: string; accessKey: string };
+  backupSecretKey?: string;
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys"] as const;
+export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys", "backupSecretKey"] as const;
 
 /** Every key this program reads, with its meaning (used in messages and docs). */
 export const CONFIG_KEYS: Record<string, string> = {
@@ -82,6 +89,10 @@ export const CONFIG_KEYS: Record<string, string> = {
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
   localPgPassword: "local PostgreSQL superuser password (secret; set by npm start)",
+  sshKeyName: "name of an SSH key already in the Hetzner project, used instead of sshPublicKey (hetzner)",
+  protectData: "protect the catalog database, server and primary IP from deletion (default true on hetzner, false locally)",
+  backupPrincipal: "{ projectId, accessKey } of a key of another project the backup job uploads with (PutObject under backupsPrefix only)",
+  backupSecretKey: "secret key of backupPrincipal (secret)",
 };
 
 export interface ConfigProblem { key: string; problem: string; fix: string; }
@@ -134,8 +145,13 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bad("serverType", `"${serverType}" is not a known server type`, `use one of ${Object.keys(SERVER_TYPES).join(", ")}`);
 
   const sshPublicKey = get("sshPublicKey");
-  if (prod && sshPublicKey === undefined)
-    bad("sshPublicKey", "is missing (needed to log in to the server)", setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"'));
+  const sshKeyName = get("sshKeyName");
+  if (sshKeyName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._@:+-]{0,127}$/.test(sshKeyName))
+    bad("sshKeyName", `${JSON.stringify(sshKeyName)} is not an SSH key name`, "use the name shown under Security → SSH keys in the Cloud Console");
+  if (sshKeyName !== undefined && sshPublicKey !== undefined)
+    bad("sshKeyName", "is set together with sshPublicKey: the server would get one and authorized_keys the other", `keep one: pulumi config rm ${CONFIG_NAMESPACE}:sshPublicKey (to use the existing key) or pulumi config rm ${CONFIG_NAMESPACE}:sshKeyName`);
+  if (prod && sshPublicKey === undefined && sshKeyName === undefined)
+    bad("sshPublicKey", "is missing (needed to log in to the server)", `${setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"')}, or if the key is already in the Hetzner project: ${setCmd("sshKeyName", "<its name>")}`);
   else if (sshPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(sshPublicKey.trim()))
     bad("sshPublicKey", "is not an OpenSSH public key (expected e.g. \"ssh-ed25519 AAAA... you@host\")", "paste the one line of your ~/.ssh/*.pub file, not the private key");
 
@@ -223,6 +239,25 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   const readerConnectionLimit = parseIntKey(get("readerConnectionLimit"), DEFAULT_READER_CONNECTION_LIMIT, "readerConnectionLimit", bad);
   const limitProblem = connectionLimitProblem(readerConnectionLimit);
   if (limitProblem) bad("readerConnectionLimit", limitProblem, `${setCmd("readerConnectionLimit", String(DEFAULT_READER_CONNECTION_LIMIT))} (one DuckDB session needs up to 4)`);
+  const protectData = parseBool(get("protectData"), prod, "protectData", bad);
+
+  let backupPrincipal: { projectId: string; accessKey: string } | undefined;
+  const backupPrincipalRaw = get("backupPrincipal");
+  if (backupPrincipalRaw !== undefined) {
+    const fix = `pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.projectId' <id>; pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.accessKey' <key>`;
+    let parsed: any;
+    try { parsed = JSON.parse(backupPrincipalRaw); } catch { parsed = undefined; }
+    const projectId = parsed && typeof parsed === "object" ? String(parsed.projectId ?? "") : "";
+    const accessKey = parsed && typeof parsed === "object" ? String(parsed.accessKey ?? "") : "";
+    if (!/^[1-9][0-9]{0,11}$/.test(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
+    else if (ownerProjectId !== undefined && projectId === ownerProjectId)
+      bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
+    if (!/^[A-Z0-9]{20}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
+    backupPrincipal = { projectId, accessKey };
+  }
+  const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
+  if (backupSecretKey && backupPrincipal === undefined)
+    bad("backupSecretKey", "is set without backupPrincipal", "set backupPrincipal too, or pulumi config rm ducklake:backupSecretKey");
 
   let localPostgres: LocalPostgres | undefined;
   if (!prod) {
@@ -244,6 +279,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
     dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
+    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined,
   };
 }
 

@@ -23,4 +23,7 @@ runuser -u postgres -- psql -X -tA -c "SELECT pg_reload_conf()" >/dev/null
 
 install -m 644 "$nft_new" /etc/nftables.conf
 nft -f /etc/nftables.conf
+# Keep the accepted files where ducklake-setup reads them, so a re-run of the setup keeps these rules.
+[ "$hba_new" -ef /etc/ducklake/pg_hba.conf ] || install -m 644 "$hba_new" /etc/ducklake/pg_hba.conf
+[ "$nft_new" -ef /etc/ducklake/nftables.conf ] || install -m 644 "$nft_new" /etc/ducklake/nftables.conf
 echo "ducklake-apply-access: pg_hba.conf and nftables applied"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# First-boot setup of the catalog server, run once by cloud-init (runcmd) as root.
-# Inputs written by cloud-init: /etc/ducklake/setup.env, admin.env, tls/*, postgresql.conf,
-# pg_hba.conf, nftables.conf, the backup unit files. Safe to re-run: every step converges.
+# Setup of the catalog server, run as root by the provisioning command over SSH (receive-secrets.sh)
+# once cloud-init finished, and again whenever a secret changes. Inputs written by cloud-init:
+# /etc/ducklake/setup.env, tls/ca.crt, tls/server.crt, postgresql.conf, pg_hba.conf, nftables.conf,
+# the backup unit files; over SSH: admin.env, backup.env, tls/server.key. Safe to re-run: every step
+# converges (pg_hba/nftables are the last ones ducklake-apply-access accepted).
 set -euo pipefail
 umask 022
 # shellcheck source=/dev/null

@@ -12,5 +12,11 @@ export function loadServerScripts(): ServerScripts {
     backup: read("ducklake-backup.sh"),
     tlsReady: read("postgres-tls-ready.sh"),
     bootstrapAdminSql: read("bootstrap-admin.sql"),
+    receiveSecrets: read("receive-secrets.sh"),
   };
+}
+
+/** The authorized_keys installer run over SSH (not part of the server's files). */
+export function loadAuthorizedKeysScript(): string {
+  return read("install-authorized-keys.sh");
 }

@@ -9,6 +9,8 @@ import { randomBytes } from "crypto";
 import { Client, ClientConfig } from "pg";
 import { renderPgHba, renderPostgresqlConf, renderTlsReadyCommand } from "../../model/cloudInit";
 import { loadServerScripts } from "../../templates/load";
+import { writeCaFile } from "../../components/caFile";
+import { pluginConnStr } from "../contract/postgresPlugin";
 
 const PG_BIN = fs.readdirSync("/usr/lib/postgresql").sort().map((v) => `/usr/lib/postgresql/${v}/bin`).reverse()
   .find((d) => fs.existsSync(`${d}/initdb`));
@@ -137,6 +139,30 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/did not accept TLS \(verify-full\) within 1s: .*certificate verify failed/s);
   }, 20000);
+
+  // Issue 11 item 7: the postgresql provider plugin connects with lib/pq using the URL of config.go connStr
+  // (test/contract/postgresPlugin.ts pluginConnStr): sslmode=verify-full and sslrootcert = the file
+  // components/caFile.ts writes. libpq (psql) applies the same verify-full rules: chain to that CA, and the
+  // certificate's IP/DNS SAN equal to the host.
+  it("postgresql provider connection: verify-full with the CA file the program writes; refused with another CA or host name", () => {
+    const caFile = writeCaFile(path.join(dir, "provider", "prod-ca.pem"), fs.readFileSync(path.join(tlsDir, "ca.crt"), "utf8"));
+    const url = (host: string, rootcert: string) => pluginConnStr({ host, port, username: adminRole, password: adminPassword,
+      database: "postgres", sslmode: "verify-full", sslrootcert: rootcert, connectTimeout: 5 });
+    const psql = (conninfo: string, extra: string[] = []) => spawnSync("psql", [...extra, "-X", "-tA", "-d", conninfo, "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"], { encoding: "utf8" });
+    const ok = psql(url("127.0.0.1", caFile));
+    expect([ok.status, ok.stdout.trim(), ok.stderr]).toEqual([0, "t", ""]);
+    const wrongCa = psql(url("127.0.0.1", otherCa));
+    expect(wrongCa.status).not.toBe(0);
+    expect(wrongCa.stderr).toMatch(/certificate verify failed/);
+    // Same server, reached under a name its certificate does not carry.
+    const wrongName = psql(`${url("localhost", caFile)}&hostaddr=127.0.0.1`);
+    expect(wrongName.status).not.toBe(0);
+    expect(wrongName.stderr).toMatch(/server certificate for "127\.0\.0\.1"( \(and 1 other name\))? does not match host name "localhost"/);
+    // The file is rewritten only when the CA changes, and only as one PEM certificate.
+    expect(writeCaFile(caFile, fs.readFileSync(caFile, "utf8"))).toBe(caFile);
+    expect(() => writeCaFile(caFile, "not a certificate")).toThrow(/not one PEM certificate/);
+    expect(() => writeCaFile("relative/ca.pem", fs.readFileSync(caFile, "utf8"))).toThrow(/must be an absolute path/);
+  });
 
   it("bootstrap SQL fails loudly without a password", () => {
     expect(() => bootstrapAdmin("")).toThrow(/ADMIN_PASSWORD is not set/);

@@ -4,20 +4,25 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import * as yaml from "js-yaml";
 import {
-  MAX_USER_DATA_BYTES, ServerSetup, renderApplyAccessCommand, renderBackupUnits, renderCloudInit, renderEnvFile,
-  renderNftables, renderPgHba, renderPostgresqlConf, renderTlsReadyCommand, roleCidrsFromReaders,
+  MAX_USER_DATA_BYTES, ServerSecrets, ServerSetup, renderApplyAccessCommand, renderAuthorizedKeys, renderBackupUnits, renderCloudInit,
+  renderEnvFile, renderNftables, renderPgHba, renderPostgresqlConf, renderProvisionCommand, renderServerSecrets, renderTlsReadyCommand,
+  roleCidrsFromReaders,
 } from "../../model/cloudInit";
-import { loadServerScripts } from "../../templates/load";
+import { loadAuthorizedKeysScript, loadServerScripts } from "../../templates/load";
 
 const scripts = loadServerScripts();
 const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n${"QUJD".repeat(10)}=\n-----END ${label}-----\n`;
 const setup: ServerSetup = {
-  postgresVersion: 15, ramGb: 4, catalogDatabase: "ducklake", adminPassword: "A".repeat(16) + "b1c2d3e4f5g6h7i8",
-  tls: { caCertPem: pem("CERTIFICATE"), serverCertPem: pem("CERTIFICATE"), serverKeyPem: pem("EC PRIVATE KEY") },
+  postgresVersion: 15, ramGb: 4, catalogDatabase: "ducklake",
+  tls: { caCertPem: pem("CERTIFICATE"), serverCertPem: pem("CERTIFICATE") },
   access: { adminCidrs: ["203.0.113.7/32", "2001:db8::/64"], roleCidrs: [{ role: "alice", cidrs: ["198.51.100.0/24"] }] },
+  backupHourUtc: 3,
+  sshHostKey: { privateOpenssh: pem("OPENSSH PRIVATE KEY"), publicOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUh\n" },
+};
+const secrets: ServerSecrets = {
+  adminPassword: "A".repeat(16) + "b1c2d3e4f5g6h7i8", serverKeyPem: pem("EC PRIVATE KEY"),
   backup: { catalogDatabase: "ducklake", bucket: "acme-lake", prefix: "backups/", endpoint: "https://fsn1.your-objectstorage.com",
     region: "fsn1", accessKey: "ABCDEFGHIJKLMNOPQRST", secretKey: "abc/def+ghi=", hourUtc: 3 },
-  sshHostKey: { privateOpenssh: pem("OPENSSH PRIVATE KEY"), publicOpenssh: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUh\n" },
 };
 
 interface CloudConfig { packages: string[]; write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][]; ssh_keys?: Record<string, string>; ssh_pwauth: boolean }
@@ -37,24 +42,45 @@ describe("cloud-init document", () => {
     expect(Buffer.byteLength(text)).toBeLessThan(MAX_USER_DATA_BYTES);
     expect(doc.packages).toEqual(expect.arrayContaining(["awscli", "nftables", "unattended-upgrades"]));
     expect(doc.ssh_pwauth).toBe(false);
-    expect(doc.runcmd).toContainEqual(["/usr/local/sbin/ducklake-setup"]);
+    // setup needs the secrets, which arrive later over SSH (the provisioning command)
+    expect(doc.runcmd).toEqual([["systemctl", "reload", "ssh"]]);
   });
 
-  it("carries the scripts byte for byte and keeps secrets root-only", () => {
+  it("carries the scripts byte for byte and no secret but the SSH host key", () => {
     expect(fileAt(doc, "/usr/local/sbin/ducklake-backup").content).toBe(scripts.backup);
     expect(fileAt(doc, "/usr/local/sbin/ducklake-setup").content).toBe(scripts.setup);
     for (const p of ["/etc/ducklake/admin.env", "/etc/ducklake/backup.env", "/etc/ducklake/tls/server.key"])
-      expect(fileAt(doc, p).permissions).toBe("0600");
-    expect(fileAt(doc, "/etc/ducklake/backup.env").content).toContain("AWS_SECRET_ACCESS_KEY=abc/def+ghi=\n");
-    expect(fileAt(doc, "/etc/ducklake/backup.env").content).toContain("BACKUP_PREFIX=backups/\n");
+      expect(doc.write_files.map((f) => f.path)).not.toContain(p);
+    expect(text).not.toMatch(/ADMIN_PASSWORD=[A-Za-z0-9]|AWS_SECRET_ACCESS_KEY=[A-Za-z0-9]|EC PRIVATE KEY/);
     expect(doc.ssh_keys?.ed25519_public).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUh");
+  });
+
+  it("puts the secrets in NAME=<base64> lines for the provisioning command's stdin", () => {
+    const lines = renderServerSecrets(secrets).trimEnd().split("\n");
+    expect(lines.map((l) => l.split("=")[0])).toEqual(["ADMIN_ENV", "BACKUP_ENV", "SERVER_KEY"]);
+    const decoded = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf("=")), Buffer.from(l.slice(l.indexOf("=") + 1), "base64").toString()]));
+    expect(decoded.ADMIN_ENV).toBe(`ADMIN_PASSWORD=${secrets.adminPassword}\n`);
+    expect(decoded.BACKUP_ENV).toContain("AWS_SECRET_ACCESS_KEY=abc/def+ghi=\n");
+    expect(decoded.BACKUP_ENV).toContain("BACKUP_PREFIX=backups/\n");
+    expect(decoded.SERVER_KEY).toBe(secrets.serverKeyPem);
+    expect(() => renderServerSecrets({ ...secrets, adminPassword: "short" })).toThrow(/16-128 letters and digits/);
+    expect(() => renderServerSecrets({ ...secrets, serverKeyPem: "not a pem" })).toThrow(/serverKeyPem is not a PEM block/);
+    expect(() => renderServerSecrets({ ...secrets, backup: { ...secrets.backup, secretKey: "x\nEVIL=1" } })).toThrow(/AWS_SECRET_ACCESS_KEY has characters/);
+  });
+
+  it("renders authorized_keys from OpenSSH public keys only, deduplicated", () => {
+    const k = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUh me@laptop";
+    expect(renderAuthorizedKeys([k, `${k}\n`, "ssh-ed25519 AAAAdeploy"])).toBe(`${k}\nssh-ed25519 AAAAdeploy\n`);
+    expect(() => renderAuthorizedKeys(["ssh-ed25519 AAAA\ncommand=\"rm -rf /\" ssh-ed25519 AAAA"])).toThrow(/not an OpenSSH public key/);
+    expect(() => renderAuthorizedKeys([])).toThrow(/nobody could log in/);
   });
 
   it("passes bash -n for every shell script it installs", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cloudinit-"));
     const shells = doc.write_files.filter((f) => f.content.startsWith("#!/usr/bin/env bash"));
     expect(shells.map((f) => f.path).sort()).toEqual(["/usr/local/sbin/ducklake-apply-access", "/usr/local/sbin/ducklake-backup", "/usr/local/sbin/ducklake-setup"]);
-    const extra = [renderTlsReadyCommand("198.51.100.10", scripts), renderApplyAccessCommand({ ...setup.access, catalogDatabase: "ducklake" })];
+    const extra = [renderTlsReadyCommand("198.51.100.10", scripts), renderApplyAccessCommand({ ...setup.access, catalogDatabase: "ducklake" }),
+      renderProvisionCommand("198.51.100.10", scripts), loadAuthorizedKeysScript()];
     [...shells.map((f) => f.content), ...extra].forEach((content, i) => {
       const file = path.join(dir, `s${i}.sh`);
       fs.writeFileSync(file, content);
@@ -64,10 +90,8 @@ describe("cloud-init document", () => {
   });
 
   it("refuses what would break out of a file or exceed the limits", () => {
-    expect(() => renderCloudInit({ ...setup, adminPassword: "short" }, scripts)).toThrow(/16-128 letters and digits/);
     expect(() => renderCloudInit({ ...setup, postgresVersion: 13 }, scripts)).toThrow(/not supported/);
-    expect(() => renderCloudInit({ ...setup, tls: { ...setup.tls, serverKeyPem: "not a pem" } }, scripts)).toThrow(/serverKeyPem is not a PEM block/);
-    expect(() => renderCloudInit({ ...setup, backup: { ...setup.backup, secretKey: "x\nEVIL=1" } }, scripts)).toThrow(/AWS_SECRET_ACCESS_KEY has characters/);
+    expect(() => renderCloudInit({ ...setup, tls: { ...setup.tls, serverCertPem: "not a pem" } }, scripts)).toThrow(/serverCertPem is not a PEM block/);
     expect(() => renderCloudInit(setup, { ...scripts, setup: "#".repeat(MAX_USER_DATA_BYTES) })).toThrow(/Hetzner accepts at most/);
     expect(() => renderEnvFile({ "BAD NAME": "x" })).toThrow(/not plain/);
     expect(() => renderEnvFile({ A: "$(reboot)" })).toThrow(/would need quoting/);
@@ -123,7 +147,7 @@ describe("host firewall", () => {
     expect(nft).toContain("type filter hook input priority 0; policy drop;");
     expect(nft).toMatch(/set admin_v4 \{[^}]*elements = \{ 203\.0\.113\.7\/32 \}/);
     expect(nft).toMatch(/set admin_v6 \{[^}]*elements = \{ 2001:db8::\/64 \}/);
-    expect(nft).toMatch(/set postgres_v4 \{[^}]*elements = \{ 203\.0\.113\.7\/32, 198\.51\.100\.0\/24 \}/);
+    expect(nft).toMatch(/set postgres_v4 \{[^}]*elements = \{ 198\.51\.100\.0\/24, 203\.0\.113\.7\/32 \}/);
     expect(nft).toContain("tcp dport 22 ip saddr @admin_v4 accept");
     expect(nft).toContain("tcp dport 5432 ip6 saddr @postgres_v6 accept");
     // established, loopback, ICMP, DHCP, and the four allow-list rules: nothing else accepts

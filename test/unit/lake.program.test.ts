@@ -7,6 +7,9 @@ interface Recorded { type: string; name: string; inputs: Record<string, any>; pr
 interface Loaded { program: Record<string, any>; resources: Recorded[]; pulumi: typeof PulumiModule }
 
 const SERVER_IP = "198.51.100.10";
+// The program writes the server CA for the postgresql provider here (not into the checkout).
+process.env.DUCKLAKE_CA_DIR = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "ducklake-ca-"));
+afterAll(() => require("fs").rmSync(process.env.DUCKLAKE_CA_DIR!, { recursive: true, force: true }));
 const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n-----END ${label}-----\n`;
 
 // Outputs the real providers would compute, so the program's applies see realistic values.
@@ -156,7 +159,7 @@ describe("prod stack (hetzner)", () => {
     const rules = byName(loaded.resources, "ducklake-server-firewall").inputs.rules;
     expect(rules).toEqual([
       expect.objectContaining({ direction: "in", protocol: "tcp", port: "22", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
-      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.7/32", "203.0.113.0/24", "2001:db8:5::/48"] }),
+      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.0/24", "203.0.113.7/32", "2001:db8:5::/48"] }),
     ]);
   });
 
@@ -180,7 +183,10 @@ describe("prod stack (hetzner)", () => {
     expect(file("/etc/ducklake/postgresql.conf")).toMatch(/^ssl_min_protocol_version = 'TLSv1.2'$/m);
     expect(file("/etc/ducklake/postgresql.conf")).toMatch(/^jit = off$/m);
     expect(file("/etc/ducklake/pg_hba.conf")).toMatch(/^hostssl\s+all\s+all\s+203\.0\.113\.7\/32\s+scram-sha-256$/m);
-    expect(file("/etc/ducklake/backup.env")).toContain("BACKUP_BUCKET=acme-lake\nBACKUP_PREFIX=backups/\nS3_ENDPOINT=https://fsn1.your-objectstorage.com\n");
+    // backup.env (with the S3 key) comes over SSH: the provisioning command's stdin
+    const stdin: string = plain(byName(loaded.resources, "ducklake-server-postgres-ready").inputs.stdin);
+    expect(Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(stdin)![1], "base64").toString())
+      .toContain("BACKUP_BUCKET=acme-lake\nBACKUP_PREFIX=backups/\nS3_ENDPOINT=https://fsn1.your-objectstorage.com\n");
     expect(file("/etc/ducklake/tls/server.crt")).toContain("BEGIN CERTIFICATE");
     expect(file("/etc/systemd/system/ducklake-backup.timer")).toContain("OnCalendar=*-*-* 03:00:00 UTC");
   });
@@ -193,7 +199,7 @@ describe("prod stack (hetzner)", () => {
     expect(ready.create.split("\n")[0]).toBe(`set -- ${SERVER_IP} 900`);
     expect(ready.create).toContain("sslmode=verify-full");
     const pg = byName(loaded.resources, "ducklake-catalog-postgres").inputs;
-    expect(pg).toMatchObject({ host: SERVER_IP, port: "5432", username: "ducklake_admin", sslmode: "require", superuser: "true" });
+    expect(pg).toMatchObject({ host: SERVER_IP, port: "5432", username: "ducklake_admin", sslmode: "verify-full", superuser: "true" });
     expect(isWrappedSecret(pg.password)).toBe(true);
   });
 
