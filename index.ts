@@ -9,7 +9,7 @@ import { applyPrincipalOverrides, ReaderPrincipalOverrides } from "./model/grant
 import { roleCidrsFromReaders } from "./model/cloudInit";
 import { emptyLayout, indexLayout } from "./model/lakePaths";
 import { SERVER_TYPES } from "./model/cost";
-import { catalogLayoutOrDefault } from "./providers/lakeLayoutSource";
+import { catalogLayoutOrDefault } from "./postgres/lakeLayoutSource";
 
 /** Full keys of config values stored encrypted (Pulumi passes them in PULUMI_CONFIG_SECRET_KEYS). */
 function secretConfigKeys(): ReadonlySet<string> | undefined {

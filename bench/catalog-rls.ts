@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
 import { SPEC_1_0_TABLES } from "../test/fixtures/ducklakeCatalog";
-import { grantRead, installGuard } from "../providers/guardClient";
+import { grantRead, installGuard } from "../postgres/guardClient";
 
 const SCALE = Number(process.env.CATALOG_BENCH_SCALE ?? 1);
 const TABLES = Math.max(200, Math.round(10000 * SCALE));

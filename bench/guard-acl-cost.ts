@@ -8,7 +8,8 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { Client } from "pg";
 import { createDuckLakeCatalog } from "../test/fixtures/ducklakeCatalog";
-import { installGuard, loadMigrations } from "../providers/guardClient";
+import { installGuard } from "../postgres/guardClient";
+import { loadMigrations } from "../postgres/sqlFiles";
 
 const [SCHEMAS = 10, TABLES = 30, ROUNDS = 40] = process.argv.slice(2).map(Number).filter((x) => x > 0);
 const root = path.resolve(__dirname, "..");

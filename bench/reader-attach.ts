@@ -21,7 +21,7 @@ import { Client } from "pg";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { findOfflineExtensions, instanceOptions } from "../cli/duckdbExtensions";
 import { duckString } from "../cli/duckdbSql";
-import { grantRead, installGuard } from "../providers/guardClient";
+import { grantRead, installGuard } from "../postgres/guardClient";
 
 const SCALE = Number(process.env.READER_BENCH_SCALE ?? 1);
 const TABLES = Math.max(200, Math.round(10000 * SCALE));

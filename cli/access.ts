@@ -4,7 +4,7 @@
 import { parseCommandArgs } from "./args";
 import { runMain } from "./errors";
 import { LakeConnectionInfo, loadLakeConnectionInfo } from "./connectionInfo";
-import { connectCatalog } from "./pg";
+import { connectCatalog } from "../postgres/connection";
 import { GuardApi, loadGuardApi } from "./guardApi";
 import { qualifiedName, readInventory } from "./lakeInventory";
 import { expectedTables } from "./expectedAccess";

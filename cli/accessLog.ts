@@ -4,9 +4,9 @@
 import { parseCommandArgs, ParsedArgs } from "./args";
 import { CliError, runMain } from "./errors";
 import { loadLakeConnectionInfo } from "./connectionInfo";
-import { connectCatalog } from "./pg";
+import { connectCatalog } from "../postgres/connection";
 import { formatTable } from "./table";
-import { aclLogFilterProblems, AclLogEntry, AclLogFilter, readAclLog } from "../providers/guardClient";
+import { aclLogFilterProblems, AclLogEntry, AclLogFilter, readAclLog } from "../postgres/guardClient";
 
 export const USAGE = "usage: npm run access-log -- [--stack <s> | --from <file>] [--reader <role>] [--schema <s> [--table <t>]] " +
   "[--since <ISO 8601 time>] [--limit <n>] [--json]";

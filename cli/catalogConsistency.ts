@@ -6,7 +6,7 @@
 // there are, and how each is filtered, comes from the guard itself (ducklake_guard.catalog_rule).
 import { Client } from "pg";
 import { quoteIdent } from "../model/names";
-import { sqlFile } from "./sqlFiles";
+import { sqlFile } from "../postgres/sqlFiles";
 
 /** table_id → row count in one catalog table; undefined when the role may not read it. */
 export type RowCounts = Map<string, number>;

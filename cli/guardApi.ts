@@ -1,7 +1,8 @@
 // The two catalog-guard reads the workflows use (providers/guardClient.ts), behind a small interface
 // so tests and callers can pass a client for a specific guard build.
 import { Client } from "pg";
-import { guardStatus, listGrants, loadMigrations, GuardGrant, GuardStatus } from "../providers/guardClient";
+import { guardStatus, listGrants, GuardGrant, GuardStatus } from "../postgres/guardClient";
+import { loadMigrations } from "../postgres/sqlFiles";
 
 export type { GuardGrant, GuardStatus };
 

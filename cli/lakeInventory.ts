@@ -2,9 +2,10 @@
 // and file keys come from the program's own layout reader and path rules (providers/catalogLayout.ts,
 // model/lakePaths.ts), so verify and access check exactly the folders the bucket policy grants.
 import { Client } from "pg";
-import { sqlFile } from "./sqlFiles";
+import { sqlFile } from "../postgres/sqlFiles";
 import { LakeLayout, tableFileLocation, tablePrefix } from "../model/lakePaths";
-import { catalogQuery, readCatalogLayout } from "../providers/catalogLayout";
+import { readCatalogLayout } from "../postgres/catalogLayout";
+import { catalogQuery } from "../postgres/sqlFiles";
 
 export interface LakeTable {
   tableId: string;

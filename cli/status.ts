@@ -7,10 +7,10 @@ import { Client } from "pg";
 import { parseCommandArgs } from "./args";
 import { explainError, runMain } from "./errors";
 import { LakeConnectionInfo, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
-import { connectCatalog } from "./pg";
+import { connectCatalog } from "../postgres/connection";
 import { GuardApi, latestGuardVersion, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes, readBucketPolicy } from "./s3";
-import { sqlFile } from "./sqlFiles";
+import { sqlFile } from "../postgres/sqlFiles";
 import { formatTable } from "./table";
 import { quoteIdent, READER_BASE_ROLE } from "../model/names";
 

@@ -8,15 +8,15 @@ import { Client } from "pg";
 import { parseCommandArgs } from "./args";
 import { CliError, explainError, runMain } from "./errors";
 import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
-import { connectCatalog } from "./pg";
+import { connectCatalog } from "../postgres/connection";
 import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
 import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
 import { catalogRowCounts, catalogRules, CatalogObjects, CatalogRule, compareRowCounts, existingTableKeyedTables, expectedIds,
   probeCatalogTables, readCatalogObjects, resolveGrants, RowCounts } from "./catalogConsistency";
-import { listGrantDetails } from "../providers/guardClient";
+import { listGrantDetails } from "../postgres/guardClient";
 import { GuardApi, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes } from "./s3";
-import { sqlFile } from "./sqlFiles";
+import { sqlFile } from "../postgres/sqlFiles";
 import { formatTable } from "./table";
 import { verifyReaderWithDuckDB } from "./duckdbProbe";
 

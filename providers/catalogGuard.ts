@@ -3,9 +3,10 @@
 // provider needs no file access and a new migration shows up as an update in the preview.
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogConnection } from "../model/connection";
-import { pgClientConfig } from "../model/connection";
+import { withCatalog } from "../postgres/connection";
 import { DEFAULT_CATALOG_SCHEMA } from "../model/names";
-import * as guard from "./guardClient";
+import * as guard from "../postgres/guardClient";
+import { loadMigrations } from "../postgres/sqlFiles";
 
 export interface CatalogGuardArgs {
   /**
@@ -42,16 +43,8 @@ interface GuardOutputs {
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isUnknown = (v: unknown) => v === UNKNOWN;
 
-async function withGuardClient<T>(conn: CatalogConnection, fn: (c: import("pg").Client) => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { Client } = require("pg");
-  const client = new Client({ ...pgClientConfig(conn), connectionTimeoutMillis: 10000 });
-  await client.connect();
-  try { return await fn(client); } finally { await client.end(); }
-}
-
 async function install(i: GuardInputs): Promise<GuardOutputs> {
-  return withGuardClient(i.connection, async (c) => {
+  return withCatalog(i.connection, async (c) => {
     await guard.installGuard(c, { catalogSchema: i.catalogSchema, catalogOwner: i.catalogOwner || undefined, migrations: i.migrations });
     const s = await guard.guardStatus(c);
     return { connection: i.connection, catalogSchema: i.catalogSchema, catalogOwner: s.catalogOwner ?? "",
@@ -97,7 +90,7 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: pulumi.ID, props: GuardOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const s = await withGuardClient(props.connection, (c) => guard.guardStatus(c));
+    const s = await withCatalog(props.connection, (c) => guard.guardStatus(c));
     if (!s.installed) return { id: "" };
     return { id, props: { ...props, catalogSchema: s.catalogSchema, catalogOwner: s.catalogOwner ?? "",
       version: s.version ?? 0, eventTrigger: s.eventTrigger === true } };
@@ -108,7 +101,7 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: pulumi.ID, props: GuardOutputs): Promise<void> {
-    await withGuardClient(props.connection, (c) => guard.uninstallGuard(c));
+    await withCatalog(props.connection, (c) => guard.uninstallGuard(c));
   },
 };
 
@@ -127,7 +120,7 @@ export class CatalogGuard extends pulumi.dynamic.Resource {
       connection: pulumi.secret(args.connection),
       catalogSchema: args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA,
       catalogOwner: args.catalogOwner ?? "",
-      migrations: guard.loadMigrations(),
+      migrations: loadMigrations(),
       version: undefined, migrationNames: undefined, eventTrigger: undefined,
     }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "CatalogGuard");
   }

@@ -14,7 +14,10 @@
 // declared readers (granted by hand). Its `read` lists them, so `pulumi refresh` shows them, and `pulumi up`
 // revokes them all in one transaction. It never touches a declared reader's entries: those are ReaderAcl's.
 import * as pulumi from "@pulumi/pulumi";
+import type { Client } from "pg";
 import type { CatalogConnection } from "../model/connection";
+import { inTransaction as inClientTransaction, withCatalog as withCatalogClient } from "../postgres/connection";
+import { grantRead, revokeRead } from "../postgres/guardClient";
 import { lakeNameProblem, readerNameProblem } from "../model/names";
 
 /** One ACL entry: the whole schema when `table` is null. */
@@ -38,49 +41,29 @@ export function canonicalGrants(grants: ReadonlyArray<{ schema: string; table?: 
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-// Everything below runs inside Pulumi's dynamic-provider host: self-contained, `require` inside functions.
+// Everything below runs inside Pulumi's dynamic-provider host: Pulumi serializes what these functions capture
+// (postgres/connection.ts requires `pg` inside its functions), so keep the imports above small.
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes values not known yet
 
 type Query = (sql: string, params: unknown[]) => Promise<any[]>;
 
-async function withCatalog<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { Client } = require("pg");
-  const ssl = conn.sslmode === "disable" ? false : conn.sslmode === "require" ? { rejectUnauthorized: false }
-    : { rejectUnauthorized: true, ca: conn.sslRootCert, servername: /^[0-9.:]+$/.test(conn.host) ? undefined : conn.host };
-  const client = new Client({ host: conn.host, port: conn.port, database: conn.database, user: conn.user,
-    password: conn.password, ssl, connectionTimeoutMillis: 10000 });
-  await client.connect();
-  try {
-    return await fn(async (sql, params) => (await client.query(sql, params)).rows);
-  } finally {
-    await client.end();
-  }
+async function withCatalog<T>(conn: CatalogConnection, fn: (q: Query, client: Client) => Promise<T>): Promise<T> {
+  return withCatalogClient(conn, (client) => fn(async (sql, params) => (await client.query(sql, params)).rows, client));
 }
 
 const sameEntry = (a: AclGrant, b: AclGrant) => a.schema === b.schema && (a.table ?? null) === (b.table ?? null);
 const missingFrom = (xs: AclGrant[], ys: AclGrant[]) => xs.filter((x) => !ys.some((y) => sameEntry(x, y)));
 
 /** Runs `fn` in one transaction: all of it commits, or nothing does. */
-async function inTransaction<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
-  return withCatalog(conn, async (q) => {
-    await q("BEGIN", []);
-    try {
-      const out = await fn(q);
-      await q("COMMIT", []);
-      return out;
-    } catch (e) {
-      await q("ROLLBACK", []).catch(() => undefined);
-      throw e;
-    }
-  });
+async function inTransaction<T>(conn: CatalogConnection, fn: (q: Query, client: Client) => Promise<T>): Promise<T> {
+  return withCatalog(conn, (q, client) => inClientTransaction(client, () => fn(q, client)));
 }
 
 /** Writes `desired` for `reader` in one transaction: revokes `revoke`, (re-)grants `grant`. */
 async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[], grant: AclGrant[]): Promise<void> {
-  await inTransaction(conn, async (q) => {
-    for (const g of revoke) await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [reader, g.schema, g.table]);
-    for (const g of grant) await q("SELECT ducklake_guard.grant_read($1, $2, $3)", [reader, g.schema, g.table]);
+  await inTransaction(conn, async (_q, client) => {
+    for (const g of revoke) await revokeRead(client, { reader, schema: g.schema, table: g.table });
+    for (const g of grant) await grantRead(client, { reader, schema: g.schema, table: g.table });
   });
 }
 
@@ -243,11 +226,11 @@ async function undeclaredEntries(q: Query, declared: string[]): Promise<Undeclar
 
 /** Revokes every undeclared entry in one transaction (list and revokes see the same ACL). */
 async function sweep(conn: CatalogConnection, declared: string[]): Promise<void> {
-  await inTransaction(conn, async (q) => {
+  await inTransaction(conn, async (q, client) => {
     for (const e of await undeclaredEntries(q, declared)) {
       if (declared.includes(e.reader)) throw new Error(`refusing to revoke an entry of declared reader "${e.reader}"`);
       // Revoking an entry that is gone meanwhile returns false: harmless.
-      await q("SELECT ducklake_guard.revoke_read($1, $2, $3)", [e.reader, e.schema, e.table]);
+      await revokeRead(client, e);
     }
   });
 }

@@ -1,9 +1,9 @@
 // Reads the server-side scripts shipped in templates/ (the only file I/O behind model/cloudInit.ts).
 import * as fs from "fs";
-import * as path from "path";
 import type { ServerScripts } from "../model/cloudInit";
+import { repoFile } from "../repoFiles";
 
-const read = (file: string) => fs.readFileSync(path.join(__dirname, file), "utf8");
+const read = (file: string) => fs.readFileSync(repoFile("templates", file), "utf8");
 
 export function loadServerScripts(): ServerScripts {
   return {

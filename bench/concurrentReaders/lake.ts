@@ -3,7 +3,7 @@
 // role with a CONNECTION LIMIT and a grant_read on the table.
 import { Client } from "pg";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { installGuard, grantRead } from "../../providers/guardClient";
+import { installGuard, grantRead } from "../../postgres/guardClient";
 import { quoteIdent, quoteLiteral, READER_BASE_ROLE } from "../../model/names";
 import { duckdbLiteral, libpqValue } from "../../model/grants";
 

@@ -16,7 +16,7 @@ import {
   roleCreate, roleDelete, roleRead, schemaCreate, schemaDelete, schemaRead,
 } from "./postgresPlugin";
 import { missingWriterTables, writerTableGrantsProvider } from "../../providers/writerTableGrants";
-import { installGuard } from "../../providers/guardClient";
+import { installGuard } from "../../postgres/guardClient";
 import type { CatalogConnection } from "../../model/connection";
 
 interface Recorded { type: string; name: string; inputs: Record<string, any>; ignoreChanges: string[] }

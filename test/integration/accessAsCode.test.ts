@@ -14,7 +14,7 @@ import { pgAdmin, PgConnection, rgw, S3Key } from "../support/services";
 import { rng } from "../support/random";
 import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
 import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
-import { installGuard } from "../../providers/guardClient";
+import { installGuard } from "../../postgres/guardClient";
 import { canonicalGrants, readerAclProvider, undeclaredAclProvider } from "../../providers/readerAcl";
 import { AccessSpec, GrantSpec } from "../../model/access";
 import { quoteIdent, quoteLiteral } from "../../model/names";

@@ -8,7 +8,7 @@ import { execFile } from "child_process";
 import { CATALOG, guardedLake, GuardedLake } from "../fixtures/guardHarness";
 import { repoRoot } from "../support/services";
 import { main } from "../../cli/accessLog";
-import { readAclLog } from "../../providers/guardClient";
+import { readAclLog } from "../../postgres/guardClient";
 
 const ODD = { schema: "odd schema;--", table: `we"ird 'täble' ✓` };
 let g: GuardedLake;

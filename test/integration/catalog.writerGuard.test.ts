@@ -7,7 +7,7 @@ import { randomBytes } from "crypto";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
 import { pgAdmin, PgConnection } from "../support/services";
 import { createDuckLakeCatalog, buildSampleLake, SampleLake } from "../fixtures/ducklakeCatalog";
-import { grantRead, installGuard, revokeRead } from "../../providers/guardClient";
+import { grantRead, installGuard, revokeRead } from "../../postgres/guardClient";
 import { quoteIdent } from "../../model/names";
 
 const sfx = randomBytes(4).toString("hex");

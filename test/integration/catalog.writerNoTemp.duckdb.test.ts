@@ -11,7 +11,7 @@ import { randomBytes } from "crypto";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
 import { pgAdmin, PgConnection, repoRoot } from "../support/services";
-import { grantRead, installGuard } from "../../providers/guardClient";
+import { grantRead, installGuard } from "../../postgres/guardClient";
 import { quoteIdent } from "../../model/names";
 
 const EXT_DIR = path.join(repoRoot, "..", "shared", "duckdb", "extensions");

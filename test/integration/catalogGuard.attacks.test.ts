@@ -1,6 +1,6 @@
 // What a reader must NOT be able to do, and how the guard follows the catalog as DuckLake writes.
 import { Client } from "pg";
-import { grantRead, revokeRead } from "../../providers/guardClient";
+import { grantRead, revokeRead } from "../../postgres/guardClient";
 import { ALL_CATALOG_TABLES, CATALOG, guardedLake, GuardedLake } from "../fixtures/guardHarness";
 
 let g: GuardedLake;

@@ -1,7 +1,7 @@
 // End to end with a real DuckDB client on the fixture catalog: attach the guarded catalog as a reader, read
 // the granted table, fail on a hidden one. Uses the offline extensions (test/support/duckdb.ts); CI fails
 // without them, elsewhere the suite is skipped with a message.
-import { grantRead } from "../../providers/guardClient";
+import { grantRead } from "../../postgres/guardClient";
 import { CATALOG, guardedLake, GuardedLake, READER_PASSWORD } from "../fixtures/guardHarness";
 import { describeWithDuckDB } from "../support/duckdb";
 import { duckString } from "../../cli/duckdbSql";

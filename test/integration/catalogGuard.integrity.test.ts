@@ -4,7 +4,8 @@
 //  2. temp tables named like the relations the guard's functions read change nothing;
 //  and what the writer can and cannot do, installed migrations' hashes, comments on every guard object.
 import { Client } from "pg";
-import { grantRead, installGuard, loadMigrations, migrationSha256, revokeRead } from "../../providers/guardClient";
+import { grantRead, installGuard, migrationSha256, revokeRead } from "../../postgres/guardClient";
+import { loadMigrations } from "../../postgres/sqlFiles";
 import { CATALOG, ownedLake, OwnedLake, visibleTables } from "../fixtures/guardHarness";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
 import { createDuckLakeCatalog, buildSampleLake } from "../fixtures/ducklakeCatalog";

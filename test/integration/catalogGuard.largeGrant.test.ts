@@ -3,7 +3,7 @@
 // show exactly the same rows. Catalog rows are written into the spec-1.0 tables the fixture created.
 import { Client } from "pg";
 import { guardedLake, GuardedLake } from "../fixtures/guardHarness";
-import { grantRead, revokeRead } from "../../providers/guardClient";
+import { grantRead, revokeRead } from "../../postgres/guardClient";
 
 const BIG = 1100;
 let g: GuardedLake;

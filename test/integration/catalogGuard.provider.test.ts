@@ -8,7 +8,8 @@ import { PgConnection } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
 import { catalogGuardProvider } from "../../providers/catalogGuard";
 import { AclGrant, readerAclProvider } from "../../providers/readerAcl";
-import { guardStatus, listGrantDetails, listGrants, loadMigrations } from "../../providers/guardClient";
+import { guardStatus, listGrantDetails, listGrants } from "../../postgres/guardClient";
+import { loadMigrations } from "../../postgres/sqlFiles";
 import type { CatalogConnection } from "../../model/connection";
 import { expectedTables as expectedTablesOf, guardedLake, GuardedLake, visibleTables } from "../fixtures/guardHarness";
 

@@ -8,7 +8,8 @@ import { Client } from "pg";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
 import { pgAdmin, PgConnection, repoRoot } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
-import { grantRead, guardStatus, installGuard, listGrants, loadMigrations } from "../../providers/guardClient";
+import { grantRead, guardStatus, installGuard, listGrants } from "../../postgres/guardClient";
+import { loadMigrations } from "../../postgres/sqlFiles";
 
 const pgBin = fs.readdirSync("/usr/lib/postgresql").sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((p) => fs.existsSync(p));
 const sqlFiles = fs.readdirSync(path.join(repoRoot, "sql")).filter((f) => f.endsWith(".sql")).sort();

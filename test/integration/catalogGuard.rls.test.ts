@@ -2,7 +2,7 @@
 // rows of its grants in every catalog table (compared with the owner's view filtered by an independent
 // oracle), nothing else, and never a half table. Includes a seeded randomized property test.
 import { Client } from "pg";
-import { grantRead, listGrants, revokeRead } from "../../providers/guardClient";
+import { grantRead, listGrants, revokeRead } from "../../postgres/guardClient";
 import { rng, subset } from "../support/random";
 import { ALL_CATALOG_TABLES, CATALOG, canon, expectedRowFilter, expectedVisibility, guardedLake, GuardedLake, rowsOf } from "../fixtures/guardHarness";
 

@@ -4,7 +4,7 @@ import { GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws
 import { Client } from "pg";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantPrefixes } from "../../model/lakePaths";
-import { readCatalogLayout } from "../../providers/catalogLayout";
+import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildSampleLake, createDuckLakeCatalog, CatalogBuilder, SampleLake } from "../fixtures/ducklakeCatalog";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
 import { createTestBucket, s3Client } from "../support/s3";

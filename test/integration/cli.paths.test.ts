@@ -10,8 +10,8 @@ import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg"
 import { createTestBucket, s3Client } from "../support/s3";
 import { pgAdmin, rgw } from "../support/services";
 import { createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
-import { installGuard, grantRead } from "../../providers/guardClient";
-import { readCatalogLayout } from "../../providers/catalogLayout";
+import { installGuard, grantRead } from "../../postgres/guardClient";
+import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantKey } from "../../model/grants";
 import { quoteIdent, quoteLiteral } from "../../model/names";

@@ -11,8 +11,8 @@ import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg"
 import { createTestBucket, s3Client } from "../support/s3";
 import { pgAdmin, repoRoot, rgw } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
-import { installGuard, grantRead, revokeRead } from "../../providers/guardClient";
-import { readCatalogLayout } from "../../providers/catalogLayout";
+import { installGuard, grantRead, revokeRead } from "../../postgres/guardClient";
+import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantKey } from "../../model/grants";
 import { NormalizedGrant } from "../../model/access";

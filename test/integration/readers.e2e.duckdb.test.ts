@@ -17,7 +17,7 @@ import { createTestBucket, s3Client } from "../support/s3";
 import { pgAdmin, PgConnection, repoRoot, rgw } from "../support/services";
 import { AccessStack } from "../support/lakeApply";
 import { describeWithDuckDB, rows, runPasted, scalar } from "../support/duckdb";
-import { installGuard } from "../../providers/guardClient";
+import { installGuard } from "../../postgres/guardClient";
 import { AccessSpec } from "../../model/access";
 import { renderReaderSetup } from "../../model/grants";
 import { quoteIdent, quoteLiteral } from "../../model/names";

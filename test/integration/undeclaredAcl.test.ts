@@ -5,7 +5,7 @@
 import { Client } from "pg";
 import { CATALOG, expectedTables as expectedTablesOf, guardedLake, GuardedLake, visibleTables } from "../fixtures/guardHarness";
 import { AclGrant, readerAclProvider, UndeclaredEntry, undeclaredAclProvider } from "../../providers/readerAcl";
-import { listGrantDetails, listGrants } from "../../providers/guardClient";
+import { listGrantDetails, listGrants } from "../../postgres/guardClient";
 import type { CatalogConnection } from "../../model/connection";
 import { quoteIdent } from "../../model/names";
 

@@ -11,7 +11,7 @@ import { AccessSpec } from "../../model/access";
 import { CatalogConnection } from "../../model/connection";
 import { checkAccess, ValidatedAccess } from "../../model/grants";
 import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";
-import { readCatalogLayout } from "../../providers/catalogLayout";
+import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { canonicalGrants, readerAclProvider, UndeclaredEntry, undeclaredAclProvider } from "../../providers/readerAcl";
 
 export interface AccessTarget {

@@ -1,13 +1,9 @@
 // Per-test-file databases on the shared test PostgreSQL.
-import { Client, ClientConfig } from "pg";
 import { randomBytes } from "crypto";
+import { withClient } from "../../postgres/connection";
 import { pgAdmin, PgConnection } from "./services";
 
-export async function withClient<T>(config: ClientConfig, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client(config);
-  await client.connect();
-  try { return await fn(client); } finally { await client.end(); }
-}
+export { withClient };
 
 /** Creates an empty database named `<prefix>_<random>` and returns a superuser connection to it. */
 export async function createTestDatabase(prefix: string): Promise<PgConnection> {

@@ -1,6 +1,6 @@
 // CatalogGuard's dynamic provider, check and diff (pure; the SQL side is tested on real PostgreSQL).
 import { catalogGuardProvider } from "../../providers/catalogGuard";
-import { loadMigrations } from "../../providers/guardClient";
+import { loadMigrations } from "../../postgres/sqlFiles";
 
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes a value not known yet
 const migrations = loadMigrations();

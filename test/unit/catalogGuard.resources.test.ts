@@ -3,7 +3,7 @@
 // process (bench/catalog-acl-scale.ts) and this test asserts on what it registered.
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { loadMigrations } from "../../providers/guardClient";
+import { loadMigrations } from "../../postgres/sqlFiles";
 
 const root = path.resolve(__dirname, "..", "..");
 let r: any;

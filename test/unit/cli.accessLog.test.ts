@@ -2,7 +2,7 @@
 // test/integration/aclChangeLog.cli.test.ts).
 import { CliError } from "../../cli/errors";
 import { DEFAULT_LIMIT, formatAclLog, main, parseAccessLogArgs, parseLimit, parseSince, USAGE } from "../../cli/accessLog";
-import type { AclLogEntry } from "../../providers/guardClient";
+import type { AclLogEntry } from "../../postgres/guardClient";
 
 describe("parseAccessLogArgs", () => {
   it("takes the connection source and every filter; defaults to the newest 100 of everyone", () => {

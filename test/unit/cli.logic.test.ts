@@ -4,8 +4,8 @@ import { compareRowCounts } from "../../cli/catalogConsistency";
 import { formatTable } from "../../cli/table";
 import { explainError, CliError } from "../../cli/errors";
 import { LakeTable } from "../../cli/lakeInventory";
-import { sqlFile } from "../../cli/sqlFiles";
-import { catalogQuery } from "../../providers/catalogLayout";
+import { sqlFile } from "../../postgres/sqlFiles";
+import { catalogQuery } from "../../postgres/sqlFiles";
 
 describe("splitStatements", () => {
   it.each([

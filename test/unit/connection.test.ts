@@ -1,4 +1,5 @@
-import { pgClientConfig, CatalogConnection } from "../../model/connection";
+import { CatalogConnection } from "../../model/connection";
+import { pgClientConfig } from "../../postgres/connection";
 
 const base: CatalogConnection = { host: "db.example.com", port: 5432, database: "lake", user: "u", password: "p", sslmode: "verify-full", sslRootCert: "CA" };
 

@@ -30,7 +30,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
   }
 }
 
-jest.mock("../../providers/lakeLayoutSource", () => {
+jest.mock("../../postgres/lakeLayoutSource", () => {
   const { emptyLayout } = jest.requireActual("../../model/lakePaths");
   return { catalogLayoutOrDefault: async (_c: unknown, opts: any) => ({ layout: emptyLayout(opts.dataPath), source: "default layout (test)" }) };
 });

@@ -33,7 +33,7 @@ function mockState(type: string, name: string, inputs: Record<string, any>): Rec
 // The program reads table folders from the live catalog; under mocks there is none (and no host to reach),
 // so the layout source answers with DuckLake's default layout and records what it was asked.
 const layoutRequests: { host: string; user: string; bucket: string; dataPath: string }[] = [];
-jest.mock("../../providers/lakeLayoutSource", () => {
+jest.mock("../../postgres/lakeLayoutSource", () => {
   const { emptyLayout } = jest.requireActual("../../model/lakePaths");
   return {
     catalogLayoutOrDefault: async (conn: any, opts: any) => {

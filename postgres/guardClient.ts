@@ -1,16 +1,12 @@
 // The catalog guard as plain TypeScript over a connected node-postgres client: install/upgrade the SQL
 // migrations, manage the ACL through the guard's own SQL functions, inspect the installed state.
-// Used by the dynamic providers (inside their functions), the CLI and the tests. Values always travel as
+// Used by the dynamic providers (inside their functions), the CLIs and the tests. Values always travel as
 // query parameters; the only identifiers here are fixed guard names.
 import type { Client, ClientBase } from "pg";
 import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, readerNameProblem } from "../model/names";
+import { loadMigrations, GuardMigration } from "../postgres/sqlFiles";
 
-/** One numbered migration file of sql/. */
-export interface GuardMigration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { GuardMigration };
 
 export interface InstallResult {
   /** Highest applied migration version after the call. */
@@ -45,28 +41,6 @@ export interface GuardGrantDetail extends GuardGrant {
 }
 
 type Queryable = Pick<ClientBase, "query">;
-
-const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
-
-/** Reads sql/NNN_name.sql in version order (program side; providers receive the result as input). */
-export function loadMigrations(dir?: string): GuardMigration[] {
-  // Node built-ins required lazily so this module stays serializable for dynamic providers.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const fs = require("fs") as typeof import("fs");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const path = require("path") as typeof import("path");
-  // Compiled with tsc (outDir bin/), this module sits one level deeper than its source: look there too.
-  const sqlDir = dir ?? [path.join(__dirname, "..", "sql"), path.join(__dirname, "..", "..", "sql")].find((d) => fs.existsSync(d))
-    ?? path.join(__dirname, "..", "sql");
-  const migrations = fs.readdirSync(sqlDir).filter((f) => MIGRATION_FILE.test(f)).sort().map((f) => {
-    const m = MIGRATION_FILE.exec(f)!;
-    return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(sqlDir, f), "utf8") };
-  });
-  migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`sql/: migration ${m.name} should be number ${i + 1}; versions must run 001, 002, … without gaps`);
-  });
-  return migrations;
-}
 
 /** sha256 of a migration file's text as recorded in ducklake_guard.migration (CRLF read as LF, so a checkout's line endings do not count as a change). */
 export function migrationSha256(sql: string): string {
@@ -204,13 +178,14 @@ async function recordMigrationHashes(client: Queryable, migrations: GuardMigrati
 /** Grants `reader` one table, or the whole schema when `table` is null/omitted. Idempotent. */
 export async function grantRead(client: Queryable, g: { reader: string; schema: string; table?: string | null }): Promise<boolean> {
   assertGrant(g);
-  const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.grant_read($1, $2, $3) AS changed`, [g.reader, g.schema, g.table ?? null]);
+  // Literal guard name: the dynamic providers serialize this function (their tests look for the call in its text).
+  const { rows } = await client.query("SELECT ducklake_guard.grant_read($1, $2, $3) AS changed", [g.reader, g.schema, g.table ?? null]);
   return rows[0].changed === true;
 }
 
 /** Removes one grant; false when it did not exist. Effective from the reader's next statement. */
 export async function revokeRead(client: Queryable, g: { reader: string; schema: string; table?: string | null }): Promise<boolean> {
-  const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.revoke_read($1, $2, $3) AS revoked`, [g.reader, g.schema, g.table ?? null]);
+  const { rows } = await client.query("SELECT ducklake_guard.revoke_read($1, $2, $3) AS revoked", [g.reader, g.schema, g.table ?? null]);
   return rows[0].revoked === true;
 }
 

@@ -2,7 +2,8 @@
 // DuckLake's default layout (before the first ATTACH there are no tables, so every grant then uses the
 // default rule, and a name that needs a UUID folder is refused until the table exists).
 import { Client } from "pg";
-import { CatalogConnection, pgClientConfig } from "../model/connection";
+import { CatalogConnection } from "../model/connection";
+import { pgClientConfig } from "../postgres/connection";
 import { emptyLayout, IndexedLayout, indexLayout } from "../model/lakePaths";
 import { readCatalogLayout } from "./catalogLayout";
 

@@ -2,30 +2,10 @@
 // data/delete files that lie outside their table's folder (ducklake_add_data_files, hand-written paths).
 // Read-only; runs as any role that may SELECT the catalog tables (the catalog owner at deploy time, the
 // workflow CLIs' admin login). Paths are resolved by model/lakePaths.ts only.
-import * as fs from "fs";
-import * as path from "path";
 import type { ClientBase } from "pg";
 import { IndexedLayout, OutsideFile, emptyLayout, indexLayout, layoutIndex, tableFileLocation } from "../model/lakePaths";
 import { DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent } from "../model/names";
-
-// sql/queries/ beside sql/'s numbered migrations (the guard's loader only takes NNN_name.sql from sql/ itself).
-// Compiled with tsc (outDir bin/), this module sits one level deeper than its source: look there too.
-const QUERY_DIRS = [path.join(__dirname, "..", "sql", "queries"), path.join(__dirname, "..", "..", "sql", "queries")];
-const sqlTexts = new Map<string, string>();
-
-/** Text of <name>.sql from the first of `dirs` holding it (cached), or an error naming where it looked. */
-export function readSqlFile(dirs: string[], name: string): string {
-  const file = dirs.map((d) => path.join(d, `${name}.sql`)).find((f) => sqlTexts.has(f) || fs.existsSync(f));
-  if (!file) throw new Error(`${name}.sql not found (looked in ${dirs.join(", ")})`);
-  let text = sqlTexts.get(file);
-  if (text === undefined) sqlTexts.set(file, text = fs.readFileSync(file, "utf8"));
-  return text;
-}
-
-/** Text of sql/queries/<name>.sql: read-only catalog queries with unqualified names (search_path = catalog schema). */
-export function catalogQuery(name: string): string {
-  return readSqlFile(QUERY_DIRS, name);
-}
+import { catalogQuery } from "../postgres/sqlFiles";
 
 export interface ReadCatalogLayoutOptions {
   /** PostgreSQL schema holding the ducklake_* tables. Default "public". */
