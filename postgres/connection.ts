@@ -20,7 +20,7 @@ export function pgClientConfig(c: CatalogConnection): {
 
 /** Runs `fn` with a connected client, closing it afterwards. */
 export async function withClient<T>(config: ClientConfig, fn: (c: Client) => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const pg = require("pg") as typeof import("pg");
   const client = new pg.Client(config);
   await client.connect();
@@ -56,7 +56,7 @@ export async function useCatalogSchema(client: Pick<ClientBase, "query">, schema
 
 /** A workflow CLI's session: named after the command, short timeouts, the catalog schema on the search_path. */
 export async function connectCatalog(conn: CatalogConnection, schema: string, command: string): Promise<Client> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const pg = require("pg") as typeof import("pg");
   const client = new pg.Client({ ...pgClientConfig(conn), application_name: `ducklake-${command}`,
     connectionTimeoutMillis: 10_000, statement_timeout: 60_000 });

@@ -44,7 +44,7 @@ type Queryable = Pick<ClientBase, "query">;
 
 /** sha256 of a migration file's text as recorded in ducklake_guard.migration (CRLF read as LF, so a checkout's line endings do not count as a change). */
 export function migrationSha256(sql: string): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { createHash } = require("crypto") as typeof import("crypto");
   return createHash("sha256").update(sql.replace(/\r\n/g, "\n"), "utf8").digest("hex");
 }

@@ -69,7 +69,7 @@ export function expirationRuleProblems(rules: unknown): string[] {
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes values not known yet
 
 function client(s: Pick<LifecycleState, "endpoint" | "region" | "accessKey" | "secretKey">): any {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { S3Client } = require("@aws-sdk/client-s3");
   return new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true,
     credentials: { accessKeyId: s.accessKey, secretAccessKey: s.secretKey },
@@ -91,7 +91,7 @@ export function liveRule(rule: any): LiveRule {
 
 /** Every live rule of the bucket (none: []). */
 async function liveRules(s: LifecycleState): Promise<LiveRule[]> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { GetBucketLifecycleConfigurationCommand } = require("@aws-sdk/client-s3");
   try {
     const out = await client(s).send(new GetBucketLifecycleConfigurationCommand({ Bucket: s.bucket }));
@@ -104,7 +104,7 @@ async function liveRules(s: LifecycleState): Promise<LiveRule[]> {
 
 /** Writes the rules (the whole configuration) and checks that the server reads them back as written. */
 async function put(s: LifecycleState, rules: LiveRule[]): Promise<LiveRule[]> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { PutBucketLifecycleConfigurationCommand } = require("@aws-sdk/client-s3");
   await client(s).send(new PutBucketLifecycleConfigurationCommand({ Bucket: s.bucket, LifecycleConfiguration: {
     Rules: rules.map((r) => ({ ID: r.id, Status: "Enabled", Filter: { Prefix: r.prefix }, Expiration: { Days: r.expirationDays } })),
@@ -153,7 +153,7 @@ export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: pulumi.ID, props: LifecycleState): Promise<void> {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
     const { DeleteBucketLifecycleCommand } = require("@aws-sdk/client-s3");
     try {
       await client(props).send(new DeleteBucketLifecycleCommand({ Bucket: props.bucket }));

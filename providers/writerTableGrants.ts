@@ -27,7 +27,7 @@ interface State { connection: CatalogConnection; schema: string; owner: string; 
 type Query = (sql: string, params: unknown[]) => Promise<any[]>;
 
 async function withDb<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { Client } = require("pg");
   const isIp = /^[0-9.]+$/.test(conn.host) || conn.host.includes(":");
   const ssl = conn.sslmode === "disable" ? false : conn.sslmode === "require" ? { rejectUnauthorized: false }

@@ -208,7 +208,6 @@ afterAll(async () => {
   await owner?.end();
   if (conn) await dropTestDatabase(conn);
   await withClient(pgAdmin(), async (c) => { for (const r of BASES.map(name)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
-  // eslint-disable-next-line no-console
   console.log(`accessAsCode: ${checks} layer checks (reader × table × layer, ACL and policy comparisons), ${assertions} expect() assertions`);
 });
 

@@ -14,7 +14,6 @@ import { renderBackupEnv } from "../../model/cloudInit";
 const hasAws = spawnSync("aws", ["--version"], { encoding: "utf8" }).status === 0;
 const hasPgDump = spawnSync("pg_dump", ["--version"], { encoding: "utf8" }).status === 0;
 if (!hasAws || !hasPgDump) {
-  // eslint-disable-next-line no-console
   console.warn(`backup script test skipped: ${!hasAws ? "the aws CLI (apt-get install awscli)" : "pg_dump"} is not installed`);
 }
 const describeIf = hasAws && hasPgDump ? describe : describe.skip;

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import { renderNftables } from "../../model/cloudInit";
 
 const nft = ["/usr/sbin/nft", "/sbin/nft"].find((p) => fs.existsSync(p));
-if (!nft) console.warn("nftables ruleset test skipped: nft is not installed (apt-get install nftables)"); // eslint-disable-line no-console
+if (!nft) console.warn("nftables ruleset test skipped: nft is not installed (apt-get install nftables)");
 const describeIf = nft ? describe : describe.skip;
 
 describeIf("rendered nftables ruleset", () => {

@@ -27,7 +27,7 @@ afterAll(() => {
   fs.rmSync(privateDir, { recursive: true, force: true });
 });
 
-if (!isRoot) console.warn("local-pg private-folder tests skipped: they need root (the script runs PostgreSQL as `postgres` only as root)"); // eslint-disable-line no-console
+if (!isRoot) console.warn("local-pg private-folder tests skipped: they need root (the script runs PostgreSQL as `postgres` only as root)");
 const rootIt = isRoot ? it : it.skip;
 
 describe("scripts/local-pg.sh", () => {

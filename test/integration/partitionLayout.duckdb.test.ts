@@ -21,7 +21,6 @@ const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
 if (!haveExtensions && process.env.CI === "true")
   throw new Error(`partitionLayout: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`);
 if (!haveExtensions)
-  // eslint-disable-next-line no-console
   console.warn(`partitionLayout: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS)`);
 const suite = haveExtensions ? describe : describe.skip;
 

@@ -36,7 +36,6 @@ export function describeWithDuckDB(name: string, fn: () => void): void {
   const why = `DuckDB extension(s) ${missing.map((m) => m.name).join(", ")} cannot be loaded (${missing[0].reason}); ` +
     "put the offline build at ../shared/duckdb/extensions or set DUCKLAKE_DUCKDB_EXTENSIONS";
   if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`${name}: ${why}. DuckDB tests must run in CI.`);
-  // eslint-disable-next-line no-console
   console.warn(`SKIPPED ${name}: ${why}`);
   describe.skip(name, fn);
 }
