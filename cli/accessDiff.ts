@@ -7,8 +7,9 @@ import * as vm from "vm";
 import * as ts from "typescript";
 import { AccessSpec, ReaderSpec } from "../model/access";
 import { accessMatrix, checkAccess, grantTarget } from "../model/grants";
+import { REPO_ROOT } from "../repoFiles";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = REPO_ROOT;
 
 /** access.ts text at a git revision, or the working tree when ref is undefined. */
 export function accessSource(ref: string | undefined, file = "access.ts"): string | undefined {

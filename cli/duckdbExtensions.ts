@@ -4,12 +4,13 @@
 // only then are unsigned extensions allowed, and only for that folder's instance.
 import * as fs from "fs";
 import * as path from "path";
+import { REPO_ROOT } from "../repoFiles";
 
 /** Environment variable naming a folder laid out like ~/.duckdb/extensions (`v<version>/<platform>/*.duckdb_extension`). */
 export const EXTENSIONS_ENV = "DUCKLAKE_DUCKDB_EXTENSIONS";
 
 /** The offline folder next to a checkout: `<repo>/../shared/duckdb/extensions` (how CI lays it out). */
-export function siblingExtensionsDir(repoRoot = path.resolve(__dirname, "..")): string {
+export function siblingExtensionsDir(repoRoot = REPO_ROOT): string {
   return path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
 }
 

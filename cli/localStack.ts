@@ -6,8 +6,9 @@ import * as net from "net";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { CliError, runMain } from "./errors";
+import { repoFile } from "../repoFiles";
 
-const SCRIPTS = path.resolve(__dirname, "..", "scripts");
+const SCRIPTS = repoFile("scripts");
 
 /** Resolves true when nothing can bind 127.0.0.1:<port>. */
 export function portFree(port: number): Promise<boolean> {

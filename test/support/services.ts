@@ -3,8 +3,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
+import { REPO_ROOT } from "../../repoFiles";
 
-export const repoRoot = path.resolve(__dirname, "..", "..");
+export const repoRoot = REPO_ROOT;
 
 export interface PgConnection { host: string; port: number; user: string; password: string; database: string; }
 export interface S3Key { accessKey: string; secretKey: string; }
