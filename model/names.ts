@@ -8,15 +8,17 @@ export const READER_BASE_ROLE = "ducklake_reader";
 /** Default PostgreSQL schema holding the DuckLake catalog tables. */
 export const DEFAULT_CATALOG_SCHEMA = "public";
 
-const RESERVED_ROLES = new Set(["postgres", "public", "ducklake_reader", "ducklake_owner", "ducklake_writer",
-  "ducklake_guard", "none", "current_user", "session_user", "current_role"]);
+// An array, not a Set: the dynamic providers call readerNameProblem, and Pulumi's function serialization
+// does not carry a Set (the serialized provider's check threw; test/unit/providers.serialized.test.ts).
+const RESERVED_ROLES: readonly string[] = ["postgres", "public", "ducklake_reader", "ducklake_owner", "ducklake_writer",
+  "ducklake_guard", "none", "current_user", "session_user", "current_role"];
 
 /** Reader names are PostgreSQL role names too: lower-case, short, never reserved. */
 export function readerNameProblem(name: unknown): string | undefined {
   if (typeof name !== "string" || name.length === 0) return "is empty; use lower-case letters, digits and _";
   if (!/^[a-z][a-z0-9_]{0,47}$/.test(name))
     return `"${name}" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters`;
-  if (RESERVED_ROLES.has(name) || name.startsWith("pg_"))
+  if (RESERVED_ROLES.includes(name) || name.startsWith("pg_"))
     return `"${name}" is reserved (it names a built-in or ducklake role); choose another reader name`;
   return undefined;
 }

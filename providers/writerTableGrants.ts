@@ -8,6 +8,7 @@
 // covered by the owner → writer default privileges (postgresql.DefaultPrivileges in components/catalog.ts).
 import * as pulumi from "@pulumi/pulumi";
 import type { CatalogConnection } from "../model/connection";
+import { withCatalog } from "../postgres/connection";
 
 export const WRITER_TABLE_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE"] as const;
 
@@ -23,23 +24,12 @@ export interface WriterTableGrantsArgs {
 
 interface State { connection: CatalogConnection; schema: string; owner: string; writer: string; missing?: string[] }
 
-// Everything below runs inside Pulumi's dynamic-provider host: self-contained, `require` inside functions.
+// Everything below runs inside Pulumi's dynamic-provider host: Pulumi serializes what these functions capture
+// (postgres/connection.ts requires `pg` inside its functions), so keep the imports above small.
 type Query = (sql: string, params: unknown[]) => Promise<any[]>;
 
 async function withDb<T>(conn: CatalogConnection, fn: (q: Query) => Promise<T>): Promise<T> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
-  const { Client } = require("pg");
-  const isIp = /^[0-9.]+$/.test(conn.host) || conn.host.includes(":");
-  const ssl = conn.sslmode === "disable" ? false : conn.sslmode === "require" ? { rejectUnauthorized: false }
-    : { rejectUnauthorized: true, ca: conn.sslRootCert, servername: isIp ? undefined : conn.host };
-  const client = new Client({ host: conn.host, port: conn.port, database: conn.database, user: conn.user,
-    password: conn.password, ssl, connectionTimeoutMillis: 10000 });
-  await client.connect();
-  try {
-    return await fn(async (sql, params) => (await client.query(sql, params)).rows);
-  } finally {
-    await client.end();
-  }
+  return withCatalog(conn, (client) => fn(async (sql, params) => (await client.query(sql, params)).rows));
 }
 
 // Owner-owned plain/partitioned tables of schema $1 on which role $3 lacks one of the four privileges.
