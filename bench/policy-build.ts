@@ -5,7 +5,7 @@
 //      layout (no tables: the fastest possible build) measured in this run; the pre-issue-15 algorithm (oracle
 //      copy in test/support/legacyPolicy) at 1,000 tables, with a byte-identity check; linearity in tables
 //      (5k/10k/20k) and grants (50/100/200 per reader).
-//   2. read: readCatalogLayout (providers/catalogLayout.ts + sql/queries) on a throw-away PostgreSQL holding
+//   2. read: readCatalogLayout (postgres/catalogLayout.ts + sql/queries) on a throw-away PostgreSQL holding
 //      that layout with 1,000,000 data files, against the same SQL alone (pg round trips and rows, no model).
 //   npx ts-node --transpile-only bench/policy-build.ts              (~1-2 min on 2 cores)
 //   POLICY_BENCH_NO_PG=1 npx ts-node --transpile-only bench/policy-build.ts    (build figures only)

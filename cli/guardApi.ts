@@ -1,4 +1,4 @@
-// The two catalog-guard reads the workflows use (providers/guardClient.ts), behind a small interface
+// The two catalog-guard reads the workflows use (postgres/guardClient.ts), behind a small interface
 // so tests and callers can pass a client for a specific guard build.
 import { Client } from "pg";
 import { guardStatus, listGrants, GuardGrant, GuardStatus } from "../postgres/guardClient";

@@ -1,5 +1,5 @@
 // What the live catalog holds, read with pg: tables, one probe file each, inlined-row tables. Table folders
-// and file keys come from the program's own layout reader and path rules (providers/catalogLayout.ts,
+// and file keys come from the program's own layout reader and path rules (postgres/catalogLayout.ts,
 // model/lakePaths.ts), so verify and access check exactly the folders the bucket policy grants.
 import { Client } from "pg";
 import { sqlFile } from "../postgres/sqlFiles";
