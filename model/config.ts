@@ -4,6 +4,7 @@
 import { DEFAULT_CATALOG_SCHEMA, GUARD_SCHEMA } from "./names";
 import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
 import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./connectionBudget";
+import { cidrProblem, isWorld } from "./cidr";
 
 export const CONFIG_NAMESPACE = "ducklake";
 
@@ -347,49 +348,6 @@ export function bucketNameProblem(name: string): string | undefined {
   if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(name)) return `"${name}" has characters other than a-z, 0-9 and - or starts/ends with -`;
   if (name.startsWith("xn--") || name.endsWith("-s3alias")) return `"${name}" uses a reserved prefix or suffix`;
   return undefined;
-}
-
-/** An IPv4 or IPv6 network with an explicit prefix length and no host bits set. */
-export function cidrProblem(cidr: string): string | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return `"${cidr}" is not a CIDR (missing /prefix)`;
-  const [, addr, lenText] = m;
-  const len = Number(lenText);
-  const v4 = parseIpv4(addr);
-  if (v4 !== undefined) {
-    if (len > 32) return `"${cidr}" has prefix length ${len} (IPv4 allows 0-32)`;
-    const hostBits = len === 32 ? 0n : (1n << BigInt(32 - len)) - 1n;
-    if ((v4 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
-    return undefined;
-  }
-  const v6 = parseIpv6(addr);
-  if (v6 !== undefined) {
-    if (len > 128) return `"${cidr}" has prefix length ${len} (IPv6 allows 0-128)`;
-    const hostBits = len === 128 ? 0n : (1n << BigInt(128 - len)) - 1n;
-    if ((v6 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
-    return undefined;
-  }
-  return `"${cidr}" is not an IPv4 or IPv6 address`;
-}
-
-export function isWorld(cidr: string): boolean { return cidr === "0.0.0.0/0" || cidr === "::/0"; }
-export function isIpv6Cidr(cidr: string): boolean { return cidr.includes(":"); }
-
-function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.reduce((acc, p) => (acc << 8n) + BigInt(p), 0n);
-}
-
-function parseIpv6(s: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(s) || (s.match(/::/g) ?? []).length > 1) return undefined;
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  if (tail === undefined ? h.length !== 8 : h.length + t.length > 7) return undefined;
-  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
 }
 
 function endpointProblem(url: string, prod: boolean): string | undefined {

@@ -3,6 +3,7 @@
 import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
 import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
+import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";
 
 /** Facts about the lake the access list is checked against. */
 export interface AccessContext {
@@ -86,30 +87,13 @@ export function readerPrincipalArn(p: S3Principal): string {
   return `arn:aws:iam:::user/p${p.projectId}:${p.accessKey}`;
 }
 
-/** A CIDR problem, or undefined. Host bits must be zero; the whole internet is refused. */
-export function cidrProblem(cidr: unknown): string | undefined {
-  if (typeof cidr !== "string") return "is not a string; write a CIDR such as \"203.0.113.7/32\"";
-  const m4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (m4) {
-    const octets = m4.slice(1, 5).map(Number);
-    const bits = Number(m4[5]);
-    if (octets.some((o) => o > 255) || bits > 32) return `"${cidr}" is not a valid IPv4 CIDR`;
-    if (bits === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses (e.g. "203.0.113.7/32")`;
-    const value = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const hostBits = 2 ** (32 - bits);
-    if (value % hostBits !== 0) {
-      const base = value - (value % hostBits);
-      const net = [24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".");
-      return `"${cidr}" has host bits set; write "${net}/${bits}"`;
-    }
-    return undefined;
-  }
-  const m6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
-  if (m6 && m6[1].includes(":") && Number(m6[2]) <= 128) {
-    if (Number(m6[2]) === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses`;
-    return undefined;
-  }
-  return `"${cidr}" is not a CIDR; write an address with a prefix length such as "203.0.113.7/32" or "2001:db8::/48"`;
+/** A reader allowedIps entry: a network in CIDR form (model/cidr.ts), never the whole internet. */
+function readerCidrProblem(cidr: unknown): string | undefined {
+  const problem = cidrProblem(cidr);
+  if (problem) return problem;
+  if (isWorld(cidr as string))
+    return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses${isIpv6Cidr(cidr as string) ? "" : ' (e.g. "203.0.113.7/32")'}`;
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -190,7 +174,7 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     if (r.allowedIps !== undefined) {
       if (!Array.isArray(r.allowedIps)) bad("allowedIps is not a list; write allowedIps: [\"203.0.113.7/32\"] or leave it out");
       else {
-        for (const cidr of r.allowedIps) { const cp = cidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
+        for (const cidr of r.allowedIps) { const cp = readerCidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
         allowedIps = [...new Set(r.allowedIps as string[])].sort();
       }
     }

@@ -1,4 +1,5 @@
-import { ConfigError, RawConfig, bucketNameProblem, cidrProblem, validateConfig } from "../../model/config";
+import { ConfigError, RawConfig, bucketNameProblem, validateConfig } from "../../model/config";
+import { cidrProblem } from "../../model/cidr";
 
 const prod: RawConfig = {
   "ducklake:target": "hetzner",
@@ -75,6 +76,7 @@ const badConfigs: [string, RawConfig, string, RegExp][] = [
   ["admin ips not JSON", { ...prod, "ducklake:adminIps": "203.0.113.7/32" }, "adminIps", /not a JSON list/],
   ["admin ip without prefix", { ...prod, "ducklake:adminIps": '["203.0.113.7"]' }, "adminIps", /"203.0.113.7" is not a CIDR.*prefix length/],
   ["admin ip with host bits", { ...prod, "ducklake:adminIps": '["203.0.113.7/24"]' }, "adminIps", /host bits set after \/24/],
+  ["admin IPv6 with host bits", { ...prod, "ducklake:adminIps": '["2001:db8::1/64"]' }, "adminIps", /"2001:db8::1\/64" has host bits set after \/64; write "2001:db8::\/64"/],
   ["world without allowWorldAccess", { ...prod, "ducklake:adminIps": '["0.0.0.0/0"]' }, "adminIps", /whole internet.*allowWorldAccess true/],
   ["IPv6 world", { ...prod, "ducklake:adminIps": '["::/0"]' }, "adminIps", /whole internet/],
   ["bucket with capitals", { ...prod, "ducklake:bucketName": "Acme-Lake" }, "bucketName", /upper-case.*3-63 lower-case/],
