@@ -5,7 +5,8 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { ReaderSpec } from "../model/access";
 import { CatalogConnection } from "../model/connection";
-import { readerPrincipalArn, renderReaderSetup } from "../model/grants";
+import { renderReaderSetup } from "../model/grants";
+import { principalArn } from "../model/principal";
 import { connectionLimitProblem } from "../model/connectionBudget";
 import { DEFAULT_CATALOG_SCHEMA, READER_BASE_ROLE, readerNameProblem } from "../model/names";
 
@@ -67,7 +68,7 @@ export class LakeReader extends pulumi.ComponentResource {
 
     this.roleName = role.name;
     this.password = pulumi.secret(password.result);
-    this.principalArn = pulumi.output(readerPrincipalArn(reader.principal));
+    this.principalArn = pulumi.output(principalArn(reader.principal));
     this.duckdbSetup = pulumi.secret(pulumi.all([args.connection, args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA, args.bucket,
       args.s3Endpoint, args.s3Region, args.s3SecretKey, password.result, role.name])
       .apply(([c, catalogSchema, bucket, s3Endpoint, s3Region, secretKey, pw, roleName]) => renderReaderSetup({

@@ -5,6 +5,7 @@ import { DEFAULT_CATALOG_SCHEMA, GUARD_SCHEMA } from "./names";
 import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
 import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./connectionBudget";
 import { cidrProblem, isWorld } from "./cidr";
+import { isAccessKey, isProjectId } from "./principal";
 
 export const CONFIG_NAMESPACE = "ducklake";
 
@@ -210,7 +211,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
 
   const ownerProjectId = get("ownerProjectId");
   if (ownerProjectId === undefined) bad("ownerProjectId", "is missing (the Hetzner project that owns the bucket and the admin key)", `${setCmd("ownerProjectId", "1234567")} (Cloud Console URL: /projects/<id>/...)`);
-  else if (!/^[1-9][0-9]{0,11}$/.test(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
+  else if (!isProjectId(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
 
   const backupsPrefix = get("backupsPrefix") ?? "backups/";
   const dataPrefix = get("dataPrefix") ?? "data/";
@@ -250,10 +251,10 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     try { parsed = JSON.parse(backupPrincipalRaw); } catch { parsed = undefined; }
     const projectId = parsed && typeof parsed === "object" ? String(parsed.projectId ?? "") : "";
     const accessKey = parsed && typeof parsed === "object" ? String(parsed.accessKey ?? "") : "";
-    if (!/^[1-9][0-9]{0,11}$/.test(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
+    if (!isProjectId(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
     else if (ownerProjectId !== undefined && projectId === ownerProjectId)
       bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
-    if (!/^[A-Z0-9]{20}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
+    if (!isAccessKey(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
     backupPrincipal = { projectId, accessKey };
   }
   const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");

@@ -4,6 +4,7 @@ import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
 import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
 import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";
+import { isAccessKey, isProjectId } from "./principal";
 
 /** Facts about the lake the access list is checked against. */
 export interface AccessContext {
@@ -43,8 +44,6 @@ export class AccessValidationError extends Error {
 const READER_KEYS = new Set(["name", "principal", "allowedIps", "connectionLimit"]);
 const PRINCIPAL_KEYS = new Set(["projectId", "accessKey"]);
 const GRANT_KEYS = new Set(["reader", "schema", "table", "mode"]);
-const PROJECT_ID = /^[1-9][0-9]{0,11}$/;
-const ACCESS_KEY = /^[A-Z0-9]{20}$/;
 /** Characters DuckLake keeps in a default path segment; other names get a UUID path. */
 const PATH_SAFE = /^[A-Za-z0-9_-]+$/;
 
@@ -82,11 +81,6 @@ export function grantTarget(schema: string, table: string | null): string {
   return table === null ? `${show(schema)}.*` : `${show(schema)}.${show(table)}`;
 }
 
-/** The Hetzner/Ceph principal ARN naming exactly one key. */
-export function readerPrincipalArn(p: S3Principal): string {
-  return `arn:aws:iam:::user/p${p.projectId}:${p.accessKey}`;
-}
-
 /** A reader allowedIps entry: a network in CIDR form (model/cidr.ts), never the whole internet. */
 function readerCidrProblem(cidr: unknown): string | undefined {
   const problem = cidrProblem(cidr);
@@ -121,7 +115,7 @@ function defaultSchemaPrefix(dataPrefix: string, schema: string): string | undef
 export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
   const errors: string[] = [];
   const warnings: string[] = [];
-  if (!PROJECT_ID.test(String(ctx.ownerProjectId)))
+  if (!isProjectId(String(ctx.ownerProjectId)))
     errors.push(`ownerProjectId "${ctx.ownerProjectId}" is not a Hetzner project id; use the numeric id from the console URL`);
   const dataPrefix = ctx.dataPrefix ?? "";
   const backups = ctx.backupsPrefix;
@@ -156,11 +150,11 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     if (!isRecord(p)) bad("principal is missing; add principal: { projectId: \"<readers project id>\", accessKey: \"<S3 access key>\" }");
     else {
       for (const k of unknownKeys(p, PRINCIPAL_KEYS)) bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
-      if (!PROJECT_ID.test(String(p.projectId ?? "")) || typeof p.projectId !== "string")
+      if (!isProjectId(p.projectId))
         bad(`principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`);
       else if (p.projectId === ctx.ownerProjectId)
         bad(`principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`);
-      if (typeof p.accessKey !== "string" || !ACCESS_KEY.test(p.accessKey))
+      if (!isAccessKey(p.accessKey))
         bad(`principal.accessKey ${JSON.stringify(p.accessKey)} is not an S3 access key id (20 upper-case letters and digits); copy the access key, not the secret key`);
       else if (typeof p.projectId === "string") {
         const id = `${p.projectId}:${p.accessKey}`;
