@@ -5,6 +5,8 @@ import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
 import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";
 import { isAccessKey, isProjectId } from "./principal";
+import { duckdbLiteral, duckLakeAttachSql } from "./attach";
+import { libpqQuote } from "./libpq";
 
 /** Facts about the lake the access list is checked against. */
 export interface AccessContext {
@@ -334,17 +336,6 @@ export interface ReaderSetupParams {
   sslRootCertPath?: string;
 }
 
-/** A libpq keyword/value: quoted with backslash escapes (libpq's rule), always quoted. */
-export function libpqValue(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** A DuckDB string literal (standard strings: a quote is doubled, backslashes are literal). */
-export function duckdbLiteral(value: string): string {
-  if (value.includes("\u0000")) throw new Error("DuckDB literal contains NUL");
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /**
  * Ready-to-paste DuckDB statements: an S3 secret scoped to the bucket, a postgres secret with the reader's
  * login, and a read-only DuckLake attach that names the secret. The password lives only in the secret:
@@ -356,7 +347,7 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
   const alias = p.alias ?? "lake";
   if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`alias "${alias}" must be a plain lower-case identifier`);
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`port ${p.port} must be an integer 1..65535`);
-  const tls = [`sslmode=${libpqValue(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqValue(p.sslRootCertPath)}`] : [])].join(" ");
+  const tls = [`sslmode=${libpqQuote(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqQuote(p.sslRootCertPath)}`] : [])].join(" ");
   const caHelp = p.sslmode !== "verify-full" || p.sslRootCertPath ? [] : [
     "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
     "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
@@ -371,8 +362,8 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
       `USE_SSL ${url.protocol === "https:" ? "true" : "false"}, SCOPE ${duckdbLiteral(`s3://${p.bucket}/`)});`,
     `CREATE OR REPLACE SECRET ${alias}_catalog (TYPE postgres, HOST ${duckdbLiteral(p.host)}, PORT ${p.port}, ` +
       `DATABASE ${duckdbLiteral(p.database)}, USER ${duckdbLiteral(p.reader)}, PASSWORD ${duckdbLiteral(p.password)});`,
-    `ATTACH ${duckdbLiteral(`ducklake:${tls}`)} AS ${alias} (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(p.catalogSchema)}, ` +
-      `METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': ${duckdbLiteral(`${alias}_catalog`)}});`,
+    `${duckLakeAttachSql({ metadata: tls, alias, options: [{ readOnly: true }, { metadataSchema: p.catalogSchema },
+      { metadataSecret: { type: "postgres", name: `${alias}_catalog` } }] })};`,
     `USE ${alias};`,
     "",
   ].join("\n");
