@@ -6,6 +6,7 @@ import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
 import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./connectionBudget";
 import { cidrProblem, isWorld } from "./cidr";
 import { isAccessKey, isProjectId } from "./principal";
+import type { ReaderPrincipalOverrides } from "./grants";
 
 export const CONFIG_NAMESPACE = "ducklake";
 
@@ -57,6 +58,10 @@ export interface LakeConfig {
   /** Key of another project that may only PutObject under backupsPrefix; the backup job uses it. */
   backupPrincipal?: { projectId: string; accessKey: string };
   backupSecretKey?: string;
+  /** Per-stack key ids of access.ts readers, by reader name (values as strings: `--path` stores digits as numbers). */
+  readerPrincipals: ReaderPrincipalOverrides;
+  /** Secret half of each reader's S3 key, by reader name (secret; empty when the operator holds none). */
+  readerSecretKeys: Record<string, string>;
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
@@ -205,6 +210,16 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bad("readerSecretKeys", "is stored in plain text in the stack file",
       `store each reader's key encrypted: pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`);
 
+  const readerPrincipals = Object.fromEntries(Object.entries(parseObject(get("readerPrincipals"), "readerPrincipals", bad,
+    `pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.<reader>.projectId' <id> (and .accessKey)`))
+    .map(([reader, p]) => {
+      if (p !== null && (typeof p !== "object" || Array.isArray(p)))
+        bad("readerPrincipals", `.${reader} is not an object`, `give { projectId, accessKey }: pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.${reader}.accessKey' <key>`);
+      return [reader, Object.fromEntries(Object.entries(p !== null && typeof p === "object" ? p : {}).map(([k, v]) => [k, String(v)]))];
+    }));
+  const readerSecretKeys = Object.fromEntries(Object.entries(parseObject(get("readerSecretKeys"), "readerSecretKeys", bad,
+    `pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`)).map(([reader, v]) => [reader, String(v)]));
+
   const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
   if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))
     bad("postgresVersion", `${postgresVersion} is not supported`, `use one of ${POSTGRES_VERSIONS.join(", ")}`);
@@ -281,7 +296,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
     dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
-    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined,
+    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined, readerPrincipals, readerSecretKeys,
   };
 }
 
@@ -325,6 +340,15 @@ function parseIntKey(v: string | undefined, dflt: number, key: string, bad: Bad)
   if (v === undefined) return dflt;
   if (!/^-?[0-9]+$/.test(v)) { bad(key, `"${v}" is not a whole number`, `pulumi config set ${CONFIG_NAMESPACE}:${key} ${dflt}`); return dflt; }
   return Number(v);
+}
+
+/** A JSON object key (written with `pulumi config set --path`); {} when unset. */
+function parseObject(v: string | undefined, key: string, bad: Bad, fix: string): Record<string, unknown> {
+  if (v === undefined) return {};
+  let parsed: unknown;
+  try { parsed = JSON.parse(v); } catch { parsed = undefined; }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) { bad(key, "is not a JSON object", fix); return {}; }
+  return parsed as Record<string, unknown>;
 }
 
 function parseList(v: string | undefined, key: string, bad: Bad): string[] | undefined {

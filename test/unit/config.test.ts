@@ -137,6 +137,21 @@ describe("validateConfig: bad configs are refused with key, problem and fix", ()
   });
 });
 
+describe("reader keys in stack config (read here, not in index.ts)", () => {
+  it("reads readerPrincipals with digits as strings, and readerSecretKeys", () => {
+    const c = validateConfig({ ...prod, "ducklake:readerPrincipals": '{"alice":{"projectId":2002,"accessKey":"P2002AAAAAAAAAAAAAAA"}}',
+      "ducklake:readerSecretKeys": '{"alice":"alice-secret"}' }, { stack: "prod" });
+    expect(c.readerPrincipals).toEqual({ alice: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } });
+    expect(c.readerSecretKeys).toEqual({ alice: "alice-secret" });
+    expect(validateConfig(prod, { stack: "prod" })).toMatchObject({ readerPrincipals: {}, readerSecretKeys: {} });
+  });
+  it("refuses readerPrincipals that are not an object of objects", () => {
+    expect(problemsOf({ ...prod, "ducklake:readerPrincipals": "[1]" }).problems).toEqual([{ key: "readerPrincipals", problem: "is not a JSON object",
+      fix: "pulumi config set --path 'ducklake:readerPrincipals.<reader>.projectId' <id> (and .accessKey)" }]);
+    expect(problemsOf({ ...prod, "ducklake:readerPrincipals": '{"alice":"P2002AAAAAAAAAAAAAAA"}' }).problems.map((p) => p.problem)).toEqual([".alice is not an object"]);
+  });
+});
+
 describe("name and network rules", () => {
   it.each([["my-lake", undefined], ["xn--lake", "reserved"], ["lake-", "starts/ends"], ["a".repeat(64), "64 characters"]])(
     "bucket %s", (name, expected) => {
