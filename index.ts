@@ -32,7 +32,7 @@ if (overridden.problems.length) throw new Error(`access configuration:\n- ${over
 const accessSpec = overridden.spec;
 /** The access rules LakeAccess validates now (against the default layout) and registers below. */
 const accessRules = { access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
-  backupsPrefix: config.backupsPrefix, allowListing: config.readerListing };
+  backupsPrefix: config.backupsPrefix, allowListing: config.readerListing, ownerProjectKeys: config.ownerProjectKeys };
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
 LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 

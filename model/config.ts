@@ -62,6 +62,8 @@ export interface LakeConfig {
   readerPrincipals: ReaderPrincipalOverrides;
   /** Secret half of each reader's S3 key, by reader name (secret; empty when the operator holds none). */
   readerSecretKeys: Record<string, string>;
+  /** Reader keys of the owner's project: "refuse" (default) or "deny" (last resort; docs/storage-guard.md#reader-keys). */
+  ownerProjectKeys: "refuse" | "deny";
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
@@ -92,6 +94,7 @@ export const CONFIG_KEYS: Record<string, string> = {
   readerConnectionLimit: `catalog connections one reader may hold at once, unless access.ts sets connectionLimit (default ${DEFAULT_READER_CONNECTION_LIMIT}: one DuckDB session scanning in parallel)`,
   readerPrincipals: "per-stack { projectId, accessKey } of readers of access.ts, by reader name (optional)",
   readerSecretKeys: "S3 secret key per reader name, for the readers' DuckDB setup output (secret, optional)",
+  ownerProjectKeys: "refuse | deny: reader keys of the bucket owner's project are refused (default) or confined by Deny statements on this bucket (last resort)",
   localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
@@ -220,6 +223,10 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   const readerSecretKeys = Object.fromEntries(Object.entries(parseObject(get("readerSecretKeys"), "readerSecretKeys", bad,
     `pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`)).map(([reader, v]) => [reader, String(v)]));
 
+  const ownerProjectKeys = get("ownerProjectKeys") ?? "refuse";
+  if (ownerProjectKeys !== "refuse" && ownerProjectKeys !== "deny")
+    bad("ownerProjectKeys", `"${ownerProjectKeys}" is not refuse or deny`, `create reader keys in a separate project and pulumi config rm ${CONFIG_NAMESPACE}:ownerProjectKeys, or as a last resort: ${setCmd("ownerProjectKeys", "deny")}`);
+
   const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
   if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))
     bad("postgresVersion", `${postgresVersion} is not supported`, `use one of ${POSTGRES_VERSIONS.join(", ")}`);
@@ -297,6 +304,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
     dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
     sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined, readerPrincipals, readerSecretKeys,
+    ownerProjectKeys: ownerProjectKeys as "refuse" | "deny",
   };
 }
 

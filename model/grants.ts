@@ -16,6 +16,11 @@ export interface AccessContext {
   dataPrefix?: string;
   /** Object-key prefix of catalog backups (e.g. "backups/"); no grant may reach it. */
   backupsPrefix?: string;
+  /**
+   * Reader keys of the owner's project: "refuse" (default) or "deny", the last-resort fallback that confines
+   * them with Deny statements on this bucket (model/bucketPolicy.ts ownerKeyDenyStatements); then a warning.
+   */
+  ownerProjectKeys?: "refuse" | "deny";
 }
 
 /** The access list after validation: sorted, canonical, order-independent. */
@@ -154,6 +159,8 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
       for (const k of unknownKeys(p, PRINCIPAL_KEYS)) bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
       if (!isProjectId(p.projectId))
         bad(`principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`);
+      else if (p.projectId === ctx.ownerProjectId && ctx.ownerProjectKeys === "deny")
+        warnings.push(`${label}: key ${String(p.accessKey)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
       else if (p.projectId === ctx.ownerProjectId)
         bad(`principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`);
       if (!isAccessKey(p.accessKey))

@@ -49,7 +49,8 @@ export function principalProblem(p: S3Principal, ownerProjectId: string, opts: P
     return `access key ${p.accessKey} belongs to project ${ownerProjectId}, which owns the bucket: every key of that ` +
       "project can read and write every object and replace the bucket policy, so no Allow can narrow it. Create the " +
       "reader's S3 credentials in a separate Hetzner project (one readers project for all readers is enough) and give " +
-      "that project's id; only if that is impossible, opt in to the Deny-based fallback (ownerProjectKeys: \"deny\"), " +
+      "that project's id; only if that is impossible, opt in to the Deny-based fallback (ownerProjectKeys: \"deny\", " +
+      "stack config: pulumi config set ducklake:ownerProjectKeys deny), " +
       "which confines the key on this bucket only (docs/storage-guard.md)";
   return undefined;
 }

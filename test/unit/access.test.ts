@@ -35,6 +35,7 @@ import { grantResourceName } from "../../components/grant";
 import { AccessSpec } from "../../model/access";
 import { AccessValidationError } from "../../model/grants";
 import { emptyLayout } from "../../model/lakePaths";
+import { buildBucketPolicy } from "../../model/bucketPolicy";
 
 const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
@@ -73,11 +74,11 @@ function args(access: AccessSpec): LakeAccessArgs {
 }
 
 /** Builds the component, waits until the mocks saw every resource, and returns what they saw (with parents). */
-async function build(access: AccessSpec, grantBatch?: number): Promise<{ la: LakeAccess; seen: Created[] }> {
+async function build(access: AccessSpec, grantBatch?: number, extra: Partial<LakeAccessArgs> = {}): Promise<{ la: LakeAccess; seen: Created[] }> {
   created = [];
   // The mock engine is not told parents; a transformation sees each resource's options (parent by its name).
   const parents = new Map<string, string>();
-  const la = new LakeAccess("lake-access", { ...args(access), grantBatch }, { transformations: [(a) => {
+  const la = new LakeAccess("lake-access", { ...args(access), grantBatch, ...extra }, { transformations: [(a) => {
     parents.set(a.name, (a.opts.parent as unknown as { __name?: string } | undefined)?.__name ?? "");
     return undefined;
   }] });
@@ -236,6 +237,23 @@ describe("LakeAccess", () => {
       added: [], removed: ["lake-access-grant-analyst/hr/people"],
       changed: ["lake-access-acl-analyst", "lake-access-bucket-policy-policy"] });
     expect(byName(back.seen).get("lake-access-acl-analyst")!.inputs).toEqual(byName(before.seen).get("lake-access-acl-analyst")!.inputs);
+  });
+
+  it("ownerProjectKeys: an owner-project key is refused by default, and with deny confined by Deny statements only", async () => {
+    const withOwnerKey = (): AccessSpec => ({ ...sample(), readers: [...sample().readers, { name: "ops", principal: { projectId: "1001", accessKey: key(9) } }],
+      grants: [...sample().grants, { reader: "ops", schema: "sales" }] });
+    expect(() => new LakeAccess("lake-access", args(withOwnerKey()))).toThrow(/principal.projectId "1001" is the bucket owner's project/);
+    const { la, seen } = await build(withOwnerKey(), undefined, { ownerProjectKeys: "deny" });
+    expect(la.validated.warnings).toContain(`readers[2] ("ops"): key ${key(9)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
+    const doc = JSON.parse(byName(seen).get("lake-access-bucket-policy-policy")!.inputs.policy);
+    const arn = `arn:aws:iam:::user/p1001:${key(9)}`;
+    const mine = doc.Statement.filter((st: { Principal: { AWS: string[] } }) => st.Principal.AWS.includes(arn));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((st: { Effect: string }) => st.Effect === "Deny")).toBe(true);
+    expect(byName(seen).has("lake-access-reader-ops")).toBe(true);
+    // The document RGW is given is the one test/integration/bucketPolicy.rgw.test.ts proves on RGW for this fallback.
+    expect(doc).toEqual(buildBucketPolicy({ bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers, grants: la.validated.grants,
+      layout, backupsPrefix: "backups/", ownerProjectKeys: "deny" }).document);
   });
 
   it("refuses a bad list before registering anything", async () => {

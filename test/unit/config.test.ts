@@ -152,6 +152,14 @@ describe("reader keys in stack config (read here, not in index.ts)", () => {
   });
 });
 
+describe("ownerProjectKeys", () => {
+  it("defaults to refuse, takes deny, and refuses anything else", () => {
+    expect(validateConfig(prod, { stack: "prod" }).ownerProjectKeys).toBe("refuse");
+    expect(validateConfig({ ...prod, "ducklake:ownerProjectKeys": "deny" }, { stack: "prod" }).ownerProjectKeys).toBe("deny");
+    expect(problemsOf({ ...prod, "ducklake:ownerProjectKeys": "allow" }).problems.map((p) => p.problem)).toEqual(['"allow" is not refuse or deny']);
+  });
+});
+
 describe("name and network rules", () => {
   it.each([["my-lake", undefined], ["xn--lake", "reserved"], ["lake-", "starts/ends"], ["a".repeat(64), "64 characters"]])(
     "bucket %s", (name, expected) => {
