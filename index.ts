@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, SECRET_KEYS, validateConfig } from "./model/config";
 import { Lake } from "./components/lake";
-import { LakeAccess } from "./components/access";
+import { LakeAccess } from "./components/lakeAccess";
 import { access } from "./access";
 import { applyPrincipalOverrides } from "./model/grants";
 import { LakeConnectionInfo } from "./model/lakeConnection";

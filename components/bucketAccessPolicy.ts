@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { NormalizedGrant, ReaderSpec } from "../model/access";
+import { NormalizedGrant, ReaderSpec } from "../model/accessSpec";
 import { BucketPolicy, BucketPolicyError, buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
 import { policyGrammarProblems } from "../model/policyGrammar";

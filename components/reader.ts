@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
-import { ReaderSpec } from "../model/access";
+import { ReaderSpec } from "../model/accessSpec";
 import { CatalogConnection } from "../model/connection";
 import { renderReaderSetup } from "../model/grants";
 import { principalArn } from "../model/principal";

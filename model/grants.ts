@@ -1,6 +1,6 @@
 // Validation and normalisation of the access list (readers + grants). Pure: no Pulumi, no I/O.
 // Every problem names the entry and the fix; all problems are collected before anything is registered.
-import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
+import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./accessSpec";
 import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
 import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";

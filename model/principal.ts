@@ -1,6 +1,6 @@
 // Reader S3 principals on Hetzner Object Storage (Ceph RGW). RGW accepts policies naming keys that do
 // not exist, so a typo would silently grant nobody (or, worse, someone else): validate here.
-import { S3Principal } from "./access";
+import { S3Principal } from "./accessSpec";
 
 /**
  * Hetzner project ids are positive integers (the `p<ID>` RGW user of the project), at most 12 digits.

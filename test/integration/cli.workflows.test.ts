@@ -15,12 +15,12 @@ import { installGuard, grantRead, revokeRead } from "../../providers/guardClient
 import { readCatalogLayout } from "../../providers/catalogLayout";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantKey } from "../../model/grants";
-import { NormalizedGrant } from "../../model/access";
+import { NormalizedGrant } from "../../model/accessSpec";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
 import { lakeStatus } from "../../cli/status";
 import { verifyLake, formatVerifyReport, VerifyReport } from "../../cli/verify";
-import { accessMatrix } from "../../cli/access";
+import { accessMatrix } from "../../cli/accessMatrix";
 
 const hex = randomBytes(3).toString("hex");
 const alice = `cli_alice_${hex}`;

@@ -30,9 +30,9 @@ pulumi.runtime.setMocks({
 // Imported after setMocks, as the program would be.
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
-import { LakeAccess, LakeAccessArgs } from "../../components/access";
+import { LakeAccess, LakeAccessArgs } from "../../components/lakeAccess";
 import { grantResourceName } from "../../components/grant";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { AccessValidationError } from "../../model/grants";
 import { emptyLayout } from "../../model/lakePaths";
 import { buildBucketPolicy } from "../../model/bucketPolicy";

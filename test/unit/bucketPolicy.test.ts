@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { buildBucketPolicy, BucketPolicyInput, evaluatePolicy, globMatch } from "../../model/bucketPolicy";
 import { emptyLayout } from "../../model/lakePaths";
 import { principalArn } from "../../model/principal";

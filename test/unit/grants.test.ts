@@ -4,7 +4,7 @@ import {
   AccessValidationError, accessMatrix, applyPrincipalOverrides, checkAccess, decodeNameSegment,
   encodeNameSegment, grantKey, localReaderKeys, renderAccessReview, renderReaderSetup, validateAccess,
 } from "../../model/grants";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { cidrProblem } from "../../model/cidr";
 import { pick, rng } from "../support/random";
 

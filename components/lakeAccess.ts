@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
-import { AccessSpec, NormalizedGrant } from "../model/access";
+import { AccessSpec, NormalizedGrant } from "../model/accessSpec";
 import { CatalogConnection } from "../model/connection";
 import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderAccessReview, ValidatedAccess } from "../model/grants";
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
