@@ -104,7 +104,7 @@ function urnOf(r: pulumi.Resource): Promise<string> {
   return (r.urn as unknown as { promise(): Promise<string> }).promise();
 }
 
-/** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-bucket-policy`. */
+/** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-storage` (the bucket policy). */
 export class LakeAccess extends pulumi.ComponentResource {
   /** The validated access this component declared. */
   readonly validated: ValidatedAccess;
@@ -173,14 +173,15 @@ export class LakeAccess extends pulumi.ComponentResource {
       connection, declaredReaders: validated.readers.map((r) => r.name),
     }, { parent: this, dependsOn: [args.guard] });
     this.grants = registerGrantsInBatches(name, declared, grantBatch);
-    const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
+    const policy = new BucketAccessPolicy(`${name}-storage`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
       backupWriter: args.backupWriter, ownerProjectKeys: args.ownerProjectKeys,
       // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
       // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
       provider: args.awsProvider,
-    }, { parent: this });
+    }, { parent: this, // was `${name}-bucket-policy` (its policy `…-bucket-policy-policy`): aliased, existing stacks keep both
+      aliases: [{ name: `${name}-bucket-policy` }] });
 
     this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));
     this.accessMatrix = pulumi.output(accessMatrix(validated));

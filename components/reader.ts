@@ -49,7 +49,9 @@ export class LakeReader extends pulumi.ComponentResource {
     if (problem) throw new pulumi.InputPropertyError({ propertyPath: "reader.name", reason: `reader name ${problem}` });
     const limitProblem = connectionLimitProblem(args.connectionLimit);
     if (limitProblem) throw new pulumi.InputPropertyError({ propertyPath: "connectionLimit", reason: `connection limit of reader ${args.reader.name}: ${limitProblem}` });
-    super("ducklake:access:Reader", name, {}, opts);
+    // Registered as ducklake:access:Reader until the type token was made to match the class: the alias keeps
+    // existing stacks (and every child's URN) in place instead of replacing each reader.
+    super("ducklake:access:LakeReader", name, {}, { ...opts, aliases: [{ type: "ducklake:access:Reader" }, ...(opts?.aliases ?? [])] });
     const reader = args.reader;
 
     // Alphanumeric only (pasted into a DuckDB secret, typed into psql); 32 chars ≈ 190 bits.
