@@ -1,18 +1,10 @@
 // The DuckLake ATTACH statement and the DuckDB literals in it: one renderer for the catalog component's
 // per-role statements, the reader setup and the CLI sessions.
 import { libpqConninfo } from "./libpq";
+import { quoteIdent as duckdbIdent, quoteLiteral as duckdbLiteral } from "./names";
 
-/** A DuckDB string literal (standard strings: a quote is doubled, backslashes are literal). */
-export function duckdbLiteral(value: string): string {
-  if (value.includes("\u0000")) throw new Error("DuckDB literal contains NUL");
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
-/** A DuckDB (double-quoted) identifier. */
-export function duckdbIdent(name: string): string {
-  if (name.includes("\u0000")) throw new Error("DuckDB identifier contains NUL");
-  return `"${name.replace(/"/g, '""')}"`;
-}
+/** DuckDB quotes string literals and identifiers as PostgreSQL does with standard strings: one rule, in names.ts. */
+export { duckdbIdent, duckdbLiteral };
 
 /** One ATTACH option; options are written in the order given. */
 export type DuckLakeAttachOption =
