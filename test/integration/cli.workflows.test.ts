@@ -239,7 +239,7 @@ describe("the CLIs as a user runs them", () => {
     const ok = await run("verify.ts", ["--from", file, "--no-write-probe", "--no-duckdb"]);
     expect(ok.stdout).toMatch(/verify: OK/);
     expect(ok.code).toBe(0);
-    const json = await run("access.ts", ["--from", file, "--json"]);
+    const json = await run("accessMatrix.ts", ["--from", file, "--json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ agree: true, problems: [] });
     await revokeRead(admin, declared[1]);
