@@ -8,7 +8,7 @@
 //   includes tables created later. Order does not matter; each grant is named by (reader, schema, table).
 //
 // Keep this file plain data: `npm run access:diff` evaluates it at two git revisions without credentials.
-import type { AccessSpec } from "./model/access";
+import type { AccessSpec } from "./model/accessSpec";
 
 export const access: AccessSpec = {
   readers: [

@@ -28,9 +28,4 @@ module.exports = tseslint.config(
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-require-imports": "off", "no-regex-spaces": "off" },
   },
-  {
-    // Fixed with the model/ owners' change of issue 14 (these files are being edited in parallel); then remove.
-    files: ["cli/connectionInfo.ts", "cli/duckdbSql.ts"],
-    rules: { "no-useless-escape": "off" },
-  },
 );

@@ -3,9 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, SECRET_KEYS, validateConfig } from "./model/config";
 import { Lake } from "./components/lake";
-import { LakeAccess } from "./components/access";
+import { LakeAccess } from "./components/lakeAccess";
 import { access } from "./access";
-import { applyPrincipalOverrides, ReaderPrincipalOverrides } from "./model/grants";
+import { applyPrincipalOverrides } from "./model/grants";
+import { LakeConnectionInfo } from "./model/lakeConnection";
 import { roleCidrsFromReaders } from "./model/cloudInit";
 import { emptyLayout, indexLayout } from "./model/lakePaths";
 import { SERVER_TYPES } from "./model/cost";
@@ -26,16 +27,14 @@ const config = validateConfig(pulumi.runtime.allConfig(), {
 
 // Who may read what (access.ts), with this stack's key ids (`readerPrincipals.<reader>`). Everything is
 // validated here, before the first resource: a bad list or a too-large bucket policy registers nothing.
-const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
-// `pulumi config set --path` stores digits as numbers: project ids and keys are strings here.
-const principalOverrides = Object.fromEntries(Object.entries(stackConfig.getObject<ReaderPrincipalOverrides>("readerPrincipals") ?? {})
-  .map(([reader, p]) => [reader, Object.fromEntries(Object.entries(p ?? {}).map(([k, v]) => [k, String(v)]))]));
-const overridden = applyPrincipalOverrides(access, principalOverrides);
+const overridden = applyPrincipalOverrides(access, config.readerPrincipals);
 if (overridden.problems.length) throw new Error(`access configuration:\n- ${overridden.problems.join("\n- ")}`);
 const accessSpec = overridden.spec;
+/** The access rules LakeAccess validates now (against the default layout) and registers below. */
+const accessRules = { access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
+  backupsPrefix: config.backupsPrefix, allowListing: config.readerListing, ownerProjectKeys: config.ownerProjectKeys };
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
-LakeAccess.validate({ access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
-  backupsPrefix: config.backupsPrefix, layout: defaultLayout, allowListing: config.readerListing, bucket: config.bucketName });
+LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
 const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
   // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
@@ -54,13 +53,12 @@ const layout = pulumi.unsecret(pulumi.all([lake.catalog.ownerConnection, lake.bu
   return found.layout;
 }));
 
-const readerSecretKeys: pulumi.Output<Record<string, string>> =
-  stackConfig.getSecretObject<Record<string, string>>("readerSecretKeys") ?? pulumi.secret<Record<string, string>>({});
+const readerSecretKeys = pulumi.secret(config.readerSecretKeys);
 const lakeAccess = new LakeAccess("access", {
-  access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix, backupsPrefix: config.backupsPrefix,
+  ...accessRules,
   connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
   postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
-  allowListing: config.readerListing, s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
+  s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
   readerSecretKeys, backupWriter: config.backupPrincipal, readerConnectionLimit: config.readerConnectionLimit,
   catalogServer: config.target === "hetzner"
     ? { serverType: config.serverType, ramGb: SERVER_TYPES[config.serverType].ramGb, postgresVersion: config.postgresVersion } : undefined,
@@ -94,7 +92,7 @@ export const accessReview = lakeAccess.accessReview;
 export const readerDuckdbSetups = lakeAccess.duckdbSetups;
 export const bucketPolicyBytes = lakeAccess.policyBytes;
 export const bucketPolicyHeadroomBytes = lakeAccess.policyHeadroomBytes;
-/** Everything `npm run status|access|verify|shell` need (cli/connectionInfo.ts LakeConnectionInfo); secret. */
+/** Everything `npm run status|access|verify|shell` need (model/lakeConnection.ts LakeConnectionInfo); secret. */
 export const lakeConnection = pulumi.secret(pulumi.all([lake.catalog.ownerConnection, lake.bucketName, readerSecretKeys,
   pulumi.all(Object.fromEntries(Object.entries(lakeAccess.readers).map(([n, r]) => [n, r.password])))])
   .apply(([catalog, bucket, secretKeys, passwords]) => ({
@@ -106,4 +104,4 @@ export const lakeConnection = pulumi.secret(pulumi.all([lake.catalog.ownerConnec
       name: r.name, password: passwords[r.name], s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
       grants: accessSpec.grants.filter((g) => g.reader === r.name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
     })),
-  })));
+  }) satisfies LakeConnectionInfo));

@@ -7,7 +7,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { NormalizedGrant, ReaderSpec } from "../model/access";
+import { NormalizedGrant, ReaderSpec } from "../model/accessSpec";
 import { buildBucketPolicy } from "../model/bucketPolicy";
 import { emptyLayout } from "../model/lakePaths";
 

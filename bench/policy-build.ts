@@ -13,7 +13,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
-import { NormalizedGrant, ReaderSpec } from "../model/access";
+import { NormalizedGrant, ReaderSpec } from "../model/accessSpec";
 import { buildBucketPolicy, BucketPolicyInput } from "../model/bucketPolicy";
 import { emptyLayout, indexLayout, LakeLayout } from "../model/lakePaths";
 import { readCatalogLayout } from "../postgres/catalogLayout";

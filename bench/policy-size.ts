@@ -1,7 +1,7 @@
 // Bucket-policy bytes vs readers x grants for this project's encoding and a per-reader baseline
 // (ducklake-guard style: GetBucketLocation + ListBucket with 2 prefixes per table + GetObject, per reader).
 // Run: npx ts-node --transpile-only bench/policy-size.ts
-import { NormalizedGrant, ReaderSpec } from "../model/access";
+import { NormalizedGrant, ReaderSpec } from "../model/accessSpec";
 import { buildBucketPolicy } from "../model/bucketPolicy";
 import { emptyLayout } from "../model/lakePaths";
 import { principalArn } from "../model/principal";

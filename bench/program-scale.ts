@@ -22,7 +22,7 @@ async function child(design: Design, n: number): Promise<void> {
   pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "lake", "bench", true);
   const postgresql = await import("@pulumi/postgresql");
   const aws = await import("@pulumi/aws");
-  const { LakeAccess } = await import("../components/access");
+  const { LakeAccess } = await import("../components/lakeAccess");
   const { readerAclProvider } = await import("../providers/readerAcl");
   const { validateAccess } = await import("../model/grants");
   const { emptyLayout } = await import("../model/lakePaths");

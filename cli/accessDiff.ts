@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as vm from "vm";
 import * as ts from "typescript";
-import { AccessSpec, ReaderSpec } from "../model/access";
+import { AccessSpec, ReaderSpec } from "../model/accessSpec";
 import { accessMatrix, checkAccess, grantTarget } from "../model/grants";
 import { REPO_ROOT } from "../repoFiles";
 

@@ -5,52 +5,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { CatalogConnection } from "../model/connection";
+import { LakeConnectionInfo, ReaderConnection, S3KeyPair } from "../model/lakeConnection";
 import { lakeNameProblem, readerNameProblem, DEFAULT_CATALOG_SCHEMA } from "../model/names";
 import { CliError } from "./errors";
 
-/** An S3 access key pair. */
-export interface S3KeyPair {
-  accessKey: string;
-  secretKey: string;
-}
-
-/** One reader as the workflows see it: its PostgreSQL login and its own S3 key. */
-export interface ReaderConnection {
-  /** Reader name = its PostgreSQL login role. */
-  name: string;
-  /** The reader's PostgreSQL password (secret). */
-  password: string;
-  /** The reader's S3 key; `projectId` is the (separate) project that owns it. */
-  s3: S3KeyPair & { projectId: string };
-  /**
-   * The grants declared for this reader in the program (desired state). `verify` proves the live
-   * system against them; when absent, `verify` falls back to the live catalog ACL.
-   */
-  grants?: { schema: string; table?: string }[];
-}
-
-/**
- * Everything the workflow CLIs need, exported by the program as one secret stack output
- * (`pulumi stack output lakeConnection --show-secrets --json`).
- */
-export interface LakeConnectionInfo {
-  /** Stack name, shown in reports. */
-  stack?: string;
-  /** Catalog owner/admin connection (writes, maintenance, reading the ACL), plus the schema of the DuckLake tables. */
-  catalog: CatalogConnection & { schema: string };
-  storage: {
-    bucket: string;
-    /** Prefix inside the bucket where DuckLake writes data, e.g. "data/" (DuckLake DATA_PATH = s3://bucket/<dataPrefix>). */
-    dataPrefix: string;
-    /** S3 endpoint URL, e.g. https://fsn1.your-objectstorage.com or http://127.0.0.1:47480. */
-    endpoint: string;
-    region: string;
-    /** Project that owns the bucket, and one of its keys (full access). */
-    adminProjectId: string;
-    admin: S3KeyPair;
-  };
-  readers: ReaderConnection[];
-}
+// The shape itself is the program's contract with the CLIs: model/lakeConnection.ts (index.ts checks it with `satisfies`).
+export type { LakeConnectionInfo, ReaderConnection, S3KeyPair } from "../model/lakeConnection";
 
 /** Name of the stack output holding a LakeConnectionInfo. */
 export const STACK_OUTPUT_NAME = "lakeConnection";
@@ -227,7 +187,7 @@ function stackNextSteps(stack: string): string {
 }
 
 function fromStack(stack: string, env: NodeJS.ProcessEnv): LakeConnectionInfo {
-  if (!/^[A-Za-z0-9_.\/-]+$/.test(stack)) throw new CliError(`--stack: ${JSON.stringify(stack)} is not a stack name`);
+  if (!/^[A-Za-z0-9_./-]+$/.test(stack)) throw new CliError(`--stack: ${JSON.stringify(stack)} is not a stack name`);
   let out: string;
   try {
     out = execFileSync("pulumi", ["stack", "output", STACK_OUTPUT_NAME, "--json", "--show-secrets", "--stack", stack],

@@ -3,6 +3,8 @@
 // every name through duckIdent. Pure functions (tested without DuckDB extensions).
 import { LakeConnectionInfo, ReaderConnection } from "./connectionInfo";
 import { CliError } from "./errors";
+import { DuckLakeAttachOption, duckdbIdent, duckdbLiteral, duckLakeAttachSql } from "../model/attach";
+import { libpqConninfo } from "../model/libpq";
 
 /** The extensions a lake session needs, in load order. */
 export const LAKE_EXTENSIONS = ["ducklake", "postgres", "httpfs"] as const;
@@ -20,12 +22,12 @@ function noNul(v: string, what: string): string {
 
 /** A DuckDB string literal. */
 export function duckString(v: string): string {
-  return `'${noNul(v, "string").replace(/'/g, "''")}'`;
+  return duckdbLiteral(noNul(v, "string"));
 }
 
 /** A DuckDB identifier. */
 export function duckIdent(v: string): string {
-  return `"${noNul(v, "identifier").replace(/"/g, '""')}"`;
+  return duckdbIdent(noNul(v, "identifier"));
 }
 
 /** A statement plus the same text with secrets masked, for progress output and logs. */
@@ -51,10 +53,8 @@ export function s3EndpointParts(endpoint: string): { host: string; useSsl: boole
 
 /** A libpq key=value connection string (values single-quoted with backslash escapes when needed). */
 export function libpqConnString(params: Record<string, string | number | undefined>): string {
-  return Object.entries(params).filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => {
-    const s = noNul(String(v), `libpq ${k}`);
-    return `${k}=${/^[A-Za-z0-9_.\/:@-]+$/.test(s) ? s : `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`}`;
-  }).join(" ");
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) noNul(String(v), `libpq ${k}`);
+  return libpqConninfo(params);
 }
 
 export interface LakeSessionOptions {
@@ -88,8 +88,8 @@ export function lakeSessionStatements(info: LakeConnectionInfo, opts: LakeSessio
   const lakeSecret = "CREATE OR REPLACE TEMPORARY SECRET lake_secret (TYPE ducklake, " +
     `METADATA_PATH ${duckString(metadataPath)}, DATA_PATH ${duckString(dataPath)}, ` +
     "METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'lake_catalog'})";
-  const attachOptions = [`METADATA_SCHEMA ${duckString(info.catalog.schema)}`, ...(r ? ["READ_ONLY"] : [])];
-  const attach = `ATTACH 'ducklake:lake_secret' AS ${duckIdent(LAKE_ALIAS)} (${attachOptions.join(", ")})`;
+  const attachOptions: DuckLakeAttachOption[] = [{ metadataSchema: info.catalog.schema }, ...(r ? [{ readOnly: true as const }] : [])];
+  const attach = duckLakeAttachSql({ metadata: "lake_secret", alias: duckIdent(LAKE_ALIAS), options: attachOptions });
   return [
     { sql: pgSecret(duckString(login.password)), display: pgSecret(MASK) },
     { sql: s3Secret(duckString(key.accessKey), duckString(key.secretKey)), display: s3Secret(duckString(key.accessKey), MASK) },

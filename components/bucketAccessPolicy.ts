@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { NormalizedGrant, ReaderSpec } from "../model/access";
+import { NormalizedGrant, ReaderSpec } from "../model/accessSpec";
 import { BucketPolicy, BucketPolicyError, buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
 import { policyGrammarProblems } from "../model/policyGrammar";
@@ -72,8 +72,11 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
     this.limitBytes = built.limitBytes;
     this.headroomBytes = built.headroomBytes;
     this.readerPrefixes = built.readerPrefixes;
-    this.policy = new aws.s3.BucketPolicy(`${name}-policy`, { bucket: args.bucket, policy: this.json },
-      { parent: this, provider: args.provider });
+    // `<component>-bucket-policy`; earlier `<component>-policy`, also under the component's former names
+    // (its name aliases): aliased, so an existing stack's policy is kept, never deleted and re-created.
+    const formerNames = [name, ...(opts?.aliases ?? []).flatMap((a) => (typeof a === "object" && a !== null && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : []))];
+    this.policy = new aws.s3.BucketPolicy(`${name}-bucket-policy`, { bucket: args.bucket, policy: this.json },
+      { parent: this, provider: args.provider, aliases: formerNames.map((n) => ({ name: `${n}-policy` })) });
     this.registerOutputs({ bytes: this.bytes, headroomBytes: this.headroomBytes, limitBytes: this.limitBytes, readerPrefixes: this.readerPrefixes });
   }
 }

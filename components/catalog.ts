@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { CatalogConnection } from "../model/connection";
-import { quoteIdent, quoteLiteral } from "../model/names";
+import { roleAttachSql } from "../model/attach";
 import { RESERVED_CONNECTIONS_SINCE } from "../model/connectionBudget";
 import { CatalogGuard } from "../providers/catalogGuard";
 import { WriterTableGrants } from "../providers/writerTableGrants";
@@ -158,7 +158,7 @@ export class Catalog extends pulumi.ComponentResource {
     const caFile = args.caFileName ?? "ducklake-ca.pem";
     // No password inside: not secret.
     const attachAs = (user: pulumi.Input<string>) => pulumi.unsecret(pulumi.all([admin, db, user, args.dataPath])
-      .apply(([a, database, u, dataPath]) => duckLakeAttachSql({
+      .apply(([a, database, u, dataPath]) => roleAttachSql({
         host: a.host, port: a.port, database, user: u, sslmode: a.sslmode,
         sslRootCert: a.sslmode === "verify-full" ? caFile : undefined,
       }, { dataPath, metadataSchema: args.catalogSchema })));
@@ -172,27 +172,4 @@ export class Catalog extends pulumi.ComponentResource {
 
     this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql, guardVersion: this.guard.version });
   }
-}
-
-/** A libpq keyword value: bare when plain, else single-quoted with \ escapes. */
-function conninfoValue(v: string): string {
-  return /^[A-Za-z0-9._/:-]+$/.test(v) ? v : `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/**
- * The DuckDB statement attaching the lake as one role. No password inside: libpq reads it from
- * PGPASSWORD or ~/.pgpass (or a DuckDB postgres secret).
- */
-export function duckLakeAttachSql(
-  c: { host: string; port: number; database: string; user: string; sslmode: string; sslRootCert?: string },
-  o: { dataPath: string; metadataSchema: string; alias?: string; readOnly?: boolean },
-): string {
-  const conninfo = [
-    `dbname=${conninfoValue(c.database)}`, `host=${conninfoValue(c.host)}`, `port=${c.port}`,
-    `user=${conninfoValue(c.user)}`, `sslmode=${conninfoValue(c.sslmode)}`,
-    ...(c.sslRootCert ? [`sslrootcert=${conninfoValue(c.sslRootCert)}`] : []),
-  ].join(" ");
-  const options = [`DATA_PATH ${quoteLiteral(o.dataPath)}`, `METADATA_SCHEMA ${quoteLiteral(o.metadataSchema)}`,
-    ...(o.readOnly ? ["READ_ONLY"] : [])];
-  return `ATTACH ${quoteLiteral(`ducklake:postgres:${conninfo}`)} AS ${quoteIdent(o.alias ?? "lake")} (${options.join(", ")})`;
 }

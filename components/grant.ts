@@ -4,7 +4,7 @@
 // normalised grants. The Grant itself is deliberately empty: every registered resource costs a preview
 // time and memory, and at 20,000 grants (200 readers × 100) anything more per grant breaks the budget.
 import * as pulumi from "@pulumi/pulumi";
-import { NormalizedGrant } from "../model/access";
+import { NormalizedGrant } from "../model/accessSpec";
 
 /**
  * `${accessName}-grant-${key}`, key = reader/schema[/table] with odd characters %-escaped

@@ -3,9 +3,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
-import { ReaderSpec } from "../model/access";
+import { ReaderSpec } from "../model/accessSpec";
 import { CatalogConnection } from "../model/connection";
-import { readerPrincipalArn, renderReaderSetup } from "../model/grants";
+import { renderReaderSetup } from "../model/grants";
+import { principalArn } from "../model/principal";
 import { connectionLimitProblem } from "../model/connectionBudget";
 import { DEFAULT_CATALOG_SCHEMA, READER_BASE_ROLE, readerNameProblem } from "../model/names";
 
@@ -48,7 +49,9 @@ export class LakeReader extends pulumi.ComponentResource {
     if (problem) throw new pulumi.InputPropertyError({ propertyPath: "reader.name", reason: `reader name ${problem}` });
     const limitProblem = connectionLimitProblem(args.connectionLimit);
     if (limitProblem) throw new pulumi.InputPropertyError({ propertyPath: "connectionLimit", reason: `connection limit of reader ${args.reader.name}: ${limitProblem}` });
-    super("ducklake:access:Reader", name, {}, opts);
+    // Registered as ducklake:access:Reader until the type token was made to match the class: the alias keeps
+    // existing stacks (and every child's URN) in place instead of replacing each reader.
+    super("ducklake:access:LakeReader", name, {}, { ...opts, aliases: [{ type: "ducklake:access:Reader" }, ...(opts?.aliases ?? [])] });
     const reader = args.reader;
 
     // Alphanumeric only (pasted into a DuckDB secret, typed into psql); 32 chars ≈ 190 bits.
@@ -67,7 +70,7 @@ export class LakeReader extends pulumi.ComponentResource {
 
     this.roleName = role.name;
     this.password = pulumi.secret(password.result);
-    this.principalArn = pulumi.output(readerPrincipalArn(reader.principal));
+    this.principalArn = pulumi.output(principalArn(reader.principal));
     this.duckdbSetup = pulumi.secret(pulumi.all([args.connection, args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA, args.bucket,
       args.s3Endpoint, args.s3Region, args.s3SecretKey, password.result, role.name])
       .apply(([c, catalogSchema, bucket, s3Endpoint, s3Region, secretKey, pw, roleName]) => renderReaderSetup({

@@ -2,7 +2,7 @@
 // under the folders of its granted tables (and optionally list inside them), nothing else.
 // Size matters (Hetzner refuses policies over 1 MB), so the document is bundled: readers with identical
 // folder sets form one group, and every folder is stated once for the exact set of groups that read it.
-import { NormalizedGrant, ReaderSpec } from "./access";
+import { NormalizedGrant, ReaderSpec } from "./accessSpec";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap, schemaPrefix } from "./lakePaths";
 import { principalArn, principalProblem } from "./principal";
 import { sizeAdvice } from "./policySizeAdvice";

@@ -2,7 +2,7 @@
 // backup units and environment, and the cloud-init document carrying them. Pure: scripts come in
 // as text (templates/load.ts reads them), every value that lands in a file is validated first.
 import * as yaml from "js-yaml";
-import { cidrProblem, isIpv6Cidr } from "./config";
+import { cidrProblem, isIpv6Cidr } from "./cidr";
 import { readerNameProblem } from "./names";
 import { MAINTENANCE_WORK_MEM_MB, maxConnectionsFor, OWNER_WRITER_RESERVED_CONNECTIONS, RESERVED_CONNECTIONS_SINCE, SUPERUSER_RESERVED_CONNECTIONS } from "./connectionBudget";
 

@@ -4,6 +4,9 @@
 import { DEFAULT_CATALOG_SCHEMA, GUARD_SCHEMA } from "./names";
 import { SERVER_TYPES, WITHDRAWN_SERVER_TYPES } from "./cost";
 import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./connectionBudget";
+import { cidrProblem, isWorld } from "./cidr";
+import { isAccessKey, isProjectId } from "./principal";
+import type { ReaderPrincipalOverrides } from "./grants";
 
 export const CONFIG_NAMESPACE = "ducklake";
 
@@ -55,6 +58,12 @@ export interface LakeConfig {
   /** Key of another project that may only PutObject under backupsPrefix; the backup job uses it. */
   backupPrincipal?: { projectId: string; accessKey: string };
   backupSecretKey?: string;
+  /** Per-stack key ids of access.ts readers, by reader name (values as strings: `--path` stores digits as numbers). */
+  readerPrincipals: ReaderPrincipalOverrides;
+  /** Secret half of each reader's S3 key, by reader name (secret; empty when the operator holds none). */
+  readerSecretKeys: Record<string, string>;
+  /** Reader keys of the owner's project: "refuse" (default) or "deny" (last resort; docs/storage-guard.md#reader-keys). */
+  ownerProjectKeys: "refuse" | "deny";
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
@@ -85,6 +94,7 @@ export const CONFIG_KEYS: Record<string, string> = {
   readerConnectionLimit: `catalog connections one reader may hold at once, unless access.ts sets connectionLimit (default ${DEFAULT_READER_CONNECTION_LIMIT}: one DuckDB session scanning in parallel)`,
   readerPrincipals: "per-stack { projectId, accessKey } of readers of access.ts, by reader name (optional)",
   readerSecretKeys: "S3 secret key per reader name, for the readers' DuckDB setup output (secret, optional)",
+  ownerProjectKeys: "refuse | deny: reader keys of the bucket owner's project are refused (default) or confined by Deny statements on this bucket (last resort)",
   localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
@@ -203,13 +213,27 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bad("readerSecretKeys", "is stored in plain text in the stack file",
       `store each reader's key encrypted: pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`);
 
+  const readerPrincipals = Object.fromEntries(Object.entries(parseObject(get("readerPrincipals"), "readerPrincipals", bad,
+    `pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.<reader>.projectId' <id> (and .accessKey)`))
+    .map(([reader, p]) => {
+      if (p !== null && (typeof p !== "object" || Array.isArray(p)))
+        bad("readerPrincipals", `.${reader} is not an object`, `give { projectId, accessKey }: pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.${reader}.accessKey' <key>`);
+      return [reader, Object.fromEntries(Object.entries(p !== null && typeof p === "object" ? p : {}).map(([k, v]) => [k, String(v)]))];
+    }));
+  const readerSecretKeys = Object.fromEntries(Object.entries(parseObject(get("readerSecretKeys"), "readerSecretKeys", bad,
+    `pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`)).map(([reader, v]) => [reader, String(v)]));
+
+  const ownerProjectKeys = get("ownerProjectKeys") ?? "refuse";
+  if (ownerProjectKeys !== "refuse" && ownerProjectKeys !== "deny")
+    bad("ownerProjectKeys", `"${ownerProjectKeys}" is not refuse or deny`, `create reader keys in a separate project and pulumi config rm ${CONFIG_NAMESPACE}:ownerProjectKeys, or as a last resort: ${setCmd("ownerProjectKeys", "deny")}`);
+
   const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
   if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))
     bad("postgresVersion", `${postgresVersion} is not supported`, `use one of ${POSTGRES_VERSIONS.join(", ")}`);
 
   const ownerProjectId = get("ownerProjectId");
   if (ownerProjectId === undefined) bad("ownerProjectId", "is missing (the Hetzner project that owns the bucket and the admin key)", `${setCmd("ownerProjectId", "1234567")} (Cloud Console URL: /projects/<id>/...)`);
-  else if (!/^[1-9][0-9]{0,11}$/.test(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
+  else if (!isProjectId(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
 
   const backupsPrefix = get("backupsPrefix") ?? "backups/";
   const dataPrefix = get("dataPrefix") ?? "data/";
@@ -249,10 +273,10 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     try { parsed = JSON.parse(backupPrincipalRaw); } catch { parsed = undefined; }
     const projectId = parsed && typeof parsed === "object" ? String(parsed.projectId ?? "") : "";
     const accessKey = parsed && typeof parsed === "object" ? String(parsed.accessKey ?? "") : "";
-    if (!/^[1-9][0-9]{0,11}$/.test(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
+    if (!isProjectId(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
     else if (ownerProjectId !== undefined && projectId === ownerProjectId)
       bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
-    if (!/^[A-Z0-9]{20}$/.test(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
+    if (!isAccessKey(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
     backupPrincipal = { projectId, accessKey };
   }
   const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
@@ -279,7 +303,8 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
     postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
     dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
-    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined,
+    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined, readerPrincipals, readerSecretKeys,
+    ownerProjectKeys: ownerProjectKeys as "refuse" | "deny",
   };
 }
 
@@ -325,6 +350,15 @@ function parseIntKey(v: string | undefined, dflt: number, key: string, bad: Bad)
   return Number(v);
 }
 
+/** A JSON object key (written with `pulumi config set --path`); {} when unset. */
+function parseObject(v: string | undefined, key: string, bad: Bad, fix: string): Record<string, unknown> {
+  if (v === undefined) return {};
+  let parsed: unknown;
+  try { parsed = JSON.parse(v); } catch { parsed = undefined; }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) { bad(key, "is not a JSON object", fix); return {}; }
+  return parsed as Record<string, unknown>;
+}
+
 function parseList(v: string | undefined, key: string, bad: Bad): string[] | undefined {
   if (v === undefined) return undefined;
   let parsed: unknown;
@@ -347,49 +381,6 @@ export function bucketNameProblem(name: string): string | undefined {
   if (!/^[a-z0-9][a-z0-9-]*[a-z0-9]$/.test(name)) return `"${name}" has characters other than a-z, 0-9 and - or starts/ends with -`;
   if (name.startsWith("xn--") || name.endsWith("-s3alias")) return `"${name}" uses a reserved prefix or suffix`;
   return undefined;
-}
-
-/** An IPv4 or IPv6 network with an explicit prefix length and no host bits set. */
-export function cidrProblem(cidr: string): string | undefined {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return `"${cidr}" is not a CIDR (missing /prefix)`;
-  const [, addr, lenText] = m;
-  const len = Number(lenText);
-  const v4 = parseIpv4(addr);
-  if (v4 !== undefined) {
-    if (len > 32) return `"${cidr}" has prefix length ${len} (IPv4 allows 0-32)`;
-    const hostBits = len === 32 ? 0n : (1n << BigInt(32 - len)) - 1n;
-    if ((v4 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
-    return undefined;
-  }
-  const v6 = parseIpv6(addr);
-  if (v6 !== undefined) {
-    if (len > 128) return `"${cidr}" has prefix length ${len} (IPv6 allows 0-128)`;
-    const hostBits = len === 128 ? 0n : (1n << BigInt(128 - len)) - 1n;
-    if ((v6 & hostBits) !== 0n) return `"${cidr}" has host bits set after /${len}`;
-    return undefined;
-  }
-  return `"${cidr}" is not an IPv4 or IPv6 address`;
-}
-
-export function isWorld(cidr: string): boolean { return cidr === "0.0.0.0/0" || cidr === "::/0"; }
-export function isIpv6Cidr(cidr: string): boolean { return cidr.includes(":"); }
-
-function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.reduce((acc, p) => (acc << 8n) + BigInt(p), 0n);
-}
-
-function parseIpv6(s: string): bigint | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(s) || (s.match(/::/g) ?? []).length > 1) return undefined;
-  const [head, tail] = s.includes("::") ? s.split("::") : [s, undefined];
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  if (tail === undefined ? h.length !== 8 : h.length + t.length > 7) return undefined;
-  const groups = [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
-  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g, 16)), 0n);
 }
 
 function endpointProblem(url: string, prod: boolean): string | undefined {

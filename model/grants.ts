@@ -1,8 +1,12 @@
 // Validation and normalisation of the access list (readers + grants). Pure: no Pulumi, no I/O.
 // Every problem names the entry and the fix; all problems are collected before anything is registered.
-import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./access";
+import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./accessSpec";
 import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
+import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";
+import { isAccessKey, isProjectId } from "./principal";
+import { duckdbLiteral, duckLakeAttachSql } from "./attach";
+import { libpqQuote } from "./libpq";
 
 /** Facts about the lake the access list is checked against. */
 export interface AccessContext {
@@ -12,6 +16,11 @@ export interface AccessContext {
   dataPrefix?: string;
   /** Object-key prefix of catalog backups (e.g. "backups/"); no grant may reach it. */
   backupsPrefix?: string;
+  /**
+   * Reader keys of the owner's project: "refuse" (default) or "deny", the last-resort fallback that confines
+   * them with Deny statements on this bucket (model/bucketPolicy.ts ownerKeyDenyStatements); then a warning.
+   */
+  ownerProjectKeys?: "refuse" | "deny";
 }
 
 /** The access list after validation: sorted, canonical, order-independent. */
@@ -42,8 +51,6 @@ export class AccessValidationError extends Error {
 const READER_KEYS = new Set(["name", "principal", "allowedIps", "connectionLimit"]);
 const PRINCIPAL_KEYS = new Set(["projectId", "accessKey"]);
 const GRANT_KEYS = new Set(["reader", "schema", "table", "mode"]);
-const PROJECT_ID = /^[1-9][0-9]{0,11}$/;
-const ACCESS_KEY = /^[A-Z0-9]{20}$/;
 /** Characters DuckLake keeps in a default path segment; other names get a UUID path. */
 const PATH_SAFE = /^[A-Za-z0-9_-]+$/;
 
@@ -81,35 +88,13 @@ export function grantTarget(schema: string, table: string | null): string {
   return table === null ? `${show(schema)}.*` : `${show(schema)}.${show(table)}`;
 }
 
-/** The Hetzner/Ceph principal ARN naming exactly one key. */
-export function readerPrincipalArn(p: S3Principal): string {
-  return `arn:aws:iam:::user/p${p.projectId}:${p.accessKey}`;
-}
-
-/** A CIDR problem, or undefined. Host bits must be zero; the whole internet is refused. */
-export function cidrProblem(cidr: unknown): string | undefined {
-  if (typeof cidr !== "string") return "is not a string; write a CIDR such as \"203.0.113.7/32\"";
-  const m4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (m4) {
-    const octets = m4.slice(1, 5).map(Number);
-    const bits = Number(m4[5]);
-    if (octets.some((o) => o > 255) || bits > 32) return `"${cidr}" is not a valid IPv4 CIDR`;
-    if (bits === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses (e.g. "203.0.113.7/32")`;
-    const value = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const hostBits = 2 ** (32 - bits);
-    if (value % hostBits !== 0) {
-      const base = value - (value % hostBits);
-      const net = [24, 16, 8, 0].map((s) => Math.floor(base / 2 ** s) % 256).join(".");
-      return `"${cidr}" has host bits set; write "${net}/${bits}"`;
-    }
-    return undefined;
-  }
-  const m6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
-  if (m6 && m6[1].includes(":") && Number(m6[2]) <= 128) {
-    if (Number(m6[2]) === 0) return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses`;
-    return undefined;
-  }
-  return `"${cidr}" is not a CIDR; write an address with a prefix length such as "203.0.113.7/32" or "2001:db8::/48"`;
+/** A reader allowedIps entry: a network in CIDR form (model/cidr.ts), never the whole internet. */
+function readerCidrProblem(cidr: unknown): string | undefined {
+  const problem = cidrProblem(cidr);
+  if (problem) return problem;
+  if (isWorld(cidr as string))
+    return `"${cidr}" opens PostgreSQL to the whole internet; list the reader's own addresses${isIpv6Cidr(cidr as string) ? "" : ' (e.g. "203.0.113.7/32")'}`;
+  return undefined;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -137,7 +122,7 @@ function defaultSchemaPrefix(dataPrefix: string, schema: string): string | undef
 export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
   const errors: string[] = [];
   const warnings: string[] = [];
-  if (!PROJECT_ID.test(String(ctx.ownerProjectId)))
+  if (!isProjectId(String(ctx.ownerProjectId)))
     errors.push(`ownerProjectId "${ctx.ownerProjectId}" is not a Hetzner project id; use the numeric id from the console URL`);
   const dataPrefix = ctx.dataPrefix ?? "";
   const backups = ctx.backupsPrefix;
@@ -172,11 +157,13 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     if (!isRecord(p)) bad("principal is missing; add principal: { projectId: \"<readers project id>\", accessKey: \"<S3 access key>\" }");
     else {
       for (const k of unknownKeys(p, PRINCIPAL_KEYS)) bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
-      if (!PROJECT_ID.test(String(p.projectId ?? "")) || typeof p.projectId !== "string")
+      if (!isProjectId(p.projectId))
         bad(`principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`);
+      else if (p.projectId === ctx.ownerProjectId && ctx.ownerProjectKeys === "deny")
+        warnings.push(`${label}: key ${String(p.accessKey)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
       else if (p.projectId === ctx.ownerProjectId)
         bad(`principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`);
-      if (typeof p.accessKey !== "string" || !ACCESS_KEY.test(p.accessKey))
+      if (!isAccessKey(p.accessKey))
         bad(`principal.accessKey ${JSON.stringify(p.accessKey)} is not an S3 access key id (20 upper-case letters and digits); copy the access key, not the secret key`);
       else if (typeof p.projectId === "string") {
         const id = `${p.projectId}:${p.accessKey}`;
@@ -190,7 +177,7 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     if (r.allowedIps !== undefined) {
       if (!Array.isArray(r.allowedIps)) bad("allowedIps is not a list; write allowedIps: [\"203.0.113.7/32\"] or leave it out");
       else {
-        for (const cidr of r.allowedIps) { const cp = cidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
+        for (const cidr of r.allowedIps) { const cp = readerCidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
         allowedIps = [...new Set(r.allowedIps as string[])].sort();
       }
     }
@@ -356,17 +343,6 @@ export interface ReaderSetupParams {
   sslRootCertPath?: string;
 }
 
-/** A libpq keyword/value: quoted with backslash escapes (libpq's rule), always quoted. */
-export function libpqValue(value: string): string {
-  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
-}
-
-/** A DuckDB string literal (standard strings: a quote is doubled, backslashes are literal). */
-export function duckdbLiteral(value: string): string {
-  if (value.includes("\u0000")) throw new Error("DuckDB literal contains NUL");
-  return `'${value.replace(/'/g, "''")}'`;
-}
-
 /**
  * Ready-to-paste DuckDB statements: an S3 secret scoped to the bucket, a postgres secret with the reader's
  * login, and a read-only DuckLake attach that names the secret. The password lives only in the secret:
@@ -378,7 +354,7 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
   const alias = p.alias ?? "lake";
   if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`alias "${alias}" must be a plain lower-case identifier`);
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`port ${p.port} must be an integer 1..65535`);
-  const tls = [`sslmode=${libpqValue(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqValue(p.sslRootCertPath)}`] : [])].join(" ");
+  const tls = [`sslmode=${libpqQuote(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqQuote(p.sslRootCertPath)}`] : [])].join(" ");
   const caHelp = p.sslmode !== "verify-full" || p.sslRootCertPath ? [] : [
     "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
     "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
@@ -393,8 +369,8 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
       `USE_SSL ${url.protocol === "https:" ? "true" : "false"}, SCOPE ${duckdbLiteral(`s3://${p.bucket}/`)});`,
     `CREATE OR REPLACE SECRET ${alias}_catalog (TYPE postgres, HOST ${duckdbLiteral(p.host)}, PORT ${p.port}, ` +
       `DATABASE ${duckdbLiteral(p.database)}, USER ${duckdbLiteral(p.reader)}, PASSWORD ${duckdbLiteral(p.password)});`,
-    `ATTACH ${duckdbLiteral(`ducklake:${tls}`)} AS ${alias} (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(p.catalogSchema)}, ` +
-      `METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': ${duckdbLiteral(`${alias}_catalog`)}});`,
+    `${duckLakeAttachSql({ metadata: tls, alias, options: [{ readOnly: true }, { metadataSchema: p.catalogSchema },
+      { metadataSecret: { type: "postgres", name: `${alias}_catalog` } }] })};`,
     `USE ${alias};`,
     "",
   ].join("\n");

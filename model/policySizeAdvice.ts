@@ -1,7 +1,7 @@
 // What to change when the bucket policy is over the size limit, with numbers: which reader-table pairs cost
 // most, how many schema grants would make it fit (checked by building that policy), how many shared sets
 // fit, and what turning off listing saves. Used only on the too-large path of buildBucketPolicy.
-import { NormalizedGrant } from "./access";
+import { NormalizedGrant } from "./accessSpec";
 
 export interface SizeAdviceInput {
   bucket: string;

@@ -5,7 +5,8 @@ import { Client } from "pg";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { installGuard, grantRead } from "../../postgres/guardClient";
 import { quoteIdent, quoteLiteral, READER_BASE_ROLE } from "../../model/names";
-import { duckdbLiteral, libpqValue } from "../../model/grants";
+import { duckLakeAttachSql } from "../../model/attach";
+import { libpqQuote } from "../../model/libpq";
 
 export const OWNER = "ducklake_owner";
 export const CATALOG_SCHEMA = "lake";
@@ -24,12 +25,12 @@ export function duckdbOptions(extensionDir: string | undefined): Record<string, 
 }
 
 export function conninfo(c: { host: string; port: number; database: string; user: string; password: string }): string {
-  return [`dbname=${libpqValue(c.database)}`, `host=${libpqValue(c.host)}`, `port=${libpqValue(String(c.port))}`,
-    `user=${libpqValue(c.user)}`, `password=${libpqValue(c.password)}`, "sslmode='disable'", "connect_timeout='20'"].join(" ");
+  return [`dbname=${libpqQuote(c.database)}`, `host=${libpqQuote(c.host)}`, `port=${libpqQuote(String(c.port))}`,
+    `user=${libpqQuote(c.user)}`, `password=${libpqQuote(c.password)}`, "sslmode='disable'", "connect_timeout='20'"].join(" ");
 }
 
 export function attachReadOnlySql(c: Parameters<typeof conninfo>[0]): string {
-  return `ATTACH ${duckdbLiteral(`ducklake:postgres:${conninfo(c)}`)} AS lake (READ_ONLY, METADATA_SCHEMA ${duckdbLiteral(CATALOG_SCHEMA)})`;
+  return duckLakeAttachSql({ metadata: `postgres:${conninfo(c)}`, alias: "lake", options: [{ readOnly: true }, { metadataSchema: CATALOG_SCHEMA }] });
 }
 
 async function withClient<T>(c: PgAdmin, fn: (cl: Client) => Promise<T>): Promise<T> {
@@ -51,8 +52,8 @@ export async function buildLake(admin: PgAdmin, o: { database: string; dataPath:
   const db = await DuckDBInstance.create(":memory:", duckdbOptions(o.extensionDir));
   const dc = await db.connect();
   const ownerConn = { host: admin.host, port: admin.port, database: o.database, user: OWNER, password: ownerPassword };
-  await dc.run(`ATTACH ${duckdbLiteral(`ducklake:postgres:${conninfo(ownerConn)}`)} AS lake ` +
-    `(DATA_PATH ${duckdbLiteral(o.dataPath)}, METADATA_SCHEMA ${duckdbLiteral(CATALOG_SCHEMA)})`);
+  await dc.run(duckLakeAttachSql({ metadata: `postgres:${conninfo(ownerConn)}`, alias: "lake",
+    options: [{ dataPath: o.dataPath }, { metadataSchema: CATALOG_SCHEMA }] }));
   await dc.run("CREATE SCHEMA lake.sales");
   await dc.run(`CREATE TABLE lake.sales.orders AS SELECT range AS id, range % 97 AS customer, (range * 7) % 1000 AS cents FROM range(${o.rows ?? 10000})`);
   await dc.run("CREATE TABLE lake.sales.secret AS SELECT 42 AS answer");

@@ -16,11 +16,11 @@ import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, 
 import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard } from "../../postgres/guardClient";
 import { canonicalGrants, readerAclProvider, undeclaredAclProvider } from "../../providers/readerAcl";
-import { AccessSpec, GrantSpec } from "../../model/access";
+import { AccessSpec, GrantSpec } from "../../model/accessSpec";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { verifyLake } from "../../cli/verify";
-import { accessMatrix } from "../../cli/access";
+import { accessMatrix } from "../../cli/accessMatrix";
 
 const CATALOG = "lake"; // a non-default catalog schema, so nothing works only by falling back to "public"
 const ODD_SCHEMA = "odd schema;--";

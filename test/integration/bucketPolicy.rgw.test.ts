@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { BucketPolicy, buildBucketPolicy, evaluatePolicy, S3Action } from "../../model/bucketPolicy";
 import { emptyLayout, LakeLayout } from "../../model/lakePaths";
 import { principalArn, principalProblem } from "../../model/principal";

@@ -7,7 +7,7 @@ import { spawnSync } from "child_process";
 import { Client } from "pg";
 import { withClient } from "../support/pg";
 import { pgAdmin } from "../support/services";
-import { duckLakeAttachSql } from "../../components/catalog";
+import { roleAttachSql as duckLakeAttachSql } from "../../model/attach";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 
 const suffix = randomBytes(4).toString("hex");

@@ -4,7 +4,7 @@
 // pre-issue-15 resolution finds (test/support/legacyPolicy, an oracle only), and the bucket policy built from
 // it is byte-identical to the pre-issue-15 build for random grants.
 import { Client } from "pg";
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { layoutIndex, OutsideFile } from "../../model/lakePaths";
 import { readCatalogLayout } from "../../postgres/catalogLayout";

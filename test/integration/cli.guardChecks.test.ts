@@ -13,7 +13,7 @@ import { installGuard, grantRead } from "../../postgres/guardClient";
 import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantKey } from "../../model/grants";
-import { NormalizedGrant } from "../../model/access";
+import { NormalizedGrant } from "../../model/accessSpec";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
 import { lakeStatus, StatusCheck } from "../../cli/status";

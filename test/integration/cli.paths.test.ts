@@ -17,7 +17,7 @@ import { grantKey } from "../../model/grants";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { verifyLake, VerifyReport } from "../../cli/verify";
-import { accessMatrix } from "../../cli/access";
+import { accessMatrix } from "../../cli/accessMatrix";
 
 const hex = randomBytes(3).toString("hex");
 const alice = `clip_alice_${hex}`;

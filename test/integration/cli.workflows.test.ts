@@ -15,12 +15,12 @@ import { installGuard, grantRead, revokeRead } from "../../postgres/guardClient"
 import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { grantKey } from "../../model/grants";
-import { NormalizedGrant } from "../../model/access";
+import { NormalizedGrant } from "../../model/accessSpec";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
 import { lakeStatus } from "../../cli/status";
 import { verifyLake, formatVerifyReport, VerifyReport } from "../../cli/verify";
-import { accessMatrix } from "../../cli/access";
+import { accessMatrix } from "../../cli/accessMatrix";
 
 const hex = randomBytes(3).toString("hex");
 const alice = `cli_alice_${hex}`;
@@ -239,7 +239,7 @@ describe("the CLIs as a user runs them", () => {
     const ok = await run("verify.ts", ["--from", file, "--no-write-probe", "--no-duckdb"]);
     expect(ok.stdout).toMatch(/verify: OK/);
     expect(ok.code).toBe(0);
-    const json = await run("access.ts", ["--from", file, "--json"]);
+    const json = await run("accessMatrix.ts", ["--from", file, "--json"]);
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ agree: true, problems: [] });
     await revokeRead(admin, declared[1]);

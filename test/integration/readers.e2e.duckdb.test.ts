@@ -18,7 +18,7 @@ import { pgAdmin, PgConnection, repoRoot, rgw } from "../support/services";
 import { AccessStack } from "../support/lakeApply";
 import { describeWithDuckDB, rows, runPasted, scalar } from "../support/duckdb";
 import { installGuard } from "../../postgres/guardClient";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { renderReaderSetup } from "../../model/grants";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { LakeConnectionInfo, parseLakeConnectionInfo, ReaderConnection } from "../../cli/connectionInfo";

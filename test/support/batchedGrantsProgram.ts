@@ -24,7 +24,7 @@ pulumi.runtime.setMocks({
 async function main(): Promise<void> {
   const aws = await import("@pulumi/aws");
   const postgresql = await import("@pulumi/postgresql");
-  const { LakeAccess } = await import("../../components/access");
+  const { LakeAccess } = await import("../../components/lakeAccess");
   const { emptyLayout } = await import("../../model/lakePaths");
   class Guard extends pulumi.CustomResource { constructor(n: string) { super("ducklake:catalog:Guard", n, {}); } }
   const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;

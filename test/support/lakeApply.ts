@@ -7,7 +7,7 @@
 // would put (and, on refresh, read back).
 import type { Client } from "pg";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { CatalogConnection } from "../../model/connection";
 import { checkAccess, ValidatedAccess } from "../../model/grants";
 import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";

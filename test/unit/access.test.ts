@@ -30,11 +30,13 @@ pulumi.runtime.setMocks({
 // Imported after setMocks, as the program would be.
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
-import { LakeAccess, LakeAccessArgs } from "../../components/access";
+import { LakeAccess, LakeAccessArgs } from "../../components/lakeAccess";
+import { BucketAccessPolicy } from "../../components/bucketAccessPolicy";
 import { grantResourceName } from "../../components/grant";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { AccessValidationError } from "../../model/grants";
 import { emptyLayout } from "../../model/lakePaths";
+import { buildBucketPolicy } from "../../model/bucketPolicy";
 
 const promiseOf = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o.apply(resolve));
 const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
@@ -73,11 +75,11 @@ function args(access: AccessSpec): LakeAccessArgs {
 }
 
 /** Builds the component, waits until the mocks saw every resource, and returns what they saw (with parents). */
-async function build(access: AccessSpec, grantBatch?: number): Promise<{ la: LakeAccess; seen: Created[] }> {
+async function build(access: AccessSpec, grantBatch?: number, extra: Partial<LakeAccessArgs> = {}): Promise<{ la: LakeAccess; seen: Created[] }> {
   created = [];
   // The mock engine is not told parents; a transformation sees each resource's options (parent by its name).
   const parents = new Map<string, string>();
-  const la = new LakeAccess("lake-access", { ...args(access), grantBatch }, { transformations: [(a) => {
+  const la = new LakeAccess("lake-access", { ...args(access), grantBatch, ...extra }, { transformations: [(a) => {
     parents.set(a.name, (a.opts.parent as unknown as { __name?: string } | undefined)?.__name ?? "");
     return undefined;
   }] });
@@ -93,14 +95,14 @@ describe("LakeAccess", () => {
   it("registers readers, one Grant per grant, one catalog ACL per reader and the bucket policy, named by what they are", async () => {
     const { seen } = await build(sample());
     expect(seen.map((c) => `${c.type} ${c.name}`).sort()).toEqual([
-      "aws:s3/bucketPolicy:BucketPolicy lake-access-bucket-policy-policy",
+      "aws:s3/bucketPolicy:BucketPolicy lake-access-storage-bucket-policy",
       "ducklake:access:Grant lake-access-grant-analyst/sales",
       "ducklake:access:Grant lake-access-grant-finance/odd%20schema%3B--/a%2Fb",
       "ducklake:access:Grant lake-access-grant-finance/sales/orders",
       "ducklake:access:LakeAccess lake-access",
-      "ducklake:access:Reader lake-access-reader-analyst",
-      "ducklake:access:Reader lake-access-reader-finance",
-      "ducklake:storage:BucketAccessPolicy lake-access-bucket-policy",
+      "ducklake:access:LakeReader lake-access-reader-analyst",
+      "ducklake:access:LakeReader lake-access-reader-finance",
+      "ducklake:storage:BucketAccessPolicy lake-access-storage",
       "postgresql:index/role:Role lake-access-reader-analyst-role",
       "postgresql:index/role:Role lake-access-reader-finance-role",
       "pulumi-nodejs:dynamic/ducklake:ReaderAcl lake-access-acl-analyst",
@@ -127,11 +129,11 @@ describe("LakeAccess", () => {
       expect(c["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
       expect(c.value).toMatchObject({ host: "db.example.com", user: "owner", password: "owner-pw", sslmode: "verify-full" });
     }
-    const doc = JSON.parse(m.get("lake-access-bucket-policy-policy")!.inputs.policy);
+    const doc = JSON.parse(m.get("lake-access-storage-bucket-policy")!.inputs.policy);
     const principals = JSON.stringify(doc.Statement.map((s: any) => s.Principal));
     expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(1)}`);
     expect(principals).toContain(`arn:aws:iam:::user/p2002:${key(2)}`);
-    expect(m.get("lake-access-bucket-policy-policy")!.inputs.bucket).toBe("lake");
+    expect(m.get("lake-access-storage-bucket-policy")!.inputs.bucket).toBe("lake");
   });
 
   it("outputs the access matrix, the review, and secret DuckDB setups and passwords", async () => {
@@ -157,9 +159,9 @@ describe("LakeAccess", () => {
   it("parents each Grant and the reader's ReaderAcl to the reader", async () => {
     const { la } = await build(sample());
     expect(await promiseOf((await la.grants).get("finance/sales/orders")!.urn))
-      .toBe("urn:pulumi:test::lake::ducklake:access:Reader$ducklake:access:Grant::lake-access-grant-finance/sales/orders");
+      .toBe("urn:pulumi:test::lake::ducklake:access:LakeReader$ducklake:access:Grant::lake-access-grant-finance/sales/orders");
     expect(await promiseOf(la.acls.finance.urn))
-      .toBe("urn:pulumi:test::lake::ducklake:access:Reader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
+      .toBe("urn:pulumi:test::lake::ducklake:access:LakeReader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
   });
 
   it("does not hold the bucket policy back for the catalog ACLs: each layer revokes as soon as it can", async () => {
@@ -168,9 +170,9 @@ describe("LakeAccess", () => {
     const la = new LakeAccess("lake-access", args(sample()), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
     await la.grants;
     await promiseOf(la.policyBytes);
-    const deps = (opts.get("lake-access-bucket-policy-policy")!.dependsOn ?? []) as pulumi.Resource[];
+    const deps = (opts.get("lake-access-storage-bucket-policy")!.dependsOn ?? []) as pulumi.Resource[];
     for (const acl of [...Object.values(la.acls), la.undeclaredAcl]) expect(deps).not.toContain(acl);
-    expect(opts.get("lake-access-bucket-policy-policy")!.parent).toBeDefined();
+    expect(opts.get("lake-access-storage-bucket-policy")!.parent).toBeDefined();
   });
 
   it("registers one UndeclaredAcl: the declared readers sorted, no entries, the owner connection secret, after the guard", async () => {
@@ -224,18 +226,64 @@ describe("LakeAccess", () => {
     });
     expect(diff(before.seen, after.seen)).toEqual({
       added: [grantResourceName("lake-access", { key: "analyst/hr/people" })], removed: [],
-      changed: ["lake-access-acl-analyst", "lake-access-bucket-policy-policy"] });
+      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"] });
     // The ACL's change is exactly the one entry, so its preview diff reads as "+ hr.people".
     expect(byName(after.seen).get("lake-access-acl-analyst")!.inputs.grants)
       .toEqual([{ schema: "hr", table: "people" }, { schema: "sales", table: null }]);
-    const doc = (s: Created[]) => byName(s).get("lake-access-bucket-policy-policy")!.inputs.policy as string;
+    const doc = (s: Created[]) => byName(s).get("lake-access-storage-bucket-policy")!.inputs.policy as string;
     expect(doc(after.seen)).toContain("hr/people/");
     expect(doc(before.seen)).not.toContain("hr/people/");
     const back = await build(sample());
     expect(diff(after.seen, back.seen)).toEqual({
       added: [], removed: ["lake-access-grant-analyst/hr/people"],
-      changed: ["lake-access-acl-analyst", "lake-access-bucket-policy-policy"] });
+      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"] });
     expect(byName(back.seen).get("lake-access-acl-analyst")!.inputs).toEqual(byName(before.seen).get("lake-access-acl-analyst")!.inputs);
+  });
+
+  it("ownerProjectKeys: an owner-project key is refused by default, and with deny confined by Deny statements only", async () => {
+    const withOwnerKey = (): AccessSpec => ({ ...sample(), readers: [...sample().readers, { name: "ops", principal: { projectId: "1001", accessKey: key(9) } }],
+      grants: [...sample().grants, { reader: "ops", schema: "sales" }] });
+    expect(() => new LakeAccess("lake-access", args(withOwnerKey()))).toThrow(/principal.projectId "1001" is the bucket owner's project/);
+    const { la, seen } = await build(withOwnerKey(), undefined, { ownerProjectKeys: "deny" });
+    expect(la.validated.warnings).toContain(`readers[2] ("ops"): key ${key(9)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
+    const doc = JSON.parse(byName(seen).get("lake-access-storage-bucket-policy")!.inputs.policy);
+    const arn = `arn:aws:iam:::user/p1001:${key(9)}`;
+    const mine = doc.Statement.filter((st: { Principal: { AWS: string[] } }) => st.Principal.AWS.includes(arn));
+    expect(mine.length).toBeGreaterThan(0);
+    expect(mine.every((st: { Effect: string }) => st.Effect === "Deny")).toBe(true);
+    expect(byName(seen).has("lake-access-reader-ops")).toBe(true);
+    // The document RGW is given is the one test/integration/bucketPolicy.rgw.test.ts proves on RGW for this fallback.
+    expect(doc).toEqual(buildBucketPolicy({ bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers, grants: la.validated.grants,
+      layout, backupsPrefix: "backups/", ownerProjectKeys: "deny" }).document);
+  });
+
+  it("renamed type token and resource names carry aliases to the URNs existing stacks hold, so nothing is replaced", async () => {
+    const { la } = await build(sample());
+    const aliasUrns = (r: pulumi.Resource) => promiseOf(pulumi.all((r as unknown as { __aliases: pulumi.Output<string>[] }).__aliases));
+    const base = "urn:pulumi:test::lake::ducklake:access:LakeAccess";
+    // LakeReader registered as ducklake:access:Reader before (its children follow their parent's alias).
+    expect(await promiseOf(la.readers.analyst.urn)).toBe(`${base}$ducklake:access:LakeReader::lake-access-reader-analyst`);
+    expect(await aliasUrns(la.readers.analyst)).toEqual([`${base}$ducklake:access:Reader::lake-access-reader-analyst`]);
+    // The storage component was lake-access-bucket-policy, its bucket policy lake-access-bucket-policy-policy.
+    const policyOpts = new Map<string, pulumi.ResourceOptions>();
+    const bap = new BucketAccessPolicy("lake-access-storage", { bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers,
+      grants: la.validated.grants, layout, provider: awsProvider }, { parent: la, aliases: [{ name: "lake-access-bucket-policy" }],
+      transformations: [(a) => { policyOpts.set(a.name, a.opts); return undefined; }] });
+    expect(await aliasUrns(bap)).toEqual([`${base}$ducklake:storage:BucketAccessPolicy::lake-access-bucket-policy`]);
+    expect(await promiseOf(bap.policy.urn)).toMatch(/\$aws:s3\/bucketPolicy:BucketPolicy::lake-access-storage-bucket-policy$/);
+    expect(await aliasUrns(bap.policy)).toContain(`${base}$ducklake:storage:BucketAccessPolicy$aws:s3/bucketPolicy:BucketPolicy::lake-access-bucket-policy-policy`);
+    expect(policyOpts.get("lake-access-storage-bucket-policy")!.aliases).toContainEqual({ name: "lake-access-bucket-policy-policy" });
+  });
+
+  it("LakeAccess registers the storage component under its alias (as the program does)", async () => {
+    const opts = new Map<string, pulumi.ResourceOptions>();
+    created = [];
+    const la = new LakeAccess("lake-access", args(sample()), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
+    await promiseOf(pulumi.all([la.policyBytes, la.duckdbSetups, ...[...(await la.grants).values()].map((g) => g.urn)] as pulumi.Output<unknown>[]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(opts.get("lake-access-storage")!.aliases).toEqual([{ name: "lake-access-bucket-policy" }]);
+    expect(opts.get("lake-access-storage-bucket-policy")!.aliases).toEqual([{ name: "lake-access-storage-policy" }, { name: "lake-access-bucket-policy-policy" }]);
+    expect(opts.get("lake-access-reader-analyst")!.aliases).toEqual([{ type: "ducklake:access:Reader" }]);
   });
 
   it("refuses a bad list before registering anything", async () => {

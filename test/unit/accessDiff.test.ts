@@ -1,6 +1,6 @@
 // The PR access diff: evaluates access.ts text without running its imports, and says who gains/loses what.
 import { accessDiffReport, diffAccess, evaluateAccess, renderAccessDiff } from "../../cli/accessDiff";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 
 const p = (n: number) => ({ projectId: "2002", accessKey: `P2002${String(n).padStart(15, "0")}` });
 const base: AccessSpec = {
@@ -10,7 +10,7 @@ const base: AccessSpec = {
 
 describe("access diff", () => {
   it("evaluates access.ts as data, with type-only imports", () => {
-    const src = `import type { AccessSpec } from "./model/access";\nexport const access: AccessSpec = { readers: [], grants: [{ reader: "a", schema: "s" }] };`;
+    const src = `import type { AccessSpec } from "./model/accessSpec";\nexport const access: AccessSpec = { readers: [], grants: [{ reader: "a", schema: "s" }] };`;
     expect(evaluateAccess(src)).toEqual({ readers: [], grants: [{ reader: "a", schema: "s" }] });
   });
 

@@ -2,7 +2,7 @@
 // an oracle only): same JSON byte for byte, same problems, warnings and folders, on randomized layouts shaped
 // like real catalogs (renamed tables, UUID folders, paths stored without their final "/", absolute paths,
 // case-folded and ambiguous names, overlapping folders, files outside their folder) and random grants.
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { buildBucketPolicy, BucketPolicyInput } from "../../model/bucketPolicy";
 import { emptyLayout, grantPrefixes, indexLayout, LakeLayout, layoutIndex, schemaPrefix, tableFileLocation, tablePrefix, tablesReachedBy } from "../../model/lakePaths";
 import { legacyBuildBucketPolicy } from "../support/legacyPolicy/bucketPolicy";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { buildBucketPolicy, BucketPolicyInput, evaluatePolicy, globMatch } from "../../model/bucketPolicy";
 import { emptyLayout } from "../../model/lakePaths";
 import { principalArn } from "../../model/principal";
@@ -119,7 +119,7 @@ describe("BucketAccessPolicy component", () => {
     const [json, bytes, headroom] = await Promise.all([promiseOf(c.json), promiseOf(c.bytes), promiseOf(c.headroomBytes)]);
     await promiseOf(c.policy.urn);
     const policy = created.find((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy")!;
-    expect(policy.name).toBe("lake-access-policy");
+    expect(policy.name).toBe("lake-access-bucket-policy");
     expect(policy.inputs).toEqual({ bucket: "lake", policy: buildBucketPolicy(base()).json });
     expect(policy.provider).toMatch(/::s3::/);
     expect(json).toBe(buildBucketPolicy(base()).json);

@@ -139,6 +139,11 @@ describe("reader CIDRs from the access spec", () => {
     expect(() => roleCidrsFromReaders([{ name: "alice", allowedIps: ["198.51.100.1/24"] }])).toThrow(/host bits/);
     expect(() => roleCidrsFromReaders([{ name: "all", allowedIps: ["198.51.100.0/24"] }])).toThrow(/pg_hba.conf keyword/);
   });
+  it("refuses an IPv6 address with host bits with the same rule and message as the access list", () => {
+    expect(() => roleCidrsFromReaders([{ name: "alice", allowedIps: ["2001:db8::1/64"] }]))
+      .toThrow('access rule: "2001:db8::1/64" has host bits set after /64; write "2001:db8::/64"');
+    expect(roleCidrsFromReaders([{ name: "alice", allowedIps: ["2001:db8::/64"] }])).toEqual([{ role: "alice", cidrs: ["2001:db8::/64"] }]);
+  });
 });
 
 describe("host firewall", () => {

@@ -1,4 +1,5 @@
-import { ConfigError, RawConfig, bucketNameProblem, cidrProblem, validateConfig } from "../../model/config";
+import { ConfigError, RawConfig, bucketNameProblem, validateConfig } from "../../model/config";
+import { cidrProblem } from "../../model/cidr";
 
 const prod: RawConfig = {
   "ducklake:target": "hetzner",
@@ -75,6 +76,7 @@ const badConfigs: [string, RawConfig, string, RegExp][] = [
   ["admin ips not JSON", { ...prod, "ducklake:adminIps": "203.0.113.7/32" }, "adminIps", /not a JSON list/],
   ["admin ip without prefix", { ...prod, "ducklake:adminIps": '["203.0.113.7"]' }, "adminIps", /"203.0.113.7" is not a CIDR.*prefix length/],
   ["admin ip with host bits", { ...prod, "ducklake:adminIps": '["203.0.113.7/24"]' }, "adminIps", /host bits set after \/24/],
+  ["admin IPv6 with host bits", { ...prod, "ducklake:adminIps": '["2001:db8::1/64"]' }, "adminIps", /"2001:db8::1\/64" has host bits set after \/64; write "2001:db8::\/64"/],
   ["world without allowWorldAccess", { ...prod, "ducklake:adminIps": '["0.0.0.0/0"]' }, "adminIps", /whole internet.*allowWorldAccess true/],
   ["IPv6 world", { ...prod, "ducklake:adminIps": '["::/0"]' }, "adminIps", /whole internet/],
   ["bucket with capitals", { ...prod, "ducklake:bucketName": "Acme-Lake" }, "bucketName", /upper-case.*3-63 lower-case/],
@@ -132,6 +134,29 @@ describe("validateConfig: bad configs are refused with key, problem and fix", ()
     const err = problemsOf({ ...prod, "ducklake:readerSecretKeys": '{"finance":"abc"}' }, "prod", new Set(["ducklake:s3AccessKey", "ducklake:s3SecretKey"]));
     expect(err.problems).toEqual([{ key: "readerSecretKeys", problem: "is stored in plain text in the stack file",
       fix: "store each reader's key encrypted: pulumi config set --secret --path 'ducklake:readerSecretKeys.<reader>' <secret key>" }]);
+  });
+});
+
+describe("reader keys in stack config (read here, not in index.ts)", () => {
+  it("reads readerPrincipals with digits as strings, and readerSecretKeys", () => {
+    const c = validateConfig({ ...prod, "ducklake:readerPrincipals": '{"alice":{"projectId":2002,"accessKey":"P2002AAAAAAAAAAAAAAA"}}',
+      "ducklake:readerSecretKeys": '{"alice":"alice-secret"}' }, { stack: "prod" });
+    expect(c.readerPrincipals).toEqual({ alice: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } });
+    expect(c.readerSecretKeys).toEqual({ alice: "alice-secret" });
+    expect(validateConfig(prod, { stack: "prod" })).toMatchObject({ readerPrincipals: {}, readerSecretKeys: {} });
+  });
+  it("refuses readerPrincipals that are not an object of objects", () => {
+    expect(problemsOf({ ...prod, "ducklake:readerPrincipals": "[1]" }).problems).toEqual([{ key: "readerPrincipals", problem: "is not a JSON object",
+      fix: "pulumi config set --path 'ducklake:readerPrincipals.<reader>.projectId' <id> (and .accessKey)" }]);
+    expect(problemsOf({ ...prod, "ducklake:readerPrincipals": '{"alice":"P2002AAAAAAAAAAAAAAA"}' }).problems.map((p) => p.problem)).toEqual([".alice is not an object"]);
+  });
+});
+
+describe("ownerProjectKeys", () => {
+  it("defaults to refuse, takes deny, and refuses anything else", () => {
+    expect(validateConfig(prod, { stack: "prod" }).ownerProjectKeys).toBe("refuse");
+    expect(validateConfig({ ...prod, "ducklake:ownerProjectKeys": "deny" }, { stack: "prod" }).ownerProjectKeys).toBe("deny");
+    expect(problemsOf({ ...prod, "ducklake:ownerProjectKeys": "allow" }).problems.map((p) => p.problem)).toEqual(['"allow" is not refuse or deny']);
   });
 });
 

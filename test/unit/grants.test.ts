@@ -1,10 +1,11 @@
 // The access list's validation: every bad input with its exact message, and the properties the
 // resource graph relies on (keys injective, order-independent output).
 import {
-  AccessValidationError, accessMatrix, applyPrincipalOverrides, checkAccess, cidrProblem, decodeNameSegment,
+  AccessValidationError, accessMatrix, applyPrincipalOverrides, checkAccess, decodeNameSegment,
   encodeNameSegment, grantKey, localReaderKeys, renderAccessReview, renderReaderSetup, validateAccess,
 } from "../../model/grants";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
+import { cidrProblem } from "../../model/cidr";
 import { pick, rng } from "../support/random";
 
 const ctx = { ownerProjectId: "1001", dataPrefix: "", backupsPrefix: "backups/" };
@@ -79,9 +80,11 @@ describe("checkAccess: bad inputs, each with its exact message", () => {
     ["allowedIps whole IPv6 internet", withBob({ allowedIps: ["::/0"] }),
       ['readers[1] ("bob"): allowedIps "::/0" opens PostgreSQL to the whole internet; list the reader\'s own addresses']],
     ["allowedIps with host bits", withBob({ allowedIps: ["10.1.2.3/8"] }),
-      ['readers[1] ("bob"): allowedIps "10.1.2.3/8" has host bits set; write "10.0.0.0/8"']],
+      ['readers[1] ("bob"): allowedIps "10.1.2.3/8" has host bits set after /8; write "10.0.0.0/8"']],
+    ["allowedIps IPv6 with host bits (refused here as on the hetzner target)", withBob({ allowedIps: ["2001:db8::1/64"] }),
+      ['readers[1] ("bob"): allowedIps "2001:db8::1/64" has host bits set after /64; write "2001:db8::/64"']],
     ["allowedIps octet out of range", withBob({ allowedIps: ["300.1.1.1/32"] }),
-      ['readers[1] ("bob"): allowedIps "300.1.1.1/32" is not a valid IPv4 CIDR']],
+      ['readers[1] ("bob"): allowedIps "300.1.1.1/32" is not an IPv4 or IPv6 address with a prefix length']],
     ["grant not an object", withGrant(["alice", "sales"]), ["grants[2] is not an object; write { reader, schema, table? }"]],
     ["grant to an unknown reader", withGrant({ reader: "alcie", schema: "sales" }),
       ['grants[2] { reader: "alcie", schema: "sales" }: reader "alcie" is not declared; add it to readers or use one of: alice, bob']],
@@ -291,6 +294,10 @@ describe("reader DuckDB setup", () => {
 });
 
 describe("cidrProblem", () => {
-  it.each([["203.0.113.7/32", undefined], ["10.0.0.0/8", undefined], ["2001:db8::/48", undefined], ["10.0.0.0/33", '"10.0.0.0/33" is not a valid IPv4 CIDR']])(
+  it.each([["203.0.113.7/32", undefined], ["10.0.0.0/8", undefined], ["2001:db8::/48", undefined], ["10.0.0.0/33", '"10.0.0.0/33" has prefix length 33 (IPv4 allows 0-32)'],
+    // The rule config and the access list disagreed on: an IPv6 address with host bits set.
+    ["2001:db8::1/64", '"2001:db8::1/64" has host bits set after /64; write "2001:db8::/64"'],
+    ["2001:db8:0:0:1::5/80", '"2001:db8:0:0:1::5/80" has host bits set after /80; write "2001:db8:0:0:1::/80"'],
+    ["203.0.113.7/24", '"203.0.113.7/24" has host bits set after /24; write "203.0.113.0/24"']])(
     "%s", (cidr, problem) => expect(cidrProblem(cidr)).toBe(problem));
 });

@@ -206,7 +206,7 @@ describe("prod stack: secrets and server verification (items 7, 10)", () => {
       "ducklake:backupSecretKey": "backupSecretKey0123456789" }, [...secrets, "ducklake:backupSecretKey"]);
     const env = Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(plainDeep(byName(rs2, "ducklake-server-postgres-ready").inputs.stdin))![1], "base64").toString();
     expect(env).toContain("AWS_ACCESS_KEY_ID=BACKUPKEY00000000001\nAWS_SECRET_ACCESS_KEY=backupSecretKey0123456789\n");
-    const policy = JSON.parse(plainDeep(byName(rs2, "access-bucket-policy-policy").inputs.policy));
+    const policy = JSON.parse(plainDeep(byName(rs2, "access-storage-bucket-policy").inputs.policy));
     const mine = policy.Statement.filter((st: any) => JSON.stringify(st.Principal).includes("p7654321:BACKUPKEY00000000001"));
     expect(mine).toEqual([{ Effect: "Allow", Principal: { AWS: "arn:aws:iam:::user/p7654321:BACKUPKEY00000000001" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::acme-lake/backups/*" }]);
   });

@@ -168,8 +168,8 @@ describe("prod stack (hetzner)", () => {
     const names = loaded.resources.map((r) => `${r.type} ${r.name}`);
     expect(names).toContain("ducklake:access:Grant access-grant-finance/sales/orders");
     expect(names).toContain("pulumi-nodejs:dynamic/ducklake:ReaderAcl access-acl-finance");
-    expect(names).toContain("aws:s3/bucketPolicy:BucketPolicy access-bucket-policy-policy");
-    const policy = loaded.resources.find((r) => r.name === "access-bucket-policy-policy")!;
+    expect(names).toContain("aws:s3/bucketPolicy:BucketPolicy access-storage-bucket-policy");
+    const policy = loaded.resources.find((r) => r.name === "access-storage-bucket-policy")!;
     expect(policy.provider).toContain("ducklake-storage-s3");
   });
 

@@ -1,6 +1,6 @@
 // The too-large message on a concrete case: 200 readers x 100 distinct table grants (25 tables in each of 4
 // schemas), over Hetzner's 1 MB. Every figure the message gives is recomputed here independently.
-import { NormalizedGrant, ReaderSpec } from "../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../model/accessSpec";
 import { buildBucketPolicy, BucketPolicyInput, HETZNER_POLICY_LIMIT_BYTES } from "../../model/bucketPolicy";
 import { emptyLayout } from "../../model/lakePaths";
 

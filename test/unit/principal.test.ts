@@ -1,4 +1,5 @@
 import { principalArn, principalProblem } from "../../model/principal";
+import { checkAccess } from "../../model/grants";
 
 const KEY = "ABCDEFGHIJ0123456789";
 describe("principalProblem", () => {
@@ -20,6 +21,16 @@ describe("principalProblem", () => {
   });
   it("refuses a malformed owner project id", () => {
     expect(principalProblem({ projectId: "2002", accessKey: KEY }, "x")).toMatch(/bucket owner project id/);
+  });
+});
+
+describe("one project-id rule", () => {
+  it("refuses a 13-digit project id in the bucket policy as the access list and config do", () => {
+    const long = "1234567890123";
+    expect(principalProblem({ projectId: long, accessKey: KEY }, "1001")).toMatch(/not a Hetzner project id/);
+    expect(checkAccess({ readers: [{ name: "alice", principal: { projectId: long, accessKey: KEY } }], grants: [] }, { ownerProjectId: "1001" }).errors)
+      .toEqual([`readers[0] ("alice"): principal.projectId "${long}" is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`]);
+    expect(principalProblem({ projectId: "123456789012", accessKey: KEY }, "1001")).toBeUndefined();
   });
 });
 

@@ -17,9 +17,9 @@ pulumi.runtime.setMocks({
 
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
-import { LakeAccess, LakeAccessArgs } from "../../components/access";
+import { LakeAccess, LakeAccessArgs } from "../../components/lakeAccess";
 import { LakeReader } from "../../components/reader";
-import { AccessSpec } from "../../model/access";
+import { AccessSpec } from "../../model/accessSpec";
 import { checkAccess } from "../../model/grants";
 import { emptyLayout } from "../../model/lakePaths";
 import { renderPostgresqlConf } from "../../model/cloudInit";

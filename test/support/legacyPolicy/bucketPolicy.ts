@@ -2,7 +2,7 @@
 // issue 15), frozen: readerFolders resolves every table of the layout per reader (682 s for 200 readers x
 // 100 grants over 20,000 tables). Tests and bench/policy-build.ts compare the program's output to this one.
 // If a later change to the statements themselves is intended, port it here too. Do not import from the program.
-import { NormalizedGrant, ReaderSpec } from "../../../model/access";
+import { NormalizedGrant, ReaderSpec } from "../../../model/accessSpec";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout, grantPrefixes, minimalPrefixes, prefixesOverlap, tablePrefix } from "./lakePaths";
 import { principalArn, principalProblem } from "../../../model/principal";
 

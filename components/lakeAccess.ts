@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
-import { AccessSpec, NormalizedGrant } from "../model/access";
+import { AccessSpec, NormalizedGrant } from "../model/accessSpec";
 import { CatalogConnection } from "../model/connection";
 import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderAccessReview, ValidatedAccess } from "../model/grants";
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
@@ -23,6 +23,8 @@ export interface LakeAccessArgs {
   dataPrefix: string;
   /** Bucket key prefix of catalog backups; never grantable. Default "backups/". */
   backupsPrefix?: string;
+  /** Reader keys of the owner's project: "refuse" (default) or "deny" (confined by Deny statements on this bucket only). Plain. */
+  ownerProjectKeys?: "refuse" | "deny";
   /** Catalog connection as its owner (the guard's grant functions are owner-only). Kept secret. */
   connection: pulumi.Input<CatalogConnection>;
   /** PostgreSQL schema of the DuckLake catalog tables. Default "public". */
@@ -102,7 +104,7 @@ function urnOf(r: pulumi.Resource): Promise<string> {
   return (r.urn as unknown as { promise(): Promise<string> }).promise();
 }
 
-/** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-bucket-policy`. */
+/** Validates first, then registers `${name}-reader-<reader>` components, their grants and `${name}-storage` (the bucket policy). */
 export class LakeAccess extends pulumi.ComponentResource {
   /** The validated access this component declared. */
   readonly validated: ValidatedAccess;
@@ -171,14 +173,15 @@ export class LakeAccess extends pulumi.ComponentResource {
       connection, declaredReaders: validated.readers.map((r) => r.name),
     }, { parent: this, dependsOn: [args.guard] });
     this.grants = registerGrantsInBatches(name, declared, grantBatch);
-    const policy = new BucketAccessPolicy(`${name}-bucket-policy`, {
+    const policy = new BucketAccessPolicy(`${name}-storage`, {
       bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
       layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
-      backupWriter: args.backupWriter,
+      backupWriter: args.backupWriter, ownerProjectKeys: args.ownerProjectKeys,
       // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
       // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
       provider: args.awsProvider,
-    }, { parent: this });
+    }, { parent: this, // was `${name}-bucket-policy` (its policy `…-bucket-policy-policy`): aliased, existing stacks keep both
+      aliases: [{ name: `${name}-bucket-policy` }] });
 
     this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));
     this.accessMatrix = pulumi.output(accessMatrix(validated));
@@ -193,15 +196,16 @@ export class LakeAccess extends pulumi.ComponentResource {
    * Every problem of the access list, before any resource is registered: the list itself, and, when the
    * layout is a plain value, the bucket policy (too large, grants it cannot express safely).
    */
-  static validate(args: Pick<LakeAccessArgs, "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "layout" | "allowListing" | "bucket">): ValidatedAccess {
+  static validate(args: Pick<LakeAccessArgs, "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "ownerProjectKeys" | "layout" | "allowListing" | "bucket">): ValidatedAccess {
     const backupsPrefix = args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
-    const check = checkAccess(args.access, { ownerProjectId: args.ownerProjectId, dataPrefix: args.dataPrefix, backupsPrefix });
+    const check = checkAccess(args.access, { ownerProjectId: args.ownerProjectId, dataPrefix: args.dataPrefix, backupsPrefix,
+      ownerProjectKeys: args.ownerProjectKeys });
     if (!check.access) throw new AccessValidationError(check.errors);
     const layout = args.layout;
     if (!pulumi.Output.isInstance(layout) && !(layout instanceof Promise) && typeof args.bucket === "string") {
       const built = buildBucketPolicy({ bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: check.access.readers,
         grants: check.access.grants, layout: layout as LakeLayout, allowListing: args.allowListing ?? false, backupsPrefix,
-        limitBytes: HETZNER_POLICY_LIMIT_BYTES });
+        limitBytes: HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys });
       if (built.problems.length) throw new AccessValidationError(built.problems);
     }
     return check.access;
