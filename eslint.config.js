@@ -13,9 +13,15 @@ module.exports = tseslint.config(
       // Pulumi's dynamic-provider API (check/diff/create inputs) and parsed JSON are untyped by nature.
       "@typescript-eslint/no-explicit-any": "off",
       // `_name` marks a parameter or destructured value left out on purpose ({ secret: _omit, ...rest }).
-      "@typescript-eslint/no-unused-vars": ["error", {
-        argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_", ignoreRestSiblings: true,
-      }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        {
+          argsIgnorePattern: "^_",
+          varsIgnorePattern: "^_",
+          caughtErrorsIgnorePattern: "^_",
+          ignoreRestSiblings: true,
+        },
+      ],
     },
   },
   {

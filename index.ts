@@ -31,38 +31,65 @@ const overridden = applyPrincipalOverrides(access, config.readerPrincipals);
 if (overridden.problems.length) throw new Error(`access configuration:\n- ${overridden.problems.join("\n- ")}`);
 const accessSpec = overridden.spec;
 /** The access rules LakeAccess validates now (against the default layout) and registers below. */
-const accessRules = { access: accessSpec, ownerProjectId: config.ownerProjectId, dataPrefix: config.dataPrefix,
-  backupsPrefix: config.backupsPrefix, allowListing: config.readerListing, ownerProjectKeys: config.ownerProjectKeys };
+const accessRules = {
+  access: accessSpec,
+  ownerProjectId: config.ownerProjectId,
+  dataPrefix: config.dataPrefix,
+  backupsPrefix: config.backupsPrefix,
+  allowListing: config.readerListing,
+  ownerProjectKeys: config.ownerProjectKeys,
+};
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
 LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
-const lake = new Lake("ducklake", { config, roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
+const lake = new Lake("ducklake", {
+  config,
+  roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
   // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
-  caFileDir: process.env.DUCKLAKE_CA_DIR });
+  caFileDir: process.env.DUCKLAKE_CA_DIR,
+});
 
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
 // (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)
 // Read once per preview, sealed and indexed by the reader. Pulumi copies plain objects as they pass through
 // Outputs (the index does not travel with the copy), so the policy build indexes its copy once more: linear,
 // ~40 ms CPU at 20,000 tables next to a ~290 ms build (bench/policy-build.ts).
-const layout = pulumi.unsecret(pulumi.all([lake.catalog.ownerConnection, lake.bucketName, lake.dataPath]).apply(async ([conn, bucket, dataPath]) => {
-  const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema });
-  if (found.source !== "catalog") pulumi.log.info(`bucket policy uses the ${found.source}`);
-  for (const f of found.layout.outsideFiles)
-    pulumi.log.warn(`${f.kind} file of "${f.schema}"."${f.table}" lies outside the table's folder (${f.location}): readers granted the table cannot read it, and it is not guarded by the table's prefix`);
-  return found.layout;
-}));
+const layout = pulumi.unsecret(
+  pulumi.all([lake.catalog.ownerConnection, lake.bucketName, lake.dataPath]).apply(async ([conn, bucket, dataPath]) => {
+    const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema });
+    if (found.source !== "catalog") pulumi.log.info(`bucket policy uses the ${found.source}`);
+    for (const f of found.layout.outsideFiles)
+      pulumi.log.warn(
+        `${f.kind} file of "${f.schema}"."${f.table}" lies outside the table's folder (${f.location}): readers granted the table cannot read it, and it is not guarded by the table's prefix`,
+      );
+    return found.layout;
+  }),
+);
 
 const readerSecretKeys = pulumi.secret(config.readerSecretKeys);
-const lakeAccess = new LakeAccess("access", {
-  ...accessRules,
-  connection: lake.catalog.ownerConnection, catalogSchema: config.catalogSchema, guard: lake.catalogGuard,
-  postgresqlProvider: lake.postgresProvider, awsProvider: lake.awsProvider, bucket: lake.bucketName, layout,
-  s3Endpoint: config.s3Endpoint, s3Region: config.s3Region,
-  readerSecretKeys, backupWriter: config.backupPrincipal, readerConnectionLimit: config.readerConnectionLimit,
-  catalogServer: config.target === "hetzner"
-    ? { serverType: config.serverType, ramGb: SERVER_TYPES[config.serverType].ramGb, postgresVersion: config.postgresVersion } : undefined,
-}, { dependsOn: [lake] });
+const lakeAccess = new LakeAccess(
+  "access",
+  {
+    ...accessRules,
+    connection: lake.catalog.ownerConnection,
+    catalogSchema: config.catalogSchema,
+    guard: lake.catalogGuard,
+    postgresqlProvider: lake.postgresProvider,
+    awsProvider: lake.awsProvider,
+    bucket: lake.bucketName,
+    layout,
+    s3Endpoint: config.s3Endpoint,
+    s3Region: config.s3Region,
+    readerSecretKeys,
+    backupWriter: config.backupPrincipal,
+    readerConnectionLimit: config.readerConnectionLimit,
+    catalogServer:
+      config.target === "hetzner"
+        ? { serverType: config.serverType, ramGb: SERVER_TYPES[config.serverType].ramGb, postgresVersion: config.postgresVersion }
+        : undefined,
+  },
+  { dependsOn: [lake] },
+);
 
 const outputs = lake.stackOutputs();
 export const target = outputs.target;
@@ -93,15 +120,35 @@ export const readerDuckdbSetups = lakeAccess.duckdbSetups;
 export const bucketPolicyBytes = lakeAccess.policyBytes;
 export const bucketPolicyHeadroomBytes = lakeAccess.policyHeadroomBytes;
 /** Everything `npm run status|access|verify|shell` need (model/lakeConnection.ts LakeConnectionInfo); secret. */
-export const lakeConnection = pulumi.secret(pulumi.all([lake.catalog.ownerConnection, lake.bucketName, readerSecretKeys,
-  pulumi.all(Object.fromEntries(Object.entries(lakeAccess.readers).map(([n, r]) => [n, r.password])))])
-  .apply(([catalog, bucket, secretKeys, passwords]) => ({
-    stack: pulumi.getStack(),
-    catalog: { ...catalog, schema: config.catalogSchema },
-    storage: { bucket, dataPrefix: config.dataPrefix, endpoint: config.s3Endpoint, region: config.s3Region,
-      adminProjectId: config.ownerProjectId, admin: { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey } },
-    readers: accessSpec.readers.map((r) => ({
-      name: r.name, password: passwords[r.name], s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
-      grants: accessSpec.grants.filter((g) => g.reader === r.name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
-    })),
-  }) satisfies LakeConnectionInfo));
+export const lakeConnection = pulumi.secret(
+  pulumi
+    .all([
+      lake.catalog.ownerConnection,
+      lake.bucketName,
+      readerSecretKeys,
+      pulumi.all(Object.fromEntries(Object.entries(lakeAccess.readers).map(([n, r]) => [n, r.password]))),
+    ])
+    .apply(
+      ([catalog, bucket, secretKeys, passwords]) =>
+        ({
+          stack: pulumi.getStack(),
+          catalog: { ...catalog, schema: config.catalogSchema },
+          storage: {
+            bucket,
+            dataPrefix: config.dataPrefix,
+            endpoint: config.s3Endpoint,
+            region: config.s3Region,
+            adminProjectId: config.ownerProjectId,
+            admin: { accessKey: config.s3AccessKey, secretKey: config.s3SecretKey },
+          },
+          readers: accessSpec.readers.map((r) => ({
+            name: r.name,
+            password: passwords[r.name],
+            s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
+            grants: accessSpec.grants
+              .filter((g) => g.reader === r.name)
+              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+          })),
+        }) satisfies LakeConnectionInfo,
+    ),
+);

@@ -5,13 +5,20 @@ module.exports = {
   globalSetup: "<rootDir>/test/support/globalSetup.ts",
   globalTeardown: "<rootDir>/test/support/globalTeardown.ts",
   projects: [
-    { displayName: "unit", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
-    { displayName: "integration", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/integration/**/*.test.ts"] },
+    { displayName: "unit", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest }, testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      displayName: "integration",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
+    },
     // What the provider plugins call on create/read/update/delete, replayed from their source against real RGW/PostgreSQL.
-    { displayName: "contract", testEnvironment: "node", transform: { "^.+\\.ts$": tsJest },
-      testMatch: ["<rootDir>/test/contract/**/*.test.ts"] },
+    {
+      displayName: "contract",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      testMatch: ["<rootDir>/test/contract/**/*.test.ts"],
+    },
   ],
   testTimeout: 60000,
 };

@@ -35,17 +35,27 @@ const pgDir = `${work}/pg`;
 const dataPath = `${work}/data/`;
 
 function pg(cmd: "start" | "stop", port?: number): string {
-  return execFileSync("bash", [path.join(root, "scripts", "local-pg.sh"), cmd],
-    { env: { ...process.env, LAKE_PG_DIR: pgDir, PURGE: "1", ...(port ? { LAKE_PG_PORT: String(port) } : {}) }, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  return execFileSync("bash", [path.join(root, "scripts", "local-pg.sh"), cmd], {
+    env: { ...process.env, LAKE_PG_DIR: pgDir, PURGE: "1", ...(port ? { LAKE_PG_PORT: String(port) } : {}) },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "ignore"],
+  });
 }
 
 /** Starts PostgreSQL on a port the kernel just handed out (the default 5433x range collides with client sockets here). */
 async function startPg(): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const port = await new Promise<number>((resolve) => {
-      const srv = net.createServer().listen(0, "127.0.0.1", () => { const p = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(p)); });
+      const srv = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (srv.address() as net.AddressInfo).port;
+        srv.close(() => resolve(p));
+      });
     });
-    try { return pg("start", port); } catch (e) { if (attempt >= 3) throw e; }
+    try {
+      return pg("start", port);
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
   }
 }
 
@@ -53,15 +63,23 @@ async function duck() {
   const instance = await DuckDBInstance.create(":memory:", instanceOptions(findOfflineExtensions()));
   const c = await instance.connect();
   await c.run("LOAD ducklake; LOAD postgres");
-  return { c, close: () => { c.closeSync(); instance.closeSync(); } };
+  return {
+    c,
+    close: () => {
+      c.closeSync();
+      instance.closeSync();
+    },
+  };
 }
 
 type Login = { host: string; port: number; user: string; password: string };
 
 async function attached(conn: Login) {
   const d = await duck();
-  await d.c.run(`CREATE SECRET cat (TYPE postgres, HOST ${duckString(conn.host)}, PORT ${conn.port}, DATABASE 'bench', ` +
-    `USER ${duckString(conn.user)}, PASSWORD ${duckString(conn.password)})`);
+  await d.c.run(
+    `CREATE SECRET cat (TYPE postgres, HOST ${duckString(conn.host)}, PORT ${conn.port}, DATABASE 'bench', ` +
+      `USER ${duckString(conn.user)}, PASSWORD ${duckString(conn.password)})`,
+  );
   return d;
 }
 const ATTACH = "ATTACH 'ducklake:sslmode=disable' AS lake (READ_ONLY, METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'cat'})";
@@ -95,28 +113,49 @@ async function attachAndList(conn: Login): Promise<{ ms: number; tables: number 
 /** Grows the DuckDB-made catalog to the bench size in one new snapshot (ids above DuckDB's own). */
 async function grow(c: Client): Promise<void> {
   const snap = Number((await c.query("SELECT max(snapshot_id) AS s FROM ducklake_snapshot")).rows[0].s) + 1;
-  const S0 = 1000;          // schema ids
-  const T0 = 10000;         // table ids
-  const F0 = 10_000_000;    // data file ids
+  const S0 = 1000; // schema ids
+  const T0 = 10000; // table ids
+  const F0 = 10_000_000; // data file ids
   await c.query("BEGIN");
-  await c.query(`INSERT INTO ducklake_snapshot (snapshot_id, snapshot_time, schema_version, next_catalog_id, next_file_id)
-    VALUES ($1, now(), $1, ${T0 + TABLES + 10}, ${F0 + 2 * FILES})`, [snap]);
+  await c.query(
+    `INSERT INTO ducklake_snapshot (snapshot_id, snapshot_time, schema_version, next_catalog_id, next_file_id)
+    VALUES ($1, now(), $1, ${T0 + TABLES + 10}, ${F0 + 2 * FILES})`,
+    [snap],
+  );
   await c.query("INSERT INTO ducklake_snapshot_changes (snapshot_id, changes_made) VALUES ($1, 'bench: synthetic tables')", [snap]);
-  await c.query(`INSERT INTO ducklake_schema (schema_id, schema_uuid, begin_snapshot, schema_name, path, path_is_relative)
-    SELECT ${S0} + s, gen_random_uuid(), $1, 'schema_' || s, 'schema_' || s || '/', true FROM generate_series(0, ${SCHEMAS - 1}) s`, [snap]);
-  await c.query(`INSERT INTO ducklake_table (table_id, table_uuid, begin_snapshot, schema_id, table_name, path, path_is_relative)
-    SELECT ${T0} + t, gen_random_uuid(), $1, ${S0} + t % ${SCHEMAS}, 'table_' || t, 'table_' || t || '/', true FROM generate_series(0, ${TABLES - 2}) t`, [snap]);
-  await c.query(`INSERT INTO ducklake_schema_versions (begin_snapshot, schema_version, table_id) SELECT $1, $1, ${T0} + t FROM generate_series(0, ${TABLES - 2}) t`, [snap]);
-  await c.query(`INSERT INTO ducklake_column (column_id, begin_snapshot, table_id, column_order, column_name, column_type, default_value, nulls_allowed, default_value_type, default_value_dialect)
-    SELECT k, $1, ${T0} + t, k, 'col_' || k, 'int64', 'NULL', true, 'literal', 'duckdb' FROM generate_series(0, ${TABLES - 2}) t, generate_series(1, 10) k`, [snap]);
+  await c.query(
+    `INSERT INTO ducklake_schema (schema_id, schema_uuid, begin_snapshot, schema_name, path, path_is_relative)
+    SELECT ${S0} + s, gen_random_uuid(), $1, 'schema_' || s, 'schema_' || s || '/', true FROM generate_series(0, ${SCHEMAS - 1}) s`,
+    [snap],
+  );
+  await c.query(
+    `INSERT INTO ducklake_table (table_id, table_uuid, begin_snapshot, schema_id, table_name, path, path_is_relative)
+    SELECT ${T0} + t, gen_random_uuid(), $1, ${S0} + t % ${SCHEMAS}, 'table_' || t, 'table_' || t || '/', true FROM generate_series(0, ${TABLES - 2}) t`,
+    [snap],
+  );
+  await c.query(
+    `INSERT INTO ducklake_schema_versions (begin_snapshot, schema_version, table_id) SELECT $1, $1, ${T0} + t FROM generate_series(0, ${TABLES - 2}) t`,
+    [snap],
+  );
+  await c.query(
+    `INSERT INTO ducklake_column (column_id, begin_snapshot, table_id, column_order, column_name, column_type, default_value, nulls_allowed, default_value_type, default_value_dialect)
+    SELECT k, $1, ${T0} + t, k, 'col_' || k, 'int64', 'NULL', true, 'literal', 'duckdb' FROM generate_series(0, ${TABLES - 2}) t, generate_series(1, 10) k`,
+    [snap],
+  );
   await c.query(`INSERT INTO ducklake_table_stats (table_id, record_count, next_row_id, file_size_bytes)
     SELECT ${T0} + t, 0, 0, 0 FROM generate_series(0, ${TABLES - 2}) t`);
   // Data files of the synthetic tables (never read: nobody queries them), spread evenly.
-  await c.query(`INSERT INTO ducklake_data_file (data_file_id, table_id, begin_snapshot, path, path_is_relative, file_format, record_count, file_size_bytes, footer_size, row_id_start)
+  await c.query(
+    `INSERT INTO ducklake_data_file (data_file_id, table_id, begin_snapshot, path, path_is_relative, file_format, record_count, file_size_bytes, footer_size, row_id_start)
     SELECT ${F0} + f, ${T0} + f % ${TABLES - 1}, $1, 'ducklake-' || f || '.parquet', true, 'parquet', 1000, 100000, 512, (f / ${TABLES - 1}) * 1000
-      FROM generate_series(0, ${FILES - 1}) f`, [snap]);
-  await c.query(`INSERT INTO ducklake_delete_file (delete_file_id, table_id, begin_snapshot, data_file_id, path, path_is_relative, format, delete_count, file_size_bytes, footer_size)
-    SELECT ${F0 + FILES} + f, ${T0} + f % ${TABLES - 1}, $1, ${F0} + f, 'del-' || f || '.parquet', true, 'parquet', 3, 1000, 100 FROM generate_series(0, ${FILES - 1}, 20) f`, [snap]);
+      FROM generate_series(0, ${FILES - 1}) f`,
+    [snap],
+  );
+  await c.query(
+    `INSERT INTO ducklake_delete_file (delete_file_id, table_id, begin_snapshot, data_file_id, path, path_is_relative, format, delete_count, file_size_bytes, footer_size)
+    SELECT ${F0 + FILES} + f, ${T0} + f % ${TABLES - 1}, $1, ${F0} + f, 'del-' || f || '.parquet', true, 'parquet', 3, 1000, 100 FROM generate_series(0, ${FILES - 1}, 20) f`,
+    [snap],
+  );
   await c.query(`INSERT INTO ducklake_file_column_stats (data_file_id, table_id, column_id, column_size_bytes, value_count, null_count, min_value, max_value)
     SELECT ${F0} + f, ${T0} + f % ${TABLES - 1}, k, 1000, 1000, 0, '0', '999' FROM generate_series(0, ${FILES - 1}) f, generate_series(1, 2) k`);
   await c.query("COMMIT");
@@ -126,7 +165,8 @@ async function grow(c: Client): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
-  if (!findOfflineExtensions()) console.log("reader-attach: no offline extension folder: DuckDB installs the official extensions (needs internet)");
+  if (!findOfflineExtensions())
+    console.log("reader-attach: no offline extension folder: DuckDB installs the official extensions (needs internet)");
   fs.mkdirSync(dataPath, { recursive: true });
   const admin = JSON.parse(await startPg());
   const owner = { host: "127.0.0.1", port: admin.port, user: admin.user, password: admin.password };
@@ -140,9 +180,12 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     // 1. DuckDB creates the lake and one real table (3 data files).
     const d = await duck();
-    await d.c.run(`ATTACH ${duckString(`ducklake:postgres:dbname=bench host=127.0.0.1 port=${admin.port} user=${admin.user} password=${admin.password}`)} AS lake (DATA_PATH ${duckString(dataPath)})`);
+    await d.c.run(
+      `ATTACH ${duckString(`ducklake:postgres:dbname=bench host=127.0.0.1 port=${admin.port} user=${admin.user} password=${admin.password}`)} AS lake (DATA_PATH ${duckString(dataPath)})`,
+    );
     await d.c.run("CREATE SCHEMA lake.s_real; CREATE TABLE lake.s_real.t (id BIGINT, v DOUBLE)");
-    for (let i = 0; i < 3; i++) await d.c.run(`INSERT INTO lake.s_real.t SELECT i, i * 0.5 FROM range(${i * 100000}, ${(i + 1) * 100000}) r(i)`);
+    for (let i = 0; i < 3; i++)
+      await d.c.run(`INSERT INTO lake.s_real.t SELECT i, i * 0.5 FROM range(${i * 100000}, ${(i + 1) * 100000}) r(i)`);
     d.close();
     // 2. The catalog grown to size, 3. the guard, a reader with 100 grants.
     const c = new Client({ ...admin, database: "bench" });
@@ -154,16 +197,23 @@ async function main(): Promise<void> {
     const installMs = Date.now() - ti;
     await c.query(`CREATE ROLE bench_reader LOGIN PASSWORD '${reader.password}'`);
     await grantRead(c, { reader: "bench_reader", schema: "s_real", table: "t" });
-    const names = (await c.query(`SELECT s.schema_name, t.table_name FROM ducklake_table t JOIN ducklake_schema s USING (schema_id)
-      WHERE t.table_id >= 10000 AND t.table_id % ${Math.floor(TABLES / GRANTED)} = 0 ORDER BY t.table_id LIMIT ${GRANTED - 1}`)).rows;
+    const names = (
+      await c.query(`SELECT s.schema_name, t.table_name FROM ducklake_table t JOIN ducklake_schema s USING (schema_id)
+      WHERE t.table_id >= 10000 AND t.table_id % ${Math.floor(TABLES / GRANTED)} = 0 ORDER BY t.table_id LIMIT ${GRANTED - 1}`)
+    ).rows;
     for (const n of names) await grantRead(c, { reader: "bench_reader", schema: n.schema_name, table: n.table_name });
     await c.query(`CREATE ROLE bench_all LOGIN PASSWORD '${readerAll.password}'`);
-    for (const sc of ["s_real", ...Array.from({ length: SCHEMAS }, (_, i) => `schema_${i}`)]) await grantRead(c, { reader: "bench_all", schema: sc });
+    for (const sc of ["s_real", ...Array.from({ length: SCHEMAS }, (_, i) => `schema_${i}`)])
+      await grantRead(c, { reader: "bench_all", schema: sc });
     await c.query("VACUUM ANALYZE ducklake_guard.visible");
-    const counts = (await c.query("SELECT (SELECT count(*) FROM ducklake_table) AS tables, (SELECT count(*) FROM ducklake_data_file) AS files")).rows[0];
+    const counts = (
+      await c.query("SELECT (SELECT count(*) FROM ducklake_table) AS tables, (SELECT count(*) FROM ducklake_data_file) AS files")
+    ).rows[0];
     await c.end();
-    console.log(`reader-attach: scale ${SCALE}: ${counts.tables} tables, ${counts.files} data files, reader granted ${names.length + 1} tables, reader-all every schema; ` +
-      `built in ${(built / 1000).toFixed(1)} s, guard installed in ${(installMs / 1000).toFixed(1)} s; ${RUNS} interleaved runs each`);
+    console.log(
+      `reader-attach: scale ${SCALE}: ${counts.tables} tables, ${counts.files} data files, reader granted ${names.length + 1} tables, reader-all every schema; ` +
+        `built in ${(built / 1000).toFixed(1)} s, guard installed in ${(installMs / 1000).toFixed(1)} s; ${RUNS} interleaved runs each`,
+    );
 
     // 4. Warm-up (first-load costs of PostgreSQL's caches), then interleaved rounds.
     const who = { owner, reader, "reader-all": readerAll };
@@ -179,7 +229,9 @@ async function main(): Promise<void> {
     }
     const m = Object.fromEntries(names3.map((k) => [k, median(times[k])]));
     for (const k of names3)
-      console.log(`  ${k.padEnd(10)} ATTACH + first count(*): median ${m[k].toFixed(0).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(0)}, max ${Math.max(...times[k]).toFixed(0)})`);
+      console.log(
+        `  ${k.padEnd(10)} ATTACH + first count(*): median ${m[k].toFixed(0).padStart(6)} ms  (min ${Math.min(...times[k]).toFixed(0)}, max ${Math.max(...times[k]).toFixed(0)})`,
+      );
     console.log(`  reader / owner:     ${(m.reader / m.owner).toFixed(2)}×   (goal ≤ 1.1; the reader's catalog holds its 100 tables)`);
     console.log(`  reader-all / owner: ${(m["reader-all"] / m.owner).toFixed(2)}×   (every table granted: the guard's full cost)`);
     for (const k of names3) {
@@ -191,4 +243,13 @@ async function main(): Promise<void> {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
-main().catch((e) => { console.error(e); try { pg("stop"); } catch { /* already down */ } fs.rmSync(work, { recursive: true, force: true }); process.exit(1); });
+main().catch((e) => {
+  console.error(e);
+  try {
+    pg("stop");
+  } catch {
+    /* already down */
+  }
+  fs.rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});

@@ -14,7 +14,8 @@ const ROOT = REPO_ROOT;
 /** access.ts text at a git revision, or the working tree when ref is undefined. */
 export function accessSource(ref: string | undefined, file = "access.ts"): string | undefined {
   if (ref === undefined) return fs.existsSync(path.join(ROOT, file)) ? fs.readFileSync(path.join(ROOT, file), "utf8") : undefined;
-  if (!/^[A-Za-z0-9_./~^@{}-]+$/.test(ref) || ref.startsWith("-")) throw new Error(`"${ref}" is not a git revision; pass a branch, tag or commit such as origin/main`);
+  if (!/^[A-Za-z0-9_./~^@{}-]+$/.test(ref) || ref.startsWith("-"))
+    throw new Error(`"${ref}" is not a git revision; pass a branch, tag or commit such as origin/main`);
   try {
     return execFileSync("git", ["show", `${ref}:${file}`], { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   } catch (e) {
@@ -32,27 +33,43 @@ export function accessSource(ref: string | undefined, file = "access.ts"): strin
 export function evaluateAccess(source: string): AccessSpec {
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const module = { exports: {} as Record<string, unknown> };
-  const sandbox = { module, exports: module.exports,
-    require: (id: string) => { throw new Error(`access.ts must be plain data; it imports "${id}" (use \`import type\`)`); } };
+  const sandbox = {
+    module,
+    exports: module.exports,
+    require: (id: string) => {
+      throw new Error(`access.ts must be plain data; it imports "${id}" (use \`import type\`)`);
+    },
+  };
   vm.runInNewContext(js, sandbox, { timeout: 2000, filename: "access.ts" });
   const access = module.exports.access ?? (module.exports.default as { access?: unknown } | undefined)?.access;
   if (!access) throw new Error("access.ts does not export `access`");
   return JSON.parse(JSON.stringify(access)) as AccessSpec;
 }
 
-export interface ReaderChange { reader: string; gains: string[]; loses: string[]; notes: string[] }
+export interface ReaderChange {
+  reader: string;
+  gains: string[];
+  loses: string[];
+  notes: string[];
+}
 
 /** What can each reader read? Schema grants fold their tables; entries are display targets. */
 function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }> {
   const byReader = new Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }>();
   for (const r of spec.readers ?? []) byReader.set(r.name, { reader: r, targets: new Set(), schemas: new Set() });
-  const declared = { readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"),
-    grants: (spec.grants ?? []).filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
-      .map((g) => ({ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "" })) };
+  const declared = {
+    readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"),
+    grants: (spec.grants ?? [])
+      .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
+      .map((g) => ({ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "" })),
+  };
   const matrix = accessMatrix(declared);
   for (const [name, m] of Object.entries(matrix)) {
     const e = byReader.get(name) ?? { targets: new Set<string>(), schemas: new Set<string>() };
-    for (const s of m.schemas) { e.targets.add(grantTarget(s, null)); e.schemas.add(s); }
+    for (const s of m.schemas) {
+      e.targets.add(grantTarget(s, null));
+      e.schemas.add(s);
+    }
     for (const t of m.tables) e.targets.add(grantTarget(t.schema, t.table));
     byReader.set(name, e);
   }
@@ -61,11 +78,13 @@ function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Se
 
 /** Per reader: gained and lost targets, and changes to its key or address list. */
 export function diffAccess(base: AccessSpec, head: AccessSpec): ReaderChange[] {
-  const b = reach(base), h = reach(head);
+  const b = reach(base),
+    h = reach(head);
   const names = [...new Set([...b.keys(), ...h.keys()])].sort();
   const out: ReaderChange[] = [];
   for (const name of names) {
-    const before = b.get(name), after = h.get(name);
+    const before = b.get(name),
+      after = h.get(name);
     const gains = [...(after?.targets ?? [])].filter((t) => !before?.targets.has(t));
     // A table that is now covered by a schema grant is not lost.
     const loses = [...(before?.targets ?? [])].filter((t) => !after?.targets.has(t) && !coveredBySchema(t, after?.schemas));
@@ -73,10 +92,12 @@ export function diffAccess(base: AccessSpec, head: AccessSpec): ReaderChange[] {
     if (!before?.reader && after?.reader) notes.push("new reader");
     if (before?.reader && !after?.reader) notes.push("reader removed (its login role is dropped)");
     if (before?.reader && after?.reader) {
-      const pb = before.reader.principal, ph = after.reader.principal;
+      const pb = before.reader.principal,
+        ph = after.reader.principal;
       if (pb?.projectId !== ph?.projectId || pb?.accessKey !== ph?.accessKey)
         notes.push(`S3 key changes from p${pb?.projectId}:${pb?.accessKey} to p${ph?.projectId}:${ph?.accessKey}`);
-      const ib = [...(before.reader.allowedIps ?? [])].sort().join(", "), ih = [...(after.reader.allowedIps ?? [])].sort().join(", ");
+      const ib = [...(before.reader.allowedIps ?? [])].sort().join(", "),
+        ih = [...(after.reader.allowedIps ?? [])].sort().join(", ");
       if (ib !== ih) notes.push(`PostgreSQL allow-list changes from [${ib}] to [${ih}]`);
     }
     if (gains.length || loses.length || notes.length) out.push({ reader: name, gains: gains.sort(), loses: loses.sort(), notes });
@@ -93,10 +114,19 @@ function coveredBySchema(target: string, schemas: Set<string> | undefined): bool
 const md = (t: string) => t.replace(/\|/g, "\\|").replace(/`/g, "\\`");
 
 /** The comment posted on the pull request. */
-export function renderAccessDiff(baseRef: string, headRef: string, changes: ReaderChange[], headErrors: string[], headWarnings: string[]): string {
+export function renderAccessDiff(
+  baseRef: string,
+  headRef: string,
+  changes: ReaderChange[],
+  headErrors: string[],
+  headWarnings: string[],
+): string {
   const lines = [`## Access changes: ${md(baseRef)} → ${md(headRef)}`, ""];
   if (headErrors.length) {
-    lines.push(`**The new access list is invalid (${headErrors.length} problem${headErrors.length === 1 ? "" : "s"}); \`pulumi preview\` will refuse it:**`, "");
+    lines.push(
+      `**The new access list is invalid (${headErrors.length} problem${headErrors.length === 1 ? "" : "s"}); \`pulumi preview\` will refuse it:**`,
+      "",
+    );
     for (const e of headErrors) lines.push(`- ${md(e)}`);
     lines.push("");
   }
@@ -104,10 +134,15 @@ export function renderAccessDiff(baseRef: string, headRef: string, changes: Read
   else {
     lines.push("| reader | gains | loses | other changes |", "|---|---|---|---|");
     for (const c of changes)
-      lines.push(`| ${md(c.reader)} | ${md(c.gains.join(", ")) || "—"} | ${md(c.loses.join(", ")) || "—"} | ${md(c.notes.join("; ")) || "—"} |`);
+      lines.push(
+        `| ${md(c.reader)} | ${md(c.gains.join(", ")) || "—"} | ${md(c.loses.join(", ")) || "—"} | ${md(c.notes.join("; ")) || "—"} |`,
+      );
     lines.push("", "`schema.*` covers every current and future table of the schema.");
   }
-  if (headWarnings.length) { lines.push("", "Warnings:", ""); for (const w of headWarnings) lines.push(`- ${md(w)}`); }
+  if (headWarnings.length) {
+    lines.push("", "Warnings:", "");
+    for (const w of headWarnings) lines.push(`- ${md(w)}`);
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -120,7 +155,10 @@ export function accessDiffReport(baseRef: string, headRef?: string): { markdown:
   const head = evaluateAccess(headSource);
   // The owner project is stack config; the principal rule is checked by preview, so any id that is no reader's works here.
   const check = checkAccess(head, { ownerProjectId: "999999999999" });
-  return { markdown: renderAccessDiff(baseRef, headRef ?? "working tree", diffAccess(base, head), check.errors, check.warnings), ok: check.errors.length === 0 };
+  return {
+    markdown: renderAccessDiff(baseRef, headRef ?? "working tree", diffAccess(base, head), check.errors, check.warnings),
+    ok: check.errors.length === 0,
+  };
 }
 
 if (require.main === module) {

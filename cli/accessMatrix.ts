@@ -29,7 +29,10 @@ export interface AccessMatrix {
   problems: string[];
 }
 
-export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: GuardApi; evaluate?: PolicyEvaluator } = {}): Promise<AccessMatrix> {
+export async function accessMatrix(
+  info: LakeConnectionInfo,
+  opts: { guard?: GuardApi; evaluate?: PolicyEvaluator } = {},
+): Promise<AccessMatrix> {
   const guard = opts.guard ?? loadGuardApi();
   const evaluate = opts.evaluate ?? policyEvaluator(info.storage.bucket);
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "access");
@@ -42,12 +45,18 @@ export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: Gua
   }
   const policy = await readBucketPolicy(lakeS3Client(info, info.storage.admin), info.storage.bucket);
   const out: AccessMatrix = { cells: [], problems: [] };
-  if (policy === undefined && info.readers.length > 0) out.problems.push(`bucket ${info.storage.bucket} has no policy: no reader can read any data file`);
+  if (policy === undefined && info.readers.length > 0)
+    out.problems.push(`bucket ${info.storage.bucket} has no policy: no reader can read any data file`);
   const known = new Set(info.readers.map((r) => r.name));
-  for (const g of acl) if (!known.has(g.reader)) out.problems.push(`the catalog ACL grants ${g.schema}.${g.table ?? "*"} to ${g.reader}, which is not a reader of this stack`);
+  for (const g of acl)
+    if (!known.has(g.reader))
+      out.problems.push(`the catalog ACL grants ${g.schema}.${g.table ?? "*"} to ${g.reader}, which is not a reader of this stack`);
 
   for (const reader of info.readers) {
-    const inCatalog = expectedTables(acl.filter((g) => g.reader === reader.name), inv.tables).ids;
+    const inCatalog = expectedTables(
+      acl.filter((g) => g.reader === reader.name),
+      inv.tables,
+    ).ids;
     const declared = reader.grants ? expectedTables(reader.grants, inv.tables).ids : undefined;
     const arn = principalArn({ projectId: reader.s3.projectId, accessKey: reader.s3.accessKey });
     const ownerKey = reader.s3.projectId === info.storage.adminProjectId;
@@ -60,11 +69,21 @@ export async function accessMatrix(info: LakeConnectionInfo, opts: { guard?: Gua
       const catalog = inCatalog.has(t.tableId);
       const want = declared ? declared.has(t.tableId) : catalog;
       const agree = catalog === want && (storage === undefined || storage === want);
-      const cell: AccessCell = { reader: reader.name, table: qualifiedName(t), catalog, agree, ...(storage === undefined ? {} : { storage }),
-        ...(declared ? { declared: declared.has(t.tableId) } : {}) };
+      const cell: AccessCell = {
+        reader: reader.name,
+        table: qualifiedName(t),
+        catalog,
+        agree,
+        ...(storage === undefined ? {} : { storage }),
+        ...(declared ? { declared: declared.has(t.tableId) } : {}),
+      };
       out.cells.push(cell);
       if (agree) continue;
-      const layers = [declared ? `declared ${yes(want)}` : "", `catalog ${yes(catalog)}`, storage === undefined ? "" : `bucket policy ${yes(storage)}`].filter(Boolean);
+      const layers = [
+        declared ? `declared ${yes(want)}` : "",
+        `catalog ${yes(catalog)}`,
+        storage === undefined ? "" : `bucket policy ${yes(storage)}`,
+      ].filter(Boolean);
       out.problems.push(`${reader.name} on ${qualifiedName(t)}: layers disagree (${layers.join(", ")})`);
     }
   }
@@ -76,8 +95,14 @@ const yes = (b: boolean) => (b ? "read" : "none");
 export function formatAccessMatrix(m: AccessMatrix): string {
   const withDeclared = m.cells.some((c) => c.declared !== undefined);
   const headers = ["reader", "table", ...(withDeclared ? ["declared"] : []), "catalog", "bucket policy", "result"];
-  const rows = m.cells.map((c) => [c.reader, c.table, ...(withDeclared ? [c.declared === undefined ? "-" : yes(c.declared)] : []),
-    yes(c.catalog), c.storage === undefined ? "(outside folder)" : yes(c.storage), c.agree ? "ok" : "DISAGREE"]);
+  const rows = m.cells.map((c) => [
+    c.reader,
+    c.table,
+    ...(withDeclared ? [c.declared === undefined ? "-" : yes(c.declared)] : []),
+    yes(c.catalog),
+    c.storage === undefined ? "(outside folder)" : yes(c.storage),
+    c.agree ? "ok" : "DISAGREE",
+  ]);
   const lines = [formatTable(headers, rows), ...m.problems.map((p) => `DISAGREE: ${p}`)];
   lines.push(m.problems.length === 0 ? "access: the catalog and the bucket policy agree" : `access: ${m.problems.length} disagreement(s)`);
   return lines.join("\n");
@@ -87,10 +112,15 @@ const USAGE = "usage: npm run access -- [--stack <s> | --from <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const m = await accessMatrix(info);
-  process.stdout.write(args.values.json ? `${JSON.stringify({ agree: m.problems.length === 0, ...m }, null, 2)}\n` : `${formatAccessMatrix(m)}\n`);
+  process.stdout.write(
+    args.values.json ? `${JSON.stringify({ agree: m.problems.length === 0, ...m }, null, 2)}\n` : `${formatAccessMatrix(m)}\n`,
+  );
   return m.problems.length === 0 ? 0 : 1;
 }
 

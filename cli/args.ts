@@ -30,7 +30,8 @@ export function parseCommandArgs(argv: string[], options: OptionSpec, usage: str
   if (values.from !== undefined && values.stack !== undefined) throw new CliError(`pass either --from or --stack, not both\n${usage}`);
   return {
     source: { from: values.from as string | undefined, stack: values.stack as string | undefined },
-    values, help: values.help === true,
+    values,
+    help: values.help === true,
   };
 }
 
@@ -39,6 +40,8 @@ export function parseScaleFactor(text: string | undefined, fallback = 0.01): num
   if (text === undefined) return fallback;
   const sf = Number(text);
   if (!/^\s*[0-9]*\.?[0-9]+(e-?[0-9]+)?\s*$/i.test(text) || !Number.isFinite(sf) || sf <= 0 || sf > 1000)
-    throw new CliError(`--sf: expected a scale factor greater than 0 and at most 1000 (e.g. 0.01 = ~86k rows, 1 = ~8.7M rows), got ${JSON.stringify(text)}`);
+    throw new CliError(
+      `--sf: expected a scale factor greater than 0 and at most 1000 (e.g. 0.01 = ~86k rows, 1 = ~8.7M rows), got ${JSON.stringify(text)}`,
+    );
   return sf;
 }

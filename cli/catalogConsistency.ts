@@ -15,11 +15,17 @@ export async function catalogRowCounts(client: Client, existing: readonly string
   const out = new Map<string, RowCounts | undefined>();
   for (const t of existing) {
     try {
-      const rows = (await client.query<{ table_id: string; n: number }>(
-        `SELECT table_id::bigint AS table_id, count(*)::int AS n FROM ${quoteIdent(t)} GROUP BY 1`)).rows;
+      const rows = (
+        await client.query<{ table_id: string; n: number }>(
+          `SELECT table_id::bigint AS table_id, count(*)::int AS n FROM ${quoteIdent(t)} GROUP BY 1`,
+        )
+      ).rows;
       out.set(t, new Map(rows.map((r) => [String(r.table_id), r.n])));
     } catch (e) {
-      if ((e as { code?: string }).code === "42501") { out.set(t, undefined); continue; } // permission denied
+      if ((e as { code?: string }).code === "42501") {
+        out.set(t, undefined);
+        continue;
+      } // permission denied
       throw e;
     }
   }
@@ -27,7 +33,10 @@ export async function catalogRowCounts(client: Client, existing: readonly string
 }
 
 /** One catalog table present in the catalog schema and the guard's rule for it (ducklake_guard.catalog_rule). */
-export interface CatalogRule { table: string; rule: string }
+export interface CatalogRule {
+  table: string;
+  rule: string;
+}
 
 /**
  * The guard's rules for the catalog tables present, read from ducklake_guard.catalog_rule (the one list; needs the
@@ -36,30 +45,49 @@ export interface CatalogRule { table: string; rule: string }
 export async function catalogRules(admin: Client): Promise<CatalogRule[] | undefined> {
   const installed = (await admin.query<{ ok: boolean }>("SELECT to_regclass('ducklake_guard.catalog_rule') IS NOT NULL AS ok")).rows[0].ok;
   if (!installed) return undefined;
-  return (await admin.query<{ table_name: string; rule: string }>(sqlFile("catalog_rules"))).rows.map((r) => ({ table: r.table_name, rule: r.rule }));
+  return (await admin.query<{ table_name: string; rule: string }>(sqlFile("catalog_rules"))).rows.map((r) => ({
+    table: r.table_name,
+    rule: r.rule,
+  }));
 }
 
 /** The catalog tables whose rows belong to one table: the guard's 'table' rules, or (no guard) those with a table_id column. */
 export async function existingTableKeyedTables(admin: Client, rules?: CatalogRule[]): Promise<string[]> {
-  const r = rules ?? await catalogRules(admin);
-  if (r) return r.filter((x) => x.rule === "table" || x.rule === "table_or_null").map((x) => x.table).sort();
+  const r = rules ?? (await catalogRules(admin));
+  if (r)
+    return r
+      .filter((x) => x.rule === "table" || x.rule === "table_or_null")
+      .map((x) => x.table)
+      .sort();
   return (await admin.query<{ table_name: string }>(sqlFile("table_keyed_tables"))).rows.map((x) => x.table_name);
 }
 
 // ---- Every other catalog table: does the reader see a row of an object it was not granted? -----------------
 
 /** What one reader may see, by id, computed from the owner's unfiltered view. */
-export interface ExpectedIds { s: Set<string>; t: Set<string>; v: Set<string>; m: Set<string>; mappings: Set<string> }
+export interface ExpectedIds {
+  s: Set<string>;
+  t: Set<string>;
+  v: Set<string>;
+  m: Set<string>;
+  mappings: Set<string>;
+}
 
 /** A grant resolved to ids: a schema id, and a table id or null for the whole schema. */
-export interface ResolvedGrant { schemaId: string; tableId: string | null }
+export interface ResolvedGrant {
+  schemaId: string;
+  tableId: string | null;
+}
 
 /**
  * A reader's grants as ids: the current schema/table of each name, plus the ids its live ACL entries pinned for
  * the same names (a table dropped since stays granted by id; its rows are history the reader may see).
  */
-export function resolveGrants(grants: Array<{ schema: string; table?: string | null }>, objects: CatalogObjects,
-  pinned: Array<{ schema: string; table: string | null; schemaId: number; tableId: number | null }>): ResolvedGrant[] {
+export function resolveGrants(
+  grants: Array<{ schema: string; table?: string | null }>,
+  objects: CatalogObjects,
+  pinned: Array<{ schema: string; table: string | null; schemaId: number; tableId: number | null }>,
+): ResolvedGrant[] {
   const out: ResolvedGrant[] = [];
   const current = [...objects.byKey.entries()].filter(([, o]) => o.current);
   for (const g of grants) {
@@ -67,11 +95,16 @@ export function resolveGrants(grants: Array<{ schema: string; table?: string | n
     for (const [key, o] of current) {
       if (o.kind !== "s" || o.name !== g.schema) continue;
       const schemaId = key.slice(2);
-      if (table === null) { out.push({ schemaId, tableId: null }); continue; }
-      for (const [tk, t] of current) if (t.kind === "t" && t.schemaId === schemaId && t.name === `${g.schema}.${table}`) out.push({ schemaId, tableId: tk.slice(2) });
+      if (table === null) {
+        out.push({ schemaId, tableId: null });
+        continue;
+      }
+      for (const [tk, t] of current)
+        if (t.kind === "t" && t.schemaId === schemaId && t.name === `${g.schema}.${table}`) out.push({ schemaId, tableId: tk.slice(2) });
     }
-    for (const p of pinned) if (p.schema === g.schema && p.table === table)
-      out.push({ schemaId: String(p.schemaId), tableId: p.tableId === null ? null : String(p.tableId) });
+    for (const p of pinned)
+      if (p.schema === g.schema && p.table === table)
+        out.push({ schemaId: String(p.schemaId), tableId: p.tableId === null ? null : String(p.tableId) });
   }
   return out;
 }
@@ -80,23 +113,41 @@ export function resolveGrants(grants: Array<{ schema: string; table?: string | n
 export async function expectedIds(admin: Client, grants: ResolvedGrant[], objects: CatalogObjects): Promise<ExpectedIds> {
   const e: ExpectedIds = { s: new Set(), t: new Set(), v: new Set(), m: new Set(), mappings: new Set() };
   const whole = new Set(grants.filter((g) => g.tableId === null).map((g) => g.schemaId));
-  for (const g of grants) { e.s.add(g.schemaId); if (g.tableId !== null) e.t.add(g.tableId); }
+  for (const g of grants) {
+    e.s.add(g.schemaId);
+    if (g.tableId !== null) e.t.add(g.tableId);
+  }
   for (const [key, o] of objects.byKey) if (o.kind !== "s" && whole.has(o.schemaId)) e[o.kind].add(key.slice(2));
   for (const r of (await admin.query<{ mapping_id: string; table_id: string }>(sqlFile("column_mappings"))).rows)
     if (e.t.has(String(r.table_id))) e.mappings.add(String(r.mapping_id));
   return e;
 }
 
-export interface CatalogObject { kind: "s" | "t" | "v" | "m"; schemaId: string; name: string; current: boolean }
-export interface CatalogObjects { byKey: Map<string, CatalogObject>; mappingTable: Map<string, string> }
+export interface CatalogObject {
+  kind: "s" | "t" | "v" | "m";
+  schemaId: string;
+  name: string;
+  current: boolean;
+}
+export interface CatalogObjects {
+  byKey: Map<string, CatalogObject>;
+  mappingTable: Map<string, string>;
+}
 
 /** Every schema, table, view and macro (any snapshot) with its latest name, keyed "<kind>:<id>". */
 export async function readCatalogObjects(admin: Client): Promise<CatalogObjects> {
   const byKey = new Map<string, CatalogObject>();
-  for (const r of (await admin.query<{ kind: "s" | "t" | "v" | "m"; id: string; schema_id: string; name: string; current: boolean }>(sqlFile("catalog_objects"))).rows)
+  for (const r of (
+    await admin.query<{ kind: "s" | "t" | "v" | "m"; id: string; schema_id: string; name: string; current: boolean }>(
+      sqlFile("catalog_objects"),
+    )
+  ).rows)
     byKey.set(`${r.kind}:${r.id}`, { kind: r.kind, schemaId: String(r.schema_id), name: r.name, current: r.current });
-  const mappingTable = new Map((await admin.query<{ mapping_id: string; table_id: string }>(sqlFile("column_mappings"))).rows
-    .map((r) => [String(r.mapping_id), String(r.table_id)] as const));
+  const mappingTable = new Map(
+    (await admin.query<{ mapping_id: string; table_id: string }>(sqlFile("column_mappings"))).rows.map(
+      (r) => [String(r.mapping_id), String(r.table_id)] as const,
+    ),
+  );
   return { byKey, mappingTable };
 }
 
@@ -111,13 +162,22 @@ const isDefaultSchema = (objects: CatalogObjects, id: string) => objects.byKey.g
  * catalogRowCounts): each row must belong to an object the reader was granted. Returns one problem per catalog
  * table and object the reader should not see, naming both.
  */
-export async function probeCatalogTables(reader: Client, readerName: string, rules: CatalogRule[], e: ExpectedIds,
-  objects: CatalogObjects): Promise<string[]> {
+export async function probeCatalogTables(
+  reader: Client,
+  readerName: string,
+  rules: CatalogRule[],
+  e: ExpectedIds,
+  objects: CatalogObjects,
+): Promise<string[]> {
   const problems: string[] = [];
-  const label = (kind: keyof typeof KIND_WORD, id: string) => `${KIND_WORD[kind]} ${objects.byKey.get(`${kind}:${id}`)?.name ?? "(unknown)"} (id ${id})`;
-  const leak = (table: string, what: string) => problems.push(`${readerName}: ${table} shows ${what}, which it was not granted: the reader sees too much`);
+  const label = (kind: keyof typeof KIND_WORD, id: string) =>
+    `${KIND_WORD[kind]} ${objects.byKey.get(`${kind}:${id}`)?.name ?? "(unknown)"} (id ${id})`;
+  const leak = (table: string, what: string) =>
+    problems.push(`${readerName}: ${table} shows ${what}, which it was not granted: the reader sees too much`);
   const read = async <T>(table: string, sql: string): Promise<T[] | undefined> => {
-    try { return (await reader.query(sql)).rows as T[]; } catch (err) {
+    try {
+      return (await reader.query(sql)).rows as T[];
+    } catch (err) {
       if ((err as { code?: string }).code !== "42501") throw err;
       problems.push(`${readerName}: may not read ${table}: DuckDB cannot load the catalog for it`);
       return undefined;
@@ -125,21 +185,35 @@ export async function probeCatalogTables(reader: Client, readerName: string, rul
   };
   for (const { table, rule } of rules) {
     const t = quoteIdent(table);
-    const ids = async (col: string) => (await read<{ id: string }>(table, `SELECT DISTINCT ${quoteIdent(col)}::bigint AS id FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL`))?.map((r) => String(r.id)) ?? [];
+    const ids = async (col: string) =>
+      (
+        await read<{ id: string }>(table, `SELECT DISTINCT ${quoteIdent(col)}::bigint AS id FROM ${t} WHERE ${quoteIdent(col)} IS NOT NULL`)
+      )?.map((r) => String(r.id)) ?? [];
     switch (rule) {
-      case "global": case "table": case "table_or_null": break;
+      case "global":
+      case "table":
+      case "table_or_null":
+        break;
       case "hidden": {
         let n = 0;
-        try { n = (await reader.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n; } catch (err) {
+        try {
+          n = (await reader.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
+        } catch (err) {
           if ((err as { code?: string }).code !== "42501") throw err;
         }
         if (n > 0) leak(table, `${n} row(s) (hidden from every reader)`);
         break;
       }
       // DuckLake's default schema `main` is shown to every reader (its row only; the guard's schema rule).
-      case "schema": for (const id of await ids("schema_id")) if (!e.s.has(id) && !isDefaultSchema(objects, id)) leak(table, label("s", id)); break;
-      case "view": for (const id of await ids("view_id")) if (!e.v.has(id)) leak(table, label("v", id)); break;
-      case "macro": for (const id of await ids("macro_id")) if (!e.m.has(id)) leak(table, label("m", id)); break;
+      case "schema":
+        for (const id of await ids("schema_id")) if (!e.s.has(id) && !isDefaultSchema(objects, id)) leak(table, label("s", id));
+        break;
+      case "view":
+        for (const id of await ids("view_id")) if (!e.v.has(id)) leak(table, label("v", id));
+        break;
+      case "macro":
+        for (const id of await ids("macro_id")) if (!e.m.has(id)) leak(table, label("m", id));
+        break;
       case "tag":
         for (const id of await ids("object_id")) {
           if (e.s.has(id) || e.t.has(id) || e.v.has(id)) continue;
@@ -148,7 +222,10 @@ export async function probeCatalogTables(reader: Client, readerName: string, rul
         }
         break;
       case "metadata":
-        for (const r of await read<{ scope: string; id: string }>(table, `SELECT DISTINCT scope, scope_id::bigint AS id FROM ${t} WHERE scope IS NOT NULL`) ?? []) {
+        for (const r of (await read<{ scope: string; id: string }>(
+          table,
+          `SELECT DISTINCT scope, scope_id::bigint AS id FROM ${t} WHERE scope IS NOT NULL`,
+        )) ?? []) {
           const id = String(r.id);
           if (r.scope === "schema" && !e.s.has(id)) leak(table, `settings of ${label("s", id)}`);
           else if (r.scope === "table" && !e.t.has(id)) leak(table, `settings of ${label("t", id)}`);
@@ -159,7 +236,8 @@ export async function probeCatalogTables(reader: Client, readerName: string, rul
         for (const id of await ids("mapping_id"))
           if (!e.mappings.has(id)) leak(table, `column mapping ${id} of ${label("t", objects.mappingTable.get(id) ?? "?")}`);
         break;
-      default: problems.push(`${readerName}: ${table} has guard rule "${rule}", which verify does not know: upgrade this checkout`);
+      default:
+        problems.push(`${readerName}: ${table} has guard rule "${rule}", which verify does not know: upgrade this checkout`);
     }
   }
   return problems;
@@ -174,8 +252,11 @@ export interface ConsistencyProblem {
 }
 
 /** Pure comparison of owner and reader row counts for the granted table ids. */
-export function compareRowCounts(owner: Map<string, RowCounts | undefined>, reader: Map<string, RowCounts | undefined>,
-  granted: Set<string>): ConsistencyProblem[] {
+export function compareRowCounts(
+  owner: Map<string, RowCounts | undefined>,
+  reader: Map<string, RowCounts | undefined>,
+  granted: Set<string>,
+): ConsistencyProblem[] {
   const problems: ConsistencyProblem[] = [];
   for (const [catalogTable, ownerCounts] of owner) {
     if (!ownerCounts) continue;

@@ -53,8 +53,13 @@ export function parseLakeConnectionInfo(json: unknown, source = "connection info
     throw new CliError(`catalog.sslmode: expected disable, require or verify-full, got ${JSON.stringify(sslmode)}`);
   const schema = c.schema === undefined ? DEFAULT_CATALOG_SCHEMA : str(c, "schema", "catalog");
   const catalog: LakeConnectionInfo["catalog"] = {
-    host: str(c, "host", "catalog"), port: port(c, "catalog"), database: str(c, "database", "catalog"),
-    user: str(c, "user", "catalog"), password: str(c, "password", "catalog"), sslmode, schema,
+    host: str(c, "host", "catalog"),
+    port: port(c, "catalog"),
+    database: str(c, "database", "catalog"),
+    user: str(c, "user", "catalog"),
+    password: str(c, "password", "catalog"),
+    sslmode,
+    schema,
     ...(typeof c.sslRootCert === "string" ? { sslRootCert: c.sslRootCert } : {}),
   };
   if (sslmode === "verify-full" && !catalog.sslRootCert)
@@ -65,14 +70,19 @@ export function parseLakeConnectionInfo(json: unknown, source = "connection info
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
     throw new CliError(`storage.bucket: ${JSON.stringify(bucket)} is not a valid bucket name (3-63 of a-z, 0-9, . and -)`);
   let dataPrefix = str(s, "dataPrefix", "storage", { optional: true, empty: true });
-  if (dataPrefix.startsWith("/")) throw new CliError(`storage.dataPrefix: must be relative to the bucket (no leading /), got ${JSON.stringify(dataPrefix)}`);
+  if (dataPrefix.startsWith("/"))
+    throw new CliError(`storage.dataPrefix: must be relative to the bucket (no leading /), got ${JSON.stringify(dataPrefix)}`);
   if (dataPrefix && !dataPrefix.endsWith("/")) dataPrefix += "/";
   const endpoint = str(s, "endpoint", "storage");
   if (!/^https?:\/\/[^/\s]+\/?$/.test(endpoint))
     throw new CliError(`storage.endpoint: expected a URL like https://fsn1.your-objectstorage.com, got ${JSON.stringify(endpoint)}`);
   const storage: LakeConnectionInfo["storage"] = {
-    bucket, dataPrefix, endpoint: endpoint.replace(/\/$/, ""), region: str(s, "region", "storage", { optional: true }) || "us-east-1",
-    adminProjectId: projectId(s, "adminProjectId", "storage"), admin: keyPair(s.admin, "storage.admin"),
+    bucket,
+    dataPrefix,
+    endpoint: endpoint.replace(/\/$/, ""),
+    region: str(s, "region", "storage", { optional: true }) || "us-east-1",
+    adminProjectId: projectId(s, "adminProjectId", "storage"),
+    admin: keyPair(s.admin, "storage.admin"),
   };
 
   if (!Array.isArray(root.readers)) throw new CliError("readers: expected a list (may be empty)");
@@ -117,7 +127,10 @@ export function readerCatalogConnection(info: LakeConnectionInfo, reader: Reader
 /** Finds a reader by name or fails with the list of known readers. */
 export function findReader(info: LakeConnectionInfo, name: string): ReaderConnection {
   const r = info.readers.find((x) => x.name === name);
-  if (!r) throw new CliError(`no reader named ${JSON.stringify(name)} in the connection info; known readers: ${info.readers.map((x) => x.name).join(", ") || "(none)"}`);
+  if (!r)
+    throw new CliError(
+      `no reader named ${JSON.stringify(name)} in the connection info; known readers: ${info.readers.map((x) => x.name).join(", ") || "(none)"}`,
+    );
   return r;
 }
 
@@ -140,25 +153,35 @@ export function loadLakeConnectionInfo(src: ConnectionSource, warn: (m: string) 
   if (src.stack) return fromStack(src.stack, env);
   const fromEnv = env.DUCKLAKE_CONNECTION;
   if (fromEnv) {
-    if (fromEnv.trimStart().startsWith("{")) return parseLakeConnectionInfo(parseJson(fromEnv, "DUCKLAKE_CONNECTION"), "DUCKLAKE_CONNECTION");
+    if (fromEnv.trimStart().startsWith("{"))
+      return parseLakeConnectionInfo(parseJson(fromEnv, "DUCKLAKE_CONNECTION"), "DUCKLAKE_CONNECTION");
     return parseLakeConnectionInfo(readJsonFile(fromEnv, warn), fromEnv);
   }
-  throw new CliError("no connection info: pass --stack <stack> (reads the `lakeConnection` stack output), " +
-    `--from <file.json>, or set DUCKLAKE_CONNECTION to a file path or JSON (${CONNECTION_FILE_DOCS})`);
+  throw new CliError(
+    "no connection info: pass --stack <stack> (reads the `lakeConnection` stack output), " +
+      `--from <file.json>, or set DUCKLAKE_CONNECTION to a file path or JSON (${CONNECTION_FILE_DOCS})`,
+  );
 }
 
 function parseJson(text: string, source: string): unknown {
-  try { return JSON.parse(text); } catch (e) { throw new CliError(`${source}: not valid JSON (${(e as Error).message})`); }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${source}: not valid JSON (${(e as Error).message})`);
+  }
 }
 
 function readJsonFile(file: string, warn: (m: string) => void): unknown {
   let text: string;
-  try { text = fs.readFileSync(file, "utf8"); } catch (e) {
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
     throw new CliError(`cannot read connection file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   // The file holds passwords and keys: say so when others can read it.
   const mode = fs.statSync(file).mode;
-  if ((mode & 0o077) !== 0) warn(`warning: ${file} holds secrets but is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${file}`);
+  if ((mode & 0o077) !== 0)
+    warn(`warning: ${file} holds secrets but is readable by others (mode ${(mode & 0o777).toString(8)}); run chmod 600 ${file}`);
   return parseJson(text, file);
 }
 
@@ -182,22 +205,31 @@ export function pulumiEnvForStack(stack: string, env: NodeJS.ProcessEnv, repo = 
 /** What to do when `--stack` cannot be read: the way forward for this stack, and the file alternative. */
 function stackNextSteps(stack: string): string {
   const deploy = stack === "local" ? "run `npm start` to deploy the local stack" : `log in to the backend of stack ${stack} (pulumi login)`;
-  return `next: install it (curl -fsSL https://get.pulumi.com | sh), ${deploy}, then run this again;\n` +
-    `      or pass --from <file> (or set DUCKLAKE_CONNECTION) with a connection file: ${CONNECTION_FILE_DOCS} says how to write one`;
+  return (
+    `next: install it (curl -fsSL https://get.pulumi.com | sh), ${deploy}, then run this again;\n` +
+    `      or pass --from <file> (or set DUCKLAKE_CONNECTION) with a connection file: ${CONNECTION_FILE_DOCS} says how to write one`
+  );
 }
 
 function fromStack(stack: string, env: NodeJS.ProcessEnv): LakeConnectionInfo {
   if (!/^[A-Za-z0-9_./-]+$/.test(stack)) throw new CliError(`--stack: ${JSON.stringify(stack)} is not a stack name`);
   let out: string;
   try {
-    out = execFileSync("pulumi", ["stack", "output", STACK_OUTPUT_NAME, "--json", "--show-secrets", "--stack", stack],
-      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], cwd: REPO_ROOT, env: pulumiEnvForStack(stack, env) });
+    out = execFileSync("pulumi", ["stack", "output", STACK_OUTPUT_NAME, "--json", "--show-secrets", "--stack", stack], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      cwd: REPO_ROOT,
+      env: pulumiEnvForStack(stack, env),
+    });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     if (err.code === "ENOENT")
-      throw new CliError(`--stack ${stack} reads the stack output ${STACK_OUTPUT_NAME} with the Pulumi CLI, which is not installed (or not on PATH).\n` +
-        stackNextSteps(stack));
-    const hint = stack === "local" ? "\nnext: has `npm start` deployed the local stack? It creates the stack and its lakeConnection output." : "";
+      throw new CliError(
+        `--stack ${stack} reads the stack output ${STACK_OUTPUT_NAME} with the Pulumi CLI, which is not installed (or not on PATH).\n` +
+          stackNextSteps(stack),
+      );
+    const hint =
+      stack === "local" ? "\nnext: has `npm start` deployed the local stack? It creates the stack and its lakeConnection output." : "";
     throw new CliError(`pulumi stack output ${STACK_OUTPUT_NAME} --stack ${stack} failed: ${(err.stderr ?? err.message).trim()}${hint}`);
   }
   return parseLakeConnectionInfo(parseJson(out, `stack ${stack}`), `stack ${stack} output ${STACK_OUTPUT_NAME}`);

@@ -29,7 +29,9 @@ export function findOfflineExtensions(env: NodeJS.ProcessEnv = process.env, repo
   const fromEnv = env[EXTENSIONS_ENV];
   if (fromEnv) {
     if (!fs.existsSync(fromEnv) || !fs.statSync(fromEnv).isDirectory())
-      throw new Error(`${EXTENSIONS_ENV}=${fromEnv}: no such folder (it must hold v<duckdb version>/<platform>/*.duckdb_extension); unset it to let DuckDB install the official extensions`);
+      throw new Error(
+        `${EXTENSIONS_ENV}=${fromEnv}: no such folder (it must hold v<duckdb version>/<platform>/*.duckdb_extension); unset it to let DuckDB install the official extensions`,
+      );
     return { dir: path.resolve(fromEnv), source: "env" };
   }
   const sibling = siblingExtensionsDir(repoRoot);

@@ -30,8 +30,12 @@ async function listTables(c: DuckDBConnection): Promise<string[]> {
  * Probes one reader through DuckDB. `expected` lists the granted current tables as {schema, table};
  * `readable` picks which of them to read (default: the first).
  */
-export async function probeReaderWithDuckDB(info: LakeConnectionInfo, reader: ReaderConnection,
-  expected: { schema: string; table: string }[], readable?: { schema: string; table: string }): Promise<DuckDBProbeResult> {
+export async function probeReaderWithDuckDB(
+  info: LakeConnectionInfo,
+  reader: ReaderConnection,
+  expected: { schema: string; table: string }[],
+  readable?: { schema: string; table: string },
+): Promise<DuckDBProbeResult> {
   const r = reader.name;
   const out: DuckDBProbeResult = { summary: "", ok: false, problems: [], notes: [] };
   let session;
@@ -55,7 +59,9 @@ export async function probeReaderWithDuckDB(info: LakeConnectionInfo, reader: Re
     try {
       await c.run(`USE ${duckIdent(LAKE_ALIAS)}`);
     } catch (e) {
-      out.problems.push(`${r}: DuckDB attached the lake but cannot USE it (${explainError(e).split("\n")[0]}): the reader lacks the lake's default schema`);
+      out.problems.push(
+        `${r}: DuckDB attached the lake but cannot USE it (${explainError(e).split("\n")[0]}): the reader lacks the lake's default schema`,
+      );
     }
     let listed: string[];
     try {
@@ -91,8 +97,13 @@ export async function probeReaderWithDuckDB(info: LakeConnectionInfo, reader: Re
 }
 
 /** verify's row for the probe: object "(duckdb)", catalog = what DuckDB listed, s3 = what it read. */
-export async function verifyReaderWithDuckDB(info: LakeConnectionInfo, reader: ReaderConnection, grants: GrantLike[],
-  inventory: LakeInventory, report: VerifyReport): Promise<void> {
+export async function verifyReaderWithDuckDB(
+  info: LakeConnectionInfo,
+  reader: ReaderConnection,
+  grants: GrantLike[],
+  inventory: LakeInventory,
+  report: VerifyReport,
+): Promise<void> {
   const { ids } = expectedTables(grants, inventory.tables);
   const granted = inventory.tables.filter((t) => ids.has(t.tableId));
   // Prefer a table with a data file, so the read goes through the reader's S3 key too.
@@ -100,6 +111,12 @@ export async function verifyReaderWithDuckDB(info: LakeConnectionInfo, reader: R
   const res = await probeReaderWithDuckDB(info, reader, granted, withFile);
   report.problems.push(...res.problems);
   report.notes.push(...res.notes);
-  report.rows.push({ reader: reader.name, object: "(duckdb attach, list, read)", expected: granted.length ? "read" : "none",
-    catalog: res.summary.split("; ")[0], s3: res.summary.split("; ")[1] ?? "-", ok: res.ok });
+  report.rows.push({
+    reader: reader.name,
+    object: "(duckdb attach, list, read)",
+    expected: granted.length ? "read" : "none",
+    catalog: res.summary.split("; ")[0],
+    s3: res.summary.split("; ")[1] ?? "-",
+    ok: res.ok,
+  });
 }

@@ -18,19 +18,35 @@ export interface DuckSession {
 /** An in-memory DuckDB; with an offline extension folder (duckdbExtensions.ts) when there is one. */
 export async function openDuckDB(): Promise<DuckSession> {
   let offline;
-  try { offline = findOfflineExtensions(); } catch (e) { throw new CliError((e as Error).message); }
+  try {
+    offline = findOfflineExtensions();
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
   const instance = await DuckDBInstance.create(":memory:", instanceOptions(offline));
   const connection = await instance.connect();
   // Official extensions installed elsewhere (e.g. copied from a machine with internet access).
   const dir = process.env.DUCKDB_EXTENSION_DIRECTORY;
   if (dir && !offline) await connection.run(`SET extension_directory = ${duckString(dir)}`);
-  return { instance, connection, close: () => { connection.closeSync(); instance.closeSync(); } };
+  return {
+    instance,
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
 }
 
 /** Loads an extension (installing it only when it is not there yet); undefined on success, else why not. */
 export async function tryLoadExtension(c: DuckDBConnection, name: string): Promise<string | undefined> {
   const { load, install } = extensionStatements(name);
-  try { await c.run(load); return undefined; } catch { /* not installed yet: try INSTALL */ }
+  try {
+    await c.run(load);
+    return undefined;
+  } catch {
+    /* not installed yet: try INSTALL */
+  }
   try {
     await c.run(install);
     await c.run(load);
@@ -41,7 +57,10 @@ export async function tryLoadExtension(c: DuckDBConnection, name: string): Promi
 }
 
 /** The lake extensions this machine cannot load, with the reason for each. */
-export async function missingExtensions(c: DuckDBConnection, names: readonly string[] = LAKE_EXTENSIONS): Promise<{ name: string; reason: string }[]> {
+export async function missingExtensions(
+  c: DuckDBConnection,
+  names: readonly string[] = LAKE_EXTENSIONS,
+): Promise<{ name: string; reason: string }[]> {
   const out: { name: string; reason: string }[] = [];
   for (const name of names) {
     const reason = await tryLoadExtension(c, name);
@@ -56,14 +75,20 @@ export async function loadExtensions(c: DuckDBConnection, names: readonly string
     const reason = await tryLoadExtension(c, name);
     // Extensions are built per DuckDB version: name the one they must match.
     const version = reason ? String((await c.runAndReadAll("SELECT library_version FROM pragma_version()")).getRows()[0][0]) : "";
-    if (reason) throw new CliError(`DuckDB extension ${name} is not available (${reason}). Install it where the ` +
-      `internet is reachable (INSTALL ${name} in DuckDB ${version}) and copy ~/.duckdb/extensions here, or set ` +
-      "DUCKDB_EXTENSION_DIRECTORY to a directory holding them");
+    if (reason)
+      throw new CliError(
+        `DuckDB extension ${name} is not available (${reason}). Install it where the ` +
+          `internet is reachable (INSTALL ${name} in DuckDB ${version}) and copy ~/.duckdb/extensions here, or set ` +
+          "DUCKDB_EXTENSION_DIRECTORY to a directory holding them",
+      );
   }
 }
 
 /** A session with the lake attached as `lake` (READ_ONLY for a reader). */
-export async function openLakeSession(info: LakeConnectionInfo, opts: { reader?: ReaderConnection; progress?: (m: string) => void; extraExtensions?: string[] } = {}): Promise<DuckSession> {
+export async function openLakeSession(
+  info: LakeConnectionInfo,
+  opts: { reader?: ReaderConnection; progress?: (m: string) => void; extraExtensions?: string[] } = {},
+): Promise<DuckSession> {
   const progress = opts.progress ?? (() => undefined);
   const session = await openDuckDB();
   let caFile: string | undefined;
@@ -79,8 +104,10 @@ export async function openLakeSession(info: LakeConnectionInfo, opts: { reader?:
       try {
         await session.connection.run(s.sql);
       } catch (e) {
-        throw new CliError(`${explainError(e)}\n  while running: ${s.display}\n  (is the catalog at ${info.catalog.host}:${info.catalog.port} ` +
-          `and ${info.storage.endpoint} reachable? \`npm run status\` checks both)`);
+        throw new CliError(
+          `${explainError(e)}\n  while running: ${s.display}\n  (is the catalog at ${info.catalog.host}:${info.catalog.port} ` +
+            `and ${info.storage.endpoint} reachable? \`npm run status\` checks both)`,
+        );
       }
     }
     return session;

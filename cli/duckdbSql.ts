@@ -77,15 +77,18 @@ export function lakeSessionStatements(info: LakeConnectionInfo, opts: LakeSessio
   if (info.catalog.sslmode === "verify-full" && !opts.sslRootCertFile)
     throw new CliError("sslmode verify-full needs the CA certificate written to a file (sslRootCertFile)");
   const dataPath = `s3://${info.storage.bucket}/${info.storage.dataPrefix}`;
-  const pgSecret = (password: string) => "CREATE OR REPLACE TEMPORARY SECRET lake_catalog (TYPE postgres, " +
+  const pgSecret = (password: string) =>
+    "CREATE OR REPLACE TEMPORARY SECRET lake_catalog (TYPE postgres, " +
     `HOST ${duckString(info.catalog.host)}, PORT ${Number(info.catalog.port)}, DATABASE ${duckString(info.catalog.database)}, ` +
     `USER ${duckString(login.user)}, PASSWORD ${password})`;
-  const s3Secret = (id: string, secret: string) => "CREATE OR REPLACE TEMPORARY SECRET lake_storage (TYPE s3, " +
+  const s3Secret = (id: string, secret: string) =>
+    "CREATE OR REPLACE TEMPORARY SECRET lake_storage (TYPE s3, " +
     `KEY_ID ${id}, SECRET ${secret}, REGION ${duckString(info.storage.region)}, ENDPOINT ${duckString(host)}, ` +
     `URL_STYLE 'path', USE_SSL ${useSsl}, SCOPE ${duckString(`s3://${info.storage.bucket}/`)})`;
   // TLS settings the postgres secret has no field for travel in the libpq string of METADATA_PATH.
   const metadataPath = libpqConnString({ sslmode: info.catalog.sslmode, sslrootcert: opts.sslRootCertFile });
-  const lakeSecret = "CREATE OR REPLACE TEMPORARY SECRET lake_secret (TYPE ducklake, " +
+  const lakeSecret =
+    "CREATE OR REPLACE TEMPORARY SECRET lake_secret (TYPE ducklake, " +
     `METADATA_PATH ${duckString(metadataPath)}, DATA_PATH ${duckString(dataPath)}, ` +
     "METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'lake_catalog'})";
   const attachOptions: DuckLakeAttachOption[] = [{ metadataSchema: info.catalog.schema }, ...(r ? [{ readOnly: true as const }] : [])];
@@ -115,8 +118,10 @@ export const sampleSql = {
   count: (qualified: string) => `SELECT count(*)::BIGINT AS n FROM ${qualified}`,
   create: (table: string) => `CREATE TABLE ${sampleSql.target(table)} AS SELECT * FROM ${sampleSql.source(table)}`,
   /** Replace the rows but keep the table (and its id, which grants are bound to). */
-  replace: (table: string) => [`DELETE FROM ${sampleSql.target(table)}`,
-    `INSERT INTO ${sampleSql.target(table)} SELECT * FROM ${sampleSql.source(table)}`],
+  replace: (table: string) => [
+    `DELETE FROM ${sampleSql.target(table)}`,
+    `INSERT INTO ${sampleSql.target(table)} SELECT * FROM ${sampleSql.source(table)}`,
+  ],
 };
 
 export type SampleAction = "create" | "skip" | "replace";

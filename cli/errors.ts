@@ -9,7 +9,12 @@ export class CliError extends Error {
   }
 }
 
-interface ErrorLike { message?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number }; name?: unknown }
+interface ErrorLike {
+  message?: unknown;
+  code?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  name?: unknown;
+}
 
 /** Turns a low-level error (network, PostgreSQL, S3, DuckDB) into a message saying what to do. */
 export function explainError(err: unknown, context = ""): string {
@@ -21,14 +26,17 @@ export function explainError(err: unknown, context = ""): string {
   if (code === "ECONNREFUSED" || /ECONNREFUSED/.test(msg))
     return `${where}connection refused (${msg}). Is the service running? For the local stack run \`npm run local:up\`.`;
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return `${where}host not found (${msg}). Check the host name in the connection info.`;
-  if (code === "ETIMEDOUT" || /timeout/i.test(msg)) return `${where}timed out (${msg}). Check the address and the firewall / IP allow-list.`;
+  if (code === "ETIMEDOUT" || /timeout/i.test(msg))
+    return `${where}timed out (${msg}). Check the address and the firewall / IP allow-list.`;
   if (code === "28P01") return `${where}PostgreSQL rejected the password (${msg}). Check the password in the connection info.`;
   if (code === "3D000") return `${where}${msg}. Check catalog.database, or run \`pulumi up\` to create the catalog.`;
   if (/Extension .* (not found|is an existing extension)|Failed to download extension/i.test(msg)) {
     const name = /extension "?([a-z_]+)"?/i.exec(msg)?.[1] ?? "a DuckDB extension";
-    return `${where}DuckDB extension ${name} is not available: it is neither installed nor downloadable here ` +
+    return (
+      `${where}DuckDB extension ${name} is not available: it is neither installed nor downloadable here ` +
       `(${firstLine(msg)}). Install it on a machine with internet access (INSTALL ${name}) or point ` +
-      "DUCKDB_EXTENSION_DIRECTORY at a directory holding it.";
+      "DUCKDB_EXTENSION_DIRECTORY at a directory holding it."
+    );
   }
   if (e.$metadata?.httpStatusCode === 403) return `${where}access denied by S3 (403). Check the key and the bucket policy.`;
   return `${where}${firstLine(msg)}`;
@@ -44,11 +52,16 @@ function firstLine(s: string): string {
  */
 export function runMain(fn: () => Promise<number>): void {
   quietNodeVersionWarning();
-  fn().then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write(`error: ${explainError(err)}\n`);
-    if (process.env.DUCKLAKE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    process.exitCode = 2;
-  });
+  fn().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`error: ${explainError(err)}\n`);
+      if (process.env.DUCKLAKE_DEBUG === "1" && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 2;
+    },
+  );
 }
 
 /** Read by the AWS SDK when it makes a client: set, it skips its warning about future node versions. */

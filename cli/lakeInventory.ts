@@ -49,7 +49,11 @@ export async function readInventory(admin: Client, opts: { bucket: string; catal
   const probeFiles = new Map<string, ProbeFile>();
   for (const f of (await admin.query<{ table_id: string; path: string; path_is_relative: boolean | null }>(sqlFile("probe_files"))).rows) {
     const t = byId.get(String(f.table_id));
-    if (t) probeFiles.set(t.tableId, tableFileLocation(layout, t.schema, t.table, { path: f.path, pathIsRelative: f.path_is_relative !== false }));
+    if (t)
+      probeFiles.set(
+        t.tableId,
+        tableFileLocation(layout, t.schema, t.table, { path: f.path, pathIsRelative: f.path_is_relative !== false }),
+      );
   }
   const inlinedTables = new Map<string, string[]>();
   for (const r of (await admin.query<{ table_id: string; table_name: string }>(sqlFile("inlined_tables"))).rows) {

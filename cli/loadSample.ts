@@ -62,7 +62,10 @@ const USAGE = "usage: npm run load-sample -- [--stack <s> | --from <file>] [--sf
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, { sf: { type: "string" } }, USAGE);
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const sf = parseScaleFactor(args.values.sf as string | undefined);
   const progress = (m: string) => process.stderr.write(`${m}\n`);
   const info = loadLakeConnectionInfo(args.source, progress);

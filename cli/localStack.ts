@@ -21,14 +21,19 @@ export function portFree(port: number): Promise<boolean> {
 
 /** Validates LAKE_PG_PORT / LAKE_RGW_PORT and fails early, naming the variable, when the port is taken. */
 export async function checkRequestedPorts(env: NodeJS.ProcessEnv): Promise<void> {
-  for (const [variable, service] of [["LAKE_PG_PORT", "PostgreSQL"], ["LAKE_RGW_PORT", "Ceph RGW"]] as const) {
+  for (const [variable, service] of [
+    ["LAKE_PG_PORT", "PostgreSQL"],
+    ["LAKE_RGW_PORT", "Ceph RGW"],
+  ] as const) {
     const raw = env[variable];
     if (raw === undefined || raw === "") continue;
     const port = Number(raw);
     if (!/^[0-9]+$/.test(raw) || port < 1024 || port > 65535) throw new CliError(`${variable}=${raw}: expected a port number 1024..65535`);
     if (!(await portFree(port)))
-      throw new CliError(`port ${port} (${variable}, for ${service}) is already taken on 127.0.0.1: stop what uses it ` +
-        `(ss -ltnp 'sport = :${port}') or choose another, e.g. ${variable}=${port + 1} npm run local:up`);
+      throw new CliError(
+        `port ${port} (${variable}, for ${service}) is already taken on 127.0.0.1: stop what uses it ` +
+          `(ss -ltnp 'sport = :${port}') or choose another, e.g. ${variable}=${port + 1} npm run local:up`,
+      );
   }
 }
 
@@ -40,7 +45,10 @@ function runScript(script: string, action: string): { ok: boolean; stdout: strin
 async function up(): Promise<number> {
   await checkRequestedPorts(process.env);
   const summary: string[] = [];
-  for (const [script, label, variable] of [["local-pg.sh", "PostgreSQL", "LAKE_PG_PORT"], ["local-rgw.sh", "Ceph RGW", "LAKE_RGW_PORT"]] as const) {
+  for (const [script, label, variable] of [
+    ["local-pg.sh", "PostgreSQL", "LAKE_PG_PORT"],
+    ["local-rgw.sh", "Ceph RGW", "LAKE_RGW_PORT"],
+  ] as const) {
     process.stderr.write(`starting ${label}…\n`);
     const r = runScript(script, "start");
     process.stderr.write(r.stderr);
@@ -49,8 +57,11 @@ async function up(): Promise<number> {
       throw new CliError(`${label} did not start (scripts/${script}).${portHint}`);
     }
     const conn = JSON.parse(r.stdout);
-    summary.push(label === "PostgreSQL" ? `PostgreSQL  127.0.0.1:${conn.port}  (superuser ${conn.user}; details: scripts/local-pg.sh status)`
-      : `Ceph RGW    ${conn.endpoint}  (admin project ${conn.adminProject}, readers project ${conn.readerProject}; keys: scripts/local-rgw.sh status)`);
+    summary.push(
+      label === "PostgreSQL"
+        ? `PostgreSQL  127.0.0.1:${conn.port}  (superuser ${conn.user}; details: scripts/local-pg.sh status)`
+        : `Ceph RGW    ${conn.endpoint}  (admin project ${conn.adminProject}, readers project ${conn.readerProject}; keys: scripts/local-rgw.sh status)`,
+    );
   }
   process.stdout.write(`local stack services are up:\n  ${summary.join("\n  ")}\n${nextStepAfterUp(process.env)}`);
   return 0;
@@ -58,7 +69,14 @@ async function up(): Promise<number> {
 
 /** True when `bin` is an executable file in one of the PATH folders (or at that path, like `command -v`). */
 export function onPath(bin: string, env: NodeJS.ProcessEnv): boolean {
-  const executable = (file: string) => { try { fs.accessSync(file, fs.constants.X_OK); return fs.statSync(file).isFile(); } catch { return false; } };
+  const executable = (file: string) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  };
   if (bin.includes("/")) return executable(bin);
   return (env.PATH ?? "").split(path.delimiter).some((dir) => executable(path.join(dir || ".", bin)));
 }

@@ -34,9 +34,16 @@ export async function repl(c: DuckDBConnection, io: ShellIo, prompt = "lake> "):
   const rl = readline.createInterface({ input: io.input, terminal: false });
   let buffer = "";
   let failures = 0;
-  const showPrompt = () => { if (io.interactive) io.out(buffer ? "   ...> " : prompt); };
+  const showPrompt = () => {
+    if (io.interactive) io.out(buffer ? "   ...> " : prompt);
+  };
   const exec = async (sql: string) => {
-    try { io.out(`${await runStatement(c, sql)}\n`); } catch (e) { failures++; io.err(`Error: ${(e as Error).message.split("\n")[0]}\n`); }
+    try {
+      io.out(`${await runStatement(c, sql)}\n`);
+    } catch (e) {
+      failures++;
+      io.err(`Error: ${(e as Error).message.split("\n")[0]}\n`);
+    }
   };
   showPrompt();
   for await (const line of rl) {
@@ -45,7 +52,10 @@ export async function repl(c: DuckDBConnection, io: ShellIo, prompt = "lake> "):
       if (trimmed === ".quit" || trimmed === ".exit") break;
       if (trimmed === ".help") io.out(`${HELP}\n`);
       else if (trimmed === ".tables") await exec("SELECT database_name, schema_name, table_name FROM duckdb_tables() ORDER BY ALL");
-      else { failures++; io.err(`Error: unknown command ${trimmed} (${HELP})\n`); }
+      else {
+        failures++;
+        io.err(`Error: unknown command ${trimmed} (${HELP})\n`);
+      }
       showPrompt();
       continue;
     }
@@ -64,7 +74,10 @@ const USAGE = "usage: npm run shell -- [--stack <s> | --from <file>] [--reader <
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, { reader: { type: "string" }, "no-lake": { type: "boolean" } }, USAGE);
-  if (args.help) { process.stdout.write(`${USAGE}\n${HELP}\n`); return 0; }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n${HELP}\n`);
+    return 0;
+  }
   const progress = (m: string) => process.stderr.write(`${m}\n`);
   let session: DuckSession;
   let prompt = "lake> ";
@@ -80,8 +93,16 @@ export async function main(argv: string[]): Promise<number> {
     progress(`connected${reader ? ` as reader ${reader.name} (read-only)` : " as owner"}; ${HELP}`);
   }
   try {
-    const failures = await repl(session.connection, { input: process.stdin, out: (s) => process.stdout.write(s),
-      err: (s) => process.stderr.write(s), interactive: process.stdin.isTTY === true }, prompt);
+    const failures = await repl(
+      session.connection,
+      {
+        input: process.stdin,
+        out: (s) => process.stdout.write(s),
+        err: (s) => process.stderr.write(s),
+        interactive: process.stdin.isTTY === true,
+      },
+      prompt,
+    );
     return failures > 0 && process.stdin.isTTY !== true ? 1 : 0;
   } finally {
     session.close();

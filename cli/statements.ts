@@ -48,7 +48,10 @@ function closingQuote(text: string, from: number, q: string): number {
   let i = from;
   while (i < text.length) {
     if (text[i] === q) {
-      if (text[i + 1] === q) { i += 2; continue; } // doubled quote = escaped
+      if (text[i + 1] === q) {
+        i += 2;
+        continue;
+      } // doubled quote = escaped
       return i;
     }
     i++;
@@ -57,5 +60,10 @@ function closingQuote(text: string, from: number, q: string): number {
 }
 
 function onlyComments(s: string): boolean {
-  return s.replace(/--[^\n]*(\n|$)/g, "").replace(/\/\*[\s\S]*?\*\//g, "").trim() === "";
+  return (
+    s
+      .replace(/--[^\n]*(\n|$)/g, "")
+      .replace(/\/\*[\s\S]*?\*\//g, "")
+      .trim() === ""
+  );
 }

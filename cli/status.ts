@@ -38,23 +38,56 @@ export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: Guard
   if (admin) {
     try {
       const h = (await admin.query(sqlFile("server_health"))).rows[0];
-      add(pgLabel, "version", h.version_num >= 120000, h.version_num >= 120000 ? `PostgreSQL ${h.version}` : `PostgreSQL ${h.version}: DuckLake needs 12 or newer`);
+      add(
+        pgLabel,
+        "version",
+        h.version_num >= 120000,
+        h.version_num >= 120000 ? `PostgreSQL ${h.version}` : `PostgreSQL ${h.version}: DuckLake needs 12 or newer`,
+      );
       const local = LOOPBACK.test(info.catalog.host);
-      add(pgLabel, "TLS", h.ssl || local, h.ssl ? `${h.tls_version} (sslmode ${info.catalog.sslmode})`
-        : local ? "off (loopback only)" : "off: passwords and catalog rows cross the network in clear; set sslmode verify-full");
+      add(
+        pgLabel,
+        "TLS",
+        h.ssl || local,
+        h.ssl
+          ? `${h.tls_version} (sslmode ${info.catalog.sslmode})`
+          : local
+            ? "off (loopback only)"
+            : "off: passwords and catalog rows cross the network in clear; set sslmode verify-full",
+      );
       const cat = (await admin.query(sqlFile("catalog_tables_present")).catch(() => ({ rows: [{ tables: 0, version: null }] }))).rows[0];
-      add(pgLabel, "DuckLake catalog", cat.tables === 7, cat.tables === 7 ? `schema ${info.catalog.schema}, format ${cat.version}`
-        : `no DuckLake catalog in schema ${info.catalog.schema}: run \`pulumi up\` (or attach the lake once as the owner)`);
+      add(
+        pgLabel,
+        "DuckLake catalog",
+        cat.tables === 7,
+        cat.tables === 7
+          ? `schema ${info.catalog.schema}, format ${cat.version}`
+          : `no DuckLake catalog in schema ${info.catalog.schema}: run \`pulumi up\` (or attach the lake once as the owner)`,
+      );
       const guard = await (opts.guard ?? loadGuardApi()).guardStatus(admin);
       const latest = latestGuardVersion();
       const current = guard.installed && (guard.version ?? 0) >= latest;
-      add(pgLabel, "catalog guard", current, !guard.installed ? "not installed: every reader can read the whole catalog; run `pulumi up` to install it"
-        : current ? `version ${guard.version} on schema ${guard.catalogSchema}`
-        : `version ${guard.version} is older than this checkout's ${latest}: run \`pulumi up\` to upgrade it`);
+      add(
+        pgLabel,
+        "catalog guard",
+        current,
+        !guard.installed
+          ? "not installed: every reader can read the whole catalog; run `pulumi up` to install it"
+          : current
+            ? `version ${guard.version} on schema ${guard.catalogSchema}`
+            : `version ${guard.version} is older than this checkout's ${latest}: run \`pulumi up\` to upgrade it`,
+      );
       if (guard.installed && guard.catalogSchema !== info.catalog.schema)
-        add(pgLabel, "guarded schema", false, `the guard protects schema ${guard.catalogSchema}, but the lake's catalog is in ${info.catalog.schema}`);
+        add(
+          pgLabel,
+          "guarded schema",
+          false,
+          `the guard protects schema ${guard.catalogSchema}, but the lake's catalog is in ${info.catalog.schema}`,
+        );
       if (guard.installed && guard.catalogSchema === info.catalog.schema)
-        await guardIntegrityChecks(admin, guard.version ?? 0, guard.catalogOwner ?? "", (check, ok, detail) => add(pgLabel, check, ok, detail));
+        await guardIntegrityChecks(admin, guard.version ?? 0, guard.catalogOwner ?? "", (check, ok, detail) =>
+          add(pgLabel, check, ok, detail),
+        );
       for (const r of info.readers) await readerRoleChecks(info, admin, r.name, add);
     } catch (e) {
       add(pgLabel, "queries", false, explainError(e));
@@ -68,14 +101,32 @@ export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: Guard
   try {
     const s3 = lakeS3Client(info, info.storage.admin);
     const status = await probes.headBucket(s3, bucket);
-    add(s3Label, "reachable", status === 200, status === 200 ? "admin key can reach it"
-      : status === 404 ? "bucket does not exist: run `pulumi up`" : `HEAD bucket answered ${status}: check the admin key`);
+    add(
+      s3Label,
+      "reachable",
+      status === 200,
+      status === 200
+        ? "admin key can reach it"
+        : status === 404
+          ? "bucket does not exist: run `pulumi up`"
+          : `HEAD bucket answered ${status}: check the admin key`,
+    );
     if (status === 200) {
       const policy = await readBucketPolicy(s3, bucket);
-      const statements = Array.isArray((policy as { Statement?: unknown[] } | undefined)?.Statement) ? (policy as { Statement: unknown[] }).Statement.length : 0;
+      const statements = Array.isArray((policy as { Statement?: unknown[] } | undefined)?.Statement)
+        ? (policy as { Statement: unknown[] }).Statement.length
+        : 0;
       const needed = info.readers.length > 0;
-      add(s3Label, "bucket policy", policy !== undefined || !needed, policy !== undefined ? `${statements} statement(s), ${JSON.stringify(policy).length} bytes (limit 1 MB)`
-        : needed ? "no bucket policy: readers cannot read any data file; run `pulumi up`" : "none (no readers)");
+      add(
+        s3Label,
+        "bucket policy",
+        policy !== undefined || !needed,
+        policy !== undefined
+          ? `${statements} statement(s), ${JSON.stringify(policy).length} bytes (limit 1 MB)`
+          : needed
+            ? "no bucket policy: readers cannot read any data file; run `pulumi up`"
+            : "none (no readers)",
+      );
     }
   } catch (e) {
     add(s3Label, "reachable", false, explainError(e));
@@ -84,61 +135,105 @@ export async function lakeStatus(info: LakeConnectionInfo, opts: { guard?: Guard
 }
 
 /** The guard's own protection: RLS + policy on every catalog table, its triggers, `visible` vs the ACL, TEMPORARY. */
-async function guardIntegrityChecks(admin: Client, version: number, owner: string,
-  add: (check: string, ok: boolean, detail: string) => void): Promise<void> {
+async function guardIntegrityChecks(
+  admin: Client,
+  version: number,
+  owner: string,
+  add: (check: string, ok: boolean, detail: string) => void,
+): Promise<void> {
   const asOwner = `as the catalog owner (${owner}) or a superuser`;
-  const tables = (await admin.query<{ table_name: string; rls: boolean; guard_policy: boolean; other_policies: string[] }>(sqlFile("guard_protection"))).rows;
+  const tables = (
+    await admin.query<{ table_name: string; rls: boolean; guard_policy: boolean; other_policies: string[] }>(sqlFile("guard_protection"))
+  ).rows;
   let bad = 0;
   for (const t of tables) {
     const problems: string[] = [];
     if (!t.rls) problems.push("row-level security is off: every reader sees every row");
-    if (!t.guard_policy) problems.push("the guard's read policy ducklake_guard_read is missing or altered: readers see nothing, or more than granted");
-    if (t.other_policies.length) problems.push(`other policies ${t.other_policies.join(", ")} (a permissive one widens what readers see; DROP POLICY it)`);
+    if (!t.guard_policy)
+      problems.push("the guard's read policy ducklake_guard_read is missing or altered: readers see nothing, or more than granted");
+    if (t.other_policies.length)
+      problems.push(`other policies ${t.other_policies.join(", ")} (a permissive one widens what readers see; DROP POLICY it)`);
     if (problems.length) {
       bad++;
       add(`protection of ${t.table_name}`, false, `${problems.join("; ")}. Repair ${asOwner}: SELECT ducklake_guard.protect_all();`);
     }
   }
-  if (!bad) add("catalog tables protected", tables.length > 0, tables.length > 0
-    ? `${tables.length} catalog tables: row-level security on, the guard's read policy and no other`
-    : "no catalog table with a guard rule found in this schema");
-  for (const t of (await admin.query<{ kind: string; name: string; on_table: string | null; enabled: string | null }>(sqlFile("guard_triggers"), [version])).rows) {
+  if (!bad)
+    add(
+      "catalog tables protected",
+      tables.length > 0,
+      tables.length > 0
+        ? `${tables.length} catalog tables: row-level security on, the guard's read policy and no other`
+        : "no catalog table with a guard rule found in this schema",
+    );
+  for (const t of (
+    await admin.query<{ kind: string; name: string; on_table: string | null; enabled: string | null }>(sqlFile("guard_triggers"), [version])
+  ).rows) {
     const where = t.on_table ? ` on ${t.on_table}` : "";
     if (t.enabled === null || t.enabled === "D") {
       const what = t.enabled === null ? "is missing" : "is disabled";
-      const repair = t.kind === "event trigger"
-        ? (t.enabled === null ? "run `pulumi up` with the superuser connection (or sql/004_inlined_event_trigger.sql as a superuser); until then new inlined tables stay unreadable for readers"
-          : "as a superuser: ALTER EVENT TRIGGER ducklake_guard_create_table ENABLE;")
-        : t.on_table === "ducklake_guard.acl" ? `${asOwner}: run \`pulumi up\` (guard migration 006 recreates it); until then hand edits of the ACL are not enforced`
-          : `${asOwner}: SELECT ducklake_guard.protect_all();`;
+      const repair =
+        t.kind === "event trigger"
+          ? t.enabled === null
+            ? "run `pulumi up` with the superuser connection (or sql/004_inlined_event_trigger.sql as a superuser); until then new inlined tables stay unreadable for readers"
+            : "as a superuser: ALTER EVENT TRIGGER ducklake_guard_create_table ENABLE;"
+          : t.on_table === "ducklake_guard.acl"
+            ? `${asOwner}: run \`pulumi up\` (guard migration 006 recreates it); until then hand edits of the ACL are not enforced`
+            : `${asOwner}: SELECT ducklake_guard.protect_all();`;
       add(`${t.kind} ${t.name}${where}`, false, `${what}: ${repair}`);
     }
   }
   if (version >= 6) {
-    const drift = (await admin.query<{ area: string; reader: string; detail: string }>("SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()")).rows;
+    const drift = (
+      await admin.query<{ area: string; reader: string; detail: string }>(
+        "SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()",
+      )
+    ).rows;
     for (const d of drift.slice(0, 20)) {
       // A privilege another role granted (the writer owns what it creates) is one the guard cannot revoke.
       const grantor = /\(granted by (\S+)\)$/.exec(d.detail)?.[1];
       const writerGrant = grantor !== undefined && grantor !== owner;
       const table = /^may \S+ (\S+\.\S+)[ ,]/.exec(d.detail)?.[1];
-      add(`ACL enforced for ${d.reader}`, false, `${d.detail}. Repair: ${writerGrant && table
-        ? `as a superuser (or ${grantor}): REVOKE ALL ON ${table} FROM ${d.reader === "PUBLIC" ? "PUBLIC" : quoteIdent(d.reader)}; (granted by a role other than the catalog owner, so resync cannot revoke it)`
-        : `${asOwner}: SELECT ducklake_guard.resync();`}`);
+      add(
+        `ACL enforced for ${d.reader}`,
+        false,
+        `${d.detail}. Repair: ${
+          writerGrant && table
+            ? `as a superuser (or ${grantor}): REVOKE ALL ON ${table} FROM ${d.reader === "PUBLIC" ? "PUBLIC" : quoteIdent(d.reader)}; (granted by a role other than the catalog owner, so resync cannot revoke it)`
+            : `${asOwner}: SELECT ducklake_guard.resync();`
+        }`,
+      );
     }
-    if (drift.length > 20) add("ACL enforced", false, `${drift.length - 20} more difference(s): SELECT * FROM ducklake_guard.enforcement_drift();`);
+    if (drift.length > 20)
+      add("ACL enforced", false, `${drift.length - 20} more difference(s): SELECT * FROM ducklake_guard.enforcement_drift();`);
     if (!drift.length) add("ACL enforced", true, "visible ids and inlined-table grants agree with the ACL");
   }
   const temp = (await admin.query<{ grantee: string }>(sqlFile("temporary_grantees"), [owner])).rows.map((r) => r.grantee);
-  add("TEMPORARY", temp.length === 0, temp.length === 0 ? "only the catalog owner and superusers may create temporary tables"
-    : `${temp.join(", ")} may create temporary tables (they can shadow relations for code that does not put pg_temp last): ` +
-      temp.map((g) => `REVOKE TEMPORARY ON DATABASE ${quoteIdent(String(admin.database))} FROM ${g === "PUBLIC" ? g : quoteIdent(g)};`).join(" ") + " (as the database owner)");
+  add(
+    "TEMPORARY",
+    temp.length === 0,
+    temp.length === 0
+      ? "only the catalog owner and superusers may create temporary tables"
+      : `${temp.join(", ")} may create temporary tables (they can shadow relations for code that does not put pg_temp last): ` +
+          temp
+            .map((g) => `REVOKE TEMPORARY ON DATABASE ${quoteIdent(String(admin.database))} FROM ${g === "PUBLIC" ? g : quoteIdent(g)};`)
+            .join(" ") +
+          " (as the database owner)",
+  );
 }
 
-async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: string,
-  add: (component: string, check: string, ok: boolean, detail: string) => void): Promise<void> {
+async function readerRoleChecks(
+  info: LakeConnectionInfo,
+  admin: Client,
+  name: string,
+  add: (component: string, check: string, ok: boolean, detail: string) => void,
+): Promise<void> {
   const label = `reader ${name}`;
   const role = (await admin.query(sqlFile("reader_role"), [name, READER_BASE_ROLE])).rows[0];
-  if (!role) { add(label, "role", false, `no PostgreSQL role ${name}: run \`pulumi up\``); return; }
+  if (!role) {
+    add(label, "role", false, `no PostgreSQL role ${name}: run \`pulumi up\``);
+    return;
+  }
   const problems: string[] = [];
   if (!role.can_login) problems.push("cannot log in");
   if (role.superuser || role.bypass_rls) problems.push("bypasses row-level security (superuser or BYPASSRLS): sees the whole catalog");
@@ -149,17 +244,32 @@ async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: s
   const reader = info.readers.find((r) => r.name === name)!;
   // A key of the bucket owner's project can only be confined by Deny statements (the storage guard's
   // fallback); say so, since such a key can also replace the bucket policy elsewhere.
-  add(label, "S3 key", true, reader.s3.projectId === info.storage.adminProjectId
-    ? `key ${reader.s3.accessKey} is from the bucket owner's project ${reader.s3.projectId}: confined only by Deny statements; prefer a separate project`
-    : `key ${reader.s3.accessKey} of project ${reader.s3.projectId}`);
+  add(
+    label,
+    "S3 key",
+    true,
+    reader.s3.projectId === info.storage.adminProjectId
+      ? `key ${reader.s3.accessKey} is from the bucket owner's project ${reader.s3.projectId}: confined only by Deny statements; prefer a separate project`
+      : `key ${reader.s3.accessKey} of project ${reader.s3.projectId}`,
+  );
   try {
     const c = await connectCatalog(readerCatalogConnection(info, reader), info.catalog.schema, "status");
     let jit: string;
-    try { jit = (await c.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0].jit; } finally { await c.end(); }
+    try {
+      jit = (await c.query<{ jit: string }>("SELECT current_setting('jit') AS jit")).rows[0].jit;
+    } finally {
+      await c.end();
+    }
     add(label, "login", true, "its password works");
     // Measured: with jit on, row-level-security catalog queries go from milliseconds to seconds.
-    add(label, "jit", jit === "off", jit === "off" ? "off in its sessions" :
-      "on: the reader's catalog queries under row-level security get ~100x slower; ALTER DATABASE … SET jit = off (the guard does this as database owner)");
+    add(
+      label,
+      "jit",
+      jit === "off",
+      jit === "off"
+        ? "off in its sessions"
+        : "on: the reader's catalog queries under row-level security get ~100x slower; ALTER DATABASE … SET jit = off (the guard does this as database owner)",
+    );
   } catch (e) {
     add(label, "login", false, explainError(e));
   }
@@ -167,18 +277,27 @@ async function readerRoleChecks(info: LakeConnectionInfo, admin: Client, name: s
 
 export function formatStatus(checks: StatusCheck[]): string {
   const bad = checks.filter((c) => !c.ok).length;
-  return `${formatTable(["component", "check", "state", "detail"], checks.map((c) => [c.component, c.check, c.ok ? "ok" : "PROBLEM", c.detail]))}\n` +
-    (bad === 0 ? `status: healthy (${checks.length} checks)` : `status: UNHEALTHY — ${bad} problem(s)`);
+  return (
+    `${formatTable(
+      ["component", "check", "state", "detail"],
+      checks.map((c) => [c.component, c.check, c.ok ? "ok" : "PROBLEM", c.detail]),
+    )}\n` + (bad === 0 ? `status: healthy (${checks.length} checks)` : `status: UNHEALTHY — ${bad} problem(s)`)
+  );
 }
 
 const USAGE = "usage: npm run status -- [--stack <s> | --from <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
   const args = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const checks = await lakeStatus(info);
-  process.stdout.write(args.values.json ? `${JSON.stringify({ healthy: checks.every((c) => c.ok), checks }, null, 2)}\n` : `${formatStatus(checks)}\n`);
+  process.stdout.write(
+    args.values.json ? `${JSON.stringify({ healthy: checks.every((c) => c.ok), checks }, null, 2)}\n` : `${formatStatus(checks)}\n`,
+  );
   return checks.every((c) => c.ok) ? 0 : 1;
 }
 

@@ -11,8 +11,19 @@ import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCat
 import { connectCatalog } from "../postgres/connection";
 import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
 import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
-import { catalogRowCounts, catalogRules, CatalogObjects, CatalogRule, compareRowCounts, existingTableKeyedTables, expectedIds,
-  probeCatalogTables, readCatalogObjects, resolveGrants, RowCounts } from "./catalogConsistency";
+import {
+  catalogRowCounts,
+  catalogRules,
+  CatalogObjects,
+  CatalogRule,
+  compareRowCounts,
+  existingTableKeyedTables,
+  expectedIds,
+  probeCatalogTables,
+  readCatalogObjects,
+  resolveGrants,
+  RowCounts,
+} from "./catalogConsistency";
 import { listGrantDetails } from "../postgres/guardClient";
 import { GuardApi, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes } from "./s3";
@@ -52,8 +63,12 @@ export interface VerifyOptions {
 export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const report: VerifyReport = { rows: [], problems: [], notes: [] };
   const readers = opts.readers ? info.readers.filter((r) => opts.readers!.includes(r.name)) : info.readers;
-  for (const name of opts.readers ?? []) if (!readers.some((r) => r.name === name)) throw new CliError(`--reader ${name}: no such reader in the connection info`);
-  if (readers.length === 0) { report.notes.push("no readers in the connection info: nothing to verify"); return report; }
+  for (const name of opts.readers ?? [])
+    if (!readers.some((r) => r.name === name)) throw new CliError(`--reader ${name}: no such reader in the connection info`);
+  if (readers.length === 0) {
+    report.notes.push("no readers in the connection info: nothing to verify");
+    return report;
+  }
 
   const admin = await connectCatalog(info.catalog, info.catalog.schema, "verify");
   try {
@@ -65,8 +80,10 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
     for (const reader of readers) {
       const grants = await declaredOrLiveGrants(admin, reader, opts);
       // Every other catalog table, probed for rows of objects the reader was not granted (needs the guard's rules).
-      const probe = every && { ...every, expected: await expectedIds(admin, resolveGrants(grants, every.objects,
-        await listGrantDetails(admin, reader.name)), every.objects) };
+      const probe = every && {
+        ...every,
+        expected: await expectedIds(admin, resolveGrants(grants, every.objects, await listGrantDetails(admin, reader.name)), every.objects),
+      };
       await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report, probe);
       if (opts.duckdb) await verifyReaderWithDuckDB(info, reader, grants, inventory, report);
     }
@@ -82,9 +99,17 @@ async function declaredOrLiveGrants(admin: Client, reader: ReaderConnection, opt
   return (await guard.listGrants(admin, reader.name)).filter((g) => g.reader === reader.name);
 }
 
-async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, grants: GrantLike[], inv: LakeInventory,
-  keyed: string[], ownerCounts: Map<string, RowCounts | undefined>, opts: VerifyOptions, report: VerifyReport,
-  probe?: { rules: CatalogRule[]; objects: CatalogObjects; expected: Awaited<ReturnType<typeof expectedIds>> }): Promise<void> {
+async function verifyReader(
+  info: LakeConnectionInfo,
+  reader: ReaderConnection,
+  grants: GrantLike[],
+  inv: LakeInventory,
+  keyed: string[],
+  ownerCounts: Map<string, RowCounts | undefined>,
+  opts: VerifyOptions,
+  report: VerifyReport,
+  probe?: { rules: CatalogRule[]; objects: CatalogObjects; expected: Awaited<ReturnType<typeof expectedIds>> },
+): Promise<void> {
   const r = reader.name;
   const { ids: granted, unmatched } = expectedTables(grants, inv.tables);
   for (const g of unmatched) report.notes.push(`${r}: grant ${grantLabel(g)} matches no current table`);
@@ -104,7 +129,7 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
       if (visible) await checkCatalogRows(client, r, granted, inv, keyed, ownerCounts, report);
-      if (visible && probe) report.problems.push(...await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects));
+      if (visible && probe) report.problems.push(...(await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects)));
     }
     const s3 = lakeS3Client(info, reader.s3);
     for (const t of inv.tables) {
@@ -115,23 +140,39 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
       let s3Result = "-";
       let s3Ok = true;
       // A file outside its table's folder stays closed to every reader (the policy warns): not a probe of the grant.
-      if (file && key === undefined) report.notes.push(`${r}: ${qualifiedName(t)} has a data file outside its folder ` +
-        `${typeof t.folder === "string" ? `s3://${info.storage.bucket}/${t.folder}` : `(${t.folder.problem})`} (${file.location}); not probed`);
+      if (file && key === undefined)
+        report.notes.push(
+          `${r}: ${qualifiedName(t)} has a data file outside its folder ` +
+            `${typeof t.folder === "string" ? `s3://${info.storage.bucket}/${t.folder}` : `(${t.folder.problem})`} (${file.location}); not probed`,
+        );
       if (key !== undefined) {
         const status = await probes.head(s3, info.storage.bucket, key);
         s3Result = String(status);
         s3Ok = expected ? status === 200 : status === 403;
-        if (!s3Ok) report.problems.push(expected
-          ? `${r}: S3 refuses ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is granted: the bucket policy lacks the grant`
-          : `${r}: S3 lets it read ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is not granted: the bucket policy grants too much`);
+        if (!s3Ok)
+          report.problems.push(
+            expected
+              ? `${r}: S3 refuses ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is granted: the bucket policy lacks the grant`
+              : `${r}: S3 lets it read ${qualifiedName(t)} (${status} on s3://${info.storage.bucket}/${key}) although it is not granted: the bucket policy grants too much`,
+          );
       } else if (!file) {
         report.notes.push(`${r}: ${qualifiedName(t)} has no data file to probe (empty or inlined only)`);
       }
       const catalogOk = catalog === (expected ? "visible" : "hidden");
-      if (!catalogOk && visible) report.problems.push(expected
-        ? `${r}: the catalog hides ${qualifiedName(t)} although it is granted: the catalog ACL lacks the grant`
-        : `${r}: the catalog shows ${qualifiedName(t)} although it is not granted: the reader sees too much`);
-      report.rows.push({ reader: r, object: qualifiedName(t), expected: expected ? "read" : "none", catalog, s3: s3Result, ok: catalogOk && s3Ok });
+      if (!catalogOk && visible)
+        report.problems.push(
+          expected
+            ? `${r}: the catalog hides ${qualifiedName(t)} although it is granted: the catalog ACL lacks the grant`
+            : `${r}: the catalog shows ${qualifiedName(t)} although it is not granted: the reader sees too much`,
+        );
+      report.rows.push({
+        reader: r,
+        object: qualifiedName(t),
+        expected: expected ? "read" : "none",
+        catalog,
+        s3: s3Result,
+        ok: catalogOk && s3Ok,
+      });
     }
     await bucketProbes(info, reader, inv, granted, opts, report);
   } finally {
@@ -139,37 +180,59 @@ async function verifyReader(info: LakeConnectionInfo, reader: ReaderConnection, 
   }
 }
 
-async function checkCatalogRows(client: Client, r: string, granted: Set<string>, inv: LakeInventory, keyed: string[],
-  ownerCounts: Map<string, RowCounts | undefined>, report: VerifyReport): Promise<void> {
+async function checkCatalogRows(
+  client: Client,
+  r: string,
+  granted: Set<string>,
+  inv: LakeInventory,
+  keyed: string[],
+  ownerCounts: Map<string, RowCounts | undefined>,
+  report: VerifyReport,
+): Promise<void> {
   const names = new Map(inv.tables.map((t) => [t.tableId, qualifiedName(t)]));
   const label = (id: string) => names.get(id) ?? `dropped table #${id}`;
   // Rows of dropped tables are history, not access: compare current tables only.
   const current = new Set(inv.tables.map((t) => t.tableId));
-  const onlyCurrent = (m: Map<string, RowCounts | undefined>) => new Map([...m].map(([k, v]) =>
-    [k, v && new Map([...v].filter(([id]) => current.has(id)))] as const));
+  const onlyCurrent = (m: Map<string, RowCounts | undefined>) =>
+    new Map([...m].map(([k, v]) => [k, v && new Map([...v].filter(([id]) => current.has(id)))] as const));
   const readerCounts = await catalogRowCounts(client, keyed);
   for (const p of compareRowCounts(onlyCurrent(ownerCounts), onlyCurrent(readerCounts), granted)) {
-    if (p.kind === "hidden-rows-visible") report.problems.push(`${r}: sees ${p.reader} row(s) of hidden table ${label(p.tableId)} in ${p.catalogTable}: the reader sees too much`);
-    else if (p.kind === "granted-rows-missing") report.problems.push(`${r}: sees ${p.reader} of ${p.owner} row(s) of granted table ${label(p.tableId)} in ${p.catalogTable}: reads would be wrong or fail`);
+    if (p.kind === "hidden-rows-visible")
+      report.problems.push(
+        `${r}: sees ${p.reader} row(s) of hidden table ${label(p.tableId)} in ${p.catalogTable}: the reader sees too much`,
+      );
+    else if (p.kind === "granted-rows-missing")
+      report.problems.push(
+        `${r}: sees ${p.reader} of ${p.owner} row(s) of granted table ${label(p.tableId)} in ${p.catalogTable}: reads would be wrong or fail`,
+      );
     else report.problems.push(`${r}: may not read ${p.catalogTable}, which holds rows of granted table ${label(p.tableId)}`);
   }
   for (const [id, tables] of inv.inlinedTables) {
     if (!current.has(id)) continue;
     for (const t of tables) {
       const can = (await client.query<{ can_select: boolean }>(sqlFile("table_privilege"), [t])).rows[0].can_select;
-      if (granted.has(id) && !can) report.problems.push(`${r}: may not SELECT ${t} (inlined rows of granted table ${label(id)}): its queries will fail`);
-      if (!granted.has(id) && can) report.problems.push(`${r}: may SELECT ${t} (inlined rows of hidden table ${label(id)}): the reader sees too much`);
+      if (granted.has(id) && !can)
+        report.problems.push(`${r}: may not SELECT ${t} (inlined rows of granted table ${label(id)}): its queries will fail`);
+      if (!granted.has(id) && can)
+        report.problems.push(`${r}: may SELECT ${t} (inlined rows of hidden table ${label(id)}): the reader sees too much`);
     }
   }
   await checkSnapshotChanges(client, r, granted, inv, report);
 }
 
 /** ducklake_snapshot_changes names tables in free text: a visible row naming a hidden table leaks it. */
-async function checkSnapshotChanges(client: Client, r: string, granted: Set<string>, inv: LakeInventory, report: VerifyReport): Promise<void> {
+async function checkSnapshotChanges(
+  client: Client,
+  r: string,
+  granted: Set<string>,
+  inv: LakeInventory,
+  report: VerifyReport,
+): Promise<void> {
   let texts: string[];
   try {
-    texts = (await client.query<{ changes_made: string | null }>("SELECT changes_made FROM ducklake_snapshot_changes")).rows
-      .map((x) => x.changes_made ?? "");
+    texts = (await client.query<{ changes_made: string | null }>("SELECT changes_made FROM ducklake_snapshot_changes")).rows.map(
+      (x) => x.changes_made ?? "",
+    );
   } catch (e) {
     if ((e as { code?: string }).code === "42501" || (e as { code?: string }).code === "42P01") return;
     throw e;
@@ -183,8 +246,14 @@ async function checkSnapshotChanges(client: Client, r: string, granted: Set<stri
   }
 }
 
-async function bucketProbes(info: LakeConnectionInfo, reader: ReaderConnection, inv: LakeInventory, granted: Set<string>,
-  opts: VerifyOptions, report: VerifyReport): Promise<void> {
+async function bucketProbes(
+  info: LakeConnectionInfo,
+  reader: ReaderConnection,
+  inv: LakeInventory,
+  granted: Set<string>,
+  opts: VerifyOptions,
+  report: VerifyReport,
+): Promise<void> {
   const r = reader.name;
   const { bucket, dataPrefix } = info.storage;
   const s3 = lakeS3Client(info, reader.s3);
@@ -206,25 +275,45 @@ async function bucketProbes(info: LakeConnectionInfo, reader: ReaderConnection, 
 }
 
 export function formatVerifyReport(report: VerifyReport): string {
-  const lines = [formatTable(["reader", "object", "expected", "catalog", "s3", "result"],
-    report.rows.map((x) => [x.reader, x.object, x.expected, x.catalog, x.s3, x.ok ? "ok" : "MISMATCH"]))];
+  const lines = [
+    formatTable(
+      ["reader", "object", "expected", "catalog", "s3", "result"],
+      report.rows.map((x) => [x.reader, x.object, x.expected, x.catalog, x.s3, x.ok ? "ok" : "MISMATCH"]),
+    ),
+  ];
   for (const n of report.notes) lines.push(`note: ${n}`);
   for (const p of report.problems) lines.push(`MISMATCH: ${p}`);
-  lines.push(report.problems.length === 0
-    ? `verify: OK — ${report.rows.length} checks, every reader sees exactly its grants in both layers`
-    : `verify: FAILED — ${report.problems.length} mismatch(es)`);
+  lines.push(
+    report.problems.length === 0
+      ? `verify: OK — ${report.rows.length} checks, every reader sees exactly its grants in both layers`
+      : `verify: FAILED — ${report.problems.length} mismatch(es)`,
+  );
   return lines.join("\n");
 }
 
 const USAGE = "usage: npm run verify -- [--stack <s> | --from <file>] [--reader <name>]... [--no-write-probe] [--no-duckdb] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { reader: { type: "string", multiple: true }, "no-write-probe": { type: "boolean" }, json: { type: "boolean" }, "no-duckdb": { type: "boolean" } }, USAGE);
-  if (args.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  const args = parseCommandArgs(
+    argv,
+    {
+      reader: { type: "string", multiple: true },
+      "no-write-probe": { type: "boolean" },
+      json: { type: "boolean" },
+      "no-duckdb": { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
   const readers = args.values.reader as string[] | undefined;
   const report = await verifyLake(info, { readers, probeWrites: !args.values["no-write-probe"], duckdb: !args.values["no-duckdb"] });
-  process.stdout.write(args.values.json ? `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n` : `${formatVerifyReport(report)}\n`);
+  process.stdout.write(
+    args.values.json ? `${JSON.stringify({ ok: report.problems.length === 0, ...report }, null, 2)}\n` : `${formatVerifyReport(report)}\n`,
+  );
   return report.problems.length === 0 ? 0 : 1;
 }
 

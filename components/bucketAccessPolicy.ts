@@ -57,12 +57,33 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
 
   constructor(name: string, args: BucketAccessPolicyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ducklake:storage:BucketAccessPolicy", name, {}, opts);
-    if (!args.provider) throw new Error(`BucketAccessPolicy ${name}: provider is required (pass LakeBucket.provider) so the policy goes to the lake's S3 endpoint`);
+    if (!args.provider)
+      throw new Error(
+        `BucketAccessPolicy ${name}: provider is required (pass LakeBucket.provider) so the policy goes to the lake's S3 endpoint`,
+      );
     const built: pulumi.Output<BucketPolicy> = pulumi
-      .all([args.bucket, args.ownerProjectId, args.readers, args.grants, args.layout, args.allowListing ?? false, args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX])
+      .all([
+        args.bucket,
+        args.ownerProjectId,
+        args.readers,
+        args.grants,
+        args.layout,
+        args.allowListing ?? false,
+        args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
+      ])
       .apply(([bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix]) => {
-        const p = buildBucketPolicy({ bucket, ownerProjectId, readers, grants, layout, allowListing, backupsPrefix,
-          limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys ?? "refuse", backupWriter: args.backupWriter });
+        const p = buildBucketPolicy({
+          bucket,
+          ownerProjectId,
+          readers,
+          grants,
+          layout,
+          allowListing,
+          backupsPrefix,
+          limitBytes: args.limitBytes ?? HETZNER_POLICY_LIMIT_BYTES,
+          ownerProjectKeys: args.ownerProjectKeys ?? "refuse",
+          backupWriter: args.backupWriter,
+        });
         refuseUnappliable(p);
         for (const w of p.warnings) pulumi.log.warn(w, this);
         return p;
@@ -74,9 +95,22 @@ export class BucketAccessPolicy extends pulumi.ComponentResource {
     this.readerPrefixes = built.readerPrefixes;
     // `<component>-bucket-policy`; earlier `<component>-policy`, also under the component's former names
     // (its name aliases): aliased, so an existing stack's policy is kept, never deleted and re-created.
-    const formerNames = [name, ...(opts?.aliases ?? []).flatMap((a) => (typeof a === "object" && a !== null && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : []))];
-    this.policy = new aws.s3.BucketPolicy(`${name}-bucket-policy`, { bucket: args.bucket, policy: this.json },
-      { parent: this, provider: args.provider, aliases: formerNames.map((n) => ({ name: `${n}-policy` })) });
-    this.registerOutputs({ bytes: this.bytes, headroomBytes: this.headroomBytes, limitBytes: this.limitBytes, readerPrefixes: this.readerPrefixes });
+    const formerNames = [
+      name,
+      ...(opts?.aliases ?? []).flatMap((a) =>
+        typeof a === "object" && a !== null && typeof (a as pulumi.Alias).name === "string" ? [(a as pulumi.Alias).name as string] : [],
+      ),
+    ];
+    this.policy = new aws.s3.BucketPolicy(
+      `${name}-bucket-policy`,
+      { bucket: args.bucket, policy: this.json },
+      { parent: this, provider: args.provider, aliases: formerNames.map((n) => ({ name: `${n}-policy` })) },
+    );
+    this.registerOutputs({
+      bytes: this.bytes,
+      headroomBytes: this.headroomBytes,
+      limitBytes: this.limitBytes,
+      readerPrefixes: this.readerPrefixes,
+    });
   }
 }

@@ -68,20 +68,25 @@ export class Catalog extends pulumi.ComponentResource {
     const sslrootcert = unsecretAdmin.apply((a) => {
       if (a.sslmode !== "verify-full") return undefined;
       if (!a.sslRootCert) throw new Error("Catalog: admin connection is verify-full but has no sslRootCert (CA PEM)");
-      if (!args.providerCaFile) throw new Error("Catalog: admin connection is verify-full: give providerCaFile (where the provider reads the CA)");
+      if (!args.providerCaFile)
+        throw new Error("Catalog: admin connection is verify-full: give providerCaFile (where the provider reads the CA)");
       return writeCaFile(args.providerCaFile, a.sslRootCert);
     });
-    this.provider = new postgresql.Provider(`${name}-postgres`, {
-      host: unsecretAdmin.host,
-      port: unsecretAdmin.port,
-      username: unsecretAdmin.user,
-      password: pulumi.secret(admin.password),
-      database: "postgres",
-      sslmode: unsecretAdmin.sslmode,
-      sslrootcert,
-      superuser: true,
-      connectTimeout: 30,
-    }, parent);
+    this.provider = new postgresql.Provider(
+      `${name}-postgres`,
+      {
+        host: unsecretAdmin.host,
+        port: unsecretAdmin.port,
+        username: unsecretAdmin.user,
+        password: pulumi.secret(admin.password),
+        database: "postgres",
+        sslmode: unsecretAdmin.sslmode,
+        sslrootcert,
+        superuser: true,
+        connectTimeout: 30,
+      },
+      parent,
+    );
     const withProvider = { parent: this, provider: this.provider };
 
     const ownerPassword = new random.RandomPassword(`${name}-owner-password`, { length: 32, special: false }, parent);
@@ -90,85 +95,188 @@ export class Catalog extends pulumi.ComponentResource {
     // The guard makes the owner a member of ducklake_reader WITH ADMIN OPTION (sql/001). The plugin's read
     // reports that membership as `roles`, and its update revokes every membership not in `roles`
     // (resource_postgresql_role.go, revokeRoles): the bridge drops ignored attributes from the diff.
-    const owner = new postgresql.Role(`${name}-owner`, {
-      name: CATALOG_OWNER_ROLE, login: true, password: ownerPassword.result,
-    }, { ...withProvider, ignoreChanges: ["roles"] });
-    const writer = new postgresql.Role(`${name}-writer`, {
-      name: CATALOG_WRITER_ROLE, login: true, password: writerPassword.result, bypassRowLevelSecurity: true,
-    }, withProvider);
+    const owner = new postgresql.Role(
+      `${name}-owner`,
+      {
+        name: CATALOG_OWNER_ROLE,
+        login: true,
+        password: ownerPassword.result,
+      },
+      { ...withProvider, ignoreChanges: ["roles"] },
+    );
+    const writer = new postgresql.Role(
+      `${name}-writer`,
+      {
+        name: CATALOG_WRITER_ROLE,
+        login: true,
+        password: writerPassword.result,
+        bypassRowLevelSecurity: true,
+      },
+      withProvider,
+    );
 
     // Readers can never fill the slots kept for the owner and writer (PostgreSQL 16+; on 15 the preview's
     // connection budget is the only guard: model/connectionBudget.ts).
     if ((args.postgresVersion ?? 0) >= RESERVED_CONNECTIONS_SINCE) {
-      for (const [key, role] of [["owner", owner], ["writer", writer]] as const)
-        new postgresql.GrantRole(`${name}-${key}-reserved-connections`, { role: role.name, grantRole: "pg_use_reserved_connections" }, withProvider);
+      for (const [key, role] of [
+        ["owner", owner],
+        ["writer", writer],
+      ] as const)
+        new postgresql.GrantRole(
+          `${name}-${key}-reserved-connections`,
+          { role: role.name, grantRole: "pg_use_reserved_connections" },
+          withProvider,
+        );
     }
 
     // Its delete (and any replace) runs DROP DATABASE … WITH (FORCE) (terraform-provider-postgresql,
     // resource_postgresql_database.go, resourcePostgreSQLDatabaseDelete): protected on prod.
-    this.database = new postgresql.Database(`${name}-database`, {
-      name: args.database, owner: owner.name, encoding: "UTF8", template: "template0",
-    }, { ...withProvider, protect: args.protect ?? false });
+    this.database = new postgresql.Database(
+      `${name}-database`,
+      {
+        name: args.database,
+        owner: owner.name,
+        encoding: "UTF8",
+        template: "template0",
+      },
+      { ...withProvider, protect: args.protect ?? false },
+    );
     const db = this.database.name;
 
     // `public` is owned by pg_database_owner (the owner role) since PostgreSQL 15; any other schema is made here.
     const schemaDeps: pulumi.Resource[] = [];
     if (args.catalogSchema !== "public") {
-      schemaDeps.push(new postgresql.Schema(`${name}-schema`, {
-        name: args.catalogSchema, database: db, owner: owner.name,
-      }, withProvider));
+      schemaDeps.push(
+        new postgresql.Schema(
+          `${name}-schema`,
+          {
+            name: args.catalogSchema,
+            database: db,
+            owner: owner.name,
+          },
+          withProvider,
+        ),
+      );
     }
     const afterSchema = { ...withProvider, dependsOn: schemaDeps };
 
     const grants: pulumi.Resource[] = [];
     // CONNECT only: no TEMPORARY. DuckLake's writes, updates and maintenance through DuckDB's postgres extension run
     // without temp tables (tested with DuckDB 1.5.5), and a temp table shadowing pg_roles/pg_class was an attack on the guard.
-    grants.push(new postgresql.Grant(`${name}-writer-connect`, {
-      database: db, role: writer.name, objectType: "database", privileges: ["CONNECT"],
-    }, withProvider));
-    grants.push(new postgresql.Grant(`${name}-writer-schema`, {
-      database: db, role: writer.name, objectType: "schema", schema: args.catalogSchema, privileges: ["USAGE", "CREATE"],
-    }, afterSchema));
+    grants.push(
+      new postgresql.Grant(
+        `${name}-writer-connect`,
+        {
+          database: db,
+          role: writer.name,
+          objectType: "database",
+          privileges: ["CONNECT"],
+        },
+        withProvider,
+      ),
+    );
+    grants.push(
+      new postgresql.Grant(
+        `${name}-writer-schema`,
+        {
+          database: db,
+          role: writer.name,
+          objectType: "schema",
+          schema: args.catalogSchema,
+          privileges: ["USAGE", "CREATE"],
+        },
+        afterSchema,
+      ),
+    );
     // Catalog tables exist once the owner first ATTACHes. Tables present now: granted by a resource that
     // only adds (providers/writerTableGrants.ts: a postgresql.Grant on all tables reads the writer's own
     // tables as drift and revokes on every refresh). Tables created later: the default privileges below.
     const adminDb = pulumi.secret(pulumi.all([admin, db]).apply(([a, database]): CatalogConnection => ({ ...a, database })));
-    grants.push(new WriterTableGrants(`${name}-writer-existing-tables`, {
-      connection: adminDb, schema: args.catalogSchema, owner: owner.name, writer: writer.name,
-    }, { parent: this, dependsOn: [this.database, ...schemaDeps] }));
-    grants.push(new postgresql.DefaultPrivileges(`${name}-writer-future-tables`, {
-      database: db, owner: owner.name, role: writer.name, objectType: "table", schema: args.catalogSchema,
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
-    }, afterSchema));
+    grants.push(
+      new WriterTableGrants(
+        `${name}-writer-existing-tables`,
+        {
+          connection: adminDb,
+          schema: args.catalogSchema,
+          owner: owner.name,
+          writer: writer.name,
+        },
+        { parent: this, dependsOn: [this.database, ...schemaDeps] },
+      ),
+    );
+    grants.push(
+      new postgresql.DefaultPrivileges(
+        `${name}-writer-future-tables`,
+        {
+          database: db,
+          owner: owner.name,
+          role: writer.name,
+          objectType: "table",
+          schema: args.catalogSchema,
+          privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+        },
+        afterSchema,
+      ),
+    );
     // Inlined-data tables the writer creates must stay maintainable by the owner, and the catalog guard
     // (running as the owner) must be able to grant SELECT on them to the readers of their table.
-    grants.push(new postgresql.DefaultPrivileges(`${name}-owner-on-writer-tables`, {
-      database: db, owner: writer.name, role: owner.name, objectType: "table", schema: args.catalogSchema,
-      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"], withGrantOption: true,
-    }, afterSchema));
-
+    grants.push(
+      new postgresql.DefaultPrivileges(
+        `${name}-owner-on-writer-tables`,
+        {
+          database: db,
+          owner: writer.name,
+          role: owner.name,
+          objectType: "table",
+          schema: args.catalogSchema,
+          privileges: ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"],
+          withGrantOption: true,
+        },
+        afterSchema,
+      ),
+    );
 
     const connectionAs = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
-      pulumi.secret(pulumi.all([admin, db, user, password]).apply(([a, database, u, p]): CatalogConnection =>
-        ({ ...a, database, user: u, password: p })));
+      pulumi.secret(
+        pulumi
+          .all([admin, db, user, password])
+          .apply(([a, database, u, p]): CatalogConnection => ({ ...a, database, user: u, password: p })),
+      );
     this.adminConnection = connectionAs(admin.user, admin.password);
     this.ownerConnection = connectionAs(owner.name, ownerPassword.result);
     this.writerConnection = connectionAs(writer.name, writerPassword.result);
 
     const caFile = args.caFileName ?? "ducklake-ca.pem";
     // No password inside: not secret.
-    const attachAs = (user: pulumi.Input<string>) => pulumi.unsecret(pulumi.all([admin, db, user, args.dataPath])
-      .apply(([a, database, u, dataPath]) => roleAttachSql({
-        host: a.host, port: a.port, database, user: u, sslmode: a.sslmode,
-        sslRootCert: a.sslmode === "verify-full" ? caFile : undefined,
-      }, { dataPath, metadataSchema: args.catalogSchema })));
+    const attachAs = (user: pulumi.Input<string>) =>
+      pulumi.unsecret(
+        pulumi.all([admin, db, user, args.dataPath]).apply(([a, database, u, dataPath]) =>
+          roleAttachSql(
+            {
+              host: a.host,
+              port: a.port,
+              database,
+              user: u,
+              sslmode: a.sslmode,
+              sslRootCert: a.sslmode === "verify-full" ? caFile : undefined,
+            },
+            { dataPath, metadataSchema: args.catalogSchema },
+          ),
+        ),
+      );
     this.attachSql = { owner: attachAs(owner.name), writer: attachAs(writer.name) };
 
     // Row-level security for readers across the whole catalog (providers/catalogGuard.ts). Installed
     // as a superuser so its event trigger can grant readers each new inlined-data table.
-    this.guard = new CatalogGuard(`${name}-guard`, {
-      connection: this.adminConnection, catalogSchema: args.catalogSchema, catalogOwner: owner.name,
-    }, { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...grants] });
+    this.guard = new CatalogGuard(
+      `${name}-guard`,
+      {
+        connection: this.adminConnection,
+        catalogSchema: args.catalogSchema,
+        catalogOwner: owner.name,
+      },
+      { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...grants] },
+    );
 
     this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql, guardVersion: this.guard.version });
   }

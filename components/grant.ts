@@ -16,7 +16,11 @@ export function grantResourceName(accessName: string, grant: Pick<NormalizedGran
 
 /** A declared grant; parent it to its reader so the preview groups a reader's access. */
 export class Grant extends pulumi.ComponentResource {
-  constructor(accessName: string, readonly grant: NormalizedGrant, opts: pulumi.ComponentResourceOptions) {
+  constructor(
+    accessName: string,
+    readonly grant: NormalizedGrant,
+    opts: pulumi.ComponentResourceOptions,
+  ) {
     super("ducklake:access:Grant", grantResourceName(accessName, grant), {}, opts);
   }
 }

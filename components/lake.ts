@@ -77,50 +77,92 @@ export class Lake extends pulumi.ComponentResource {
       ? { accessKey: pulumi.output(c.backupPrincipal.accessKey), secretKey: pulumi.secret(c.backupSecretKey!) }
       : { accessKey, secretKey };
 
-    this.bucket = new LakeBucket(`${name}-storage`, {
-      bucketName: c.bucketName, endpoint: c.s3Endpoint, region: c.s3Region, accessKey, secretKey,
-      backupsPrefix: c.backupsPrefix, backupRetentionDays: c.backupRetentionDays, protect: c.protectData,
-    }, { parent: this });
+    this.bucket = new LakeBucket(
+      `${name}-storage`,
+      {
+        bucketName: c.bucketName,
+        endpoint: c.s3Endpoint,
+        region: c.s3Region,
+        accessKey,
+        secretKey,
+        backupsPrefix: c.backupsPrefix,
+        backupRetentionDays: c.backupRetentionDays,
+        protect: c.protectData,
+      },
+      { parent: this },
+    );
     this.awsProvider = this.bucket.provider;
     this.bucketName = this.bucket.bucketName;
     this.dataPath = pulumi.interpolate`s3://${this.bucketName}/${c.dataPrefix}`;
 
     let admin: pulumi.Output<CatalogConnection>;
     if (c.target === "hetzner") {
-      this.server = new LakeServer(`${name}-server`, {
-        location: c.location,
-        serverType: c.serverType,
-        ramGb: SERVER_TYPES[c.serverType].ramGb,
-        sshPublicKey: c.sshKeyName === undefined ? c.sshPublicKey : undefined,
-        existingSshKeyName: c.sshKeyName,
-        protect: c.protectData,
-        adminCidrs: c.adminIps,
-        roleCidrs: args.roleCidrs,
-        postgresVersion: c.postgresVersion,
-        catalogDatabase: c.catalogDatabase,
-        backup: pulumi.all([this.bucketName, backupKey.accessKey, backupKey.secretKey]).apply(([bucket, ak, sk]) => ({
-          bucket, prefix: c.backupsPrefix, endpoint: c.s3Endpoint, region: c.s3Region,
-          accessKey: ak, secretKey: sk, hourUtc: c.backupHourUtc,
-        })),
-      }, { parent: this });
+      this.server = new LakeServer(
+        `${name}-server`,
+        {
+          location: c.location,
+          serverType: c.serverType,
+          ramGb: SERVER_TYPES[c.serverType].ramGb,
+          sshPublicKey: c.sshKeyName === undefined ? c.sshPublicKey : undefined,
+          existingSshKeyName: c.sshKeyName,
+          protect: c.protectData,
+          adminCidrs: c.adminIps,
+          roleCidrs: args.roleCidrs,
+          postgresVersion: c.postgresVersion,
+          catalogDatabase: c.catalogDatabase,
+          backup: pulumi.all([this.bucketName, backupKey.accessKey, backupKey.secretKey]).apply(([bucket, ak, sk]) => ({
+            bucket,
+            prefix: c.backupsPrefix,
+            endpoint: c.s3Endpoint,
+            region: c.s3Region,
+            accessKey: ak,
+            secretKey: sk,
+            hourUtc: c.backupHourUtc,
+          })),
+        },
+        { parent: this },
+      );
       const server = this.server;
       // The host becomes known only after the ready command succeeded, so nothing connects earlier.
       const readyHost = pulumi.all([server.ipv4, server.ready.stdout]).apply(([ip]) => ip);
-      admin = pulumi.secret(pulumi.all([readyHost, server.adminPassword, server.caCertPem]).apply(([host, password, ca]): CatalogConnection => ({
-        host, port: 5432, database: "postgres", user: ADMIN_ROLE, password, sslmode: "verify-full", sslRootCert: ca,
-      })));
+      admin = pulumi.secret(
+        pulumi.all([readyHost, server.adminPassword, server.caCertPem]).apply(([host, password, ca]): CatalogConnection => ({
+          host,
+          port: 5432,
+          database: "postgres",
+          user: ADMIN_ROLE,
+          password,
+          sslmode: "verify-full",
+          sslRootCert: ca,
+        })),
+      );
     } else {
       const pg = c.localPostgres!;
-      admin = pulumi.secret(pulumi.output({
-        host: pg.host, port: pg.port, database: "postgres", user: pg.user, password: pg.password, sslmode: "disable" as const,
-      }));
+      admin = pulumi.secret(
+        pulumi.output({
+          host: pg.host,
+          port: pg.port,
+          database: "postgres",
+          user: pg.user,
+          password: pg.password,
+          sslmode: "disable" as const,
+        }),
+      );
     }
 
-    this.catalog = new Catalog(`${name}-catalog`, {
-      admin, database: c.catalogDatabase, catalogSchema: c.catalogSchema, dataPath: this.dataPath, protect: c.protectData,
-      postgresVersion: c.target === "hetzner" ? c.postgresVersion : undefined,
-      providerCaFile: path.join(args.caFileDir ?? path.resolve(".ducklake"), `${pulumi.getStack()}-ca.pem`),
-    }, { parent: this });
+    this.catalog = new Catalog(
+      `${name}-catalog`,
+      {
+        admin,
+        database: c.catalogDatabase,
+        catalogSchema: c.catalogSchema,
+        dataPath: this.dataPath,
+        protect: c.protectData,
+        postgresVersion: c.target === "hetzner" ? c.postgresVersion : undefined,
+        providerCaFile: path.join(args.caFileDir ?? path.resolve(".ducklake"), `${pulumi.getStack()}-ca.pem`),
+      },
+      { parent: this },
+    );
     this.postgresProvider = this.catalog.provider;
     this.catalogConnection = this.catalog.adminConnection;
     this.catalogGuard = this.catalog.guard;
@@ -146,12 +188,14 @@ export class Lake extends pulumi.ComponentResource {
       attachAsOwner: this.catalog.attachSql.owner,
       attachAsWriter: this.catalog.attachSql.writer,
       catalogGuardVersion: this.catalogGuard.version,
-      ...(this.server ? {
-        serverIpv4: this.server.ipv4,
-        serverIpv6: this.server.ipv6,
-        sshCommand: pulumi.interpolate`ssh root@${this.server.ipv4}`,
-        caCertPem: this.server.caCertPem,
-      } : {}),
+      ...(this.server
+        ? {
+            serverIpv4: this.server.ipv4,
+            serverIpv6: this.server.ipv6,
+            sshCommand: pulumi.interpolate`ssh root@${this.server.ipv4}`,
+            caCertPem: this.server.caCertPem,
+          }
+        : {}),
       monthlyCostEur: this.cost.totalEurPerMonth,
       monthlyCostOverBudget: this.cost.overBudget,
       monthlyCost: this.cost.summary,

@@ -70,7 +70,11 @@ export const DEFAULT_GRANT_BATCH = 1000;
  * queue (automation API inline programs): between batches the queue is empty for a moment. Under the CLI a
  * program ends when node's event loop is empty, which pending engine calls prevent.
  */
-function registerGrantsInBatches(name: string, declared: { grant: NormalizedGrant; parent: LakeReader }[], batch: number): Promise<ReadonlyMap<string, Grant>> {
+function registerGrantsInBatches(
+  name: string,
+  declared: { grant: NormalizedGrant; parent: LakeReader }[],
+  batch: number,
+): Promise<ReadonlyMap<string, Grant>> {
   const done = pulumi.runtime.rpcKeepAlive();
   const registered = new Map<string, Grant>();
   const run = async () => {
@@ -139,21 +143,40 @@ export class LakeAccess extends pulumi.ComponentResource {
     for (const w of validated.warnings) pulumi.log.warn(w, this);
     const limitOf = (r: { connectionLimit?: number }) => r.connectionLimit ?? defaultLimit;
     if (args.catalogServer) {
-      const budget = connectionBudget({ ...args.catalogServer, readers: validated.readers.map((r) => ({ name: r.name, connectionLimit: limitOf(r) })) });
+      const budget = connectionBudget({
+        ...args.catalogServer,
+        readers: validated.readers.map((r) => ({ name: r.name, connectionLimit: limitOf(r) })),
+      });
       for (const w of budget.warnings) pulumi.log.warn(w, this);
     }
 
     const connection = pulumi.secret(args.connection);
     this.readers = {};
     for (const reader of validated.readers) {
-      const secretKey = pulumi.secret(pulumi.output(args.readerSecretKeys).apply((keys) => {
-        // The operator may not hold readers' secret keys (readers can keep their own): the setup then says where it goes.
-        return keys?.[reader.name] ?? `<secret key of ${reader.principal.accessKey}: pulumi config set --secret --path 'readerSecretKeys.${reader.name}' ...>`;
-      }));
-      this.readers[reader.name] = new LakeReader(`${name}-reader-${reader.name}`, {
-        reader, connectionLimit: limitOf(reader), connection, catalogSchema: args.catalogSchema, bucket: args.bucket,
-        s3Endpoint: args.s3Endpoint, s3Region: args.s3Region, s3SecretKey: secretKey, dependsOn: [args.guard],
-      }, { parent: this, providers: { postgresql: args.postgresqlProvider } });
+      const secretKey = pulumi.secret(
+        pulumi.output(args.readerSecretKeys).apply((keys) => {
+          // The operator may not hold readers' secret keys (readers can keep their own): the setup then says where it goes.
+          return (
+            keys?.[reader.name] ??
+            `<secret key of ${reader.principal.accessKey}: pulumi config set --secret --path 'readerSecretKeys.${reader.name}' ...>`
+          );
+        }),
+      );
+      this.readers[reader.name] = new LakeReader(
+        `${name}-reader-${reader.name}`,
+        {
+          reader,
+          connectionLimit: limitOf(reader),
+          connection,
+          catalogSchema: args.catalogSchema,
+          bucket: args.bucket,
+          s3Endpoint: args.s3Endpoint,
+          s3Region: args.s3Region,
+          s3SecretKey: secretKey,
+          dependsOn: [args.guard],
+        },
+        { parent: this, providers: { postgresql: args.postgresqlProvider } },
+      );
     }
     this.acls = {};
     const byReader = new Map<string, NormalizedGrant[]>(validated.readers.map((r) => [r.name, []]));
@@ -163,49 +186,94 @@ export class LakeAccess extends pulumi.ComponentResource {
       const mine = byReader.get(reader.name)!;
       const parent = this.readers[reader.name];
       for (const grant of mine) declared.push({ grant, parent });
-      this.acls[reader.name] = new ReaderAcl(`${name}-acl-${reader.name}`, {
-        connection, reader: reader.name, grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
-      }, { parent, dependsOn: [parent.role, args.guard] });
+      this.acls[reader.name] = new ReaderAcl(
+        `${name}-acl-${reader.name}`,
+        {
+          connection,
+          reader: reader.name,
+          grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
+        },
+        { parent, dependsOn: [parent.role, args.guard] },
+      );
     }
     // Access as code: nothing outside the list may read. Never touches a declared reader's entries, so it
     // needs no order with the ReaderAcls; a removed reader's entries go here, before its ReaderAcl's delete.
-    this.undeclaredAcl = new UndeclaredAcl(`${name}-undeclared-acl`, {
-      connection, declaredReaders: validated.readers.map((r) => r.name),
-    }, { parent: this, dependsOn: [args.guard] });
+    this.undeclaredAcl = new UndeclaredAcl(
+      `${name}-undeclared-acl`,
+      {
+        connection,
+        declaredReaders: validated.readers.map((r) => r.name),
+      },
+      { parent: this, dependsOn: [args.guard] },
+    );
     this.grants = registerGrantsInBatches(name, declared, grantBatch);
-    const policy = new BucketAccessPolicy(`${name}-storage`, {
-      bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: validated.readers, grants: validated.grants,
-      layout: args.layout, allowListing: args.allowListing ?? false, backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
-      backupWriter: args.backupWriter, ownerProjectKeys: args.ownerProjectKeys,
-      // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
-      // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
-      provider: args.awsProvider,
-    }, { parent: this, // was `${name}-bucket-policy` (its policy `…-bucket-policy-policy`): aliased, existing stacks keep both
-      aliases: [{ name: `${name}-bucket-policy` }] });
+    const policy = new BucketAccessPolicy(
+      `${name}-storage`,
+      {
+        bucket: args.bucket,
+        ownerProjectId: args.ownerProjectId,
+        readers: validated.readers,
+        grants: validated.grants,
+        layout: args.layout,
+        allowListing: args.allowListing ?? false,
+        backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
+        backupWriter: args.backupWriter,
+        ownerProjectKeys: args.ownerProjectKeys,
+        // Deliberately not after the ACLs: then one reader's failed ACL would hold back every reader's storage
+        // revocation. Each layer revokes as soon as it can, so a partial failure leaves less access, never more.
+        provider: args.awsProvider,
+      },
+      {
+        parent: this, // was `${name}-bucket-policy` (its policy `…-bucket-policy-policy`): aliased, existing stacks keep both
+        aliases: [{ name: `${name}-bucket-policy` }],
+      },
+    );
 
     this.duckdbSetups = pulumi.secret(pulumi.all(Object.fromEntries(Object.entries(this.readers).map(([n, r]) => [n, r.duckdbSetup]))));
     this.accessMatrix = pulumi.output(accessMatrix(validated));
     this.accessReview = pulumi.output(renderAccessReview(validated));
     this.policyBytes = policy.bytes;
     this.policyHeadroomBytes = policy.headroomBytes;
-    this.registerOutputs({ accessMatrix: this.accessMatrix, accessReview: this.accessReview, duckdbSetups: this.duckdbSetups,
-      policyBytes: this.policyBytes, policyHeadroomBytes: this.policyHeadroomBytes });
+    this.registerOutputs({
+      accessMatrix: this.accessMatrix,
+      accessReview: this.accessReview,
+      duckdbSetups: this.duckdbSetups,
+      policyBytes: this.policyBytes,
+      policyHeadroomBytes: this.policyHeadroomBytes,
+    });
   }
 
   /**
    * Every problem of the access list, before any resource is registered: the list itself, and, when the
    * layout is a plain value, the bucket policy (too large, grants it cannot express safely).
    */
-  static validate(args: Pick<LakeAccessArgs, "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "ownerProjectKeys" | "layout" | "allowListing" | "bucket">): ValidatedAccess {
+  static validate(
+    args: Pick<
+      LakeAccessArgs,
+      "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "ownerProjectKeys" | "layout" | "allowListing" | "bucket"
+    >,
+  ): ValidatedAccess {
     const backupsPrefix = args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
-    const check = checkAccess(args.access, { ownerProjectId: args.ownerProjectId, dataPrefix: args.dataPrefix, backupsPrefix,
-      ownerProjectKeys: args.ownerProjectKeys });
+    const check = checkAccess(args.access, {
+      ownerProjectId: args.ownerProjectId,
+      dataPrefix: args.dataPrefix,
+      backupsPrefix,
+      ownerProjectKeys: args.ownerProjectKeys,
+    });
     if (!check.access) throw new AccessValidationError(check.errors);
     const layout = args.layout;
     if (!pulumi.Output.isInstance(layout) && !(layout instanceof Promise) && typeof args.bucket === "string") {
-      const built = buildBucketPolicy({ bucket: args.bucket, ownerProjectId: args.ownerProjectId, readers: check.access.readers,
-        grants: check.access.grants, layout: layout as LakeLayout, allowListing: args.allowListing ?? false, backupsPrefix,
-        limitBytes: HETZNER_POLICY_LIMIT_BYTES, ownerProjectKeys: args.ownerProjectKeys });
+      const built = buildBucketPolicy({
+        bucket: args.bucket,
+        ownerProjectId: args.ownerProjectId,
+        readers: check.access.readers,
+        grants: check.access.grants,
+        layout: layout as LakeLayout,
+        allowListing: args.allowListing ?? false,
+        backupsPrefix,
+        limitBytes: HETZNER_POLICY_LIMIT_BYTES,
+        ownerProjectKeys: args.ownerProjectKeys,
+      });
       if (built.problems.length) throw new AccessValidationError(built.problems);
     }
     return check.access;

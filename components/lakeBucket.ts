@@ -46,46 +46,73 @@ export class LakeBucket extends pulumi.ComponentResource {
     this.region = pulumi.output(args.region);
     const stackTag = `${pulumi.getProject()}/${pulumi.getStack()}`;
 
-    this.provider = new aws.Provider(`${name}-s3`, {
-      region: args.region,
-      accessKey: pulumi.secret(args.accessKey),
-      secretKey: pulumi.secret(args.secretKey),
-      endpoints: [{ s3: args.endpoint }],
-      s3UsePathStyle: true,
-      skipCredentialsValidation: true,
-      skipRequestingAccountId: true,
-      skipMetadataApiCheck: true,
-      skipRegionValidation: true,
-    }, { parent: this });
+    this.provider = new aws.Provider(
+      `${name}-s3`,
+      {
+        region: args.region,
+        accessKey: pulumi.secret(args.accessKey),
+        secretKey: pulumi.secret(args.secretKey),
+        endpoints: [{ s3: args.endpoint }],
+        s3UsePathStyle: true,
+        skipCredentialsValidation: true,
+        skipRequestingAccountId: true,
+        skipMetadataApiCheck: true,
+        skipRegionValidation: true,
+      },
+      { parent: this },
+    );
 
     // Outside us-east-1 Ceph answers CreateBucket with 200 for a bucket the project already owns, and the
     // plugin checks for an existing bucket only in us-east-1: say so before the bucket is adopted.
-    pulumi.all([args.bucketName, args.endpoint, args.region, args.accessKey, args.secretKey]).apply(async ([bucket, endpoint, region, ak, sk]) => {
-      const warning = await existingBucketWarning({ bucket, endpoint, region, accessKey: ak, secretKey: sk, stackTag }).catch(() => undefined);
-      if (warning) pulumi.log.warn(warning, this);
-    });
+    pulumi
+      .all([args.bucketName, args.endpoint, args.region, args.accessKey, args.secretKey])
+      .apply(async ([bucket, endpoint, region, ak, sk]) => {
+        const warning = await existingBucketWarning({ bucket, endpoint, region, accessKey: ak, secretKey: sk, stackTag }).catch(
+          () => undefined,
+        );
+        if (warning) pulumi.log.warn(warning, this);
+      });
 
     // Not forceDestroy: a stack destroy must never delete lake data or backups.
-    this.bucket = new aws.s3.Bucket(`${name}-bucket`, {
-      bucket: args.bucketName,
-      forceDestroy: false,
-      tags: { [STACK_TAG]: stackTag },
-    }, { parent: this, provider: this.provider, protect: args.protect ?? false });
+    this.bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      {
+        bucket: args.bucketName,
+        forceDestroy: false,
+        tags: { [STACK_TAG]: stackTag },
+      },
+      { parent: this, provider: this.provider, protect: args.protect ?? false },
+    );
     this.bucketName = this.bucket.bucket;
 
     // Not aws.s3.BucketLifecycleConfiguration: it never converges on Ceph (see providers/bucketLifecycle.ts).
-    this.lifecycle = new BucketLifecycle(`${name}-backup-expiry`, {
-      bucket: this.bucket.bucket, endpoint: args.endpoint, region: args.region,
-      accessKey: args.accessKey, secretKey: args.secretKey,
-      rules: pulumi.all([args.backupsPrefix, args.backupRetentionDays]).apply(([prefix, days]) =>
-        [{ id: "expire-catalog-backups", prefix, expirationDays: days }]),
-    }, { parent: this });
+    this.lifecycle = new BucketLifecycle(
+      `${name}-backup-expiry`,
+      {
+        bucket: this.bucket.bucket,
+        endpoint: args.endpoint,
+        region: args.region,
+        accessKey: args.accessKey,
+        secretKey: args.secretKey,
+        rules: pulumi
+          .all([args.backupsPrefix, args.backupRetentionDays])
+          .apply(([prefix, days]) => [{ id: "expire-catalog-backups", prefix, expirationDays: days }]),
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({ bucketName: this.bucketName, endpoint: this.endpoint, region: this.region });
   }
 }
 
-export interface ExistingBucketQuery { bucket: string; endpoint: string; region: string; accessKey: string; secretKey: string; stackTag: string }
+export interface ExistingBucketQuery {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  stackTag: string;
+}
 
 /**
  * A warning when `bucket` already exists and is not tagged as this stack's (undefined when it does not exist
@@ -94,10 +121,16 @@ export interface ExistingBucketQuery { bucket: string; endpoint: string; region:
 export async function existingBucketWarning(q: ExistingBucketQuery): Promise<string | undefined> {
   const { S3Client, GetBucketTaggingCommand } = await import("@aws-sdk/client-s3");
   // Short timeouts: a preview must not hang on an unreachable endpoint (the warning is then skipped).
-  const s3 = new S3Client({ endpoint: q.endpoint, region: q.region, forcePathStyle: true, maxAttempts: 2,
+  const s3 = new S3Client({
+    endpoint: q.endpoint,
+    region: q.region,
+    forcePathStyle: true,
+    maxAttempts: 2,
     requestHandler: { connectionTimeout: 5000, requestTimeout: 10000 },
     credentials: { accessKeyId: q.accessKey, secretAccessKey: q.secretKey },
-    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
   let owner: string | undefined;
   try {
     const out = await s3.send(new GetBucketTaggingCommand({ Bucket: q.bucket }));
@@ -105,12 +138,19 @@ export async function existingBucketWarning(q: ExistingBucketQuery): Promise<str
   } catch (e) {
     const code = (e as { Code?: string; name?: string }).Code ?? (e as { name?: string }).name;
     if (code === "NoSuchBucket") return undefined;
-    if (code === "AccessDenied") return `bucket ${q.bucket} exists and belongs to another project: pick another bucketName (bucket names are global per endpoint)`;
+    if (code === "AccessDenied")
+      return `bucket ${q.bucket} exists and belongs to another project: pick another bucketName (bucket names are global per endpoint)`;
     if (code !== "NoSuchTagSet") throw e;
   }
   if (owner === q.stackTag) return undefined;
-  return `bucket ${q.bucket} already exists in the owner project ` +
-    (owner ? `and was created by stack ${owner}` : "and carries no ducklake-stack tag (not created by this stack, or by a version before the tag)") +
+  return (
+    `bucket ${q.bucket} already exists in the owner project ` +
+    (owner
+      ? `and was created by stack ${owner}`
+      : "and carries no ducklake-stack tag (not created by this stack, or by a version before the tag)") +
     `: Ceph answers CreateBucket with 200 for a bucket you own, so \`pulumi up\` would adopt it and its data silently, and a later destroy would try to delete it. ` +
-    "If that is intended, adopt it deliberately: `pulumi import aws:s3/bucket:Bucket <name>-bucket " + q.bucket + "` (see docs/infrastructure.md); otherwise choose another bucketName";
+    "If that is intended, adopt it deliberately: `pulumi import aws:s3/bucket:Bucket <name>-bucket " +
+    q.bucket +
+    "` (see docs/infrastructure.md); otherwise choose another bucketName"
+  );
 }

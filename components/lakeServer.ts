@@ -4,8 +4,16 @@ import * as tls from "@pulumi/tls";
 import * as random from "@pulumi/random";
 import * as command from "@pulumi/command";
 import {
-  ADMIN_ROLE, AccessRules, canonicalCidrs, canonicalRoleCidrs, postgresCidrs, renderApplyAccessCommand, renderAuthorizedKeys,
-  renderCloudInit, renderProvisionCommand, renderServerSecrets,
+  ADMIN_ROLE,
+  AccessRules,
+  canonicalCidrs,
+  canonicalRoleCidrs,
+  postgresCidrs,
+  renderApplyAccessCommand,
+  renderAuthorizedKeys,
+  renderCloudInit,
+  renderProvisionCommand,
+  renderServerSecrets,
 } from "../model/cloudInit";
 import { loadAuthorizedKeysScript, loadServerScripts } from "../templates/load";
 
@@ -34,7 +42,15 @@ export interface LakeServerArgs {
   /** Catalog database (pg_hba scope of reader rules, name of the nightly dump). */
   catalogDatabase: string;
   /** Where the nightly dump goes, with the key that uploads it (secret; sent over SSH, never in user data). */
-  backup: pulumi.Input<{ bucket: string; prefix: string; endpoint: string; region: string; accessKey: string; secretKey: string; hourUtc: number }>;
+  backup: pulumi.Input<{
+    bucket: string;
+    prefix: string;
+    endpoint: string;
+    region: string;
+    accessKey: string;
+    secretKey: string;
+    hourUtc: number;
+  }>;
   /** How long `pulumi up` waits for PostgreSQL to accept TLS after boot (default 900 s). */
   readyTimeoutSeconds?: number;
 }
@@ -70,35 +86,55 @@ export class LakeServer extends pulumi.ComponentResource {
     const scripts = loadServerScripts();
 
     const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-    const ca = new tls.SelfSignedCert(`${name}-ca`, {
-      privateKeyPem: caKey.privateKeyPem,
-      subject: { commonName: "ducklake catalog CA", organization: "ducklake-pulumi" },
-      isCaCertificate: true,
-      allowedUses: ["cert_signing", "crl_signing"],
-      validityPeriodHours: 24 * 365 * 10,
-    }, parent);
+    const ca = new tls.SelfSignedCert(
+      `${name}-ca`,
+      {
+        privateKeyPem: caKey.privateKeyPem,
+        subject: { commonName: "ducklake catalog CA", organization: "ducklake-pulumi" },
+        isCaCertificate: true,
+        allowedUses: ["cert_signing", "crl_signing"],
+        validityPeriodHours: 24 * 365 * 10,
+      },
+      parent,
+    );
     this.caCertPem = ca.certPem;
 
     // A primary IP created before the server lets the certificate name the address it will serve on.
-    const ipv4 = new hcloud.PrimaryIp(`${name}-ipv4`, {
-      type: "ipv4", assigneeType: "server", autoDelete: false, location: args.location, deleteProtection: protect,
-    }, { ...parent, protect });
+    const ipv4 = new hcloud.PrimaryIp(
+      `${name}-ipv4`,
+      {
+        type: "ipv4",
+        assigneeType: "server",
+        autoDelete: false,
+        location: args.location,
+        deleteProtection: protect,
+      },
+      { ...parent, protect },
+    );
     this.ipv4 = ipv4.ipAddress;
 
     const serverKey = new tls.PrivateKey(`${name}-tls-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, parent);
-    const csr = new tls.CertRequest(`${name}-tls-csr`, {
-      privateKeyPem: serverKey.privateKeyPem,
-      subject: { commonName: ipv4.ipAddress, organization: "ducklake-pulumi" },
-      ipAddresses: [ipv4.ipAddress],
-    }, parent);
+    const csr = new tls.CertRequest(
+      `${name}-tls-csr`,
+      {
+        privateKeyPem: serverKey.privateKeyPem,
+        subject: { commonName: ipv4.ipAddress, organization: "ducklake-pulumi" },
+        ipAddresses: [ipv4.ipAddress],
+      },
+      parent,
+    );
     // Long-lived: the certificate reaches the server through cloud-init only (see docs/infrastructure.md).
-    const serverCert = new tls.LocallySignedCert(`${name}-tls-cert`, {
-      certRequestPem: csr.certRequestPem,
-      caPrivateKeyPem: caKey.privateKeyPem,
-      caCertPem: ca.certPem,
-      allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
-      validityPeriodHours: 24 * 365 * 10,
-    }, parent);
+    const serverCert = new tls.LocallySignedCert(
+      `${name}-tls-cert`,
+      {
+        certRequestPem: csr.certRequestPem,
+        caPrivateKeyPem: caKey.privateKeyPem,
+        caCertPem: ca.certPem,
+        allowedUses: ["digital_signature", "key_encipherment", "server_auth"],
+        validityPeriodHours: 24 * 365 * 10,
+      },
+      parent,
+    );
 
     const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, parent);
     this.adminPassword = pulumi.secret(adminPassword.result);
@@ -107,59 +143,80 @@ export class LakeServer extends pulumi.ComponentResource {
     const deployKey = new tls.PrivateKey(`${name}-deploy-key`, { algorithm: "ED25519" }, parent);
     const hostKey = new tls.PrivateKey(`${name}-host-key`, { algorithm: "ED25519" }, parent);
     // An operator key already in the project is looked up (creating it again fails with uniqueness_error).
-    const operatorKey = args.existingSshKeyName !== undefined
-      ? hcloud.getSshKeyOutput({ name: args.existingSshKeyName }, parent).apply((k) => ({ id: String(k.id), publicKey: k.publicKey }))
-      : (() => {
-        const k = new hcloud.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey! }, parent);
-        return pulumi.all([k.id, k.publicKey]).apply(([id, publicKey]) => ({ id, publicKey }));
-      })();
+    const operatorKey =
+      args.existingSshKeyName !== undefined
+        ? hcloud.getSshKeyOutput({ name: args.existingSshKeyName }, parent).apply((k) => ({ id: String(k.id), publicKey: k.publicKey }))
+        : (() => {
+            const k = new hcloud.SshKey(`${name}-ssh-key`, { publicKey: args.sshPublicKey! }, parent);
+            return pulumi.all([k.id, k.publicKey]).apply(([id, publicKey]) => ({ id, publicKey }));
+          })();
     const deploySshKey = new hcloud.SshKey(`${name}-deploy-ssh-key`, { publicKey: deployKey.publicKeyOpenssh }, parent);
 
     const roleCidrs = pulumi.output(args.roleCidrs ?? []);
-    const rules: pulumi.Output<AccessRules> = pulumi.all([args.adminCidrs, roleCidrs])
+    const rules: pulumi.Output<AccessRules> = pulumi
+      .all([args.adminCidrs, roleCidrs])
       .apply(([adminCidrs, extra]) => ({ adminCidrs: canonicalCidrs(adminCidrs), roleCidrs: canonicalRoleCidrs(extra) }));
 
-    this.firewall = new hcloud.Firewall(`${name}-firewall`, {
-      rules: rules.apply(firewallRules),
-    }, parent);
+    this.firewall = new hcloud.Firewall(
+      `${name}-firewall`,
+      {
+        rules: rules.apply(firewallRules),
+      },
+      parent,
+    );
 
     // No secret in user data except the SSH host key (needed before the first, pinned, SSH connection).
     const backup = pulumi.output(args.backup);
-    const userData = pulumi.all([rules, serverCert.certPem, ca.certPem, backup.hourUtc, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
-      .apply(([access, serverCertPem, caCertPem, hourUtc, hostPrivate, hostPublic]) => renderCloudInit({
-        postgresVersion: args.postgresVersion,
-        ramGb: args.ramGb,
-        catalogDatabase: args.catalogDatabase,
-        tls: { caCertPem, serverCertPem },
-        access,
-        backupHourUtc: hourUtc,
-        sshHostKey: { privateOpenssh: hostPrivate, publicOpenssh: hostPublic },
-      }, scripts));
+    const userData = pulumi
+      .all([rules, serverCert.certPem, ca.certPem, backup.hourUtc, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh])
+      .apply(([access, serverCertPem, caCertPem, hourUtc, hostPrivate, hostPublic]) =>
+        renderCloudInit(
+          {
+            postgresVersion: args.postgresVersion,
+            ramGb: args.ramGb,
+            catalogDatabase: args.catalogDatabase,
+            tls: { caCertPem, serverCertPem },
+            access,
+            backupHourUtc: hourUtc,
+            sshHostKey: { privateOpenssh: hostPrivate, publicOpenssh: hostPublic },
+          },
+          scripts,
+        ),
+      );
     // The admin password, TLS key and backup key go over SSH, as the provisioning command's stdin.
-    const serverSecrets = pulumi.secret(pulumi.all([adminPassword.result, serverKey.privateKeyPem, backup])
-      .apply(([password, keyPem, b]) => renderServerSecrets({
-        adminPassword: password, serverKeyPem: keyPem, backup: { ...b, catalogDatabase: args.catalogDatabase },
-      })));
+    const serverSecrets = pulumi.secret(
+      pulumi.all([adminPassword.result, serverKey.privateKeyPem, backup]).apply(([password, keyPem, b]) =>
+        renderServerSecrets({
+          adminPassword: password,
+          serverKeyPem: keyPem,
+          backup: { ...b, catalogDatabase: args.catalogDatabase },
+        }),
+      ),
+    );
 
-    this.server = new hcloud.Server(`${name}-server`, {
-      serverType: args.serverType,
-      image: "debian-12",
-      location: args.location,
-      sshKeys: [operatorKey.id, deploySshKey.id],
-      firewallIds: [this.firewall.id.apply(Number)],
-      publicNets: [{ ipv4Enabled: true, ipv4: ipv4.id.apply(Number), ipv6Enabled: true }],
-      userData: pulumi.secret(userData),
-      labels: { "managed-by": "ducklake-pulumi", role: "catalog" },
-      deleteProtection: protect,
-      rebuildProtection: protect,
-    }, {
-      ...parent,
-      protect,
-      // image, userData and sshKeys force a new server (terraform-provider-hcloud server schema: ForceNew)
-      // and are only read at creation: a change must never replace the catalog. Allow-lists reach the
-      // running server through `accessRules`, SSH keys through `authorizedKeys`, secrets through `ready`.
-      ignoreChanges: ["image", "sshKeys", "userData"],
-    });
+    this.server = new hcloud.Server(
+      `${name}-server`,
+      {
+        serverType: args.serverType,
+        image: "debian-12",
+        location: args.location,
+        sshKeys: [operatorKey.id, deploySshKey.id],
+        firewallIds: [this.firewall.id.apply(Number)],
+        publicNets: [{ ipv4Enabled: true, ipv4: ipv4.id.apply(Number), ipv6Enabled: true }],
+        userData: pulumi.secret(userData),
+        labels: { "managed-by": "ducklake-pulumi", role: "catalog" },
+        deleteProtection: protect,
+        rebuildProtection: protect,
+      },
+      {
+        ...parent,
+        protect,
+        // image, userData and sshKeys force a new server (terraform-provider-hcloud server schema: ForceNew)
+        // and are only read at creation: a change must never replace the catalog. Allow-lists reach the
+        // running server through `accessRules`, SSH keys through `authorizedKeys`, secrets through `ready`.
+        ignoreChanges: ["image", "sshKeys", "userData"],
+      },
+    );
     this.ipv6 = this.server.ipv6Address;
 
     const connection = {
@@ -170,25 +227,37 @@ export class LakeServer extends pulumi.ComponentResource {
       dialErrorLimit: 60,
       perDialTimeout: 10,
     };
-    this.ready = new command.remote.Command(`${name}-postgres-ready`, {
-      connection,
-      create: ipv4.ipAddress.apply((ip) => renderProvisionCommand(ip, scripts, args.readyTimeoutSeconds ?? 900)),
-      stdin: serverSecrets,
-      triggers: [this.server.id],
-    }, { ...parent, dependsOn: [this.server] });
+    this.ready = new command.remote.Command(
+      `${name}-postgres-ready`,
+      {
+        connection,
+        create: ipv4.ipAddress.apply((ip) => renderProvisionCommand(ip, scripts, args.readyTimeoutSeconds ?? 900)),
+        stdin: serverSecrets,
+        triggers: [this.server.id],
+      },
+      { ...parent, dependsOn: [this.server] },
+    );
 
-    this.authorizedKeys = new command.remote.Command(`${name}-authorized-keys`, {
-      connection,
-      create: loadAuthorizedKeysScript(),
-      stdin: pulumi.all([operatorKey.publicKey, deployKey.publicKeyOpenssh]).apply((keys) => renderAuthorizedKeys(keys)),
-      triggers: [this.server.id],
-    }, { ...parent, dependsOn: [this.ready] });
+    this.authorizedKeys = new command.remote.Command(
+      `${name}-authorized-keys`,
+      {
+        connection,
+        create: loadAuthorizedKeysScript(),
+        stdin: pulumi.all([operatorKey.publicKey, deployKey.publicKeyOpenssh]).apply((keys) => renderAuthorizedKeys(keys)),
+        triggers: [this.server.id],
+      },
+      { ...parent, dependsOn: [this.ready] },
+    );
 
-    this.accessRules = new command.remote.Command(`${name}-access-rules`, {
-      connection,
-      create: rules.apply((r) => renderApplyAccessCommand({ ...r, catalogDatabase: args.catalogDatabase })),
-      triggers: [this.server.id],
-    }, { ...parent, dependsOn: [this.ready] });
+    this.accessRules = new command.remote.Command(
+      `${name}-access-rules`,
+      {
+        connection,
+        create: rules.apply((r) => renderApplyAccessCommand({ ...r, catalogDatabase: args.catalogDatabase })),
+        triggers: [this.server.id],
+      },
+      { ...parent, dependsOn: [this.ready] },
+    );
 
     this.registerOutputs({ ipv4: this.ipv4, ipv6: this.ipv6, caCertPem: this.caCertPem, adminPassword: this.adminPassword });
   }
@@ -199,6 +268,12 @@ export function firewallRules(rules: AccessRules): hcloud.types.input.FirewallRu
   // Canonical order (IPv4 first, as Hetzner wants): reordering adminIps or readers changes nothing.
   return [
     { direction: "in", protocol: "tcp", port: "22", sourceIps: canonicalCidrs(rules.adminCidrs), description: "SSH from admins" },
-    { direction: "in", protocol: "tcp", port: "5432", sourceIps: postgresCidrs(rules), description: "PostgreSQL (TLS) from admins and readers" },
+    {
+      direction: "in",
+      protocol: "tcp",
+      port: "5432",
+      sourceIps: postgresCidrs(rules),
+      description: "PostgreSQL (TLS) from admins and readers",
+    },
   ];
 }

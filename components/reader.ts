@@ -48,7 +48,11 @@ export class LakeReader extends pulumi.ComponentResource {
     const problem = readerNameProblem(args.reader.name);
     if (problem) throw new pulumi.InputPropertyError({ propertyPath: "reader.name", reason: `reader name ${problem}` });
     const limitProblem = connectionLimitProblem(args.connectionLimit);
-    if (limitProblem) throw new pulumi.InputPropertyError({ propertyPath: "connectionLimit", reason: `connection limit of reader ${args.reader.name}: ${limitProblem}` });
+    if (limitProblem)
+      throw new pulumi.InputPropertyError({
+        propertyPath: "connectionLimit",
+        reason: `connection limit of reader ${args.reader.name}: ${limitProblem}`,
+      });
     // Registered as ducklake:access:Reader until the type token was made to match the class: the alias keeps
     // existing stacks (and every child's URN) in place instead of replacing each reader.
     super("ducklake:access:LakeReader", name, {}, { ...opts, aliases: [{ type: "ducklake:access:Reader" }, ...(opts?.aliases ?? [])] });
@@ -56,27 +60,59 @@ export class LakeReader extends pulumi.ComponentResource {
 
     // Alphanumeric only (pasted into a DuckDB secret, typed into psql); 32 chars ≈ 190 bits.
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
-    const role = this.role = new postgresql.Role(`${name}-role`, {
-      name: reader.name,
-      login: true,
-      password: password.result,
-      roles: [READER_BASE_ROLE],
-      inherit: true,
-      // Changed in place (ALTER ROLE … CONNECTION LIMIT); sessions already open stay until they end.
-      connectionLimit: args.connectionLimit,
-      // Readers never own objects: nothing to reassign when the role is dropped.
-      skipReassignOwned: true,
-    }, { parent: this, dependsOn: args.dependsOn });
+    const role = (this.role = new postgresql.Role(
+      `${name}-role`,
+      {
+        name: reader.name,
+        login: true,
+        password: password.result,
+        roles: [READER_BASE_ROLE],
+        inherit: true,
+        // Changed in place (ALTER ROLE … CONNECTION LIMIT); sessions already open stay until they end.
+        connectionLimit: args.connectionLimit,
+        // Readers never own objects: nothing to reassign when the role is dropped.
+        skipReassignOwned: true,
+      },
+      { parent: this, dependsOn: args.dependsOn },
+    ));
 
     this.roleName = role.name;
     this.password = pulumi.secret(password.result);
     this.principalArn = pulumi.output(principalArn(reader.principal));
-    this.duckdbSetup = pulumi.secret(pulumi.all([args.connection, args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA, args.bucket,
-      args.s3Endpoint, args.s3Region, args.s3SecretKey, password.result, role.name])
-      .apply(([c, catalogSchema, bucket, s3Endpoint, s3Region, secretKey, pw, roleName]) => renderReaderSetup({
-        reader: roleName, password: pw, host: c.host, port: c.port, database: c.database, sslmode: c.sslmode,
-        catalogSchema, s3Endpoint, s3Region, accessKey: reader.principal.accessKey, secretKey, bucket,
-      })));
-    this.registerOutputs({ roleName: this.roleName, password: this.password, principalArn: this.principalArn, duckdbSetup: this.duckdbSetup });
+    this.duckdbSetup = pulumi.secret(
+      pulumi
+        .all([
+          args.connection,
+          args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA,
+          args.bucket,
+          args.s3Endpoint,
+          args.s3Region,
+          args.s3SecretKey,
+          password.result,
+          role.name,
+        ])
+        .apply(([c, catalogSchema, bucket, s3Endpoint, s3Region, secretKey, pw, roleName]) =>
+          renderReaderSetup({
+            reader: roleName,
+            password: pw,
+            host: c.host,
+            port: c.port,
+            database: c.database,
+            sslmode: c.sslmode,
+            catalogSchema,
+            s3Endpoint,
+            s3Region,
+            accessKey: reader.principal.accessKey,
+            secretKey,
+            bucket,
+          }),
+        ),
+    );
+    this.registerOutputs({
+      roleName: this.roleName,
+      password: this.password,
+      principalArn: this.principalArn,
+      duckdbSetup: this.duckdbSetup,
+    });
   }
 }

@@ -42,9 +42,17 @@ export function roleAttachSql(
   c: { host: string; port: number; database: string; user: string; sslmode: string; sslRootCert?: string },
   o: { dataPath: string; metadataSchema: string; alias?: string; readOnly?: boolean },
 ): string {
-  const conninfo = libpqConninfo({ dbname: c.database, host: c.host, port: c.port, user: c.user, sslmode: c.sslmode, sslrootcert: c.sslRootCert });
+  const conninfo = libpqConninfo({
+    dbname: c.database,
+    host: c.host,
+    port: c.port,
+    user: c.user,
+    sslmode: c.sslmode,
+    sslrootcert: c.sslRootCert,
+  });
   return duckLakeAttachSql({
-    metadata: `postgres:${conninfo}`, alias: duckdbIdent(o.alias ?? "lake"),
+    metadata: `postgres:${conninfo}`,
+    alias: duckdbIdent(o.alias ?? "lake"),
     options: [{ dataPath: o.dataPath }, { metadataSchema: o.metadataSchema }, ...(o.readOnly ? [{ readOnly: true as const }] : [])],
   });
 }

@@ -3,7 +3,16 @@
 // Size matters (Hetzner refuses policies over 1 MB), so the document is bundled: readers with identical
 // folder sets form one group, and every folder is stated once for the exact set of groups that read it.
 import { NormalizedGrant, ReaderSpec } from "./accessSpec";
-import { DEFAULT_BACKUPS_PREFIX, LakeLayout, LayoutIndex, grantPrefixes, layoutIndex, minimalPrefixes, prefixesOverlap, schemaPrefix } from "./lakePaths";
+import {
+  DEFAULT_BACKUPS_PREFIX,
+  LakeLayout,
+  LayoutIndex,
+  grantPrefixes,
+  layoutIndex,
+  minimalPrefixes,
+  prefixesOverlap,
+  schemaPrefix,
+} from "./lakePaths";
 import { principalArn, principalProblem } from "./principal";
 import { sizeAdvice } from "./policySizeAdvice";
 
@@ -19,7 +28,10 @@ export interface PolicyStatement {
   NotResource?: string | string[];
   Condition?: Condition;
 }
-export interface PolicyDocument { Version: "2012-10-17"; Statement: PolicyStatement[] }
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
 
 export interface BucketPolicyInput {
   bucket: string;
@@ -65,11 +77,21 @@ const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
 const itemBytes = (s: string) => Buffer.byteLength(JSON.stringify(s)) + 1;
 
 /** The Allow statements for one action, bundled. `cell(prefix)` is what the statement lists for a folder. */
-function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], action: string,
-  cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">, prefixBytes: (p: string) => number): PolicyStatement[] {
+function bundledAllows(
+  groups: { principals: string[]; prefixes: string[] }[],
+  action: string,
+  cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">,
+  prefixBytes: (p: string) => number,
+): PolicyStatement[] {
   // Column classes: folders read by exactly the same set of groups share one statement.
   const byPrefix = new Map<string, number[]>();
-  groups.forEach((g, i) => g.prefixes.forEach((p) => { const l = byPrefix.get(p); if (l) l.push(i); else byPrefix.set(p, [i]); }));
+  groups.forEach((g, i) =>
+    g.prefixes.forEach((p) => {
+      const l = byPrefix.get(p);
+      if (l) l.push(i);
+      else byPrefix.set(p, [i]);
+    }),
+  );
   const classes = new Map<string, { groups: number[]; prefixes: string[] }>();
   for (const [p, gs] of byPrefix) {
     const key = gs.join(",");
@@ -93,11 +115,15 @@ function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], a
     for (const g of c.groups) own.set(g, [...(own.get(g) ?? []), ...c.prefixes]);
     classes.delete(key);
   }
-  const bundles = [...[...own.entries()].map(([g, prefixes]) => ({ groups: [g], prefixes })),
-    ...[...classes.values()].filter((c) => c.groups.length > 1)];
+  const bundles = [
+    ...[...own.entries()].map(([g, prefixes]) => ({ groups: [g], prefixes })),
+    ...[...classes.values()].filter((c) => c.groups.length > 1),
+  ];
   return bundles.map((b) => ({
-    Effect: "Allow" as const, Principal: { AWS: one(b.groups.flatMap((g) => groups[g].principals).sort()) },
-    Action: action, ...cell([...b.prefixes].sort()),
+    Effect: "Allow" as const,
+    Principal: { AWS: one(b.groups.flatMap((g) => groups[g].principals).sort()) },
+    Action: action,
+    ...cell([...b.prefixes].sort()),
   }));
 }
 
@@ -110,14 +136,21 @@ export const OWNER_KEY_DENIED_ACTIONS = ["s3:Put*", "s3:Delete*", "s3:Abort*", "
  */
 export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: string[], allowListing: boolean): PolicyStatement[] {
   const all = [bucketArn(bucket), `${bucketArn(bucket)}/*`];
-  const gets: PolicyStatement = prefixes.length === 0
-    ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", Resource: all }
-    : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", NotResource: one(prefixes.map((p) => objectArn(bucket, p))) };
-  const lists: PolicyStatement = allowListing && prefixes.length > 0
-    // Ceph 16 omits s3:prefix on a list without prefix: IfExists makes that case match (and be denied).
-    ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket),
-      Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map((p) => `${p}*`) } } }
-    : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket) };
+  const gets: PolicyStatement =
+    prefixes.length === 0
+      ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", Resource: all }
+      : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", NotResource: one(prefixes.map((p) => objectArn(bucket, p))) };
+  const lists: PolicyStatement =
+    allowListing && prefixes.length > 0
+      ? // Ceph 16 omits s3:prefix on a list without prefix: IfExists makes that case match (and be denied).
+        {
+          Effect: "Deny",
+          Principal: { AWS: arn },
+          Action: "s3:List*",
+          Resource: bucketArn(bucket),
+          Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+        }
+      : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket) };
   return [{ Effect: "Deny", Principal: { AWS: arn }, Action: OWNER_KEY_DENIED_ACTIONS, Resource: all }, gets, lists];
 }
 
@@ -126,13 +159,23 @@ export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: st
  * anyway as owner. Keeps the document valid everywhere (an empty Statement list is not) and grants no one anything.
  */
 export function noGrantsStatement(bucket: string, ownerProjectId: string): PolicyStatement {
-  return { Effect: "Allow", Principal: { AWS: `arn:aws:iam:::user/p${ownerProjectId}` }, Action: "s3:GetBucketPolicy", Resource: bucketArn(bucket) };
+  return {
+    Effect: "Allow",
+    Principal: { AWS: `arn:aws:iam:::user/p${ownerProjectId}` },
+    Action: "s3:GetBucketPolicy",
+    Resource: bucketArn(bucket),
+  };
 }
 
 /** First index of `sorted` whose value is >= `key` (binary search). */
 function lowerBound<T>(sorted: T[], key: string, of: (x: T) => string): number {
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) { const mid = (lo + hi) >>> 1; if (of(sorted[mid]) < key) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (of(sorted[mid]) < key) lo = mid + 1;
+    else hi = mid;
+  }
   return lo;
 }
 
@@ -160,7 +203,11 @@ function folderCuts(p: string): string[] {
 function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
   const tablesAt = new Map<string, number[]>();
   const tablesUnder = new Map<string, number[]>();
-  const push = (m: Map<string, number[]>, k: string, at: number) => { const l = m.get(k); if (l) l.push(at); else m.set(k, [at]); };
+  const push = (m: Map<string, number[]>, k: string, at: number) => {
+    const l = m.get(k);
+    if (l) l.push(at);
+    else m.set(k, [at]);
+  };
   layout.layout.tables.forEach((t, at) => {
     const p = layout.prefixOfTable(t);
     if (typeof p !== "string") return;
@@ -169,7 +216,8 @@ function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
     for (const c of folderCuts(p)) if (c !== "") push(tablesUnder, c, at);
   });
   const inBucket = `s3://${bucket}/`;
-  const fileKeys = layout.layout.outsideFiles.flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
+  const fileKeys = layout.layout.outsideFiles
+    .flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
   return { layout, tablesAt, tablesUnder, fileKeys };
 }
@@ -190,7 +238,8 @@ function tablesOverlapping(ix: OverlapIndex, prefixes: string[]): number[] {
 function filesUnder(ix: OverlapIndex, prefixes: string[]): number[] {
   const found = new Set<number>();
   for (const q of prefixes)
-    for (let i = lowerBound(ix.fileKeys, q, (f) => f.key); i < ix.fileKeys.length && ix.fileKeys[i].key.startsWith(q); i++) found.add(ix.fileKeys[i].at);
+    for (let i = lowerBound(ix.fileKeys, q, (f) => f.key); i < ix.fileKeys.length && ix.fileKeys[i].key.startsWith(q); i++)
+      found.add(ix.fileKeys[i].at);
   return [...found].sort((a, b) => a - b);
 }
 
@@ -209,7 +258,8 @@ function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: strin
   // Granted (schema, table) pairs as DuckDB compares names: case-insensitively; a null table = whole schema.
   const grantedIn = new Map<string, Set<string> | null>();
   for (const g of grants) {
-    const s = g.schema.toLowerCase(), had = grantedIn.get(s);
+    const s = g.schema.toLowerCase(),
+      had = grantedIn.get(s);
     if (g.table === null) grantedIn.set(s, null);
     else if (had === undefined) grantedIn.set(s, new Set([g.table.toLowerCase()]));
     else if (had !== null) had.add(g.table.toLowerCase());
@@ -224,15 +274,19 @@ function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: strin
     if (granted(t.schema, t.name)) continue;
     const p = ix.layout.prefixOfTable(t) as string;
     const hit = prefixes.find((q) => prefixesOverlap(p, q))!;
-    problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
-      "which the reader is not granted: its files would become readable; give the tables separate folders or grant both");
+    problems.push(
+      `reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
+        "which the reader is not granted: its files would become readable; give the tables separate folders or grant both",
+    );
   }
   for (const at of filesUnder(ix, prefixes)) {
     const f = ix.layout.layout.outsideFiles[at];
     if (granted(f.schema, f.table)) continue;
     const key = f.location.slice(`s3://${input.bucket}/`.length);
     const hit = prefixes.find((q) => key.startsWith(q))!;
-    problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
+    problems.push(
+      `reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`,
+    );
   }
   return { prefixes, problems, warnings };
 }
@@ -250,19 +304,27 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
 
   const readers = [...input.readers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const known = new Set(readers.map((r) => r.name));
-  for (const g of input.grants) if (!known.has(g.reader))
-    problems.push(`grant ${g.key} names reader "${g.reader}", which is not declared: add it to readers or remove the grant`);
+  for (const g of input.grants)
+    if (!known.has(g.reader))
+      problems.push(`grant ${g.key} names reader "${g.reader}", which is not declared: add it to readers or remove the grant`);
   const arnOwner = new Map<string, string>();
   for (const r of readers) {
     const arn = principalArn(r.principal);
-    if (arnOwner.has(arn)) problems.push(`readers "${arnOwner.get(arn)}" and "${r.name}" use the same access key ${r.principal.accessKey}: give each reader its own key`);
+    if (arnOwner.has(arn))
+      problems.push(
+        `readers "${arnOwner.get(arn)}" and "${r.name}" use the same access key ${r.principal.accessKey}: give each reader its own key`,
+      );
     arnOwner.set(arn, r.name);
   }
 
   // Indexed once per build (or reused from indexLayout): every lookup below is O(1) or a sorted-range scan.
   const overlaps = overlapIndex(layoutIndex(input.layout), input.bucket);
   const grantsOf = new Map<string, NormalizedGrant[]>();
-  for (const g of input.grants) { const l = grantsOf.get(g.reader); if (l) l.push(g); else grantsOf.set(g.reader, [g]); }
+  for (const g of input.grants) {
+    const l = grantsOf.get(g.reader);
+    if (l) l.push(g);
+    else grantsOf.set(g.reader, [g]);
+  }
   const readerPrefixes: Record<string, string[]> = {};
   const allowGroups = new Map<string, { principals: string[]; prefixes: string[] }>();
   const denies: PolicyStatement[] = [];
@@ -270,7 +332,10 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
   for (const r of readers) {
     const fallback = input.ownerProjectKeys === "deny";
     const bad = principalProblem(r.principal, input.ownerProjectId, { allowOwnerProject: fallback });
-    if (bad) { problems.push(`reader "${r.name}": ${bad}`); continue; }
+    if (bad) {
+      problems.push(`reader "${r.name}": ${bad}`);
+      continue;
+    }
     const folders = readerFolders(input, overlaps, r.name, grantsOf.get(r.name) ?? [], backups);
     problems.push(...folders.problems);
     warnings.push(...folders.warnings);
@@ -295,18 +360,30 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     const bad = principalProblem(input.backupWriter, input.ownerProjectId);
     const arn = principalArn(input.backupWriter);
     if (bad) problems.push(`backup writer: ${bad}`);
-    else if (arnOwner.has(arn)) problems.push(`backup writer key ${input.backupWriter.accessKey} is also reader "${arnOwner.get(arn)}"'s key: give the backup job its own key`);
+    else if (arnOwner.has(arn))
+      problems.push(
+        `backup writer key ${input.backupWriter.accessKey} is also reader "${arnOwner.get(arn)}"'s key: give the backup job its own key`,
+      );
     else if (backups === "") problems.push("backup writer needs a backups prefix");
     else backupWrite.push({ Effect: "Allow", Principal: { AWS: arn }, Action: "s3:PutObject", Resource: objectArn(input.bucket, backups) });
   }
   const statements = [
     ...backupWrite,
-    ...bundledAllows(groups, "s3:GetObject", (ps) => ({ Resource: one(ps.map((p) => objectArn(input.bucket, p))) }),
-      (p) => itemBytes(objectArn(input.bucket, p))),
-    ...(listing ? bundledAllows(groups, "s3:ListBucket",
-      // "<folder>/*" also matches "<folder>/" itself; a prefix without the slash stays refused.
-      (ps) => ({ Resource: bucketArn(input.bucket), Condition: { StringLike: { "s3:prefix": ps.map((p) => `${p}*`) } } }),
-      (p) => itemBytes(`${p}*`)) : []),
+    ...bundledAllows(
+      groups,
+      "s3:GetObject",
+      (ps) => ({ Resource: one(ps.map((p) => objectArn(input.bucket, p))) }),
+      (p) => itemBytes(objectArn(input.bucket, p)),
+    ),
+    ...(listing
+      ? bundledAllows(
+          groups,
+          "s3:ListBucket",
+          // "<folder>/*" also matches "<folder>/" itself; a prefix without the slash stays refused.
+          (ps) => ({ Resource: bucketArn(input.bucket), Condition: { StringLike: { "s3:prefix": ps.map((p) => `${p}*`) } } }),
+          (p) => itemBytes(`${p}*`),
+        )
+      : []),
     ...denies,
   ];
   // No grants yet: an empty Statement list is refused by S3 servers that follow AWS; one statement that adds nothing.
@@ -317,30 +394,54 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
   const bytes = Buffer.byteLength(json, "utf8");
   if (bytes > limitBytes) {
     const folder = (p: string | { problem: string }) => (typeof p === "string" ? p : undefined);
-    problems.push(policyTooLargeMessage(input.bucket, bytes, limitBytes, readerPrefixes, listing, sizeAdvice({
-      bucket: input.bucket, bytes, limitBytes, allowListing: listing, readers: allowReaders, grants: input.grants,
-      tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
-      schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
-      listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
-      bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
-    })));
+    problems.push(
+      policyTooLargeMessage(
+        input.bucket,
+        bytes,
+        limitBytes,
+        readerPrefixes,
+        listing,
+        sizeAdvice({
+          bucket: input.bucket,
+          bytes,
+          limitBytes,
+          allowListing: listing,
+          readers: allowReaders,
+          grants: input.grants,
+          tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
+          schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
+          listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
+          bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
+        }),
+      ),
+    );
   }
   return { document, json, bytes, limitBytes, headroomBytes: limitBytes - bytes, readerPrefixes, problems, warnings };
 }
 
 /** Says by how much the policy is too large and what shrinks it. */
-export function policyTooLargeMessage(bucket: string, bytes: number, limitBytes: number,
-  readerPrefixes: Record<string, string[]>, allowListing: boolean, advice: string[] = []): string {
+export function policyTooLargeMessage(
+  bucket: string,
+  bytes: number,
+  limitBytes: number,
+  readerPrefixes: Record<string, string[]>,
+  allowListing: boolean,
+  advice: string[] = [],
+): string {
   const readers = Object.keys(readerPrefixes).length;
   const folders = Object.values(readerPrefixes).reduce((n, ps) => n + ps.length, 0);
-  const head = `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
+  const head =
+    `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
     `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants)`;
   // With the numbers of this policy (policySizeAdvice.ts) when known, else the general rules.
   if (advice.length > 0) return `${head}. To shrink it:\n    - ${advice.join("\n    - ")}`;
-  return `${head}. To shrink it: ` +
+  return (
+    `${head}. To shrink it: ` +
     "grant whole schemas instead of many tables of one schema; give readers with the same needs exactly the same grants " +
-    "(identical sets share one statement); " + (allowListing ? "turn off listing (allowListing: false); " : "") +
-    "or move some readers' tables to a second lake bucket";
+    "(identical sets share one statement); " +
+    (allowListing ? "turn off listing (allowListing: false); " : "") +
+    "or move some readers' tables to a second lake bucket"
+  );
 }
 
 export class BucketPolicyError extends Error {
@@ -353,12 +454,26 @@ export class BucketPolicyError extends Error {
 // ---------------------------------------------------------------------------------------------------------
 // Reference evaluator: what Ceph RGW decides for one request under a document (used by randomized tests).
 
-export type S3Action = "s3:GetObject" | "s3:ListBucket" | "s3:PutObject" | "s3:DeleteObject" |
-  "s3:GetBucketPolicy" | "s3:PutBucketPolicy" | "s3:DeleteBucketPolicy";
+export type S3Action =
+  | "s3:GetObject"
+  | "s3:ListBucket"
+  | "s3:PutObject"
+  | "s3:DeleteObject"
+  | "s3:GetBucketPolicy"
+  | "s3:PutBucketPolicy"
+  | "s3:DeleteBucketPolicy";
 
 /** `*` any run, `?` one character; everything else literal. */
 export function globMatch(pattern: string, value: string): boolean {
-  const rx = new RegExp("^" + pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&"))).join("") + "$", "s");
+  const rx = new RegExp(
+    "^" +
+      pattern
+        .split("")
+        .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+        .join("") +
+      "$",
+    "s",
+  );
   return rx.test(value);
 }
 
@@ -377,8 +492,16 @@ function conditionHolds(cond: Condition | undefined, prefix: string | undefined)
       if (k !== "s3:prefix") return false; // unknown keys never hold in this model
       const present = prefix !== undefined && prefix !== "";
       const like = present && values.some((v) => globMatch(v, prefix!));
-      const holds = op === "StringLike" ? like : op === "StringNotLike" ? present && !like
-        : op === "StringLikeIfExists" ? !present || like : op === "StringNotLikeIfExists" ? !present || !like : false;
+      const holds =
+        op === "StringLike"
+          ? like
+          : op === "StringNotLike"
+            ? present && !like
+            : op === "StringLikeIfExists"
+              ? !present || like
+              : op === "StringNotLikeIfExists"
+                ? !present || !like
+                : false;
       if (!holds) return false;
     }
   }
@@ -389,16 +512,23 @@ function conditionHolds(cond: Condition | undefined, prefix: string | undefined)
  * Whether `principal` may do `action`; `target` is the object key, or for ListBucket the prefix (undefined
  * or "" = none). `owner` keys are allowed unless explicitly denied (RGW ownership), others need an Allow.
  */
-export function evaluatePolicy(document: PolicyDocument, principal: string, action: S3Action,
-  target: string | undefined, opts: { bucket: string; owner?: boolean }): boolean {
+export function evaluatePolicy(
+  document: PolicyDocument,
+  principal: string,
+  action: S3Action,
+  target: string | undefined,
+  opts: { bucket: string; owner?: boolean },
+): boolean {
   const bucketLevel = action === "s3:ListBucket" || action.endsWith("BucketPolicy");
   const resource = bucketLevel ? bucketArn(opts.bucket) : `${bucketArn(opts.bucket)}/${target ?? ""}`;
   let allowed = false;
   for (const s of document.Statement) {
     if (!list(s.Principal.AWS).some((p) => principalMatches(p, principal))) continue;
     if (!list(s.Action).some((a) => globMatch(a, action))) continue;
-    const inResources = s.Resource !== undefined ? list(s.Resource).some((r) => globMatch(r, resource))
-      : !list(s.NotResource).some((r) => globMatch(r, resource));
+    const inResources =
+      s.Resource !== undefined
+        ? list(s.Resource).some((r) => globMatch(r, resource))
+        : !list(s.NotResource).some((r) => globMatch(r, resource));
     if (!inResources) continue;
     if (!conditionHolds(s.Condition, action === "s3:ListBucket" ? target : undefined)) continue;
     if (s.Effect === "Deny") return false;

@@ -4,7 +4,7 @@
 
 /** Why `cidr` is not a network in CIDR form, or undefined. A problem with host bits names the network form. */
 export function cidrProblem(cidr: unknown): string | undefined {
-  if (typeof cidr !== "string") return "is not a string; write a CIDR such as \"203.0.113.7/32\"";
+  if (typeof cidr !== "string") return 'is not a string; write a CIDR such as "203.0.113.7/32"';
   const m = /^([^/]+)\/(\d{1,3})$/.exec(cidr);
   if (!m) return `"${cidr}" is not a CIDR; write an address with a prefix length such as "203.0.113.7/32" or "2001:db8::/48"`;
   const [, addr, lenText] = m;
@@ -24,8 +24,12 @@ export function cidrProblem(cidr: unknown): string | undefined {
 }
 
 /** 0.0.0.0/0 or ::/0: every address. */
-export function isWorld(cidr: string): boolean { return cidr === "0.0.0.0/0" || cidr === "::/0"; }
-export function isIpv6Cidr(cidr: string): boolean { return cidr.includes(":"); }
+export function isWorld(cidr: string): boolean {
+  return cidr === "0.0.0.0/0" || cidr === "::/0";
+}
+export function isIpv6Cidr(cidr: string): boolean {
+  return cidr.includes(":");
+}
 
 function parseIpv4(s: string): bigint | undefined {
   const parts = s.split(".");
@@ -53,8 +57,12 @@ function formatIpv6(v: bigint): string {
   const groups = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(16 * (7 - i))) & 0xffffn));
   let best = { at: -1, len: 1 };
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i; while (j < 8 && groups[j] === 0) j++;
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
     if (j - i > best.len) best = { at: i, len: j - i };
     i = j;
   }

@@ -4,7 +4,13 @@
 import * as yaml from "js-yaml";
 import { cidrProblem, isIpv6Cidr } from "./cidr";
 import { readerNameProblem } from "./names";
-import { MAINTENANCE_WORK_MEM_MB, maxConnectionsFor, OWNER_WRITER_RESERVED_CONNECTIONS, RESERVED_CONNECTIONS_SINCE, SUPERUSER_RESERVED_CONNECTIONS } from "./connectionBudget";
+import {
+  MAINTENANCE_WORK_MEM_MB,
+  maxConnectionsFor,
+  OWNER_WRITER_RESERVED_CONNECTIONS,
+  RESERVED_CONNECTIONS_SINCE,
+  SUPERUSER_RESERVED_CONNECTIONS,
+} from "./connectionBudget";
 
 /** Superuser login role created at first boot; the Pulumi program connects as it over TLS. */
 export const ADMIN_ROLE = "ducklake_admin";
@@ -14,7 +20,14 @@ export const SERVER_TLS_DIR = "/etc/postgresql/ducklake-tls";
 export const MAX_USER_DATA_BYTES = 32 * 1024;
 
 /** The scripts shipped in templates/. */
-export interface ServerScripts { setup: string; applyAccess: string; backup: string; tlsReady: string; bootstrapAdminSql: string; receiveSecrets: string; }
+export interface ServerScripts {
+  setup: string;
+  applyAccess: string;
+  backup: string;
+  tlsReady: string;
+  bootstrapAdminSql: string;
+  receiveSecrets: string;
+}
 
 /** Who may reach what: admins reach SSH + PostgreSQL (all roles); readers reach PostgreSQL as their role. */
 export interface AccessRules {
@@ -37,9 +50,11 @@ export interface PostgresConfOptions {
 /** conf.d fragment: TLS only from TLSv1.2, scram, jit off (JIT makes RLS'd catalog queries 100x slower). */
 export function renderPostgresqlConf(o: PostgresConfOptions): string {
   const tlsDir = o.tlsDir ?? SERVER_TLS_DIR;
-  if (!/^\/[A-Za-z0-9._/-]+$/.test(tlsDir)) throw new Error(`TLS directory ${JSON.stringify(tlsDir)} must be an absolute path of plain characters`);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(tlsDir))
+    throw new Error(`TLS directory ${JSON.stringify(tlsDir)} must be an absolute path of plain characters`);
   const listen = o.listenAddresses ?? "*";
-  if (!/^(\*|[0-9a-fA-F.:,]+)$/.test(listen)) throw new Error(`listen_addresses ${JSON.stringify(listen)} must be * or a list of addresses`);
+  if (!/^(\*|[0-9a-fA-F.:,]+)$/.test(listen))
+    throw new Error(`listen_addresses ${JSON.stringify(listen)} must be * or a list of addresses`);
   const port = o.port ?? 5432;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`port ${port} is not a TCP port`);
   if (!(o.ramGb > 0)) throw new Error(`ramGb ${o.ramGb} must be positive`);
@@ -54,14 +69,17 @@ export function renderPostgresqlConf(o: PostgresConfOptions): string {
     `max_connections = ${maxConnectionsFor(o.ramGb)}`,
     `superuser_reserved_connections = ${SUPERUSER_RESERVED_CONNECTIONS}`,
     ...((o.postgresVersion ?? 15) >= RESERVED_CONNECTIONS_SINCE
-      ? [`reserved_connections = ${OWNER_WRITER_RESERVED_CONNECTIONS}  # for members of pg_use_reserved_connections: the catalog owner and writer`] : []),
+      ? [
+          `reserved_connections = ${OWNER_WRITER_RESERVED_CONNECTIONS}  # for members of pg_use_reserved_connections: the catalog owner and writer`,
+        ]
+      : []),
     "password_encryption = 'scram-sha-256'",
     "ssl = on",
     `ssl_cert_file = '${tlsDir}/server.crt'`,
     `ssl_key_file = '${tlsDir}/server.key'`,
     `ssl_ca_file = '${tlsDir}/ca.crt'`,
     "ssl_min_protocol_version = 'TLSv1.2'",
-    "# JIT turns the catalog guard's policy queries from milliseconds into seconds (MEASURED.md)",
+    "# JIT turns the catalog guard's policy queries from milliseconds into seconds (bench/catalog-rls.ts in the ducklake-pulumi repository)",
     "jit = off",
     `shared_buffers = '${Math.floor(mb / 4)}MB'`,
     `effective_cache_size = '${Math.floor((mb * 3) / 4)}MB'`,
@@ -75,7 +93,8 @@ export function renderPostgresqlConf(o: PostgresConfOptions): string {
 }
 
 function socketDir(dir: string): string {
-  if (!/^\/[A-Za-z0-9._/-]+$/.test(dir)) throw new Error(`socket directory ${JSON.stringify(dir)} must be an absolute path of plain characters`);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(dir))
+    throw new Error(`socket directory ${JSON.stringify(dir)} must be an absolute path of plain characters`);
   return dir;
 }
 
@@ -88,7 +107,8 @@ function checkRules(rules: AccessRules): void {
   }
   for (const r of rules.roleCidrs ?? []) {
     // pg_hba reads these words as keywords, not role names ("all" would admit every role).
-    if (PG_HBA_KEYWORDS.has(r.role)) throw new Error(`access rule for role ${JSON.stringify(r.role)}: is a pg_hba.conf keyword, not a role`);
+    if (PG_HBA_KEYWORDS.has(r.role))
+      throw new Error(`access rule for role ${JSON.stringify(r.role)}: is a pg_hba.conf keyword, not a role`);
     const why = readerNameProblem(r.role);
     if (why) throw new Error(`access rule for role ${JSON.stringify(r.role)}: ${why}`);
   }
@@ -101,7 +121,8 @@ function checkRules(rules: AccessRules): void {
  */
 export function renderPgHba(rules: AccessRules & { catalogDatabase: string; adminRole?: string }): string {
   checkRules(rules);
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(rules.catalogDatabase)) throw new Error(`database name ${JSON.stringify(rules.catalogDatabase)} is not plain`);
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(rules.catalogDatabase))
+    throw new Error(`database name ${JSON.stringify(rules.catalogDatabase)} is not plain`);
   const adminRole = rules.adminRole ?? ADMIN_ROLE;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(adminRole)) throw new Error(`admin role ${JSON.stringify(adminRole)} is not plain`);
   const row = (type: string, db: string, user: string, addr: string, method: string) =>
@@ -115,12 +136,16 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
     "# admin allow-list",
     ...canonicalCidrs(rules.adminCidrs).map((c) => row("hostssl", "all", "all", c, "scram-sha-256")),
   ];
-  const roleRows = canonicalRoleCidrs(rules.roleCidrs ?? [])
-    .flatMap((r) => r.cidrs.map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")));
+  const roleRows = canonicalRoleCidrs(rules.roleCidrs ?? []).flatMap((r) =>
+    r.cidrs.map((c) => row("hostssl", rules.catalogDatabase, r.role, c, "scram-sha-256")),
+  );
   if (roleRows.length) lines.push("# per-role allow-list (readers)", ...roleRows);
-  lines.push("# nothing else, and never without TLS",
+  lines.push(
+    "# nothing else, and never without TLS",
     row("host", "all", "all", "0.0.0.0/0", "reject"),
-    row("host", "all", "all", "::/0", "reject"), "");
+    row("host", "all", "all", "::/0", "reject"),
+    "",
+  );
   return lines.join("\n");
 }
 
@@ -129,7 +154,9 @@ export function renderPgHba(rules: AccessRules & { catalogDatabase: string; admi
  * order: the list order of readers or of their addresses never reaches a resource. Throws on bad input.
  */
 export function roleCidrsFromReaders(readers: { name: string; allowedIps?: string[] }[]): { role: string; cidrs: string[] }[] {
-  const rules = canonicalRoleCidrs(readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: r.allowedIps! })));
+  const rules = canonicalRoleCidrs(
+    readers.filter((r) => (r.allowedIps ?? []).length > 0).map((r) => ({ role: r.name, cidrs: r.allowedIps! })),
+  );
   checkRules({ adminCidrs: [], roleCidrs: rules });
   return rules;
 }
@@ -142,7 +169,9 @@ export function canonicalCidrs(cidrs: readonly string[]): string[] {
 
 /** Roles sorted by name, each with canonical CIDRs. */
 export function canonicalRoleCidrs(roleCidrs: readonly { role: string; cidrs: readonly string[] }[]): { role: string; cidrs: string[] }[] {
-  return [...roleCidrs].sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0)).map((r) => ({ role: r.role, cidrs: canonicalCidrs(r.cidrs) }));
+  return [...roleCidrs]
+    .sort((a, b) => (a.role < b.role ? -1 : a.role > b.role ? 1 : 0))
+    .map((r) => ({ role: r.role, cidrs: canonicalCidrs(r.cidrs) }));
 }
 
 /** CIDRs that may reach PostgreSQL's port: admins plus every role's CIDRs. */
@@ -155,7 +184,8 @@ export function renderNftables(rules: AccessRules): string {
   checkRules(rules);
   const set = (name: string, family: "ipv4_addr" | "ipv6_addr", cidrs: string[]) =>
     `  set ${name} {\n    type ${family}; flags interval; auto-merge;\n` +
-    (cidrs.length ? `    elements = { ${cidrs.join(", ")} }\n` : "") + "  }";
+    (cidrs.length ? `    elements = { ${cidrs.join(", ")} }\n` : "") +
+    "  }";
   const v4 = (cs: string[]) => cs.filter((c) => !isIpv6Cidr(c));
   const v6 = (cs: string[]) => cs.filter(isIpv6Cidr);
   const admin = canonicalCidrs(rules.adminCidrs);
@@ -173,7 +203,7 @@ export function renderNftables(rules: AccessRules): string {
     "    type filter hook input priority 0; policy drop;",
     "    ct state established,related accept",
     "    ct state invalid drop",
-    "    iif \"lo\" accept",
+    '    iif "lo" accept',
     "    # ICMP keeps path-MTU discovery and IPv6 neighbour discovery working",
     "    meta l4proto { icmp, ipv6-icmp } accept",
     "    # DHCP replies for the server's own addresses",
@@ -207,33 +237,55 @@ export interface BackupSettings {
  * charset that needs no quoting in either, so nothing can break out of its line.
  */
 export function renderEnvFile(vars: Record<string, string>): string {
-  return Object.entries(vars).map(([k, v]) => {
-    if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`environment name ${JSON.stringify(k)} is not plain`);
-    if (!/^[A-Za-z0-9._:/@+=-]*$/.test(v)) throw new Error(`value of ${k} has characters that would need quoting`);
-    return `${k}=${v}\n`;
-  }).join("");
+  return Object.entries(vars)
+    .map(([k, v]) => {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) throw new Error(`environment name ${JSON.stringify(k)} is not plain`);
+      if (!/^[A-Za-z0-9._:/@+=-]*$/.test(v)) throw new Error(`value of ${k} has characters that would need quoting`);
+      return `${k}=${v}\n`;
+    })
+    .join("");
 }
 
 export function renderBackupEnv(b: BackupSettings): string {
   return renderEnvFile({
-    PGDATABASE: b.catalogDatabase, BACKUP_BUCKET: b.bucket, BACKUP_PREFIX: b.prefix,
-    S3_ENDPOINT: b.endpoint, S3_REGION: b.region, AWS_ACCESS_KEY_ID: b.accessKey, AWS_SECRET_ACCESS_KEY: b.secretKey,
+    PGDATABASE: b.catalogDatabase,
+    BACKUP_BUCKET: b.bucket,
+    BACKUP_PREFIX: b.prefix,
+    S3_ENDPOINT: b.endpoint,
+    S3_REGION: b.region,
+    AWS_ACCESS_KEY_ID: b.accessKey,
+    AWS_SECRET_ACCESS_KEY: b.secretKey,
   });
 }
 
 export function renderBackupUnits(hourUtc: number): { service: string; timer: string } {
   if (!Number.isInteger(hourUtc) || hourUtc < 0 || hourUtc > 23) throw new Error(`backup hour ${hourUtc} is not 0-23`);
   const service = [
-    "[Unit]", "Description=DuckLake catalog backup (pg_dump) to object storage",
-    "After=postgresql.service network-online.target", "Wants=network-online.target", "",
-    "[Service]", "Type=oneshot", "User=postgres",
+    "[Unit]",
+    "Description=DuckLake catalog backup (pg_dump) to object storage",
+    "After=postgresql.service network-online.target",
+    "Wants=network-online.target",
+    "",
+    "[Service]",
+    "Type=oneshot",
+    "User=postgres",
     "# read by systemd as root: the S3 key stays in a root-only file",
-    "EnvironmentFile=/etc/ducklake/backup.env", "ExecStart=/usr/local/sbin/ducklake-backup", "",
+    "EnvironmentFile=/etc/ducklake/backup.env",
+    "ExecStart=/usr/local/sbin/ducklake-backup",
+    "",
   ].join("\n");
   const timer = [
-    "[Unit]", "Description=Nightly DuckLake catalog backup", "",
-    "[Timer]", `OnCalendar=*-*-* ${String(hourUtc).padStart(2, "0")}:00:00 UTC`, "RandomizedDelaySec=15m", "Persistent=true", "",
-    "[Install]", "WantedBy=timers.target", "",
+    "[Unit]",
+    "Description=Nightly DuckLake catalog backup",
+    "",
+    "[Timer]",
+    `OnCalendar=*-*-* ${String(hourUtc).padStart(2, "0")}:00:00 UTC`,
+    "RandomizedDelaySec=15m",
+    "Persistent=true",
+    "",
+    "[Install]",
+    "WantedBy=timers.target",
+    "",
   ].join("\n");
   return { service, timer };
 }
@@ -283,7 +335,8 @@ export function renderServerSecrets(s: ServerSecrets): string {
 /** The cloud-init user data (#cloud-config YAML) for the catalog server. */
 export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string {
   if (![15, 16, 17].includes(s.postgresVersion)) throw new Error(`PostgreSQL ${s.postgresVersion} is not supported (15, 16, 17)`);
-  if (s.sshHostKey && !/^ssh-ed25519 [A-Za-z0-9+/]+={0,3}\s*$/.test(s.sshHostKey.publicOpenssh)) throw new Error("sshHostKey.publicOpenssh is not an ed25519 public key");
+  if (s.sshHostKey && !/^ssh-ed25519 [A-Za-z0-9+/]+={0,3}\s*$/.test(s.sshHostKey.publicOpenssh))
+    throw new Error("sshHostKey.publicOpenssh is not an ed25519 public key");
   const pems: Record<string, string> = { ...s.tls, ...(s.sshHostKey ? { sshHostKey: s.sshHostKey.privateOpenssh } : {}) };
   for (const [name, pem] of Object.entries(pems)) {
     if (!PEM_BLOCK.test(pem)) throw new Error(`${name} is not a PEM block`);
@@ -296,11 +349,13 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
     package_upgrade: true,
     packages: ["awscli", "nftables", "unattended-upgrades", "postgresql-common", "ca-certificates", "curl", "gnupg"],
     ssh_pwauth: false,
-    ...(s.sshHostKey ? {
-      ssh_deletekeys: true,
-      ssh_genkeytypes: [],
-      ssh_keys: { ed25519_private: s.sshHostKey.privateOpenssh, ed25519_public: s.sshHostKey.publicOpenssh.trim() },
-    } : {}),
+    ...(s.sshHostKey
+      ? {
+          ssh_deletekeys: true,
+          ssh_genkeytypes: [],
+          ssh_keys: { ed25519_private: s.sshHostKey.privateOpenssh, ed25519_public: s.sshHostKey.publicOpenssh.trim() },
+        }
+      : {}),
     write_files: [
       file("/etc/ducklake/setup.env", renderEnvFile({ PG_VERSION: String(s.postgresVersion), ADMIN_ROLE }), "0644"),
       file("/etc/ducklake/tls/ca.crt", s.tls.caCertPem, "0644"),
@@ -314,8 +369,16 @@ export function renderCloudInit(s: ServerSetup, scripts: ServerScripts): string 
       file("/usr/local/sbin/ducklake-setup", scripts.setup, "0700"),
       file("/usr/local/sbin/ducklake-apply-access", scripts.applyAccess, "0700"),
       file("/usr/local/sbin/ducklake-backup", scripts.backup, "0755"),
-      file("/etc/apt/apt.conf.d/20auto-upgrades", 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n', "0644"),
-      file("/etc/ssh/sshd_config.d/50-ducklake.conf", "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n", "0644"),
+      file(
+        "/etc/apt/apt.conf.d/20auto-upgrades",
+        'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n',
+        "0644",
+      ),
+      file(
+        "/etc/ssh/sshd_config.d/50-ducklake.conf",
+        "PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n",
+        "0644",
+      ),
     ],
     // ducklake-setup runs later, from the provisioning command, once the secrets have arrived over SSH.
     runcmd: [["systemctl", "reload", "ssh"]],
@@ -361,11 +424,12 @@ export function renderApplyAccessCommand(rules: AccessRules & { catalogDatabase:
   return [
     "set -euo pipefail",
     "dir=$(mktemp -d)",
-    `cat > "$dir/pg_hba.conf" <<'${HEREDOC_END}'`, hba + HEREDOC_END,
-    `cat > "$dir/nftables.conf" <<'${HEREDOC_END}'`, nft + HEREDOC_END,
+    `cat > "$dir/pg_hba.conf" <<'${HEREDOC_END}'`,
+    hba + HEREDOC_END,
+    `cat > "$dir/nftables.conf" <<'${HEREDOC_END}'`,
+    nft + HEREDOC_END,
     '/usr/local/sbin/ducklake-apply-access "$dir/pg_hba.conf" "$dir/nftables.conf"',
     'rm -rf "$dir"',
     "",
   ].join("\n");
 }
-

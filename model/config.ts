@@ -22,7 +22,12 @@ export const POSTGRES_VERSIONS = [15, 16, 17] as const;
 export const DEBIAN_POSTGRES_VERSION = 15;
 
 /** Credentials of the local throw-away PostgreSQL (written by scripts/local-pg.sh, set by `npm start`). */
-export interface LocalPostgres { host: string; port: number; user: string; password: string; }
+export interface LocalPostgres {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
 
 /** The validated stack configuration. Secret values are plain here; index.ts wraps them in pulumi.secret. */
 export interface LakeConfig {
@@ -94,7 +99,8 @@ export const CONFIG_KEYS: Record<string, string> = {
   readerConnectionLimit: `catalog connections one reader may hold at once, unless access.ts sets connectionLimit (default ${DEFAULT_READER_CONNECTION_LIMIT}: one DuckDB session scanning in parallel)`,
   readerPrincipals: "per-stack { projectId, accessKey } of readers of access.ts, by reader name (optional)",
   readerSecretKeys: "S3 secret key per reader name, for the readers' DuckDB setup output (secret, optional)",
-  ownerProjectKeys: "refuse | deny: reader keys of the bucket owner's project are refused (default) or confined by Deny statements on this bucket (last resort)",
+  ownerProjectKeys:
+    "refuse | deny: reader keys of the bucket owner's project are refused (default) or confined by Deny statements on this bucket (last resort)",
   localPgHost: "local PostgreSQL host (default 127.0.0.1; set by npm start)",
   localPgPort: "local PostgreSQL port (set by npm start)",
   localPgUser: "local PostgreSQL superuser (default postgres)",
@@ -105,12 +111,18 @@ export const CONFIG_KEYS: Record<string, string> = {
   backupSecretKey: "secret key of backupPrincipal (secret)",
 };
 
-export interface ConfigProblem { key: string; problem: string; fix: string; }
+export interface ConfigProblem {
+  key: string;
+  problem: string;
+  fix: string;
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
-    super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-      problems.map((p) => `  - ${CONFIG_NAMESPACE}:${p.key}: ${p.problem}. Fix: ${p.fix}`).join("\n"));
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${CONFIG_NAMESPACE}:${p.key}: ${p.problem}. Fix: ${p.fix}`).join("\n"),
+    );
     this.name = "ConfigError";
   }
 }
@@ -128,7 +140,9 @@ export interface ValidateOptions {
 /** Validates the whole `ducklake:` config at once; throws ConfigError naming every bad key. */
 export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeConfig {
   const problems: ConfigProblem[] = [];
-  const bad = (key: string, problem: string, fix: string) => { problems.push({ key, problem, fix }); };
+  const bad = (key: string, problem: string, fix: string) => {
+    problems.push({ key, problem, fix });
+  };
   const get = (key: string): string | undefined => {
     const v = raw[`${CONFIG_NAMESPACE}:${key}`];
     return v === undefined || v === "" ? undefined : v;
@@ -150,51 +164,101 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
 
   const serverType = get("serverType") ?? "cx23";
   if (WITHDRAWN_SERVER_TYPES[serverType])
-    bad("serverType", `"${serverType}" can no longer be ordered`, `use ${WITHDRAWN_SERVER_TYPES[serverType]} (same size): ${setCmd("serverType", WITHDRAWN_SERVER_TYPES[serverType])}`);
+    bad(
+      "serverType",
+      `"${serverType}" can no longer be ordered`,
+      `use ${WITHDRAWN_SERVER_TYPES[serverType]} (same size): ${setCmd("serverType", WITHDRAWN_SERVER_TYPES[serverType])}`,
+    );
   else if (!SERVER_TYPES[serverType])
     bad("serverType", `"${serverType}" is not a known server type`, `use one of ${Object.keys(SERVER_TYPES).join(", ")}`);
 
   const sshPublicKey = get("sshPublicKey");
   const sshKeyName = get("sshKeyName");
   if (sshKeyName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9 ._@:+-]{0,127}$/.test(sshKeyName))
-    bad("sshKeyName", `${JSON.stringify(sshKeyName)} is not an SSH key name`, "use the name shown under Security → SSH keys in the Cloud Console");
+    bad(
+      "sshKeyName",
+      `${JSON.stringify(sshKeyName)} is not an SSH key name`,
+      "use the name shown under Security → SSH keys in the Cloud Console",
+    );
   if (sshKeyName !== undefined && sshPublicKey !== undefined)
-    bad("sshKeyName", "is set together with sshPublicKey: the server would get one and authorized_keys the other", `keep one: pulumi config rm ${CONFIG_NAMESPACE}:sshPublicKey (to use the existing key) or pulumi config rm ${CONFIG_NAMESPACE}:sshKeyName`);
+    bad(
+      "sshKeyName",
+      "is set together with sshPublicKey: the server would get one and authorized_keys the other",
+      `keep one: pulumi config rm ${CONFIG_NAMESPACE}:sshPublicKey (to use the existing key) or pulumi config rm ${CONFIG_NAMESPACE}:sshKeyName`,
+    );
   if (prod && sshPublicKey === undefined && sshKeyName === undefined)
-    bad("sshPublicKey", "is missing (needed to log in to the server)", `${setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"')}, or if the key is already in the Hetzner project: ${setCmd("sshKeyName", "<its name>")}`);
-  else if (sshPublicKey !== undefined && !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(sshPublicKey.trim()))
-    bad("sshPublicKey", "is not an OpenSSH public key (expected e.g. \"ssh-ed25519 AAAA... you@host\")", "paste the one line of your ~/.ssh/*.pub file, not the private key");
+    bad(
+      "sshPublicKey",
+      "is missing (needed to log in to the server)",
+      `${setCmd("sshPublicKey", '"$(cat ~/.ssh/id_ed25519.pub)"')}, or if the key is already in the Hetzner project: ${setCmd("sshKeyName", "<its name>")}`,
+    );
+  else if (
+    sshPublicKey !== undefined &&
+    !/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/.test(
+      sshPublicKey.trim(),
+    )
+  )
+    bad(
+      "sshPublicKey",
+      'is not an OpenSSH public key (expected e.g. "ssh-ed25519 AAAA... you@host")',
+      "paste the one line of your ~/.ssh/*.pub file, not the private key",
+    );
 
   const allowWorldAccess = parseBool(get("allowWorldAccess"), false, "allowWorldAccess", bad);
   const adminIps = parseList(get("adminIps"), "adminIps", bad) ?? [];
   if (prod && get("adminIps") === undefined)
-    bad("adminIps", "is missing: SSH and PostgreSQL would be reachable from nowhere", `${setCmd("adminIps", "'[\"203.0.113.7/32\"]'")} (your public IP)`);
+    bad(
+      "adminIps",
+      "is missing: SSH and PostgreSQL would be reachable from nowhere",
+      `${setCmd("adminIps", "'[\"203.0.113.7/32\"]'")} (your public IP)`,
+    );
   else if (prod && adminIps.length === 0 && get("adminIps") !== undefined && problems.every((p) => p.key !== "adminIps"))
     bad("adminIps", "is empty: SSH and PostgreSQL would be reachable from nowhere", "add at least your own public IP as a /32 CIDR");
   for (const cidr of adminIps) {
     const why = cidrProblem(cidr);
     if (why) bad("adminIps", why, "write each entry as an address with a prefix length, e.g. 203.0.113.7/32 or 2001:db8::/64");
     else if (isWorld(cidr) && !allowWorldAccess)
-      bad("adminIps", `"${cidr}" opens SSH and PostgreSQL to the whole internet`, `list your own addresses, or if you really mean it: ${setCmd("allowWorldAccess", "true")}`);
+      bad(
+        "adminIps",
+        `"${cidr}" opens SSH and PostgreSQL to the whole internet`,
+        `list your own addresses, or if you really mean it: ${setCmd("allowWorldAccess", "true")}`,
+      );
   }
 
   const bucketName = get("bucketName");
   if (bucketName === undefined) bad("bucketName", "is missing", setCmd("bucketName", "my-lake"));
-  else { const why = bucketNameProblem(bucketName); if (why) bad("bucketName", why, "use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit"); }
+  else {
+    const why = bucketNameProblem(bucketName);
+    if (why) bad("bucketName", why, "use 3-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit");
+  }
 
   const s3EndpointRaw = get("s3Endpoint");
   let s3Endpoint = s3EndpointRaw ?? "";
   if (s3EndpointRaw === undefined) {
     if (!prod) bad("s3Endpoint", "is missing (the local RGW endpoint)", "run `npm start`, which sets it from the running local RGW");
     else if ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location)) s3Endpoint = `https://${location}.your-objectstorage.com`;
-    else bad("s3Endpoint", `has no default: location "${location}" has no Hetzner Object Storage`, `set it, e.g. ${setCmd("s3Endpoint", "https://fsn1.your-objectstorage.com")}`);
+    else
+      bad(
+        "s3Endpoint",
+        `has no default: location "${location}" has no Hetzner Object Storage`,
+        `set it, e.g. ${setCmd("s3Endpoint", "https://fsn1.your-objectstorage.com")}`,
+      );
   } else {
     const why = endpointProblem(s3EndpointRaw, prod);
-    if (why) bad("s3Endpoint", why, prod ? "use https://<fsn1|nbg1|hel1>.your-objectstorage.com" : "use the URL printed by scripts/local-rgw.sh, e.g. http://127.0.0.1:47480");
+    if (why)
+      bad(
+        "s3Endpoint",
+        why,
+        prod
+          ? "use https://<fsn1|nbg1|hel1>.your-objectstorage.com"
+          : "use the URL printed by scripts/local-rgw.sh, e.g. http://127.0.0.1:47480",
+      );
   }
 
-  const s3Region = get("s3Region") ?? (prod ? ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location) ? location : "fsn1") : "us-east-1");
-  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(s3Region)) bad("s3Region", `"${s3Region}" is not a region name`, "use e.g. fsn1 (Hetzner) or us-east-1 (local RGW)");
+  const s3Region =
+    get("s3Region") ?? (prod ? ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location) ? location : "fsn1") : "us-east-1");
+  if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(s3Region))
+    bad("s3Region", `"${s3Region}" is not a region name`, "use e.g. fsn1 (Hetzner) or us-east-1 (local RGW)");
 
   const secret = (key: (typeof SECRET_KEYS)[number], required: boolean, pattern: RegExp, shape: string): string => {
     const value = get(key);
@@ -204,65 +268,130 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     }
     if (options.secretKeys && !options.secretKeys.has(`${CONFIG_NAMESPACE}:${key}`))
       bad(key, "is stored in plain text in the stack file", `store it encrypted: ${setCmd(key, "<value>", true)}`);
-    if (!pattern.test(value)) bad(key, `does not look like ${shape}`, `copy it again from where it was created; ${setCmd(key, "<value>", true)}`);
+    if (!pattern.test(value))
+      bad(key, `does not look like ${shape}`, `copy it again from where it was created; ${setCmd(key, "<value>", true)}`);
     return value;
   };
   const s3AccessKey = secret("s3AccessKey", true, /^[A-Za-z0-9]{16,128}$/, "an S3 access key (letters and digits)");
   const s3SecretKey = secret("s3SecretKey", true, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
   if (get("readerSecretKeys") !== undefined && options.secretKeys && !options.secretKeys.has(`${CONFIG_NAMESPACE}:readerSecretKeys`))
-    bad("readerSecretKeys", "is stored in plain text in the stack file",
-      `store each reader's key encrypted: pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`);
+    bad(
+      "readerSecretKeys",
+      "is stored in plain text in the stack file",
+      `store each reader's key encrypted: pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`,
+    );
 
-  const readerPrincipals = Object.fromEntries(Object.entries(parseObject(get("readerPrincipals"), "readerPrincipals", bad,
-    `pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.<reader>.projectId' <id> (and .accessKey)`))
-    .map(([reader, p]) => {
+  const readerPrincipals = Object.fromEntries(
+    Object.entries(
+      parseObject(
+        get("readerPrincipals"),
+        "readerPrincipals",
+        bad,
+        `pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.<reader>.projectId' <id> (and .accessKey)`,
+      ),
+    ).map(([reader, p]) => {
       if (p !== null && (typeof p !== "object" || Array.isArray(p)))
-        bad("readerPrincipals", `.${reader} is not an object`, `give { projectId, accessKey }: pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.${reader}.accessKey' <key>`);
+        bad(
+          "readerPrincipals",
+          `.${reader} is not an object`,
+          `give { projectId, accessKey }: pulumi config set --path '${CONFIG_NAMESPACE}:readerPrincipals.${reader}.accessKey' <key>`,
+        );
       return [reader, Object.fromEntries(Object.entries(p !== null && typeof p === "object" ? p : {}).map(([k, v]) => [k, String(v)]))];
-    }));
-  const readerSecretKeys = Object.fromEntries(Object.entries(parseObject(get("readerSecretKeys"), "readerSecretKeys", bad,
-    `pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`)).map(([reader, v]) => [reader, String(v)]));
+    }),
+  );
+  const readerSecretKeys = Object.fromEntries(
+    Object.entries(
+      parseObject(
+        get("readerSecretKeys"),
+        "readerSecretKeys",
+        bad,
+        `pulumi config set --secret --path '${CONFIG_NAMESPACE}:readerSecretKeys.<reader>' <secret key>`,
+      ),
+    ).map(([reader, v]) => [reader, String(v)]),
+  );
 
   const ownerProjectKeys = get("ownerProjectKeys") ?? "refuse";
   if (ownerProjectKeys !== "refuse" && ownerProjectKeys !== "deny")
-    bad("ownerProjectKeys", `"${ownerProjectKeys}" is not refuse or deny`, `create reader keys in a separate project and pulumi config rm ${CONFIG_NAMESPACE}:ownerProjectKeys, or as a last resort: ${setCmd("ownerProjectKeys", "deny")}`);
+    bad(
+      "ownerProjectKeys",
+      `"${ownerProjectKeys}" is not refuse or deny`,
+      `create reader keys in a separate project and pulumi config rm ${CONFIG_NAMESPACE}:ownerProjectKeys, or as a last resort: ${setCmd("ownerProjectKeys", "deny")}`,
+    );
 
   const postgresVersion = parseIntKey(get("postgresVersion"), DEBIAN_POSTGRES_VERSION, "postgresVersion", bad);
   if (!(POSTGRES_VERSIONS as readonly number[]).includes(postgresVersion))
     bad("postgresVersion", `${postgresVersion} is not supported`, `use one of ${POSTGRES_VERSIONS.join(", ")}`);
 
   const ownerProjectId = get("ownerProjectId");
-  if (ownerProjectId === undefined) bad("ownerProjectId", "is missing (the Hetzner project that owns the bucket and the admin key)", `${setCmd("ownerProjectId", "1234567")} (Cloud Console URL: /projects/<id>/...)`);
-  else if (!isProjectId(ownerProjectId)) bad("ownerProjectId", `"${ownerProjectId}" is not a numeric project id`, "use the digits from the Cloud Console URL, without the p prefix");
+  if (ownerProjectId === undefined)
+    bad(
+      "ownerProjectId",
+      "is missing (the Hetzner project that owns the bucket and the admin key)",
+      `${setCmd("ownerProjectId", "1234567")} (Cloud Console URL: /projects/<id>/...)`,
+    );
+  else if (!isProjectId(ownerProjectId))
+    bad(
+      "ownerProjectId",
+      `"${ownerProjectId}" is not a numeric project id`,
+      "use the digits from the Cloud Console URL, without the p prefix",
+    );
 
   const backupsPrefix = get("backupsPrefix") ?? "backups/";
   const dataPrefix = get("dataPrefix") ?? "data/";
-  for (const [key, prefix] of [["backupsPrefix", backupsPrefix], ["dataPrefix", dataPrefix]] as const) {
+  for (const [key, prefix] of [
+    ["backupsPrefix", backupsPrefix],
+    ["dataPrefix", dataPrefix],
+  ] as const) {
     const why = prefixProblem(prefix);
     if (why) bad(key, why, "use path segments of letters, digits, . _ - joined by / and ending with /, e.g. backups/");
   }
-  if (!prefixProblem(backupsPrefix) && !prefixProblem(dataPrefix) && (backupsPrefix.startsWith(dataPrefix) || dataPrefix.startsWith(backupsPrefix)))
-    bad("backupsPrefix", `"${backupsPrefix}" overlaps dataPrefix "${dataPrefix}": a grant on lake data could expose backups`, "use separate top-level prefixes such as backups/ and data/");
+  if (
+    !prefixProblem(backupsPrefix) &&
+    !prefixProblem(dataPrefix) &&
+    (backupsPrefix.startsWith(dataPrefix) || dataPrefix.startsWith(backupsPrefix))
+  )
+    bad(
+      "backupsPrefix",
+      `"${backupsPrefix}" overlaps dataPrefix "${dataPrefix}": a grant on lake data could expose backups`,
+      "use separate top-level prefixes such as backups/ and data/",
+    );
 
   const backupHourUtc = parseIntKey(get("backupHourUtc"), 3, "backupHourUtc", bad);
   if (backupHourUtc < 0 || backupHourUtc > 23) bad("backupHourUtc", `${backupHourUtc} is not an hour`, "use 0-23");
   const backupRetentionDays = parseIntKey(get("backupRetentionDays"), 30, "backupRetentionDays", bad);
-  if (backupRetentionDays < 1 || backupRetentionDays > 3650) bad("backupRetentionDays", `${backupRetentionDays} is out of range`, "use 1-3650 days");
+  if (backupRetentionDays < 1 || backupRetentionDays > 3650)
+    bad("backupRetentionDays", `${backupRetentionDays} is out of range`, "use 1-3650 days");
 
   const readerListing = parseBool(get("readerListing"), false, "readerListing", bad);
 
   const catalogSchema = get("catalogSchema") ?? DEFAULT_CATALOG_SCHEMA;
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(catalogSchema)) bad("catalogSchema", `"${catalogSchema}" is not a plain PostgreSQL schema name`, "use lower-case letters, digits and _, at most 63 characters");
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(catalogSchema))
+    bad(
+      "catalogSchema",
+      `"${catalogSchema}" is not a plain PostgreSQL schema name`,
+      "use lower-case letters, digits and _, at most 63 characters",
+    );
   else if (catalogSchema === GUARD_SCHEMA || catalogSchema.startsWith("pg_") || catalogSchema === "information_schema")
     bad("catalogSchema", `"${catalogSchema}" is reserved`, `choose another schema, e.g. ${DEFAULT_CATALOG_SCHEMA}`);
 
   const catalogDatabase = get("catalogDatabase") ?? "ducklake";
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is not a plain database name`, "use lower-case letters, digits and _, starting with a letter");
-  else if (["postgres", "template0", "template1"].includes(catalogDatabase)) bad("catalogDatabase", `"${catalogDatabase}" is a system database`, "use a database of its own, e.g. ducklake");
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(catalogDatabase))
+    bad(
+      "catalogDatabase",
+      `"${catalogDatabase}" is not a plain database name`,
+      "use lower-case letters, digits and _, starting with a letter",
+    );
+  else if (["postgres", "template0", "template1"].includes(catalogDatabase))
+    bad("catalogDatabase", `"${catalogDatabase}" is a system database`, "use a database of its own, e.g. ducklake");
 
   const readerConnectionLimit = parseIntKey(get("readerConnectionLimit"), DEFAULT_READER_CONNECTION_LIMIT, "readerConnectionLimit", bad);
   const limitProblem = connectionLimitProblem(readerConnectionLimit);
-  if (limitProblem) bad("readerConnectionLimit", limitProblem, `${setCmd("readerConnectionLimit", String(DEFAULT_READER_CONNECTION_LIMIT))} (one DuckDB session needs up to 4)`);
+  if (limitProblem)
+    bad(
+      "readerConnectionLimit",
+      limitProblem,
+      `${setCmd("readerConnectionLimit", String(DEFAULT_READER_CONNECTION_LIMIT))} (one DuckDB session needs up to 4)`,
+    );
   const protectData = parseBool(get("protectData"), prod, "protectData", bad);
 
   let backupPrincipal: { projectId: string; accessKey: string } | undefined;
@@ -270,40 +399,84 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   if (backupPrincipalRaw !== undefined) {
     const fix = `pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.projectId' <id>; pulumi config set --path '${CONFIG_NAMESPACE}:backupPrincipal.accessKey' <key>`;
     let parsed: any;
-    try { parsed = JSON.parse(backupPrincipalRaw); } catch { parsed = undefined; }
+    try {
+      parsed = JSON.parse(backupPrincipalRaw);
+    } catch {
+      parsed = undefined;
+    }
     const projectId = parsed && typeof parsed === "object" ? String(parsed.projectId ?? "") : "";
     const accessKey = parsed && typeof parsed === "object" ? String(parsed.accessKey ?? "") : "";
     if (!isProjectId(projectId)) bad("backupPrincipal", "needs projectId, the numeric id of the project whose key uploads backups", fix);
     else if (ownerProjectId !== undefined && projectId === ownerProjectId)
-      bad("backupPrincipal", "is a key of the owner project, which the bucket policy cannot narrow", "create the key in another project (as for readers)");
-    if (!isAccessKey(accessKey)) bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
+      bad(
+        "backupPrincipal",
+        "is a key of the owner project, which the bucket policy cannot narrow",
+        "create the key in another project (as for readers)",
+      );
+    if (!isAccessKey(accessKey))
+      bad("backupPrincipal", "needs accessKey, the S3 access key id of that project (20 upper-case letters or digits)", fix);
     backupPrincipal = { projectId, accessKey };
   }
-  const backupSecretKey = secret("backupSecretKey", backupPrincipal !== undefined, /^[A-Za-z0-9+/=]{16,128}$/, "an S3 secret key (letters, digits, + / =)");
+  const backupSecretKey = secret(
+    "backupSecretKey",
+    backupPrincipal !== undefined,
+    /^[A-Za-z0-9+/=]{16,128}$/,
+    "an S3 secret key (letters, digits, + / =)",
+  );
   if (backupSecretKey && backupPrincipal === undefined)
     bad("backupSecretKey", "is set without backupPrincipal", "set backupPrincipal too, or pulumi config rm ducklake:backupSecretKey");
 
   let localPostgres: LocalPostgres | undefined;
   if (!prod) {
     const host = get("localPgHost") ?? "127.0.0.1";
-    if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/.test(host)) bad("localPgHost", `"${host}" is not a loopback address`, "the local stack only talks to the PostgreSQL on this machine: use 127.0.0.1");
+    if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/.test(host))
+      bad(
+        "localPgHost",
+        `"${host}" is not a loopback address`,
+        "the local stack only talks to the PostgreSQL on this machine: use 127.0.0.1",
+      );
     const portRaw = get("localPgPort");
     const port = portRaw === undefined ? 0 : Number(portRaw);
     if (portRaw === undefined) bad("localPgPort", "is missing", "run `npm start`, which sets it from the running local PostgreSQL");
-    else if (!Number.isInteger(port) || port < 1 || port > 65535) bad("localPgPort", `"${portRaw}" is not a TCP port`, "use 1-65535 (npm start sets it)");
+    else if (!Number.isInteger(port) || port < 1 || port > 65535)
+      bad("localPgPort", `"${portRaw}" is not a TCP port`, "use 1-65535 (npm start sets it)");
     const user = get("localPgUser") ?? "postgres";
-    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) bad("localPgUser", `"${user}" is not a role name`, "use postgres (the superuser made by scripts/local-pg.sh)");
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user))
+      bad("localPgUser", `"${user}" is not a role name`, "use postgres (the superuser made by scripts/local-pg.sh)");
     const password = secret("localPgPassword", true, /^[^\s]{1,200}$/, "a password without white space");
     localPostgres = { host, port, user, password };
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
-    target, location, serverType, sshPublicKey: sshPublicKey?.trim(), adminIps, allowWorldAccess,
-    bucketName: bucketName!, s3Endpoint: s3Endpoint.replace(/\/+$/, ""), s3Region, s3AccessKey, s3SecretKey,
-    postgresVersion, ownerProjectId: ownerProjectId!, backupsPrefix, backupHourUtc, backupRetentionDays,
-    dataPrefix, readerListing, catalogSchema, catalogDatabase, readerConnectionLimit, localPostgres,
-    sshKeyName, protectData, backupPrincipal, backupSecretKey: backupSecretKey || undefined, readerPrincipals, readerSecretKeys,
+    target,
+    location,
+    serverType,
+    sshPublicKey: sshPublicKey?.trim(),
+    adminIps,
+    allowWorldAccess,
+    bucketName: bucketName!,
+    s3Endpoint: s3Endpoint.replace(/\/+$/, ""),
+    s3Region,
+    s3AccessKey,
+    s3SecretKey,
+    postgresVersion,
+    ownerProjectId: ownerProjectId!,
+    backupsPrefix,
+    backupHourUtc,
+    backupRetentionDays,
+    dataPrefix,
+    readerListing,
+    catalogSchema,
+    catalogDatabase,
+    readerConnectionLimit,
+    localPostgres,
+    sshKeyName,
+    protectData,
+    backupPrincipal,
+    backupSecretKey: backupSecretKey || undefined,
+    readerPrincipals,
+    readerSecretKeys,
     ownerProjectKeys: ownerProjectKeys as "refuse" | "deny",
   };
 }
@@ -319,14 +492,20 @@ function checkUnknownKeys(raw: RawConfig, bad: Bad): void {
     const key = full.slice(CONFIG_NAMESPACE.length + 1);
     if (known.includes(key)) continue;
     const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
-    if (near) bad(key, "is not a known key", `did you mean ${CONFIG_NAMESPACE}:${near}? (pulumi config rm ${full}; pulumi config set ${CONFIG_NAMESPACE}:${near} ...)`);
+    if (near)
+      bad(
+        key,
+        "is not a known key",
+        `did you mean ${CONFIG_NAMESPACE}:${near}? (pulumi config rm ${full}; pulumi config set ${CONFIG_NAMESPACE}:${near} ...)`,
+      );
   }
 }
 
 function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]; row[0] = i;
+    let prev = row[0];
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cur = row[j];
       row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
@@ -346,7 +525,10 @@ function parseBool(v: string | undefined, dflt: boolean, key: string, bad: Bad):
 
 function parseIntKey(v: string | undefined, dflt: number, key: string, bad: Bad): number {
   if (v === undefined) return dflt;
-  if (!/^-?[0-9]+$/.test(v)) { bad(key, `"${v}" is not a whole number`, `pulumi config set ${CONFIG_NAMESPACE}:${key} ${dflt}`); return dflt; }
+  if (!/^-?[0-9]+$/.test(v)) {
+    bad(key, `"${v}" is not a whole number`, `pulumi config set ${CONFIG_NAMESPACE}:${key} ${dflt}`);
+    return dflt;
+  }
   return Number(v);
 }
 
@@ -354,15 +536,24 @@ function parseIntKey(v: string | undefined, dflt: number, key: string, bad: Bad)
 function parseObject(v: string | undefined, key: string, bad: Bad, fix: string): Record<string, unknown> {
   if (v === undefined) return {};
   let parsed: unknown;
-  try { parsed = JSON.parse(v); } catch { parsed = undefined; }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) { bad(key, "is not a JSON object", fix); return {}; }
+  try {
+    parsed = JSON.parse(v);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    bad(key, "is not a JSON object", fix);
+    return {};
+  }
   return parsed as Record<string, unknown>;
 }
 
 function parseList(v: string | undefined, key: string, bad: Bad): string[] | undefined {
   if (v === undefined) return undefined;
   let parsed: unknown;
-  try { parsed = JSON.parse(v); } catch {
+  try {
+    parsed = JSON.parse(v);
+  } catch {
     bad(key, `is not a JSON list (got ${JSON.stringify(v)})`, `pulumi config set ${CONFIG_NAMESPACE}:${key} '["203.0.113.7/32"]'`);
     return undefined;
   }
@@ -385,7 +576,11 @@ export function bucketNameProblem(name: string): string | undefined {
 
 function endpointProblem(url: string, prod: boolean): string | undefined {
   let u: URL;
-  try { u = new URL(url); } catch { return `"${url}" is not a URL`; }
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
   if (u.pathname !== "/" || u.search || u.hash || u.username) return `"${url}" must be scheme://host[:port] only`;
   const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(u.hostname);
   if (u.protocol === "https:") return undefined;

@@ -31,7 +31,8 @@ export function maxConnectionsFor(ramGb: number): number {
 /** A reader's connection limit problem, or undefined. */
 export function connectionLimitProblem(limit: unknown): string | undefined {
   if (typeof limit !== "number" || !Number.isInteger(limit)) return `${JSON.stringify(limit)} is not a whole number`;
-  if (limit < 1) return `${limit} would keep the reader from connecting at all (PostgreSQL's -1 = unlimited is not allowed either: one reader could take every slot); use 1-${MAX_READER_CONNECTION_LIMIT}, or remove the reader`;
+  if (limit < 1)
+    return `${limit} would keep the reader from connecting at all (PostgreSQL's -1 = unlimited is not allowed either: one reader could take every slot); use 1-${MAX_READER_CONNECTION_LIMIT}, or remove the reader`;
   if (limit > MAX_READER_CONNECTION_LIMIT) return `${limit} is more than ${MAX_READER_CONNECTION_LIMIT}`;
   return undefined;
 }
@@ -51,7 +52,12 @@ export interface ConnectionBudget {
 }
 
 /** The server's connection budget for these readers (limits already resolved: per reader or the default). */
-export function connectionBudget(o: { ramGb: number; serverType?: string; postgresVersion: number; readers: { name: string; connectionLimit: number }[] }): ConnectionBudget {
+export function connectionBudget(o: {
+  ramGb: number;
+  serverType?: string;
+  postgresVersion: number;
+  readers: { name: string; connectionLimit: number }[];
+}): ConnectionBudget {
   const maxConnections = maxConnectionsFor(o.ramGb);
   const readerSlots = maxConnections - SUPERUSER_RESERVED_CONNECTIONS - OWNER_WRITER_RESERVED_CONNECTIONS;
   const readerLimitSum = o.readers.reduce((s, r) => s + r.connectionLimit, 0);
@@ -59,15 +65,29 @@ export function connectionBudget(o: { ramGb: number; serverType?: string; postgr
   const warnings: string[] = [];
   if (readerLimitSum > readerSlots) {
     const server = o.serverType ? `a ${o.serverType} (${o.ramGb} GB)` : `${o.ramGb} GB of memory`;
-    const top = [...o.readers].sort((a, b) => b.connectionLimit - a.connectionLimit || (a.name < b.name ? -1 : 1)).slice(0, 3)
-      .map((r) => `${r.name} ${r.connectionLimit}`).join(", ");
+    const top = [...o.readers]
+      .sort((a, b) => b.connectionLimit - a.connectionLimit || (a.name < b.name ? -1 : 1))
+      .slice(0, 3)
+      .map((r) => `${r.name} ${r.connectionLimit}`)
+      .join(", ");
     const fair = Math.max(1, Math.floor(readerSlots / Math.max(1, o.readers.length)));
-    warnings.push(`${o.readers.length} readers may hold ${readerLimitSum} catalog connections together (largest limits: ${top}), ` +
-      `but ${server} runs max_connections = ${maxConnections}, of which ${SUPERUSER_RESERVED_CONNECTIONS + OWNER_WRITER_RESERVED_CONNECTIONS} are kept for the admin, owner and writer: ` +
-      `${readerSlots} for readers. When they all connect at once, the last ones are refused` +
-      (reserveEnforced ? "" : ` and the owner and writer can be locked out (PostgreSQL ${o.postgresVersion} has no reserved_connections; 16+ keeps their share)`) +
-      `. Fix: lower readerConnectionLimit (or connectionLimit of the largest readers) to at most ${fair} per reader, or choose a larger serverType`);
+    warnings.push(
+      `${o.readers.length} readers may hold ${readerLimitSum} catalog connections together (largest limits: ${top}), ` +
+        `but ${server} runs max_connections = ${maxConnections}, of which ${SUPERUSER_RESERVED_CONNECTIONS + OWNER_WRITER_RESERVED_CONNECTIONS} are kept for the admin, owner and writer: ` +
+        `${readerSlots} for readers. When they all connect at once, the last ones are refused` +
+        (reserveEnforced
+          ? ""
+          : ` and the owner and writer can be locked out (PostgreSQL ${o.postgresVersion} has no reserved_connections; 16+ keeps their share)`) +
+        `. Fix: lower readerConnectionLimit (or connectionLimit of the largest readers) to at most ${fair} per reader, or choose a larger serverType`,
+    );
   }
-  return { maxConnections, superuserReserved: SUPERUSER_RESERVED_CONNECTIONS, ownerWriterReserved: OWNER_WRITER_RESERVED_CONNECTIONS,
-    readerSlots, readerLimitSum, reserveEnforced, warnings };
+  return {
+    maxConnections,
+    superuserReserved: SUPERUSER_RESERVED_CONNECTIONS,
+    ownerWriterReserved: OWNER_WRITER_RESERVED_CONNECTIONS,
+    readerSlots,
+    readerLimitSum,
+    reserveEnforced,
+    warnings,
+  };
 }

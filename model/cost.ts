@@ -6,7 +6,13 @@
 export const PRICES_AS_OF = "2026-06-15";
 export const BUDGET_EUR = 10;
 
-export interface ServerType { vcpu: number; ramGb: number; diskGb: number; arch: "x86" | "arm"; eurPerMonth: number; }
+export interface ServerType {
+  vcpu: number;
+  ramGb: number;
+  diskGb: number;
+  arch: "x86" | "arm";
+  eurPerMonth: number;
+}
 
 /** Server types this program accepts, with their monthly price cap. */
 export const SERVER_TYPES: Record<string, ServerType> = {
@@ -23,7 +29,12 @@ export const SERVER_TYPES: Record<string, ServerType> = {
 
 /** Withdrawn types and their same-size successors (CX22 cannot be ordered since late 2025). */
 export const WITHDRAWN_SERVER_TYPES: Record<string, string> = {
-  cx22: "cx23", cx32: "cx33", cx42: "cx43", cx52: "cx53", cx11: "cx23", cx21: "cx23",
+  cx22: "cx23",
+  cx32: "cx33",
+  cx42: "cx43",
+  cx52: "cx53",
+  cx11: "cx23",
+  cx21: "cx23",
 };
 
 /** Object Storage base price: 1 TB storage + 1 TB egress included per month. */
@@ -31,7 +42,10 @@ export const OBJECT_STORAGE_BASE_EUR = 4.99;
 /** Primary IPv4 address per month (IPv6 is free). */
 export const PRIMARY_IPV4_EUR = 0.5;
 
-export interface CostLine { item: string; eurPerMonth: number; }
+export interface CostLine {
+  item: string;
+  eurPerMonth: number;
+}
 export interface CostEstimate {
   lines: CostLine[];
   totalEurPerMonth: number;
@@ -60,7 +74,8 @@ export function estimateMonthlyCost(input: { target: "local" | "hetzner"; server
   const total = Math.round(lines.reduce((s, l) => s + l.eurPerMonth, 0) * 100) / 100;
   const overBudget = total > BUDGET_EUR;
   const parts = lines.map((l) => `${l.item} ${l.eurPerMonth.toFixed(2)}`).join(" + ");
-  const summary = `${total.toFixed(2)} EUR/month excl. VAT${parts ? ` (${parts})` : " (local stack)"}, prices as of ${PRICES_AS_OF}` +
+  const summary =
+    `${total.toFixed(2)} EUR/month excl. VAT${parts ? ` (${parts})` : " (local stack)"}, prices as of ${PRICES_AS_OF}` +
     (overBudget ? ` — OVER the ${BUDGET_EUR} EUR budget${overBudgetHint(input.serverType)}` : ` — within the ${BUDGET_EUR} EUR budget`);
   return { lines, totalEurPerMonth: total, budgetEurPerMonth: BUDGET_EUR, overBudget, pricesAsOf: PRICES_AS_OF, summary };
 }
@@ -68,6 +83,7 @@ export function estimateMonthlyCost(input: { target: "local" | "hetzner"; server
 /** What an over-budget estimate can do about it: a cheaper type, or nothing (README, "Cost"). */
 function overBudgetHint(serverType: string): string {
   const cheapest = cheapestServerType();
-  if (cheapest !== serverType) return ` (the cheapest type, ${cheapest}, gives ${estimateMonthlyCost({ target: "hetzner", serverType: cheapest }).totalEurPerMonth.toFixed(2)})`;
+  if (cheapest !== serverType)
+    return ` (the cheapest type, ${cheapest}, gives ${estimateMonthlyCost({ target: "hetzner", serverType: cheapest }).totalEurPerMonth.toFixed(2)})`;
   return ` even with the cheapest type, ${cheapest}: nothing in the price table fits (README, "Cost")`;
 }

@@ -132,8 +132,8 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     errors.push("the access list is not an object; export { readers: [...], grants: [...] }");
     return { errors, warnings };
   }
-  for (const k of Object.keys(spec)) if (k !== "readers" && k !== "grants")
-    errors.push(`unknown top-level key "${k}"; the access list has only "readers" and "grants"`);
+  for (const k of Object.keys(spec))
+    if (k !== "readers" && k !== "grants") errors.push(`unknown top-level key "${k}"; the access list has only "readers" and "grants"`);
   const rawReaders = spec.readers;
   const rawGrants = spec.grants;
   if (!Array.isArray(rawReaders)) errors.push("readers is not a list; write readers: [{ name, principal: { projectId, accessKey } }]");
@@ -144,40 +144,60 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
   const keyOwner = new Map<string, string>();
   (Array.isArray(rawReaders) ? rawReaders : []).forEach((r: unknown, i: number) => {
     const at = `readers[${i}]`;
-    if (!isRecord(r)) { errors.push(`${at} is not an object; write { name, principal: { projectId, accessKey } }`); return; }
+    if (!isRecord(r)) {
+      errors.push(`${at} is not an object; write { name, principal: { projectId, accessKey } }`);
+      return;
+    }
     const label = typeof r.name === "string" ? `${at} (${JSON.stringify(r.name)})` : at;
     let ok = true;
-    const bad = (msg: string) => { errors.push(`${label}: ${msg}`); ok = false; };
+    const bad = (msg: string) => {
+      errors.push(`${label}: ${msg}`);
+      ok = false;
+    };
     for (const k of unknownKeys(r, READER_KEYS)) bad(`unknown key "${k}"; a reader has name, principal, allowedIps and connectionLimit`);
     const nameProblem = readerNameProblem(r.name);
     if (nameProblem) bad(`name ${nameProblem}`);
     else if (declared.has(r.name as string)) bad(`reader "${r.name}" is declared twice; keep one entry`);
     if (typeof r.name === "string") declared.add(r.name);
     const p = r.principal;
-    if (!isRecord(p)) bad("principal is missing; add principal: { projectId: \"<readers project id>\", accessKey: \"<S3 access key>\" }");
+    if (!isRecord(p)) bad('principal is missing; add principal: { projectId: "<readers project id>", accessKey: "<S3 access key>" }');
     else {
-      for (const k of unknownKeys(p, PRINCIPAL_KEYS)) bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
+      for (const k of unknownKeys(p, PRINCIPAL_KEYS))
+        bad(`principal has unknown key "${k}"; use projectId and accessKey (the secret key goes in stack config)`);
       if (!isProjectId(p.projectId))
-        bad(`principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`);
+        bad(
+          `principal.projectId ${JSON.stringify(p.projectId)} is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`,
+        );
       else if (p.projectId === ctx.ownerProjectId && ctx.ownerProjectKeys === "deny")
-        warnings.push(`${label}: key ${String(p.accessKey)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
+        warnings.push(
+          `${label}: key ${String(p.accessKey)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`,
+        );
       else if (p.projectId === ctx.ownerProjectId)
-        bad(`principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`);
+        bad(
+          `principal.projectId "${p.projectId}" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`,
+        );
       if (!isAccessKey(p.accessKey))
-        bad(`principal.accessKey ${JSON.stringify(p.accessKey)} is not an S3 access key id (20 upper-case letters and digits); copy the access key, not the secret key`);
+        bad(
+          `principal.accessKey ${JSON.stringify(p.accessKey)} is not an S3 access key id (20 upper-case letters and digits); copy the access key, not the secret key`,
+        );
       else if (typeof p.projectId === "string") {
         const id = `${p.projectId}:${p.accessKey}`;
         const other = keyOwner.get(id);
         if (other !== undefined && other !== r.name)
-          bad(`shares access key ${p.accessKey} with reader "${other}"; each reader needs its own key, or the bucket policy cannot tell them apart`);
+          bad(
+            `shares access key ${p.accessKey} with reader "${other}"; each reader needs its own key, or the bucket policy cannot tell them apart`,
+          );
         else keyOwner.set(id, String(r.name));
       }
     }
     let allowedIps: string[] | undefined;
     if (r.allowedIps !== undefined) {
-      if (!Array.isArray(r.allowedIps)) bad("allowedIps is not a list; write allowedIps: [\"203.0.113.7/32\"] or leave it out");
+      if (!Array.isArray(r.allowedIps)) bad('allowedIps is not a list; write allowedIps: ["203.0.113.7/32"] or leave it out');
       else {
-        for (const cidr of r.allowedIps) { const cp = readerCidrProblem(cidr); if (cp) bad(`allowedIps ${cp}`); }
+        for (const cidr of r.allowedIps) {
+          const cp = readerCidrProblem(cidr);
+          if (cp) bad(`allowedIps ${cp}`);
+        }
         allowedIps = [...new Set(r.allowedIps as string[])].sort();
       }
     }
@@ -187,8 +207,12 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     }
     if (ok && !readers.has(r.name as string)) {
       const principal = p as unknown as S3Principal;
-      readers.set(r.name as string, { name: r.name as string, principal: { projectId: principal.projectId, accessKey: principal.accessKey },
-        ...(allowedIps ? { allowedIps } : {}), ...(r.connectionLimit !== undefined ? { connectionLimit: r.connectionLimit as number } : {}) });
+      readers.set(r.name as string, {
+        name: r.name as string,
+        principal: { projectId: principal.projectId, accessKey: principal.accessKey },
+        ...(allowedIps ? { allowedIps } : {}),
+        ...(r.connectionLimit !== undefined ? { connectionLimit: r.connectionLimit as number } : {}),
+      });
     }
   });
 
@@ -197,10 +221,16 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
   const entries: { label: string; g: NormalizedGrant }[] = [];
   (Array.isArray(rawGrants) ? rawGrants : []).forEach((g: unknown, i: number) => {
     const at = `grants[${i}]`;
-    if (!isRecord(g)) { errors.push(`${at} is not an object; write { reader, schema, table? }`); return; }
+    if (!isRecord(g)) {
+      errors.push(`${at} is not an object; write { reader, schema, table? }`);
+      return;
+    }
     const label = `${at} ${describeGrant(g)}`;
     let ok = true;
-    const bad = (msg: string) => { errors.push(`${label}: ${msg}`); ok = false; };
+    const bad = (msg: string) => {
+      errors.push(`${label}: ${msg}`);
+      ok = false;
+    };
     for (const k of unknownKeys(g, GRANT_KEYS)) bad(`unknown key "${k}"; a grant has reader, schema, table and mode`);
     if (typeof g.reader !== "string" || g.reader === "") bad("reader is missing; name a reader declared in readers");
     else if (!declared.has(g.reader)) {
@@ -212,21 +242,28 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     const table = g.table === undefined || g.table === null ? null : g.table;
     if (table !== null) {
       if (table === "") bad("table is empty; leave table out to grant the whole schema");
-      else { const tp = lakeNameProblem(table); if (tp) bad(`table ${tp}; write the DuckLake table name exactly, or leave table out for the whole schema`); }
+      else {
+        const tp = lakeNameProblem(table);
+        if (tp) bad(`table ${tp}; write the DuckLake table name exactly, or leave table out for the whole schema`);
+      }
     }
-    if (g.mode !== undefined && g.mode !== "read") bad(`mode ${JSON.stringify(g.mode)} is not supported; only "read" exists (writes stay with the catalog owner)`);
+    if (g.mode !== undefined && g.mode !== "read")
+      bad(`mode ${JSON.stringify(g.mode)} is not supported; only "read" exists (writes stay with the catalog owner)`);
     if (!ok) return;
     const schema = g.schema as string;
     const key = grantKey(g.reader as string, schema, table as string | null);
     if (backups !== undefined && backups !== "") {
       const prefix = defaultSchemaPrefix(dataPrefix, schema);
       if (prefix !== undefined && (prefix.startsWith(backups) || backups.startsWith(prefix)))
-        return void bad(`schema "${schema}" stores its files under "${prefix}", which overlaps the backups prefix "${backups}"; rename the schema or move backups (backupsPrefix) outside the data path`);
+        return void bad(
+          `schema "${schema}" stores its files under "${prefix}", which overlaps the backups prefix "${backups}"; rename the schema or move backups (backupsPrefix) outside the data path`,
+        );
     }
     const folded = key.toLowerCase();
     const first = seenFolded.get(folded);
     if (grants.has(key)) return void bad(`duplicate of ${first}; remove one of them`);
-    if (first !== undefined) return void bad(`differs from ${first} only in letter case, and DuckDB names are case-insensitive; keep one spelling`);
+    if (first !== undefined)
+      return void bad(`differs from ${first} only in letter case, and DuckDB names are case-insensitive; keep one spelling`);
     seenFolded.set(folded, `grants[${i}]`);
     const ng: NormalizedGrant = { reader: g.reader as string, schema, table: table as string | null, mode: "read", key };
     grants.set(key, ng);
@@ -237,7 +274,9 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
   for (const { label, g } of entries) {
     if (g.table === null) continue;
     if (grants.has(grantKey(g.reader, g.schema, null)))
-      warnings.push(`${label}: already covered by the schema grant ${grantTarget(g.schema, null)} of "${g.reader}"; remove the table grant (it is kept, but changes nothing)`);
+      warnings.push(
+        `${label}: already covered by the schema grant ${grantTarget(g.schema, null)} of "${g.reader}"; remove the table grant (it is kept, but changes nothing)`,
+      );
   }
   for (const name of readers.keys())
     if (![...grants.values()].some((g) => g.reader === name))
@@ -250,7 +289,8 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
       grants: [...grants.values()].sort((a, b) => cmp(a.key, b.key)),
       warnings,
     },
-    errors, warnings,
+    errors,
+    warnings,
   };
 }
 
@@ -291,7 +331,11 @@ export function accessMatrix(access: Pick<ValidatedAccess, "readers" | "grants">
 }
 
 function mdCell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/`/g, "\\`");
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/\|/g, "\\|")
+    .replace(/[\r\n]+/g, " ")
+    .replace(/`/g, "\\`");
 }
 
 /** The access review a reviewer reads next to the preview diff (markdown). */
@@ -309,7 +353,9 @@ export function renderAccessReview(access: ValidatedAccess): string {
   for (const r of access.readers) {
     const m = matrix[r.name];
     const reads = [...m.schemas.map((s) => grantTarget(s, null)), ...m.tables.map((t) => grantTarget(t.schema, t.table))];
-    lines.push(`| ${mdCell(r.name)} | p${r.principal.projectId}:${r.principal.accessKey} | ${r.allowedIps?.length ? mdCell(r.allowedIps.join(", ")) : "(server allow-list)"} | ${reads.length ? mdCell(reads.join(", ")) : "nothing"} |`);
+    lines.push(
+      `| ${mdCell(r.name)} | p${r.principal.projectId}:${r.principal.accessKey} | ${r.allowedIps?.length ? mdCell(r.allowedIps.join(", ")) : "(server allow-list)"} | ${reads.length ? mdCell(reads.join(", ")) : "nothing"} |`,
+    );
   }
   if (access.warnings.length) {
     lines.push("", "### Warnings", "");
@@ -350,16 +396,22 @@ export interface ReaderSetupParams {
  */
 export function renderReaderSetup(p: ReaderSetupParams): string {
   const url = new URL(p.s3Endpoint);
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`s3Endpoint "${p.s3Endpoint}" must start with https:// or http://`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new Error(`s3Endpoint "${p.s3Endpoint}" must start with https:// or http://`);
   const alias = p.alias ?? "lake";
   if (!/^[a-z_][a-z0-9_]*$/.test(alias)) throw new Error(`alias "${alias}" must be a plain lower-case identifier`);
   if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`port ${p.port} must be an integer 1..65535`);
-  const tls = [`sslmode=${libpqQuote(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqQuote(p.sslRootCertPath)}`] : [])].join(" ");
-  const caHelp = p.sslmode !== "verify-full" || p.sslRootCertPath ? [] : [
-    "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
-    "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
-    "-- Put the lake's CA there once (append if the file exists): pulumi stack output caCertPem >> ~/.postgresql/root.crt",
-  ];
+  const tls = [`sslmode=${libpqQuote(p.sslmode)}`, ...(p.sslRootCertPath ? [`sslrootcert=${libpqQuote(p.sslRootCertPath)}`] : [])].join(
+    " ",
+  );
+  const caHelp =
+    p.sslmode !== "verify-full" || p.sslRootCertPath
+      ? []
+      : [
+          "-- TLS: verify-full checks the catalog server against the CA in ~/.postgresql/root.crt (libpq's default;",
+          "-- Windows: %APPDATA%\\postgresql\\root.crt; or set PGSSLROOTCERT=<file> before starting DuckDB).",
+          "-- Put the lake's CA there once (append if the file exists): pulumi stack output caCertPem >> ~/.postgresql/root.crt",
+        ];
   return [
     `-- DuckLake setup for reader ${p.reader}: read-only; needs the ducklake, postgres and httpfs extensions.`,
     ...caHelp,
@@ -369,8 +421,15 @@ export function renderReaderSetup(p: ReaderSetupParams): string {
       `USE_SSL ${url.protocol === "https:" ? "true" : "false"}, SCOPE ${duckdbLiteral(`s3://${p.bucket}/`)});`,
     `CREATE OR REPLACE SECRET ${alias}_catalog (TYPE postgres, HOST ${duckdbLiteral(p.host)}, PORT ${p.port}, ` +
       `DATABASE ${duckdbLiteral(p.database)}, USER ${duckdbLiteral(p.reader)}, PASSWORD ${duckdbLiteral(p.password)});`,
-    `${duckLakeAttachSql({ metadata: tls, alias, options: [{ readOnly: true }, { metadataSchema: p.catalogSchema },
-      { metadataSecret: { type: "postgres", name: `${alias}_catalog` } }] })};`,
+    `${duckLakeAttachSql({
+      metadata: tls,
+      alias,
+      options: [
+        { readOnly: true },
+        { metadataSchema: p.catalogSchema },
+        { metadataSecret: { type: "postgres", name: `${alias}_catalog` } },
+      ],
+    })};`,
     `USE ${alias};`,
     "",
   ].join("\n");
@@ -383,14 +442,19 @@ export type ReaderPrincipalOverrides = Record<string, Partial<S3Principal>>;
  * The access list with each reader's principal replaced by its stack override, if any. Overrides naming
  * no declared reader are reported, since a typo would otherwise leave the access.ts principal in force.
  */
-export function applyPrincipalOverrides(spec: AccessSpec, overrides: ReaderPrincipalOverrides | undefined): { spec: AccessSpec; problems: string[] } {
+export function applyPrincipalOverrides(
+  spec: AccessSpec,
+  overrides: ReaderPrincipalOverrides | undefined,
+): { spec: AccessSpec; problems: string[] } {
   const problems: string[] = [];
   const names = new Set(spec.readers.map((r) => r.name));
   for (const name of Object.keys(overrides ?? {}))
     if (!names.has(name)) problems.push(`readerPrincipals.${name}: no reader "${name}" in access.ts; remove the override or fix its name`);
   const readers = spec.readers.map((r) => {
     const o = overrides?.[r.name];
-    return o ? { ...r, principal: { projectId: o.projectId ?? r.principal?.projectId, accessKey: o.accessKey ?? r.principal?.accessKey } } : r;
+    return o
+      ? { ...r, principal: { projectId: o.projectId ?? r.principal?.projectId, accessKey: o.accessKey ?? r.principal?.accessKey } }
+      : r;
   });
   return { spec: { readers, grants: spec.grants }, problems };
 }
@@ -405,10 +469,15 @@ export interface LocalRgwCredentials {
  * Local stack: hands the local RGW readers project's keys to readers in name order, so the local
  * stack exercises the same separate-project principals as prod. Fails when there are too few keys.
  */
-export function localReaderKeys(readerNames: string[], creds: LocalRgwCredentials): { principals: ReaderPrincipalOverrides; secretKeys: Record<string, string> } {
+export function localReaderKeys(
+  readerNames: string[],
+  creds: LocalRgwCredentials,
+): { principals: ReaderPrincipalOverrides; secretKeys: Record<string, string> } {
   const names = [...readerNames].sort(cmp);
   if (names.length > creds.readers.length)
-    throw new Error(`the local RGW has ${creds.readers.length} reader keys but access.ts declares ${names.length} readers; restart it with LAKE_RGW_READER_KEYS=${names.length}`);
+    throw new Error(
+      `the local RGW has ${creds.readers.length} reader keys but access.ts declares ${names.length} readers; restart it with LAKE_RGW_READER_KEYS=${names.length}`,
+    );
   const principals: ReaderPrincipalOverrides = {};
   const secretKeys: Record<string, string> = {};
   names.forEach((n, i) => {

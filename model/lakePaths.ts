@@ -45,7 +45,10 @@ export interface LakeLayout {
   outsideFiles: OutsideFile[];
 }
 
-export interface GrantTarget { schema: string; table: string | null }
+export interface GrantTarget {
+  schema: string;
+  table: string | null;
+}
 
 export interface GrantPrefixes {
   /** Bucket-relative key prefixes, each ending in "/", sorted. */
@@ -64,7 +67,8 @@ export function nameIsPathSafe(name: string): boolean {
 /** Splits `s3://bucket/prefix/` into bucket and key prefix, or says what is wrong. */
 export function parseDataPath(dataPath: string): { bucket: string; prefix: string } | { problem: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(dataPath);
-  if (!m) return { problem: `data path ${JSON.stringify(dataPath)} is not an s3:// URL: set DuckLake's DATA_PATH to s3://<bucket>/<prefix>/` };
+  if (!m)
+    return { problem: `data path ${JSON.stringify(dataPath)} is not an s3:// URL: set DuckLake's DATA_PATH to s3://<bucket>/<prefix>/` };
   const prefix = m[2];
   if (prefix !== "" && !prefix.endsWith("/"))
     return { problem: `data path ${JSON.stringify(dataPath)} must end with "/" so its prefix is a folder` };
@@ -79,7 +83,10 @@ export function emptyLayout(dataPath: string): LakeLayout {
 }
 
 /** A stored path: relative to its parent's location, or an absolute URL. */
-export interface StoredPath { path: string; pathIsRelative: boolean }
+export interface StoredPath {
+  path: string;
+  pathIsRelative: boolean;
+}
 
 /** DuckLake's join (DuckLakeMetadataManager::FromRelativePath): parent + path as strings, no separator added. */
 function join(parentUrl: string, p: StoredPath): string {
@@ -89,7 +96,7 @@ function join(parentUrl: string, p: StoredPath): string {
 /** The object key of `url` in the lake's bucket, or undefined when it points elsewhere (another bucket or scheme). */
 export function bucketKey(layout: LakeLayout, url: string): string | undefined {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  return m && m[1] === layout.bucket ? m[2] ?? "" : undefined;
+  return m && m[1] === layout.bucket ? (m[2] ?? "") : undefined;
 }
 
 /** A folder's key prefix: DuckLake writes files as `<location>/<file>` when the location lacks the "/". */
@@ -99,7 +106,8 @@ function folderOf(key: string): string {
 
 function folderIn(layout: LakeLayout, url: string, what: string): string | { problem: string } {
   const key = bucketKey(layout, url);
-  if (key === undefined) return { problem: `${what} lives at ${url}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
+  if (key === undefined)
+    return { problem: `${what} lives at ${url}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
   return folderOf(key);
 }
 
@@ -134,7 +142,7 @@ export class LayoutIndex {
     for (const s of layout.schemas) this.schemas.add(s);
     for (const t of layout.tables) {
       let e = this.tablesBySchema.get(t.schema);
-      if (!e) this.tablesBySchema.set(t.schema, e = { all: [], names: new NameIndex() });
+      if (!e) this.tablesBySchema.set(t.schema, (e = { all: [], names: new NameIndex() }));
       e.all.push(t);
       e.names.add(t);
     }
@@ -142,7 +150,7 @@ export class LayoutIndex {
 
   /** Tables stored under exactly this schema name, in layout order. */
   tablesOf(schema: LakeSchemaPath | undefined): LakeTablePath[] {
-    return schema === undefined ? [] : this.tablesBySchema.get(schema.name)?.all ?? [];
+    return schema === undefined ? [] : (this.tablesBySchema.get(schema.name)?.all ?? []);
   }
 
   /** The table DuckDB would resolve `schema.table` to, if it exists. */
@@ -157,9 +165,10 @@ export class LayoutIndex {
       this.outsideByTable = new Map();
       for (const f of this.layout.outsideFiles) {
         let m = this.outsideByTable.get(f.schema);
-        if (!m) this.outsideByTable.set(f.schema, m = new Map());
+        if (!m) this.outsideByTable.set(f.schema, (m = new Map()));
         const list = m.get(f.table);
-        if (list) list.push(f); else m.set(f.table, [f]);
+        if (list) list.push(f);
+        else m.set(f.table, [f]);
       }
     }
     return this.outsideByTable.get(schema)?.get(table) ?? [];
@@ -168,9 +177,9 @@ export class LayoutIndex {
   /** Key prefix of `schema.table` (see tablePrefix), computed once per name pair. */
   tablePrefix(schema: string, table: string): string | { problem: string } {
     let bySchema = this.tablePrefixes.get(schema);
-    if (!bySchema) this.tablePrefixes.set(schema, bySchema = new Map());
+    if (!bySchema) this.tablePrefixes.set(schema, (bySchema = new Map()));
     let p = bySchema.get(table);
-    if (p === undefined) bySchema.set(table, p = tablePrefixIn(this, schema, table));
+    if (p === undefined) bySchema.set(table, (p = tablePrefixIn(this, schema, table)));
     return p;
   }
 
@@ -219,7 +228,9 @@ function schemaUrl(ix: LayoutIndex, schema: string): string | { problem: string 
   const s = ix.schemas.find(schema);
   if (s) return join(ix.layout.dataPath, s);
   if (!nameIsPathSafe(schema))
-    return { problem: `schema "${schema}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the schema first, then run the update again` };
+    return {
+      problem: `schema "${schema}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the schema first, then run the update again`,
+    };
   return `${ix.layout.dataPath}${schema}/`;
 }
 
@@ -230,7 +241,9 @@ function tableUrl(ix: LayoutIndex, schema: string, table: string): string | { pr
   const t = ix.findTable(schema, table);
   if (t) return join(parent, t);
   if (!nameIsPathSafe(table))
-    return { problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)` };
+    return {
+      problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)`,
+    };
   return `${parent}${table}/`;
 }
 
@@ -319,8 +332,7 @@ export function tablesReachedBy(layout: LakeLayout | LayoutIndex, prefixes: stri
  * The key prefixes one grant opens: a table grant its table's folder; a schema grant the schema's folder plus
  * the folders of its current tables stored elsewhere. Tables not created yet get DuckLake's default folder.
  */
-export function grantPrefixes(layout: LakeLayout | LayoutIndex, grant: GrantTarget,
-  opts: { backupsPrefix?: string } = {}): GrantPrefixes {
+export function grantPrefixes(layout: LakeLayout | LayoutIndex, grant: GrantTarget, opts: { backupsPrefix?: string } = {}): GrantPrefixes {
   const ix = layoutIndex(layout);
   const backups = opts.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
   const label = grant.table === null ? `schema "${grant.schema}"` : `table "${grant.schema}"."${grant.table}"`;
@@ -328,13 +340,18 @@ export function grantPrefixes(layout: LakeLayout | LayoutIndex, grant: GrantTarg
   const warnings: string[] = [];
   const found: string[] = [];
   const add = (p: string | { problem: string }, what: string) => {
-    if (typeof p !== "string") { problems.push(p.problem); return; }
+    if (typeof p !== "string") {
+      problems.push(p.problem);
+      return;
+    }
     const problem = prefixProblem(ix.layout, p, what, backups);
-    if (problem) problems.push(problem); else found.push(p);
+    if (problem) problems.push(problem);
+    else found.push(p);
   };
-  const tables = grant.table === null
-    ? ix.tablesOf(ix.schemas.find(grant.schema))
-    : [ix.findTable(grant.schema, grant.table)].filter((t): t is LakeTablePath => t !== undefined);
+  const tables =
+    grant.table === null
+      ? ix.tablesOf(ix.schemas.find(grant.schema))
+      : [ix.findTable(grant.schema, grant.table)].filter((t): t is LakeTablePath => t !== undefined);
   if (grant.table === null) add(schemaPrefixIn(ix, grant.schema), label);
   else add(ix.tablePrefix(grant.schema, grant.table), label);
   for (const t of grant.table === null ? tables : []) {
@@ -346,9 +363,11 @@ export function grantPrefixes(layout: LakeLayout | LayoutIndex, grant: GrantTarg
   for (const t of tables) {
     const outside = ix.outsideFilesOf(t.schema, t.name);
     if (outside.length === 0) continue;
-    warnings.push(`table "${t.schema}"."${t.name}" has ${outside.length} file(s) outside its folder (e.g. ${outside[0].location}); ` +
-      "they stay closed to readers (403) and queries touching them fail: rewrite them into the table " +
-      "(e.g. CALL ducklake_rewrite_data_files / re-insert) or register them under the table's folder");
+    warnings.push(
+      `table "${t.schema}"."${t.name}" has ${outside.length} file(s) outside its folder (e.g. ${outside[0].location}); ` +
+        "they stay closed to readers (403) and queries touching them fail: rewrite them into the table " +
+        "(e.g. CALL ducklake_rewrite_data_files / re-insert) or register them under the table's folder",
+    );
   }
   return { prefixes, problems, warnings };
 }

@@ -16,6 +16,8 @@ export function libpqValue(value: string | number): string {
 
 /** `key=value …` in the given order; undefined and empty values are left out. */
 export function libpqConninfo(params: Record<string, string | number | undefined>): string {
-  return Object.entries(params).filter(([, v]) => v !== undefined && v !== "")
-    .map(([k, v]) => `${k}=${libpqValue(v as string | number)}`).join(" ");
+  return Object.entries(params)
+    .filter(([, v]) => v !== undefined && v !== "")
+    .map(([k, v]) => `${k}=${libpqValue(v as string | number)}`)
+    .join(" ");
 }

@@ -10,8 +10,18 @@ export const DEFAULT_CATALOG_SCHEMA = "public";
 
 // An array, not a Set: the dynamic providers call readerNameProblem, and Pulumi's function serialization
 // does not carry a Set (the serialized provider's check threw; test/unit/providers.serialized.test.ts).
-const RESERVED_ROLES: readonly string[] = ["postgres", "public", "ducklake_reader", "ducklake_owner", "ducklake_writer",
-  "ducklake_guard", "none", "current_user", "session_user", "current_role"];
+const RESERVED_ROLES: readonly string[] = [
+  "postgres",
+  "public",
+  "ducklake_reader",
+  "ducklake_owner",
+  "ducklake_writer",
+  "ducklake_guard",
+  "none",
+  "current_user",
+  "session_user",
+  "current_role",
+];
 
 /** Reader names are PostgreSQL role names too: lower-case, short, never reserved. */
 export function readerNameProblem(name: unknown): string | undefined {

@@ -37,11 +37,20 @@ export function sizeAdvice(a: SizeAdviceInput): string[] {
   const out: string[] = [];
   if (pairs === 0) return out;
   const avgFolder = a.readers.reduce((n, r) => n + r.prefixes.reduce((m, p) => m + folderBytes(p), 0), 0) / pairs;
-  out.push(`each reader-table pair costs one folder entry (~${fmt(avgFolder)} bytes here), shared only by readers with exactly the same set`);
+  out.push(
+    `each reader-table pair costs one folder entry (~${fmt(avgFolder)} bytes here), shared only by readers with exactly the same set`,
+  );
 
-  const readerCost = a.readers.map((r) => ({ name: r.name, folders: r.prefixes.length, bytes: r.prefixes.reduce((n, p) => n + pairBytes(p), 0) }))
+  const readerCost = a.readers
+    .map((r) => ({ name: r.name, folders: r.prefixes.length, bytes: r.prefixes.reduce((n, p) => n + pairBytes(p), 0) }))
     .sort((x, y) => y.bytes - x.bytes || (x.name < y.name ? -1 : 1));
-  out.push("costliest readers: " + readerCost.slice(0, 5).map((r) => `"${r.name}" ${r.folders} folders ~${fmt(r.bytes)} bytes`).join("; "));
+  out.push(
+    "costliest readers: " +
+      readerCost
+        .slice(0, 5)
+        .map((r) => `"${r.name}" ${r.folders} folders ~${fmt(r.bytes)} bytes`)
+        .join("; "),
+  );
 
   // Reader-schema groups of table grants: what a schema grant would replace.
   const byName = new Map(a.readers.map((r) => [r.name, r]));
@@ -53,28 +62,62 @@ export function sizeAdvice(a: SizeAdviceInput): string[] {
     if (p === undefined || !r.prefixes.includes(p)) continue;
     const key = JSON.stringify([g.reader, g.schema.toLowerCase()]);
     const e = groups.get(key) ?? { reader: g.reader, schema: g.schema, tables: 0, bytes: 0, grants: [] };
-    e.tables++; e.bytes += pairBytes(p); e.grants.push(g);
+    e.tables++;
+    e.bytes += pairBytes(p);
+    e.grants.push(g);
     groups.set(key, e);
   }
-  const ranked = [...groups.values()].sort((x, y) => y.bytes - x.bytes || (x.reader < y.reader ? -1 : x.reader > y.reader ? 1 : x.schema < y.schema ? -1 : 1));
-  out.push("costliest reader-schema pairs: " + ranked.slice(0, 5).map((g) => `"${g.reader}" in "${g.schema}": ${g.tables} tables ~${fmt(g.bytes)} bytes`).join("; "));
+  const ranked = [...groups.values()].sort(
+    (x, y) => y.bytes - x.bytes || (x.reader < y.reader ? -1 : x.reader > y.reader ? 1 : x.schema < y.schema ? -1 : 1),
+  );
+  out.push(
+    "costliest reader-schema pairs: " +
+      ranked
+        .slice(0, 5)
+        .map((g) => `"${g.reader}" in "${g.schema}": ${g.tables} tables ~${fmt(g.bytes)} bytes`)
+        .join("; "),
+  );
 
   // Schema grants: the groups that save most, until the excess is covered; then checked by building that policy.
-  const savings = ranked.map((g) => { const f = a.schemaFolder(g.schema); return { g, saves: f === undefined ? 0 : g.bytes - folderBytes(f) }; })
-    .filter((x) => x.g.tables >= 2 && x.saves > 0).sort((x, y) => y.saves - x.saves);
+  const savings = ranked
+    .map((g) => {
+      const f = a.schemaFolder(g.schema);
+      return { g, saves: f === undefined ? 0 : g.bytes - folderBytes(f) };
+    })
+    .filter((x) => x.g.tables >= 2 && x.saves > 0)
+    .sort((x, y) => y.saves - x.saves);
   const chosen: typeof savings = [];
   let saved = 0;
-  for (const s of savings) { if (saved >= excess) break; chosen.push(s); saved += s.saves; }
-  if (chosen.length === 0) out.push("schema grants: no reader has two or more table grants in one schema, so schema grants would not shrink it");
+  for (const s of savings) {
+    if (saved >= excess) break;
+    chosen.push(s);
+    saved += s.saves;
+  }
+  if (chosen.length === 0)
+    out.push("schema grants: no reader has two or more table grants in one schema, so schema grants would not shrink it");
   else {
     const replaced = new Set(chosen.flatMap((c) => c.g.grants));
-    const grants = [...a.grants.filter((g) => !replaced.has(g)),
-      ...chosen.map((c) => ({ reader: c.g.reader, schema: c.g.schema, table: null, mode: "read" as const, key: `${c.g.reader}/${c.g.schema}` }))];
+    const grants = [
+      ...a.grants.filter((g) => !replaced.has(g)),
+      ...chosen.map((c) => ({
+        reader: c.g.reader,
+        schema: c.g.schema,
+        table: null,
+        mode: "read" as const,
+        key: `${c.g.reader}/${c.g.schema}`,
+      })),
+    ];
     const checked = a.bytesWith(grants);
-    const verdict = checked <= a.limitBytes ? `fits, ${fmt(a.limitBytes - checked)} bytes to spare` : `still ${fmt(checked - a.limitBytes)} over`;
-    out.push(`schema grants: replacing the table grants of ${chosen.length} reader-schema pair(s) by schema grants ` +
-      `(${chosen.slice(0, 3).map((c) => `"${c.g.reader}" gets all of "${c.g.schema}" instead of ${c.g.tables} tables`).join("; ")}${chosen.length > 3 ? "; …" : ""}) ` +
-      `saves ~${fmt(saved)} bytes: the policy would be ${fmt(checked)} bytes (${verdict}). A schema grant also opens the schema's other and future tables`);
+    const verdict =
+      checked <= a.limitBytes ? `fits, ${fmt(a.limitBytes - checked)} bytes to spare` : `still ${fmt(checked - a.limitBytes)} over`;
+    out.push(
+      `schema grants: replacing the table grants of ${chosen.length} reader-schema pair(s) by schema grants ` +
+        `(${chosen
+          .slice(0, 3)
+          .map((c) => `"${c.g.reader}" gets all of "${c.g.schema}" instead of ${c.g.tables} tables`)
+          .join("; ")}${chosen.length > 3 ? "; …" : ""}) ` +
+        `saves ~${fmt(saved)} bytes: the policy would be ${fmt(checked)} bytes (${verdict}). A schema grant also opens the schema's other and future tables`,
+    );
   }
 
   // Shared sets: readers with identical grants share one statement (folders paid once, ~50 bytes per extra reader).
@@ -83,12 +126,16 @@ export function sizeAdvice(a: SizeAdviceInput): string[] {
   const principals = a.readers.reduce((n, r) => n + itemBytes(r.arn), 0);
   const perSet = STATEMENT_BYTES + avgSet * avgFolder;
   const fit = Math.max(0, Math.floor((a.limitBytes - principals - 100) / perSet));
-  out.push(`shared sets: the ${a.readers.length} readers hold ${sets} distinct folder sets; at ${fmt(avgSet)} tables per set the limit holds ` +
-    `~${fit} distinct sets: give readers with the same needs exactly the same grants (e.g. one set per team)`);
+  out.push(
+    `shared sets: the ${a.readers.length} readers hold ${sets} distinct folder sets; at ${fmt(avgSet)} tables per set the limit holds ` +
+      `~${fit} distinct sets: give readers with the same needs exactly the same grants (e.g. one set per team)`,
+  );
 
   if (a.allowListing)
-    out.push(`listing: allowListing: false removes ${fmt(a.listingBytes)} bytes of ListBucket statements ` +
-      `(policy then ${fmt(a.bytes - a.listingBytes)} bytes: ${a.bytes - a.listingBytes <= a.limitBytes ? "fits" : "still over"})`);
+    out.push(
+      `listing: allowListing: false removes ${fmt(a.listingBytes)} bytes of ListBucket statements ` +
+        `(policy then ${fmt(a.bytes - a.listingBytes)} bytes: ${a.bytes - a.listingBytes <= a.limitBytes ? "fits" : "still over"})`,
+    );
   out.push("or move some readers' tables to a second lake bucket (each bucket has its own policy and limit)");
   return out;
 }

@@ -30,8 +30,10 @@ export interface PrincipalCheckOptions {
 
 export function projectIdProblem(id: unknown): string | undefined {
   if (!isProjectId(id))
-    return `project id ${JSON.stringify(id)} is not a Hetzner project id: use the number from the Cloud Console URL ` +
-      `(console.hetzner.cloud/projects/<ID>), digits only, without the "p" prefix`;
+    return (
+      `project id ${JSON.stringify(id)} is not a Hetzner project id: use the number from the Cloud Console URL ` +
+      `(console.hetzner.cloud/projects/<ID>), digits only, without the "p" prefix`
+    );
   return undefined;
 }
 
@@ -43,15 +45,19 @@ export function principalProblem(p: S3Principal, ownerProjectId: string, opts: P
   const owner = projectIdProblem(ownerProjectId);
   if (owner) return `bucket owner ${owner}`;
   if (!isAccessKey(p.accessKey))
-    return `access key ${JSON.stringify(p.accessKey)} is not a Hetzner S3 access key (20 upper-case letters or digits); ` +
-      "copy the access key id (not the secret) from the Cloud Console";
+    return (
+      `access key ${JSON.stringify(p.accessKey)} is not a Hetzner S3 access key (20 upper-case letters or digits); ` +
+      "copy the access key id (not the secret) from the Cloud Console"
+    );
   if (p.projectId === ownerProjectId && !opts.allowOwnerProject)
-    return `access key ${p.accessKey} belongs to project ${ownerProjectId}, which owns the bucket: every key of that ` +
+    return (
+      `access key ${p.accessKey} belongs to project ${ownerProjectId}, which owns the bucket: every key of that ` +
       "project can read and write every object and replace the bucket policy, so no Allow can narrow it. Create the " +
       "reader's S3 credentials in a separate Hetzner project (one readers project for all readers is enough) and give " +
-      "that project's id; only if that is impossible, opt in to the Deny-based fallback (ownerProjectKeys: \"deny\", " +
+      'that project\'s id; only if that is impossible, opt in to the Deny-based fallback (ownerProjectKeys: "deny", ' +
       "stack config: pulumi config set ducklake:ownerProjectKeys deny), " +
-      "which confines the key on this bucket only (docs/storage-guard.md)";
+      "which confines the key on this bucket only (docs/storage-guard.md)"
+    );
   return undefined;
 }
 

@@ -39,17 +39,32 @@ export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLay
 async function readLayout(client: ClientBase, schemaName: string, bucket: string): Promise<IndexedLayout> {
   const dp = await client.query<{ value: string }>(catalogQuery("data_path"));
   if (dp.rows.length !== 1)
-    throw new Error(`catalog ${schemaName} has ${dp.rows.length} global data_path rows in ducklake_metadata (expected 1): is it a DuckLake catalog?`);
+    throw new Error(
+      `catalog ${schemaName} has ${dp.rows.length} global data_path rows in ducklake_metadata (expected 1): is it a DuckLake catalog?`,
+    );
   const dataPath = dp.rows[0].value.endsWith("/") ? dp.rows[0].value : `${dp.rows[0].value}/`;
   const layout = emptyLayout(dataPath);
   if (layout.bucket !== bucket)
-    throw new Error(`the catalog's data_path ${dataPath} is in bucket "${layout.bucket}", not "${bucket}": the policy of ` +
-      `"${bucket}" cannot guard it; create the lake with DATA_PATH 's3://${bucket}/<prefix>/'`);
+    throw new Error(
+      `the catalog's data_path ${dataPath} is in bucket "${layout.bucket}", not "${bucket}": the policy of ` +
+        `"${bucket}" cannot guard it; create the lake with DATA_PATH 's3://${bucket}/<prefix>/'`,
+    );
 
   const schemas = await client.query(catalogQuery("current_schemas"));
-  layout.schemas = schemas.rows.map((r) => ({ schemaId: Number(r.schema_id), name: r.schema_name, path: r.path ?? "", pathIsRelative: r.path_is_relative !== false }));
+  layout.schemas = schemas.rows.map((r) => ({
+    schemaId: Number(r.schema_id),
+    name: r.schema_name,
+    path: r.path ?? "",
+    pathIsRelative: r.path_is_relative !== false,
+  }));
   const tables = await client.query(catalogQuery("current_tables"));
-  layout.tables = tables.rows.map((r) => ({ tableId: Number(r.table_id), schema: r.schema_name, name: r.table_name, path: r.path ?? "", pathIsRelative: r.path_is_relative !== false }));
+  layout.tables = tables.rows.map((r) => ({
+    tableId: Number(r.table_id),
+    schema: r.schema_name,
+    name: r.table_name,
+    path: r.path ?? "",
+    pathIsRelative: r.path_is_relative !== false,
+  }));
 
   const byId = new Map(layout.tables.map((t) => [t.tableId, t]));
   // One index for every file (tables without a final "/" return all their files here: up to millions).

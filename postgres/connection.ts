@@ -7,7 +7,11 @@ import { quoteIdent } from "../model/names";
 
 /** node-postgres client options for a CatalogConnection. */
 export function pgClientConfig(c: CatalogConnection): {
-  host: string; port: number; database: string; user: string; password: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
   ssl?: false | { rejectUnauthorized: boolean; ca?: string; servername?: string };
 } {
   const base = { host: c.host, port: c.port, database: c.database, user: c.user, password: c.password };
@@ -58,8 +62,12 @@ export async function useCatalogSchema(client: Pick<ClientBase, "query">, schema
 export async function connectCatalog(conn: CatalogConnection, schema: string, command: string): Promise<Client> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const pg = require("pg") as typeof import("pg");
-  const client = new pg.Client({ ...pgClientConfig(conn), application_name: `ducklake-${command}`,
-    connectionTimeoutMillis: 10_000, statement_timeout: 60_000 });
+  const client = new pg.Client({
+    ...pgClientConfig(conn),
+    application_name: `ducklake-${command}`,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: 60_000,
+  });
   client.on("error", () => undefined); // a dropped connection surfaces on the next query instead
   await client.connect();
   try {

@@ -55,13 +55,16 @@ export function migrationSha256(sql: string): string {
  */
 export function changedMigrationProblems(olds: GuardMigration[], news: GuardMigration[]): string[] {
   const before = new Map(olds.map((m) => [m.version, m]));
-  return news.filter((m) => before.has(m.version) && migrationSha256(before.get(m.version)!.sql) !== migrationSha256(m.sql))
+  return news
+    .filter((m) => before.has(m.version) && migrationSha256(before.get(m.version)!.sql) !== migrationSha256(m.sql))
     .map((m) => changedMigrationMessage(m.name, "the previous deployment"));
 }
 
 function changedMigrationMessage(name: string, where: string): string {
-  return `sql/${name}.sql differs from the file applied by ${where}; applied migrations are immutable: ` +
-    `restore sql/${name}.sql as released (e.g. git checkout -- sql/${name}.sql) and put the change in a new migration`;
+  return (
+    `sql/${name}.sql differs from the file applied by ${where}; applied migrations are immutable: ` +
+    `restore sql/${name}.sql as released (e.g. git checkout -- sql/${name}.sql) and put the change in a new migration`
+  );
 }
 
 /** Problem with a catalog schema name, or undefined. */
@@ -110,19 +113,25 @@ export async function guardStatus(client: Queryable): Promise<GuardStatus> {
  * advisory lock inside each file). Run as a superuser (objects end up owned by the catalog owner) or as
  * the catalog owner (then the event trigger of 004 is skipped with a warning).
  */
-export async function installGuard(client: Client,
-  opts: { catalogSchema?: string; catalogOwner?: string; migrations?: GuardMigration[] } = {}): Promise<InstallResult> {
+export async function installGuard(
+  client: Client,
+  opts: { catalogSchema?: string; catalogOwner?: string; migrations?: GuardMigration[] } = {},
+): Promise<InstallResult> {
   const catalogSchema = opts.catalogSchema ?? DEFAULT_CATALOG_SCHEMA;
   const problem = catalogSchemaProblem(catalogSchema);
   if (problem) throw new Error(problem);
   const migrations = opts.migrations ?? loadMigrations();
   const before = await guardStatus(client);
   if (before.installed && before.catalogSchema !== catalogSchema)
-    throw new Error(`the guard in this database protects catalog schema "${before.catalogSchema}", not "${catalogSchema}"; ` +
-      `use catalogSchema "${before.catalogSchema}" (one guard per database)`);
+    throw new Error(
+      `the guard in this database protects catalog schema "${before.catalogSchema}", not "${catalogSchema}"; ` +
+        `use catalogSchema "${before.catalogSchema}" (one guard per database)`,
+    );
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
   if (before.version !== null && before.version > latest)
-    throw new Error(`the database has guard version ${before.version}, newer than this program's ${latest}; upgrade the program instead of downgrading the guard`);
+    throw new Error(
+      `the database has guard version ${before.version}, newer than this program's ${latest}; upgrade the program instead of downgrading the guard`,
+    );
   // Parameters for the files, as a DBA would pass them with PGOPTIONS; session-level, reset afterwards.
   await client.query("SELECT set_config('ducklake_guard.catalog_schema', $1, false)", [catalogSchema]);
   await client.query("SELECT set_config('ducklake_guard.catalog_owner', $1, false)", [opts.catalogOwner ?? ""]);
@@ -149,7 +158,8 @@ export async function installGuard(client: Client,
 }
 
 async function hasMigrationHashes(client: Queryable): Promise<boolean> {
-  const { rows } = await client.query(`SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('${GUARD_SCHEMA}.migration')
+  const { rows } =
+    await client.query(`SELECT EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass('${GUARD_SCHEMA}.migration')
     AND attname = 'sha256' AND NOT attisdropped) AS ok`);
   return rows[0].ok === true;
 }
@@ -157,22 +167,35 @@ async function hasMigrationHashes(client: Queryable): Promise<boolean> {
 /** Refuses to install over an applied migration whose file changed since (hashes recorded from 006 on). */
 async function refuseChangedMigrations(client: Queryable, migrations: GuardMigration[]): Promise<void> {
   if (!(await hasMigrationHashes(client))) return;
-  const { rows } = await client.query(`SELECT version, name, sha256 FROM ${GUARD_SCHEMA}.migration WHERE sha256 IS NOT NULL ORDER BY version`);
+  const { rows } = await client.query(
+    `SELECT version, name, sha256 FROM ${GUARD_SCHEMA}.migration WHERE sha256 IS NOT NULL ORDER BY version`,
+  );
   for (const r of rows) {
     const m = migrations.find((x) => x.version === r.version);
     if (!m) continue; // newer than this program: installGuard refuses with its own message
-    if (m.name !== r.name) throw new Error(`guard migration ${r.version} was applied as sql/${r.name}.sql, but this program has sql/${m.name}.sql; ` +
-      "applied migrations are immutable: restore the released file and put changes in a new migration");
-    if (migrationSha256(m.sql) !== r.sha256) throw new Error(changedMigrationMessage(m.name, `this database (recorded sha256 ${String(r.sha256).slice(0, 12)}…, file ${migrationSha256(m.sql).slice(0, 12)}…)`));
+    if (m.name !== r.name)
+      throw new Error(
+        `guard migration ${r.version} was applied as sql/${r.name}.sql, but this program has sql/${m.name}.sql; ` +
+          "applied migrations are immutable: restore the released file and put changes in a new migration",
+      );
+    if (migrationSha256(m.sql) !== r.sha256)
+      throw new Error(
+        changedMigrationMessage(
+          m.name,
+          `this database (recorded sha256 ${String(r.sha256).slice(0, 12)}…, file ${migrationSha256(m.sql).slice(0, 12)}…)`,
+        ),
+      );
   }
 }
 
 /** Records the hash of every applied migration that has none yet (the files as given: first install, or 001-005 on the upgrade to 006). */
 async function recordMigrationHashes(client: Queryable, migrations: GuardMigration[]): Promise<void> {
   if (!(await hasMigrationHashes(client))) return;
-  await client.query(`UPDATE ${GUARD_SCHEMA}.migration m SET sha256 = f.sha256 FROM unnest($1::int[], $2::text[], $3::text[]) AS f(version, name, sha256)
+  await client.query(
+    `UPDATE ${GUARD_SCHEMA}.migration m SET sha256 = f.sha256 FROM unnest($1::int[], $2::text[], $3::text[]) AS f(version, name, sha256)
     WHERE m.version = f.version AND m.name = f.name AND m.sha256 IS NULL`,
-  [migrations.map((m) => m.version), migrations.map((m) => m.name), migrations.map((m) => migrationSha256(m.sql))]);
+    [migrations.map((m) => m.version), migrations.map((m) => m.name), migrations.map((m) => migrationSha256(m.sql))],
+  );
 }
 
 /** Grants `reader` one table, or the whole schema when `table` is null/omitted. Idempotent. */
@@ -193,9 +216,14 @@ export async function revokeRead(client: Queryable, g: { reader: string; schema:
 export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
   const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
   return rows.map((r) => ({
-    reader: r.reader, schema: r.schema_name, table: r.table_name ?? null,
-    schemaId: Number(r.schema_id), tableId: r.table_id === null ? null : Number(r.table_id),
-    currentSchema: r.current_schema_name ?? null, currentTable: r.current_table_name ?? null, status: r.status,
+    reader: r.reader,
+    schema: r.schema_name,
+    table: r.table_name ?? null,
+    schemaId: Number(r.schema_id),
+    tableId: r.table_id === null ? null : Number(r.table_id),
+    currentSchema: r.current_schema_name ?? null,
+    currentTable: r.current_table_name ?? null,
+    status: r.status,
   }));
 }
 
@@ -210,14 +238,27 @@ export async function findGrant(client: Queryable, g: GuardGrant): Promise<Guard
 }
 
 /** Whether a DuckLake table (current snapshot) exists: lets `check` fail a grant at preview time. */
-export async function catalogObjectExists(client: Queryable, catalogSchema: string, schema: string, table?: string | null): Promise<boolean> {
-  const reg = await client.query("SELECT to_regclass(format('%I.%I', $1::text, 'ducklake_table'::text)) IS NOT NULL AS ok", [catalogSchema]);
+export async function catalogObjectExists(
+  client: Queryable,
+  catalogSchema: string,
+  schema: string,
+  table?: string | null,
+): Promise<boolean> {
+  const reg = await client.query("SELECT to_regclass(format('%I.%I', $1::text, 'ducklake_table'::text)) IS NOT NULL AS ok", [
+    catalogSchema,
+  ]);
   if (!reg.rows[0].ok) return false;
   const q = client.query.bind(client);
-  const schemaRows = await q("SELECT 1 FROM " + `${quoteCatalog(catalogSchema)}.ducklake_schema WHERE schema_name = $1 AND end_snapshot IS NULL`, [schema]);
+  const schemaRows = await q(
+    "SELECT 1 FROM " + `${quoteCatalog(catalogSchema)}.ducklake_schema WHERE schema_name = $1 AND end_snapshot IS NULL`,
+    [schema],
+  );
   if (!schemaRows.rows.length || table === undefined || table === null) return schemaRows.rows.length > 0;
-  const t = await q(`SELECT 1 FROM ${quoteCatalog(catalogSchema)}.ducklake_table t JOIN ${quoteCatalog(catalogSchema)}.ducklake_schema s USING (schema_id)
-    WHERE s.schema_name = $1 AND t.table_name = $2 AND s.end_snapshot IS NULL AND t.end_snapshot IS NULL`, [schema, table]);
+  const t = await q(
+    `SELECT 1 FROM ${quoteCatalog(catalogSchema)}.ducklake_table t JOIN ${quoteCatalog(catalogSchema)}.ducklake_schema s USING (schema_id)
+    WHERE s.schema_name = $1 AND t.table_name = $2 AND s.end_snapshot IS NULL AND t.end_snapshot IS NULL`,
+    [schema, table],
+  );
   return t.rows.length > 0;
 }
 
@@ -243,8 +284,11 @@ export async function uninstallGuard(client: Client): Promise<boolean> {
   const schema = status.catalogSchema!;
   await client.query("BEGIN");
   try {
-    const tables = await client.query(`SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind = 'r'
-      AND (c.relname IN (SELECT table_name FROM ${GUARD_SCHEMA}.catalog_rule) OR c.relname ~ '^ducklake_inlined_(data|delete)_')`, [schema]);
+    const tables = await client.query(
+      `SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind = 'r'
+      AND (c.relname IN (SELECT table_name FROM ${GUARD_SCHEMA}.catalog_rule) OR c.relname ~ '^ducklake_inlined_(data|delete)_')`,
+      [schema],
+    );
     const readers = await client.query("SELECT DISTINCT reader FROM ducklake_guard.acl");
     for (const t of tables.rows) {
       const target = `${quoteCatalog(schema)}.${quoteCatalog(t.relname)}`;
@@ -311,8 +355,14 @@ export interface AclLogFilter {
 /** Problems with an ACL-log filter (values travel as parameters; this catches mistakes early). */
 export function aclLogFilterProblems(f: AclLogFilter): string[] {
   const problems: string[] = [];
-  if (f.reader !== undefined) { const p = lakeNameProblem(f.reader); if (p) problems.push(`reader ${p}`); }
-  if (f.schema !== undefined) { const p = lakeNameProblem(f.schema); if (p) problems.push(`schema ${p}`); }
+  if (f.reader !== undefined) {
+    const p = lakeNameProblem(f.reader);
+    if (p) problems.push(`reader ${p}`);
+  }
+  if (f.schema !== undefined) {
+    const p = lakeNameProblem(f.schema);
+    if (p) problems.push(`schema ${p}`);
+  }
   if (f.table !== undefined) {
     const p = lakeNameProblem(f.table);
     if (p) problems.push(`table ${p}`);
@@ -333,20 +383,38 @@ export async function readAclLog(client: Queryable, filter: AclLogFilter = {}): 
   const problems = aclLogFilterProblems(filter);
   if (problems.length) throw new Error(`invalid ACL log filter: ${problems.join("; ")}`);
   const status = await guardStatus(client);
-  if (!status.installed) throw new Error("the catalog guard is not installed in this database, so there is no ACL change log; run `pulumi up` to install it");
+  if (!status.installed)
+    throw new Error("the catalog guard is not installed in this database, so there is no ACL change log; run `pulumi up` to install it");
   if ((status.version ?? 0) < ACL_LOG_VERSION)
-    throw new Error(`the catalog guard here is version ${status.version}; the ACL change log comes with version ${ACL_LOG_VERSION}: run \`pulumi up\` to upgrade the guard`);
-  const { rows } = await client.query(`SELECT * FROM (
+    throw new Error(
+      `the catalog guard here is version ${status.version}; the ACL change log comes with version ${ACL_LOG_VERSION}: run \`pulumi up\` to upgrade the guard`,
+    );
+  const { rows } = await client.query(
+    `SELECT * FROM (
       SELECT l.*, l.txid::text AS txid_text, host(l.client_addr) AS client_host FROM ${GUARD_SCHEMA}.acl_log l
        WHERE ($1::text IS NULL OR l.reader = $1::text) AND ($2::text IS NULL OR l.schema_name = $2::text)
          AND ($3::text IS NULL OR l.table_name = $3::text OR l.table_name IS NULL) AND ($4::timestamptz IS NULL OR l.at >= $4::timestamptz)
        ORDER BY l.id DESC LIMIT $5) newest ORDER BY id`,
-  [filter.reader ?? null, filter.schema ?? null, filter.table ?? null, filter.since?.toISOString() ?? null, filter.limit ?? 100]);
+    [filter.reader ?? null, filter.schema ?? null, filter.table ?? null, filter.since?.toISOString() ?? null, filter.limit ?? 100],
+  );
   return rows.map((r) => ({
-    id: Number(r.id), at: r.at, action: r.action, reader: r.reader, readerOid: Number(r.reader_oid),
-    schema: r.schema_name, table: r.table_name ?? null, schemaId: Number(r.schema_id), tableId: r.table_id === null ? null : Number(r.table_id),
-    grantedAt: r.granted_at ?? null, grantedBy: r.granted_by ?? null, previous: r.previous ?? null,
-    txid: r.txid_text, sessionUser: r.session_user_name, currentUser: r.current_user_name,
-    applicationName: r.application_name ?? null, clientAddr: r.client_host ?? null, backendPid: r.backend_pid,
+    id: Number(r.id),
+    at: r.at,
+    action: r.action,
+    reader: r.reader,
+    readerOid: Number(r.reader_oid),
+    schema: r.schema_name,
+    table: r.table_name ?? null,
+    schemaId: Number(r.schema_id),
+    tableId: r.table_id === null ? null : Number(r.table_id),
+    grantedAt: r.granted_at ?? null,
+    grantedBy: r.granted_by ?? null,
+    previous: r.previous ?? null,
+    txid: r.txid_text,
+    sessionUser: r.session_user_name,
+    currentUser: r.current_user_name,
+    applicationName: r.application_name ?? null,
+    clientAddr: r.client_host ?? null,
+    backendPid: r.backend_pid,
   }));
 }

@@ -15,7 +15,10 @@ export interface LayoutSource {
 }
 
 /** Reads the layout from the catalog (with a short connect timeout); falls back to the default rule. */
-export async function catalogLayoutOrDefault(conn: CatalogConnection, opts: { bucket: string; dataPath: string; catalogSchema: string }): Promise<LayoutSource> {
+export async function catalogLayoutOrDefault(
+  conn: CatalogConnection,
+  opts: { bucket: string; dataPath: string; catalogSchema: string },
+): Promise<LayoutSource> {
   const fallback = (why: string): LayoutSource => ({ layout: indexLayout(emptyLayout(opts.dataPath)), source: `default layout (${why})` });
   const client = new Client({ ...pgClientConfig(conn), connectionTimeoutMillis: 5000 });
   try {
@@ -24,7 +27,9 @@ export async function catalogLayoutOrDefault(conn: CatalogConnection, opts: { bu
     return fallback(`catalog not reachable: ${(e as Error).message}`);
   }
   try {
-    const { rows } = await client.query("SELECT to_regclass(format('%I.ducklake_metadata', $1::text)) IS NOT NULL AS ok", [opts.catalogSchema]);
+    const { rows } = await client.query("SELECT to_regclass(format('%I.ducklake_metadata', $1::text)) IS NOT NULL AS ok", [
+      opts.catalogSchema,
+    ]);
     if (!rows[0].ok) return fallback("no DuckLake catalog yet");
     // A catalog that exists but cannot be read as expected (another bucket, broken rows) is an error, not a fallback.
     return { layout: await readCatalogLayout(client, { bucket: opts.bucket, catalogSchema: opts.catalogSchema }), source: "catalog" };

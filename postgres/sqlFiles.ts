@@ -15,12 +15,17 @@ const MIGRATION_FILE = /^(\d{3})_([a-z0-9_]+)\.sql$/;
 
 /** Reads sql/NNN_name.sql in version order (program side; providers receive the result as input). */
 export function loadMigrations(dir: string = repoFile("sql")): GuardMigration[] {
-  const migrations = fs.readdirSync(dir).filter((f) => MIGRATION_FILE.test(f)).sort().map((f) => {
-    const m = MIGRATION_FILE.exec(f)!;
-    return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(dir, f), "utf8") };
-  });
+  const migrations = fs
+    .readdirSync(dir)
+    .filter((f) => MIGRATION_FILE.test(f))
+    .sort()
+    .map((f) => {
+      const m = MIGRATION_FILE.exec(f)!;
+      return { version: Number(m[1]), name: f.replace(/\.sql$/, ""), sql: fs.readFileSync(path.join(dir, f), "utf8") };
+    });
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`sql/: migration ${m.name} should be number ${i + 1}; versions must run 001, 002, … without gaps`);
+    if (m.version !== i + 1)
+      throw new Error(`sql/: migration ${m.name} should be number ${i + 1}; versions must run 001, 002, … without gaps`);
   });
   return migrations;
 }

@@ -15,7 +15,11 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** One expiration rule: objects under `prefix` are deleted `expirationDays` after they were written. */
-export interface ExpirationRule { id: string; prefix: string; expirationDays: number }
+export interface ExpirationRule {
+  id: string;
+  prefix: string;
+  expirationDays: number;
+}
 
 export interface BucketLifecycleArgs {
   /** Bucket the rules apply to. Changing it replaces the resource. */
@@ -32,18 +36,38 @@ export interface BucketLifecycleArgs {
 }
 
 /** A live rule in the shape this resource compares; `unmanaged` holds anything else the rule carries. */
-export interface LiveRule { id: string; prefix: string; expirationDays: number | null; status: string; unmanaged?: string }
+export interface LiveRule {
+  id: string;
+  prefix: string;
+  expirationDays: number | null;
+  status: string;
+  unmanaged?: string;
+}
 
-interface LifecycleState { bucket: string; endpoint: string; region: string; accessKey: string; secretKey: string; rules: LiveRule[] }
+interface LifecycleState {
+  bucket: string;
+  endpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  rules: LiveRule[];
+}
 
 /** Sorted by id, status Enabled: the form stored in state and compared with what the server reads back. */
 export function canonicalRules(rules: ReadonlyArray<ExpirationRule | LiveRule>): LiveRule[] {
-  return rules.map((r): LiveRule => {
-    const live = r as LiveRule;
-    const days = "expirationDays" in r ? r.expirationDays : null;
-    return { id: r.id, prefix: r.prefix, expirationDays: days ?? null, status: live.status ?? "Enabled",
-      ...(live.unmanaged ? { unmanaged: live.unmanaged } : {}) };
-  }).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rules
+    .map((r): LiveRule => {
+      const live = r as LiveRule;
+      const days = "expirationDays" in r ? r.expirationDays : null;
+      return {
+        id: r.id,
+        prefix: r.prefix,
+        expirationDays: days ?? null,
+        status: live.status ?? "Enabled",
+        ...(live.unmanaged ? { unmanaged: live.unmanaged } : {}),
+      };
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Problems of a rule list, worded for the preview (empty when fine). */
@@ -53,7 +77,10 @@ export function expirationRuleProblems(rules: unknown): string[] {
   const ids = new Set<string>();
   rules.forEach((r: any, i) => {
     const at = `rules[${i}]`;
-    if (r === null || typeof r !== "object") { problems.push(`${at} must be { id, prefix, expirationDays }`); return; }
+    if (r === null || typeof r !== "object") {
+      problems.push(`${at} must be { id, prefix, expirationDays }`);
+      return;
+    }
     if (typeof r.id !== "string" || r.id.length < 1 || r.id.length > 255) problems.push(`${at}.id must be 1 to 255 characters`);
     else if (ids.has(r.id)) problems.push(`${at}.id "${r.id}" is used twice: give each rule its own id`);
     else ids.add(r.id);
@@ -71,9 +98,14 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes va
 function client(s: Pick<LifecycleState, "endpoint" | "region" | "accessKey" | "secretKey">): any {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { S3Client } = require("@aws-sdk/client-s3");
-  return new S3Client({ endpoint: s.endpoint, region: s.region, forcePathStyle: true,
+  return new S3Client({
+    endpoint: s.endpoint,
+    region: s.region,
+    forcePathStyle: true,
     credentials: { accessKeyId: s.accessKey, secretAccessKey: s.secretKey },
-    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }
 
 const errorCode = (e: any): string | undefined => e?.Code ?? e?.name;
@@ -85,8 +117,13 @@ export function liveRule(rule: any): LiveRule {
   const filterPrefix = Filter && typeof Filter.Prefix === "string" ? Filter.Prefix : undefined;
   if (Filter && Object.keys(Filter).some((k) => k !== "Prefix")) extra.Filter = Filter;
   if (Expiration && Object.keys(Expiration).some((k) => k !== "Days")) extra.Expiration = Expiration;
-  return { id: ID ?? "", prefix: filterPrefix ?? Prefix ?? "", expirationDays: Expiration?.Days ?? null, status: Status ?? "",
-    ...(Object.keys(extra).length ? { unmanaged: JSON.stringify(extra) } : {}) };
+  return {
+    id: ID ?? "",
+    prefix: filterPrefix ?? Prefix ?? "",
+    expirationDays: Expiration?.Days ?? null,
+    status: Status ?? "",
+    ...(Object.keys(extra).length ? { unmanaged: JSON.stringify(extra) } : {}),
+  };
 }
 
 /** Every live rule of the bucket (none: []). */
@@ -106,9 +143,14 @@ async function liveRules(s: LifecycleState): Promise<LiveRule[]> {
 async function put(s: LifecycleState, rules: LiveRule[]): Promise<LiveRule[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- required inside the function: Pulumi serializes dynamic providers
   const { PutBucketLifecycleConfigurationCommand } = require("@aws-sdk/client-s3");
-  await client(s).send(new PutBucketLifecycleConfigurationCommand({ Bucket: s.bucket, LifecycleConfiguration: {
-    Rules: rules.map((r) => ({ ID: r.id, Status: "Enabled", Filter: { Prefix: r.prefix }, Expiration: { Days: r.expirationDays } })),
-  } }));
+  await client(s).send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: s.bucket,
+      LifecycleConfiguration: {
+        Rules: rules.map((r) => ({ ID: r.id, Status: "Enabled", Filter: { Prefix: r.prefix }, Expiration: { Days: r.expirationDays } })),
+      },
+    }),
+  );
   // Ceph answers a PUT only once the configuration is stored; a few reads cover eventually consistent servers.
   let live: LiveRule[] = [];
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -116,7 +158,9 @@ async function put(s: LifecycleState, rules: LiveRule[]): Promise<LiveRule[]> {
     if (JSON.stringify(live) === JSON.stringify(rules)) return live;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  throw new Error(`bucket ${s.bucket}: the lifecycle rules read back differ from those written: wrote ${JSON.stringify(rules)}, read ${JSON.stringify(live)}`);
+  throw new Error(
+    `bucket ${s.bucket}: the lifecycle rules read back differ from those written: wrote ${JSON.stringify(rules)}, read ${JSON.stringify(live)}`,
+  );
 }
 
 /** Exported for the integration tests; shared by every BucketLifecycle (Pulumi serializes it once). */
@@ -125,7 +169,8 @@ export const bucketLifecycleProvider: pulumi.dynamic.ResourceProvider = {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     for (const p of expirationRuleProblems(news.rules)) failures.push({ property: "rules", reason: p });
     for (const k of ["bucket", "endpoint", "region"])
-      if (news[k] !== UNKNOWN && (typeof news[k] !== "string" || news[k] === "")) failures.push({ property: k, reason: `${k} must be a non-empty string` });
+      if (news[k] !== UNKNOWN && (typeof news[k] !== "string" || news[k] === ""))
+        failures.push({ property: k, reason: `${k} must be a non-empty string` });
     const rules = failures.length === 0 ? canonicalRules(news.rules) : news.rules;
     return { inputs: { ...news, rules }, failures };
   },
@@ -173,11 +218,20 @@ export class BucketLifecycle extends pulumi.dynamic.Resource {
   declare public readonly secretKey: pulumi.Output<string>;
 
   constructor(name: string, args: BucketLifecycleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(bucketLifecycleProvider, name, {
-      bucket: args.bucket, endpoint: args.endpoint, region: args.region,
-      accessKey: pulumi.secret(args.accessKey), secretKey: pulumi.secret(args.secretKey),
-      rules: args.rules,
-    }, { ...opts, additionalSecretOutputs: ["accessKey", "secretKey", ...(opts?.additionalSecretOutputs ?? [])] },
-    "ducklake", "BucketLifecycle");
+    super(
+      bucketLifecycleProvider,
+      name,
+      {
+        bucket: args.bucket,
+        endpoint: args.endpoint,
+        region: args.region,
+        accessKey: pulumi.secret(args.accessKey),
+        secretKey: pulumi.secret(args.secretKey),
+        rules: args.rules,
+      },
+      { ...opts, additionalSecretOutputs: ["accessKey", "secretKey", ...(opts?.additionalSecretOutputs ?? [])] },
+      "ducklake",
+      "BucketLifecycle",
+    );
   }
 }

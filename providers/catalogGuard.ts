@@ -47,9 +47,14 @@ async function install(i: GuardInputs): Promise<GuardOutputs> {
   return withCatalog(i.connection, async (c) => {
     await guard.installGuard(c, { catalogSchema: i.catalogSchema, catalogOwner: i.catalogOwner || undefined, migrations: i.migrations });
     const s = await guard.guardStatus(c);
-    return { connection: i.connection, catalogSchema: i.catalogSchema, catalogOwner: s.catalogOwner ?? "",
-      version: s.version ?? 0, migrationNames: i.migrations.filter((m) => m.version <= (s.version ?? 0)).map((m) => m.name),
-      eventTrigger: s.eventTrigger === true };
+    return {
+      connection: i.connection,
+      catalogSchema: i.catalogSchema,
+      catalogOwner: s.catalogOwner ?? "",
+      version: s.version ?? 0,
+      migrationNames: i.migrations.filter((m) => m.version <= (s.version ?? 0)).map((m) => m.name),
+      eventTrigger: s.eventTrigger === true,
+    };
   });
 }
 
@@ -66,13 +71,15 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
       failures.push({ property: "migrations", reason: "no guard migrations given (sql/ not found?)" });
     // An applied migration edited since the last deployment: refuse at preview, naming the file.
     else if (Array.isArray(olds?.migrations))
-      for (const reason of guard.changedMigrationProblems(olds.migrations, news.migrations)) failures.push({ property: "migrations", reason });
+      for (const reason of guard.changedMigrationProblems(olds.migrations, news.migrations))
+        failures.push({ property: "migrations", reason });
     return { inputs: { ...news, catalogSchema, catalogOwner: news.catalogOwner ?? "" }, failures };
   },
 
   async diff(_id: pulumi.ID, olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.DiffResult> {
     const replaces: string[] = [];
-    const o = olds.connection, n = news.connection;
+    const o = olds.connection,
+      n = news.connection;
     // A value not known at preview (e.g. the server's address before it exists) is not a change yet: the
     // diff the update runs sees the real value and replaces only if it really differs.
     const differs = (a: unknown, b: unknown) => !isUnknown(b) && a !== b;
@@ -92,8 +99,16 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: pulumi.ID, props: GuardOutputs): Promise<pulumi.dynamic.ReadResult> {
     const s = await withCatalog(props.connection, (c) => guard.guardStatus(c));
     if (!s.installed) return { id: "" };
-    return { id, props: { ...props, catalogSchema: s.catalogSchema, catalogOwner: s.catalogOwner ?? "",
-      version: s.version ?? 0, eventTrigger: s.eventTrigger === true } };
+    return {
+      id,
+      props: {
+        ...props,
+        catalogSchema: s.catalogSchema,
+        catalogOwner: s.catalogOwner ?? "",
+        version: s.version ?? 0,
+        eventTrigger: s.eventTrigger === true,
+      },
+    };
   },
 
   async update(_id: pulumi.ID, _olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -116,12 +131,21 @@ export class CatalogGuard extends pulumi.dynamic.Resource {
   declare public readonly eventTrigger: pulumi.Output<boolean>;
 
   constructor(name: string, args: CatalogGuardArgs, opts?: pulumi.CustomResourceOptions) {
-    super(catalogGuardProvider, name, {
-      connection: pulumi.secret(args.connection),
-      catalogSchema: args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA,
-      catalogOwner: args.catalogOwner ?? "",
-      migrations: loadMigrations(),
-      version: undefined, migrationNames: undefined, eventTrigger: undefined,
-    }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "CatalogGuard");
+    super(
+      catalogGuardProvider,
+      name,
+      {
+        connection: pulumi.secret(args.connection),
+        catalogSchema: args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA,
+        catalogOwner: args.catalogOwner ?? "",
+        migrations: loadMigrations(),
+        version: undefined,
+        migrationNames: undefined,
+        eventTrigger: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      "ducklake",
+      "CatalogGuard",
+    );
   }
 }

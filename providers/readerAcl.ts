@@ -21,7 +21,10 @@ import { grantRead, revokeRead } from "../postgres/guardClient";
 import { lakeNameProblem, readerNameProblem } from "../model/names";
 
 /** One ACL entry: the whole schema when `table` is null. */
-export interface AclGrant { schema: string; table: string | null }
+export interface AclGrant {
+  schema: string;
+  table: string | null;
+}
 
 export interface ReaderAclArgs {
   /** The catalog database as its owner (the guard's ACL functions are owner-only). Kept secret. */
@@ -32,7 +35,11 @@ export interface ReaderAclArgs {
   grants: pulumi.Input<AclGrant[]>;
 }
 
-interface ReaderAclState { connection: CatalogConnection; reader: string; grants: AclGrant[] }
+interface ReaderAclState {
+  connection: CatalogConnection;
+  reader: string;
+  grants: AclGrant[];
+}
 
 /** Canonical order and shape, so the same list in any order is the same input. */
 export function canonicalGrants(grants: ReadonlyArray<{ schema: string; table?: string | null }>): AclGrant[] {
@@ -69,8 +76,9 @@ async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[]
 
 /** The live entries of `reader` that still point at an existing schema/table (dropped ones read as absent). */
 async function liveGrants(conn: CatalogConnection, reader: string): Promise<AclGrant[]> {
-  const rows = await withCatalog(conn, (q) => q(
-    "SELECT schema_name, table_name FROM ducklake_guard.list_grants($1) WHERE status IN ('active', 'renamed')", [reader]));
+  const rows = await withCatalog(conn, (q) =>
+    q("SELECT schema_name, table_name FROM ducklake_guard.list_grants($1) WHERE status IN ('active', 'renamed')", [reader]),
+  );
   return canonicalGrants(rows.map((r) => ({ schema: r.schema_name, table: r.table_name })));
 }
 
@@ -83,7 +91,8 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
       if (p) failures.push({ property: "reader", reason: `reader ${p}` });
     }
     const listed = Array.isArray(news.grants) && news.grants.every((g: unknown) => g !== null && typeof g === "object");
-    if (!listed) failures.push({ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" });
+    if (!listed)
+      failures.push({ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" });
     const grants: AclGrant[] = listed ? canonicalGrants(news.grants) : [];
     grants.forEach((g, i) => {
       const ps = lakeNameProblem(g.schema);
@@ -98,33 +107,49 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
     // A grant to a schema/table missing from the catalog fails here, at preview, whenever the catalog can be
     // reached (on a first deployment it cannot, and grant_read refuses it at apply with the same message).
     const c = news.connection;
-    const known = c && typeof c === "object" && [c.host, c.port, c.database, c.user, c.password].every((v) => v !== undefined && v !== UNKNOWN);
+    const known =
+      c && typeof c === "object" && [c.host, c.port, c.database, c.user, c.password].every((v) => v !== undefined && v !== UNKNOWN);
     if (!failures.length && known && grants.length) {
       const found = await withCatalog(c, async (q) => {
-        const [{ cs }] = await q("SELECT CASE WHEN to_regprocedure('ducklake_guard.catalog_schema()') IS NULL THEN NULL ELSE ducklake_guard.catalog_schema() END AS cs", []);
+        const [{ cs }] = await q(
+          "SELECT CASE WHEN to_regprocedure('ducklake_guard.catalog_schema()') IS NULL THEN NULL ELSE ducklake_guard.catalog_schema() END AS cs",
+          [],
+        );
         if (cs === null) return undefined;
         const [{ ok }] = await q("SELECT to_regclass(format('%I.ducklake_table', $1::text)) IS NOT NULL AS ok", [cs]);
         if (!ok) return undefined;
         const quoted = `"${String(cs).replace(/"/g, '""')}"`; // the guard's own catalog schema name
-        const existing = await q(`SELECT s.schema_name, t.table_name FROM ${quoted}.ducklake_schema s
+        const existing = await q(
+          `SELECT s.schema_name, t.table_name FROM ${quoted}.ducklake_schema s
           LEFT JOIN ${quoted}.ducklake_table t ON t.schema_id = s.schema_id AND t.end_snapshot IS NULL
-          WHERE s.end_snapshot IS NULL`, []);
+          WHERE s.end_snapshot IS NULL`,
+          [],
+        );
         // This reader's entries still pinned to an object that was renamed since: the grant names the old name.
-        const renamed = news.reader === UNKNOWN ? [] : await q(`SELECT schema_name, table_name, current_schema_name, current_table_name
-          FROM ducklake_guard.list_grants($1) WHERE status = 'renamed'`, [news.reader]);
+        const renamed =
+          news.reader === UNKNOWN
+            ? []
+            : await q(
+                `SELECT schema_name, table_name, current_schema_name, current_table_name
+          FROM ducklake_guard.list_grants($1) WHERE status = 'renamed'`,
+                [news.reader],
+              );
         return { existing, renamed };
       }).catch(() => undefined);
       if (found) {
         for (const g of grants) {
           if (found.existing.some((r: any) => r.schema_name === g.schema && (g.table === null || r.table_name === g.table))) continue;
           const to = found.renamed.find((r: any) => r.schema_name === g.schema && (r.table_name ?? null) === g.table);
-          failures.push({ property: "grants", reason: to
-            ? (g.table === null
-              ? `DuckLake schema "${g.schema}" was renamed to "${to.current_schema_name}": update the grant in access.ts`
-              : `DuckLake table "${g.schema}"."${g.table}" was renamed to "${to.current_schema_name}"."${to.current_table_name}": update the grant in access.ts`)
-            : g.table === null
-              ? `DuckLake schema "${g.schema}" does not exist in the catalog: fix the name or create the schema first`
-              : `DuckLake table "${g.schema}"."${g.table}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` });
+          failures.push({
+            property: "grants",
+            reason: to
+              ? g.table === null
+                ? `DuckLake schema "${g.schema}" was renamed to "${to.current_schema_name}": update the grant in access.ts`
+                : `DuckLake table "${g.schema}"."${g.table}" was renamed to "${to.current_schema_name}"."${to.current_table_name}": update the grant in access.ts`
+              : g.table === null
+                ? `DuckLake schema "${g.schema}" does not exist in the catalog: fix the name or create the schema first`
+                : `DuckLake table "${g.schema}"."${g.table}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema`,
+          });
         }
       }
     }
@@ -134,7 +159,8 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: pulumi.ID, olds: ReaderAclState, news: ReaderAclState): Promise<pulumi.dynamic.DiffResult> {
     const replaces: string[] = [];
     if (olds.reader !== news.reader) replaces.push("reader");
-    const o = olds.connection, n = news.connection;
+    const o = olds.connection,
+      n = news.connection;
     if (o.host !== n.host || o.port !== n.port || o.database !== n.database) replaces.push("connection");
     const grantsChanged = JSON.stringify(canonicalGrants(olds.grants)) !== JSON.stringify(canonicalGrants(news.grants));
     const changes = replaces.length > 0 || grantsChanged || JSON.stringify(o) !== JSON.stringify(n);
@@ -179,17 +205,29 @@ export class ReaderAcl extends pulumi.dynamic.Resource {
   declare public readonly grants: pulumi.Output<AclGrant[]>;
 
   constructor(name: string, args: ReaderAclArgs, opts?: pulumi.CustomResourceOptions) {
-    super(readerAclProvider, name, {
-      connection: pulumi.secret(args.connection), reader: args.reader,
-      grants: pulumi.output(args.grants).apply(canonicalGrants),
-    }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "ReaderAcl");
+    super(
+      readerAclProvider,
+      name,
+      {
+        connection: pulumi.secret(args.connection),
+        reader: args.reader,
+        grants: pulumi.output(args.grants).apply(canonicalGrants),
+      },
+      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      "ducklake",
+      "ReaderAcl",
+    );
   }
 }
 
 // ---- UndeclaredAcl: the entries of every role that is not a declared reader --------------------------------
 
 /** An ACL entry of a role the stack does not declare, under the names it was granted with. */
-export interface UndeclaredEntry { reader: string; schema: string; table: string | null }
+export interface UndeclaredEntry {
+  reader: string;
+  schema: string;
+  table: string | null;
+}
 
 export interface UndeclaredAclArgs {
   /** The catalog database as its owner (the guard's ACL functions are owner-only). Kept secret. */
@@ -198,7 +236,11 @@ export interface UndeclaredAclArgs {
   declaredReaders: pulumi.Input<string[]>;
 }
 
-interface UndeclaredAclState { connection: CatalogConnection; declaredReaders: string[]; entries: UndeclaredEntry[] }
+interface UndeclaredAclState {
+  connection: CatalogConnection;
+  declaredReaders: string[];
+  entries: UndeclaredEntry[];
+}
 
 /** Sorted, without duplicates, so the same readers in any order are the same input. */
 export function canonicalReaders(readers: ReadonlyArray<string>): string[] {
@@ -208,7 +250,8 @@ export function canonicalReaders(readers: ReadonlyArray<string>): string[] {
 /** Canonical order: by reader, schema, then table (whole-schema entries first). */
 function canonicalEntries(entries: UndeclaredEntry[]): UndeclaredEntry[] {
   const key = (e: UndeclaredEntry) => JSON.stringify([e.reader, e.schema, e.table ?? ""]); // "" is never a table: schema entries first
-  return entries.map((e) => ({ reader: e.reader, schema: e.schema, table: e.table ?? null }))
+  return entries
+    .map((e) => ({ reader: e.reader, schema: e.schema, table: e.table ?? null }))
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -217,11 +260,15 @@ function canonicalEntries(entries: UndeclaredEntry[]): UndeclaredEntry[] {
  * by a dropped role are cleaned too (a role re-created under that name must not find them).
  */
 async function undeclaredEntries(q: Query, declared: string[]): Promise<UndeclaredEntry[]> {
-  const rows = await q(`SELECT reader::text AS reader, schema_name, table_name FROM ducklake_guard.list_grants(NULL)
-    WHERE NOT (reader::text = ANY ($1::text[]))`, [declared]);
+  const rows = await q(
+    `SELECT reader::text AS reader, schema_name, table_name FROM ducklake_guard.list_grants(NULL)
+    WHERE NOT (reader::text = ANY ($1::text[]))`,
+    [declared],
+  );
   // The SQL filter already excludes declared readers; filtering again keeps that true whatever the SQL does.
-  return canonicalEntries(rows.filter((r) => !declared.includes(r.reader))
-    .map((r) => ({ reader: r.reader, schema: r.schema_name, table: r.table_name ?? null })));
+  return canonicalEntries(
+    rows.filter((r) => !declared.includes(r.reader)).map((r) => ({ reader: r.reader, schema: r.schema_name, table: r.table_name ?? null })),
+  );
 }
 
 /** Revokes every undeclared entry in one transaction (list and revokes see the same ACL). */
@@ -253,7 +300,8 @@ export const undeclaredAclProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: pulumi.ID, olds: UndeclaredAclState, news: UndeclaredAclState): Promise<pulumi.dynamic.DiffResult> {
     const live = (olds.entries ?? []).length > 0; // found by the last refresh
-    const readersChanged = JSON.stringify(canonicalReaders(olds.declaredReaders ?? [])) !== JSON.stringify(canonicalReaders(news.declaredReaders));
+    const readersChanged =
+      JSON.stringify(canonicalReaders(olds.declaredReaders ?? [])) !== JSON.stringify(canonicalReaders(news.declaredReaders));
     const connectionChanged = JSON.stringify(olds.connection) !== JSON.stringify(news.connection);
     return { changes: live || readersChanged || connectionChanged, replaces: [] };
   },
@@ -277,7 +325,9 @@ export const undeclaredAclProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   // Nothing to undo: the sweep only removed access, and removing the stack must not grant anything back.
-  async delete(): Promise<void> { /* nothing */ },
+  async delete(): Promise<void> {
+    /* nothing */
+  },
 };
 
 /** Revokes, on `pulumi up`, every ACL entry of a role that is not a declared reader; `pulumi refresh` shows them. */
@@ -290,10 +340,17 @@ export class UndeclaredAcl extends pulumi.dynamic.Resource {
   declare public readonly entries: pulumi.Output<UndeclaredEntry[]>;
 
   constructor(name: string, args: UndeclaredAclArgs, opts?: pulumi.CustomResourceOptions) {
-    super(undeclaredAclProvider, name, {
-      connection: pulumi.secret(args.connection),
-      declaredReaders: pulumi.output(args.declaredReaders).apply(canonicalReaders),
-      entries: [],
-    }, { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "UndeclaredAcl");
+    super(
+      undeclaredAclProvider,
+      name,
+      {
+        connection: pulumi.secret(args.connection),
+        declaredReaders: pulumi.output(args.declaredReaders).apply(canonicalReaders),
+        entries: [],
+      },
+      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      "ducklake",
+      "UndeclaredAcl",
+    );
   }
 }

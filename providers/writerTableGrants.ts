@@ -22,7 +22,13 @@ export interface WriterTableGrantsArgs {
   writer: pulumi.Input<string>;
 }
 
-interface State { connection: CatalogConnection; schema: string; owner: string; writer: string; missing?: string[] }
+interface State {
+  connection: CatalogConnection;
+  schema: string;
+  owner: string;
+  writer: string;
+  missing?: string[];
+}
 
 // Everything below runs inside Pulumi's dynamic-provider host: Pulumi serializes what these functions capture
 // (postgres/connection.ts requires `pg` inside its functions), so keep the imports above small.
@@ -42,11 +48,17 @@ const LACKING_TABLES = `
 /** Tables in `schema` owned by `owner` on which `writer` lacks one of the four privileges (sorted). */
 export async function missingWriterTables(conn: CatalogConnection, schema: string, owner: string, writer: string): Promise<string[]> {
   return withDb(conn, async (q) => {
-    const [{ ok }] = await q("SELECT to_regrole($1) IS NOT NULL AND to_regrole($2) IS NOT NULL AND to_regnamespace($3) IS NOT NULL AS ok",
-      [quoteIdentSql(owner), quoteIdentSql(writer), quoteIdentSql(schema)]);
+    const [{ ok }] = await q("SELECT to_regrole($1) IS NOT NULL AND to_regrole($2) IS NOT NULL AND to_regnamespace($3) IS NOT NULL AS ok", [
+      quoteIdentSql(owner),
+      quoteIdentSql(writer),
+      quoteIdentSql(schema),
+    ]);
     if (!ok) return [];
-    const rows = await q(`SELECT c.relname ${LACKING_TABLES} ORDER BY c.relname COLLATE "C"`,
-      [schema, quoteIdentSql(owner), quoteIdentSql(writer)]);
+    const rows = await q(`SELECT c.relname ${LACKING_TABLES} ORDER BY c.relname COLLATE "C"`, [
+      schema,
+      quoteIdentSql(owner),
+      quoteIdentSql(writer),
+    ]);
     return rows.map((r) => r.relname as string);
   });
 }
@@ -57,8 +69,11 @@ export async function grantWriterTables(conn: CatalogConnection, schema: string,
     await q("BEGIN", []);
     try {
       // Identifiers are quoted server-side by format('%I'); the privilege list is fixed text.
-      const rows = await q(`SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I.%I TO %I', n.nspname, c.relname, $4::text) AS stmt
-        ${LACKING_TABLES} ORDER BY c.relname COLLATE "C"`, [schema, quoteIdentSql(owner), quoteIdentSql(writer), writer]);
+      const rows = await q(
+        `SELECT format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I.%I TO %I', n.nspname, c.relname, $4::text) AS stmt
+        ${LACKING_TABLES} ORDER BY c.relname COLLATE "C"`,
+        [schema, quoteIdentSql(owner), quoteIdentSql(writer), writer],
+      );
       for (const { stmt } of rows) await q(stmt, []);
       await q("COMMIT", []);
     } catch (e) {
@@ -69,10 +84,16 @@ export async function grantWriterTables(conn: CatalogConnection, schema: string,
 }
 
 /** to_regrole/to_regnamespace parse their argument as a (possibly quoted) identifier: quote it. */
-function quoteIdentSql(name: string): string { return `"${name.replace(/"/g, '""')}"`; }
+function quoteIdentSql(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
 
-const same = (a: State, b: State) => a.schema === b.schema && a.owner === b.owner && a.writer === b.writer
-  && a.connection.host === b.connection.host && a.connection.database === b.connection.database;
+const same = (a: State, b: State) =>
+  a.schema === b.schema &&
+  a.owner === b.owner &&
+  a.writer === b.writer &&
+  a.connection.host === b.connection.host &&
+  a.connection.database === b.connection.database;
 
 /** Shared by every WriterTableGrants (Pulumi serializes it once); exported for the integration tests. */
 export const writerTableGrantsProvider: pulumi.dynamic.ResourceProvider = {
@@ -95,7 +116,9 @@ export const writerTableGrantsProvider: pulumi.dynamic.ResourceProvider = {
   },
   // Delete revokes nothing: the default privileges (their own resource) keep covering later tables, and
   // taking rights from a writer mid-pipeline is never what removing this resource means.
-  async delete(): Promise<void> { /* nothing to undo safely */ },
+  async delete(): Promise<void> {
+    /* nothing to undo safely */
+  },
 };
 
 /** SELECT, INSERT, UPDATE, DELETE for the writer on the owner's existing catalog tables; never revokes. */
@@ -103,7 +126,13 @@ export class WriterTableGrants extends pulumi.dynamic.Resource {
   declare public readonly missing: pulumi.Output<string[]>;
 
   constructor(name: string, args: WriterTableGrantsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(writerTableGrantsProvider, name, { ...args, connection: pulumi.secret(args.connection), missing: undefined },
-      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] }, "ducklake", "WriterTableGrants");
+    super(
+      writerTableGrantsProvider,
+      name,
+      { ...args, connection: pulumi.secret(args.connection), missing: undefined },
+      { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+      "ducklake",
+      "WriterTableGrants",
+    );
   }
 }

@@ -6,5 +6,8 @@ import { access } from "../access";
 import { localReaderKeys } from "../model/grants";
 
 const creds = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-const { principals, secretKeys } = localReaderKeys(access.readers.map((r) => r.name), creds);
+const { principals, secretKeys } = localReaderKeys(
+  access.readers.map((r) => r.name),
+  creds,
+);
 for (const [name, p] of Object.entries(principals)) process.stdout.write(`${name} ${p.accessKey} ${secretKeys[name]}\n`);

@@ -6,16 +6,32 @@ import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { attachReadOnlySql, duckdbOptions } from "./lake";
 
 export interface SessionJob {
-  id: number; reader: string; host: string; port: number; database: string; password: string;
+  id: number;
+  reader: string;
+  host: string;
+  port: number;
+  database: string;
+  password: string;
   /** Extra DuckDB connections of the same session that query at once (postgres extension pool). */
   parallel?: number;
 }
-export interface SessionResult { id: number; reader: string; ok: boolean; ms: number; rows?: number; error?: string }
+export interface SessionResult {
+  id: number;
+  reader: string;
+  ok: boolean;
+  ms: number;
+  rows?: number;
+  error?: string;
+}
 export type WorkerMessage = { type: "prepare"; jobs: SessionJob[]; extensionDir?: string } | { type: "go" } | { type: "release" };
 
 const QUERY = "SELECT count(*) AS n, sum(cents) AS total FROM lake.sales.orders";
 
-interface Prepared { job: SessionJob; instance: DuckDBInstance; c: DuckDBConnection }
+interface Prepared {
+  job: SessionJob;
+  instance: DuckDBInstance;
+  c: DuckDBConnection;
+}
 
 /** Untimed: the DuckDB instance with its extensions loaded (client-side CPU, not the server's work). */
 async function prepare(job: SessionJob, extensionDir: string | undefined): Promise<Prepared> {
@@ -35,7 +51,10 @@ async function openSession({ job, instance, c }: Prepared, held: Array<() => voi
     conns.push(...more);
     const counts = await Promise.all(conns.map(async (cn) => Number((await cn.runAndReadAll(QUERY)).getRows()[0][0])));
     const ms = performance.now() - t0;
-    held.push(() => { for (const cn of conns) cn.closeSync(); instance.closeSync(); });
+    held.push(() => {
+      for (const cn of conns) cn.closeSync();
+      instance.closeSync();
+    });
     return { id: job.id, reader: job.reader, ok: true, ms, rows: counts[0] };
   } catch (e) {
     const ms = performance.now() - t0;
@@ -58,7 +77,13 @@ if (require.main === module) {
       const results = await Promise.all(prepared.map((p) => openSession(p, held)));
       process.send!({ type: "results", results });
     } else if (m.type === "release") {
-      for (const close of held.splice(0)) { try { close(); } catch { /* already closed */ } }
+      for (const close of held.splice(0)) {
+        try {
+          close();
+        } catch {
+          /* already closed */
+        }
+      }
       process.send!({ type: "released" }, () => process.exit(0));
     }
   });

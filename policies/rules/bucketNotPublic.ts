@@ -10,7 +10,13 @@ export const s3BucketNotPublic: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, reportViolation) => {
     const t = args.type;
-    if (t !== "aws:s3/bucket:Bucket" && t !== "aws:s3/bucketV2:BucketV2" && t !== "aws:s3/bucketAcl:BucketAcl" && t !== "aws:s3/bucketAclV2:BucketAclV2") return;
+    if (
+      t !== "aws:s3/bucket:Bucket" &&
+      t !== "aws:s3/bucketV2:BucketV2" &&
+      t !== "aws:s3/bucketAcl:BucketAcl" &&
+      t !== "aws:s3/bucketAclV2:BucketAclV2"
+    )
+      return;
     const acl = args.props.acl;
     if (typeof acl === "string" && PUBLIC_ACLS.has(acl))
       reportViolation(`${args.name}: ACL "${acl}" makes the lake readable without a key; remove acl (default "private")`);

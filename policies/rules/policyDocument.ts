@@ -17,7 +17,11 @@ const asList = (v: unknown): string[] => (v === undefined || v === null ? [] : A
 export function policyStatements(policy: unknown): PolicyStatement[] | undefined {
   let doc: unknown = policy;
   if (typeof policy === "string") {
-    try { doc = JSON.parse(policy); } catch { return undefined; }
+    try {
+      doc = JSON.parse(policy);
+    } catch {
+      return undefined;
+    }
   }
   if (typeof doc !== "object" || doc === null) return undefined;
   const raw = (doc as { Statement?: unknown }).Statement;

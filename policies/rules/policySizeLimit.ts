@@ -13,6 +13,8 @@ export const s3BucketPolicySizeLimit: ResourceValidationPolicy = {
     if (args.type !== BUCKET_POLICY_TYPE) return;
     const bytes = policyBytes(args.props.policy);
     if (bytes !== undefined && bytes > BUCKET_POLICY_LIMIT_BYTES)
-      reportViolation(`${args.name}: bucket policy is ${bytes} bytes, over the ${BUCKET_POLICY_LIMIT_BYTES}-byte limit; grant whole schemas instead of many tables, or split readers across buckets`);
+      reportViolation(
+        `${args.name}: bucket policy is ${bytes} bytes, over the ${BUCKET_POLICY_LIMIT_BYTES}-byte limit; grant whole schemas instead of many tables, or split readers across buckets`,
+      );
   },
 };

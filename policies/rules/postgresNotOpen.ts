@@ -25,7 +25,9 @@ export const hcloudFirewallPostgresNotOpen: ResourceValidationPolicy = {
       if (rule?.direction !== "in" || (rule.protocol !== "tcp" && rule.protocol !== undefined) || !portCovers(rule.port, port)) continue;
       const open = (Array.isArray(rule.sourceIps) ? rule.sourceIps : []).filter((ip: unknown) => WORLD.has(String(ip)));
       if (open.length)
-        reportViolation(`${args.name}: inbound rule for port ${rule.port ?? "any"} allows ${open.join(", ")} to reach PostgreSQL; list the readers' addresses (allowedIps) instead`);
+        reportViolation(
+          `${args.name}: inbound rule for port ${rule.port ?? "any"} allows ${open.join(", ")} to reach PostgreSQL; list the readers' addresses (allowedIps) instead`,
+        );
     }
   },
 };

@@ -1,7 +1,9 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { BUCKET_POLICY_TYPE, parsePrincipal, policyStatements } from "./policyDocument";
 
-export interface OwnerProjectConfig { ownerProjectId?: string }
+export interface OwnerProjectConfig {
+  ownerProjectId?: string;
+}
 
 /**
  * Every key of the owner's project can read everything and replace the policy, so a reader key from
@@ -20,11 +22,14 @@ export const s3BucketPolicyReadersOutsideOwnerProject: ResourceValidationPolicy 
       for (const p of s.principals) {
         if (p === "*") continue; // reported by s3-bucket-policy-no-allow-to-everyone
         const parsed = parsePrincipal(p);
-        if (!parsed) reportViolation(`${args.name}: principal ${p} is not a Hetzner key principal; write arn:aws:iam:::user/p<project>:<access key>`);
+        if (!parsed)
+          reportViolation(`${args.name}: principal ${p} is not a Hetzner key principal; write arn:aws:iam:::user/p<project>:<access key>`);
         else if (parsed.key === undefined || parsed.key === "*" || parsed.key === "")
           reportViolation(`${args.name}: principal ${p} matches every key of project ${parsed.project}; name one access key`);
         else if (ownerProjectId !== undefined && parsed.project === ownerProjectId)
-          reportViolation(`${args.name}: principal ${p} is a key of the owner project ${ownerProjectId}; reader keys must come from a separate project`);
+          reportViolation(
+            `${args.name}: principal ${p} is a key of the owner project ${ownerProjectId}; reader keys must come from a separate project`,
+          );
       }
     }
   },

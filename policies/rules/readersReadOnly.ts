@@ -15,7 +15,9 @@ export const s3BucketPolicyReadersReadOnly: ResourceValidationPolicy = {
       if (s.effect !== "Allow") continue;
       const extra = s.actions.filter((a) => !READER_ACTIONS.has(a));
       if (extra.length)
-        reportViolation(`${args.name}: statement ${s.sid ?? "(no Sid)"} allows ${extra.join(", ")} to readers; readers may only GetObject/ListBucket/GetBucketLocation`);
+        reportViolation(
+          `${args.name}: statement ${s.sid ?? "(no Sid)"} allows ${extra.join(", ")} to readers; readers may only GetObject/ListBucket/GetBucketLocation`,
+        );
     }
   },
 };

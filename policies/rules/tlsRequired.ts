@@ -14,6 +14,8 @@ export const postgresqlProviderTlsRequired: ResourceValidationPolicy = {
     const mode = args.props.sslmode ?? args.props.sslMode;
     if (typeof host === "string" && LOOPBACK.test(host)) return;
     if (typeof mode !== "string" || !TLS_MODES.has(mode))
-      reportViolation(`${args.name}: sslmode ${mode === undefined ? "is not set" : `"${mode}"`} for ${host ?? "the catalog host"}; set sslmode "verify-full" (with the server CA) so passwords never travel in clear`);
+      reportViolation(
+        `${args.name}: sslmode ${mode === undefined ? "is not set" : `"${mode}"`} for ${host ?? "the catalog host"}; set sslmode "verify-full" (with the server CA) so passwords never travel in clear`,
+      );
   },
 };

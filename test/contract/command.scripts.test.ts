@@ -14,9 +14,18 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const keyPem = `-----BEGIN EC PRIVATE KEY-----\n${"S0VZ".repeat(16)}\n-----END EC PRIVATE KEY-----\n`;
 const secrets = {
-  adminPassword: "Adm1nPassw0rdAdm1nPassw0rd", serverKeyPem: keyPem,
-  backup: { catalogDatabase: "ducklake", bucket: "acme-lake", prefix: "backups/", endpoint: "https://fsn1.your-objectstorage.com",
-    region: "fsn1", accessKey: "BACKUPKEY0000000001", secretKey: "s3cret/Key+With=Chars", hourUtc: 3 },
+  adminPassword: "Adm1nPassw0rdAdm1nPassw0rd",
+  serverKeyPem: keyPem,
+  backup: {
+    catalogDatabase: "ducklake",
+    bucket: "acme-lake",
+    prefix: "backups/",
+    endpoint: "https://fsn1.your-objectstorage.com",
+    region: "fsn1",
+    accessKey: "BACKUPKEY0000000001",
+    secretKey: "s3cret/Key+With=Chars",
+    hourUtc: 3,
+  },
 };
 
 /** Runs receive-secrets.sh as the provisioning command would (stdin = rendered secrets); setup is a probe. */
@@ -26,8 +35,11 @@ function receive(stdin: string) {
   // The probe stands in for ducklake-setup (installs PostgreSQL): it records which files existed when it ran.
   const setup = path.join(etc, "setup.sh");
   fs.writeFileSync(setup, `#!/usr/bin/env bash\nls "${etc}" "${etc}/tls" > "${probe}"\n`, { mode: 0o755 });
-  const r = spawnSync("bash", ["-c", scripts.receiveSecrets], { input: stdin, encoding: "utf8",
-    env: { ...process.env, SKIP_CLOUD_INIT_WAIT: "1", DUCKLAKE_ETC: etc, DUCKLAKE_SETUP: setup } });
+  const r = spawnSync("bash", ["-c", scripts.receiveSecrets], {
+    input: stdin,
+    encoding: "utf8",
+    env: { ...process.env, SKIP_CLOUD_INIT_WAIT: "1", DUCKLAKE_ETC: etc, DUCKLAKE_SETUP: setup },
+  });
   return { ...r, etc, setupRan: fs.existsSync(probe) ? fs.readFileSync(probe, "utf8") : undefined };
 }
 const mode = (f: string) => (fs.statSync(f).mode & 0o777).toString(8);
@@ -37,7 +49,9 @@ describe("provisioning command (receive-secrets.sh, the `…-postgres-ready` com
     const r = receive(renderServerSecrets(secrets));
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(fs.readFileSync(path.join(r.etc, "admin.env"), "utf8")).toBe(`ADMIN_PASSWORD=${secrets.adminPassword}\n`);
-    expect(fs.readFileSync(path.join(r.etc, "backup.env"), "utf8")).toContain("AWS_ACCESS_KEY_ID=BACKUPKEY0000000001\nAWS_SECRET_ACCESS_KEY=s3cret/Key+With=Chars\n");
+    expect(fs.readFileSync(path.join(r.etc, "backup.env"), "utf8")).toContain(
+      "AWS_ACCESS_KEY_ID=BACKUPKEY0000000001\nAWS_SECRET_ACCESS_KEY=s3cret/Key+With=Chars\n",
+    );
     expect(fs.readFileSync(path.join(r.etc, "tls", "server.key"), "utf8")).toBe(keyPem);
     for (const f of ["admin.env", "backup.env", "tls/server.key"]) expect([f, mode(path.join(r.etc, f))]).toEqual([f, "600"]);
     expect(r.setupRan).toMatch(/admin\.env[\s\S]*backup\.env[\s\S]*server\.key/);
@@ -46,8 +60,10 @@ describe("provisioning command (receive-secrets.sh, the `…-postgres-ready` com
   it("is idempotent: a second run (e.g. a rotated backup key) replaces the files", () => {
     const first = receive(renderServerSecrets(secrets));
     const again = spawnSync("bash", ["-c", scripts.receiveSecrets], {
-      input: renderServerSecrets({ ...secrets, backup: { ...secrets.backup, secretKey: "r0tated/Secret+Key=x" } }), encoding: "utf8",
-      env: { ...process.env, SKIP_CLOUD_INIT_WAIT: "1", DUCKLAKE_ETC: first.etc, DUCKLAKE_SETUP: "true" } });
+      input: renderServerSecrets({ ...secrets, backup: { ...secrets.backup, secretKey: "r0tated/Secret+Key=x" } }),
+      encoding: "utf8",
+      env: { ...process.env, SKIP_CLOUD_INIT_WAIT: "1", DUCKLAKE_ETC: first.etc, DUCKLAKE_SETUP: "true" },
+    });
     expect(again.status).toBe(0);
     expect(fs.readFileSync(path.join(first.etc, "backup.env"), "utf8")).toContain("AWS_SECRET_ACCESS_KEY=r0tated/Secret+Key=x\n");
     expect(fs.readdirSync(first.etc).filter((f) => f.includes(".env."))).toEqual([]); // no temp files left
@@ -77,7 +93,8 @@ describe("provisioning command (receive-secrets.sh, the `…-postgres-ready` com
 describe("authorized-keys command (install-authorized-keys.sh)", () => {
   const operator = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop";
   const deploy = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyOfTheProgram000000000000000000";
-  const run = (sshDir: string, stdin: string) => spawnSync("bash", ["-c", loadAuthorizedKeysScript()], { input: stdin, encoding: "utf8", env: { ...process.env, SSH_DIR: sshDir } });
+  const run = (sshDir: string, stdin: string) =>
+    spawnSync("bash", ["-c", loadAuthorizedKeysScript()], { input: stdin, encoding: "utf8", env: { ...process.env, SSH_DIR: sshDir } });
 
   it("writes root's authorized_keys (mode 600) from the rendered keys; a rotation replaces the operator key", () => {
     const sshDir = path.join(work, "ssh-a");

@@ -11,19 +11,50 @@ import { withClient } from "../support/pg";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
 import { quoteIdent } from "../../model/names";
 import {
-  DatabaseInputs, DefaultPrivilegesInputs, GrantInputs, RoleInputs, databaseCreate, databaseDelete, databaseRead,
-  defaultPrivilegesCreate, defaultPrivilegesDelete, defaultPrivilegesRead, grantCreateOrUpdate, grantDelete, grantGrantSql, grantRead, grantRevokeSql,
-  roleCreate, roleDelete, roleRead, schemaCreate, schemaDelete, schemaRead,
+  DatabaseInputs,
+  DefaultPrivilegesInputs,
+  GrantInputs,
+  RoleInputs,
+  databaseCreate,
+  databaseDelete,
+  databaseRead,
+  defaultPrivilegesCreate,
+  defaultPrivilegesDelete,
+  defaultPrivilegesRead,
+  grantCreateOrUpdate,
+  grantDelete,
+  grantGrantSql,
+  grantRead,
+  grantRevokeSql,
+  roleCreate,
+  roleDelete,
+  roleRead,
+  schemaCreate,
+  schemaDelete,
+  schemaRead,
 } from "./postgresPlugin";
 import { missingWriterTables, writerTableGrantsProvider } from "../../providers/writerTableGrants";
 import { installGuard } from "../../postgres/guardClient";
 import type { CatalogConnection } from "../../model/connection";
 
-interface Recorded { type: string; name: string; inputs: Record<string, any>; ignoreChanges: string[] }
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  ignoreChanges: string[];
+}
 const sfx = randomBytes(4).toString("hex");
 // Role names are cluster-wide: rename the fixed ones so parallel test files cannot collide.
-const OWNER = `ducklake_owner_${sfx}`, WRITER = `ducklake_writer_${sfx}`, DB = `contract_cat_${sfx}`, SCHEMA = "lake";
-const rename = (v: any): any => JSON.parse(JSON.stringify(v).replace(/"ducklake_owner"/g, JSON.stringify(OWNER)).replace(/"ducklake_writer"/g, JSON.stringify(WRITER)));
+const OWNER = `ducklake_owner_${sfx}`,
+  WRITER = `ducklake_writer_${sfx}`,
+  DB = `contract_cat_${sfx}`,
+  SCHEMA = "lake";
+const rename = (v: any): any =>
+  JSON.parse(
+    JSON.stringify(v)
+      .replace(/"ducklake_owner"/g, JSON.stringify(OWNER))
+      .replace(/"ducklake_writer"/g, JSON.stringify(WRITER)),
+  );
 
 /** Registers a Catalog under mocks and returns its resources with their inputs. */
 async function catalogResources(admin: PgConnection): Promise<Recorded[]> {
@@ -31,21 +62,34 @@ async function catalogResources(admin: PgConnection): Promise<Recorded[]> {
   const ignored = new Map<string, string[]>();
   jest.resetModules();
   const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
-  pulumi.runtime.setMocks({
-    newResource: (a) => {
-      resources.push({ type: a.type, name: a.name, inputs: a.inputs, ignoreChanges: [] });
-      const state = a.type === "random:index/randomPassword:RandomPassword" ? { ...a.inputs, result: `Pw${randomBytes(12).toString("hex")}` } : a.inputs;
-      return { id: `${a.name}-id`, state };
+  pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        resources.push({ type: a.type, name: a.name, inputs: a.inputs, ignoreChanges: [] });
+        const state =
+          a.type === "random:index/randomPassword:RandomPassword"
+            ? { ...a.inputs, result: `Pw${randomBytes(12).toString("hex")}` }
+            : a.inputs;
+        return { id: `${a.name}-id`, state };
+      },
+      call: (a) => a.inputs,
     },
-    call: (a) => a.inputs,
-  }, "ducklake", "contract", false);
+    "ducklake",
+    "contract",
+    false,
+  );
   // A stack transformation records each resource's ignoreChanges (what Pulumi leaves out of the diff).
   await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((a) => { ignored.set(a.name, a.opts.ignoreChanges ?? []); return undefined; });
+    pulumi.runtime.registerStackTransformation((a) => {
+      ignored.set(a.name, a.opts.ignoreChanges ?? []);
+      return undefined;
+    });
     const { Catalog } = require("../../components/catalog");
     new Catalog("ducklake-catalog", {
       admin: { host: admin.host, port: admin.port, database: "postgres", user: admin.user, password: admin.password, sslmode: "disable" },
-      database: DB, catalogSchema: SCHEMA, dataPath: "s3://contract-lake/data/",
+      database: DB,
+      catalogSchema: SCHEMA,
+      dataPath: "s3://contract-lake/data/",
     });
     return {};
   });
@@ -53,8 +97,14 @@ async function catalogResources(admin: PgConnection): Promise<Recorded[]> {
   return rename(resources.map((r) => ({ ...r, inputs: unwrap(r.inputs), ignoreChanges: ignored.get(r.name) ?? [] })));
 }
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const unwrap = (v: any): any => (v && typeof v === "object" && v[SECRET_SIG] ? unwrap(v.value)
-  : Array.isArray(v) ? v.map(unwrap) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)])) : v);
+const unwrap = (v: any): any =>
+  v && typeof v === "object" && v[SECRET_SIG]
+    ? unwrap(v.value)
+    : Array.isArray(v)
+      ? v.map(unwrap)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))
+        : v;
 
 let admin: PgConnection;
 let rs: Recorded[];
@@ -74,7 +124,10 @@ afterAll(async () => {
     await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(DB)}`);
     for (const r of [WRITER, OWNER]) {
       const { rows } = await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [r]);
-      if (rows.length) { await c.query(`DROP OWNED BY ${quoteIdent(r)}`); await c.query(`DROP ROLE ${quoteIdent(r)}`); }
+      if (rows.length) {
+        await c.query(`DROP OWNED BY ${quoteIdent(r)}`);
+        await c.query(`DROP ROLE ${quoteIdent(r)}`);
+      }
     }
   });
 });
@@ -85,9 +138,14 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
     // The provider's connection is replayed in test/integration/cloudInit.postgres.test.ts (verify-full),
     // the guard in test/integration/catalogGuard.provider.test.ts.
     expect(types).toEqual([
-      "postgresql:index/database:Database", "postgresql:index/defaultPrivileges:DefaultPrivileges", "postgresql:index/grant:Grant",
-      "postgresql:index/role:Role", "postgresql:index/schema:Schema",
-      "pulumi-nodejs:dynamic/ducklake:CatalogGuard", "pulumi-nodejs:dynamic/ducklake:WriterTableGrants", "pulumi:providers:postgresql",
+      "postgresql:index/database:Database",
+      "postgresql:index/defaultPrivileges:DefaultPrivileges",
+      "postgresql:index/grant:Grant",
+      "postgresql:index/role:Role",
+      "postgresql:index/schema:Schema",
+      "pulumi-nodejs:dynamic/ducklake:CatalogGuard",
+      "pulumi-nodejs:dynamic/ducklake:WriterTableGrants",
+      "pulumi:providers:postgresql",
     ]);
   });
 
@@ -103,7 +161,8 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
       await c.query(`SET ROLE ${quoteIdent(OWNER)}`);
       await c.query(`CREATE TABLE ${SCHEMA}.pre_existing (id int)`);
       await c.query("RESET ROLE");
-      for (const g of ofType("postgresql:index/grant:Grant")) expect(await grantCreateOrUpdate(c, g.inputs as GrantInputs)).toEqual([...g.inputs.privileges].sort());
+      for (const g of ofType("postgresql:index/grant:Grant"))
+        expect(await grantCreateOrUpdate(c, g.inputs as GrantInputs)).toEqual([...g.inputs.privileges].sort());
       for (const d of ofType("postgresql:index/defaultPrivileges:DefaultPrivileges"))
         expect(await defaultPrivilegesCreate(c, d.inputs as DefaultPrivilegesInputs)).toEqual([...d.inputs.privileges].sort());
     });
@@ -111,7 +170,11 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
     const conn: CatalogConnection = { ...wtg.inputs.connection, database: DB };
     const created = await writerTableGrantsProvider.create!({ connection: conn, schema: SCHEMA, owner: OWNER, writer: WRITER });
     expect(created.outs.missing).toEqual([]);
-    await as(WRITER, (w) => w.query(`INSERT INTO ${SCHEMA}.pre_existing VALUES (1); UPDATE ${SCHEMA}.pre_existing SET id = 2; DELETE FROM ${SCHEMA}.pre_existing`));
+    await as(WRITER, (w) =>
+      w.query(
+        `INSERT INTO ${SCHEMA}.pre_existing VALUES (1); UPDATE ${SCHEMA}.pre_existing SET id = 2; DELETE FROM ${SCHEMA}.pre_existing`,
+      ),
+    );
   });
 
   it("refresh after the guard install and DuckLake writes (owner ATTACH, writer-created and altered inlined tables) reads back every input: no drift", async () => {
@@ -124,7 +187,9 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
       await su.query("RESET ROLE");
       const orders = lake.tables["sales.orders"];
       await as(WRITER, async (w) => {
-        await w.query(`CREATE TABLE ${SCHEMA}.ducklake_inlined_data_${orders}_7 (row_id bigint, begin_snapshot bigint, end_snapshot bigint, v text)`);
+        await w.query(
+          `CREATE TABLE ${SCHEMA}.ducklake_inlined_data_${orders}_7 (row_id bigint, begin_snapshot bigint, end_snapshot bigint, v text)`,
+        );
         await w.query(`INSERT INTO ${SCHEMA}.ducklake_inlined_data_${orders}_7 VALUES (1, 1, NULL, 'x')`);
         await w.query(`ALTER TABLE ${SCHEMA}.ducklake_inlined_data_${orders}_7 ADD COLUMN w int`);
         await w.query(`INSERT INTO ${SCHEMA}.ducklake_snapshot SELECT * FROM ${SCHEMA}.ducklake_snapshot LIMIT 0`);
@@ -136,14 +201,22 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
       for (const g of ofType("postgresql:index/grant:Grant"))
         expect([g.name, await grantRead(c, g.inputs as GrantInputs)]).toEqual([g.name, [...g.inputs.privileges].sort()]);
       for (const d of ofType("postgresql:index/defaultPrivileges:DefaultPrivileges"))
-        expect([d.name, await defaultPrivilegesRead(c, d.inputs as DefaultPrivilegesInputs)]).toEqual([d.name, [...d.inputs.privileges].sort()]);
+        expect([d.name, await defaultPrivilegesRead(c, d.inputs as DefaultPrivilegesInputs)]).toEqual([
+          d.name,
+          [...d.inputs.privileges].sort(),
+        ]);
       for (const s of ofType("postgresql:index/schema:Schema"))
         expect(await schemaRead(c, s.inputs.name)).toEqual({ name: s.inputs.name, owner: s.inputs.owner });
     });
     await withClient(admin, async (c) => {
       for (const r of ofType("postgresql:index/role:Role")) {
         const got = await roleRead(c, r.inputs.name);
-        expect(got).toMatchObject({ name: r.inputs.name, login: r.inputs.login === true, bypassRowLevelSecurity: r.inputs.bypassRowLevelSecurity === true, superuser: false });
+        expect(got).toMatchObject({
+          name: r.inputs.name,
+          login: r.inputs.login === true,
+          bypassRowLevelSecurity: r.inputs.bypassRowLevelSecurity === true,
+          superuser: false,
+        });
         // `roles` read back differently from the inputs is a diff, unless Pulumi ignores that input
         // (the plugin's update would then REVOKE the membership: resource_postgresql_role.go, revokeRoles).
         // (pulumi-terraform-bridge removes ignored attributes from the plugin's diff.)
@@ -152,9 +225,21 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
         expect(got!.passwordScheme).toBe("SCRAM-SHA-256"); // readRolePassword then keeps the state's password: no diff
       }
       const [d] = ofType("postgresql:index/database:Database");
-      expect(await databaseRead(c, DB)).toEqual({ name: DB, owner: OWNER, encoding: d.inputs.encoding, allowConnections: true, isTemplate: false, connectionLimit: -1 });
+      expect(await databaseRead(c, DB)).toEqual({
+        name: DB,
+        owner: OWNER,
+        encoding: d.inputs.encoding,
+        allowConnections: true,
+        isTemplate: false,
+        connectionLimit: -1,
+      });
     });
-    const read = await writerTableGrantsProvider.read!("id", { connection: { ...admin, database: DB, sslmode: "disable" }, schema: SCHEMA, owner: OWNER, writer: WRITER });
+    const read = await writerTableGrantsProvider.read!("id", {
+      connection: { ...admin, database: DB, sslmode: "disable" },
+      schema: SCHEMA,
+      owner: OWNER,
+      writer: WRITER,
+    });
     expect(read.props.missing).toEqual([]);
     const diff = await writerTableGrantsProvider.diff!("id", read.props, { ...read.props, missing: undefined });
     expect(diff.changes).toBe(false);
@@ -162,10 +247,13 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
 
   it("the writer keeps every right on tables it created and SELECT/INSERT/UPDATE/DELETE on the owner's, before and after", async () => {
     await inDb(async (c) => {
-      const { rows } = await c.query(`SELECT c.relname, pg_get_userbyid(c.relowner) AS owner,
+      const { rows } = await c.query(
+        `SELECT c.relname, pg_get_userbyid(c.relowner) AS owner,
           has_table_privilege($2, c.oid, 'SELECT') AND has_table_privilege($2, c.oid, 'INSERT') AND has_table_privilege($2, c.oid, 'UPDATE')
           AND has_table_privilege($2, c.oid, 'DELETE') AS rw, has_table_privilege($2, c.oid, 'TRUNCATE') AS trunc
-        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`, [SCHEMA, WRITER]);
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'`,
+        [SCHEMA, WRITER],
+      );
       expect(rows.length).toBeGreaterThan(20);
       for (const r of rows) expect([r.relname, r.rw]).toEqual([r.relname, true]);
       for (const r of rows.filter((x) => x.owner === WRITER)) expect([r.relname, r.trunc]).toEqual([r.relname, true]);
@@ -184,13 +272,23 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
   });
 
   it("the removed postgresql.Grant on all tables would drift here, and its update strips the writer's own TRUNCATE", async () => {
-    const old: GrantInputs = { database: DB, role: WRITER, objectType: "table", schema: SCHEMA, objects: [], privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"] };
+    const old: GrantInputs = {
+      database: DB,
+      role: WRITER,
+      objectType: "table",
+      schema: SCHEMA,
+      objects: [],
+      privileges: ["SELECT", "INSERT", "UPDATE", "DELETE"],
+    };
     await inDb(async (c) => {
       expect(await grantRead(c, old)).not.toEqual([...old.privileges].sort()); // the plugin's read: drift
-      const inlined = (await c.query(`SELECT relname FROM pg_class WHERE relowner = to_regrole($1) AND relkind = 'r'`, [WRITER])).rows[0].relname;
+      const inlined = (await c.query(`SELECT relname FROM pg_class WHERE relowner = to_regrole($1) AND relkind = 'r'`, [WRITER])).rows[0]
+        .relname;
       await c.query("BEGIN");
       await c.query(`${grantRevokeSql(old)}; ${grantGrantSql(old)}`);
-      const { rows: [{ t }] } = await c.query(`SELECT has_table_privilege($1, $2, 'TRUNCATE') AS t`, [WRITER, `${SCHEMA}.${inlined}`]);
+      const {
+        rows: [{ t }],
+      } = await c.query(`SELECT has_table_privilege($1, $2, 'TRUNCATE') AS t`, [WRITER, `${SCHEMA}.${inlined}`]);
       await c.query("ROLLBACK");
       expect(t).toBe(false);
     });
@@ -217,8 +315,10 @@ describe("the Catalog's postgresql resources, replayed as the plugin runs them",
     await pipeline.end().catch(() => undefined);
     await withClient(admin, async (c) => {
       expect(await databaseRead(c, DB)).toBeUndefined();
-      for (const r of [WRITER, OWNER]) { await roleDelete(c, r); expect(await roleRead(c, r)).toBeUndefined(); }
+      for (const r of [WRITER, OWNER]) {
+        await roleDelete(c, r);
+        expect(await roleRead(c, r)).toBeUndefined();
+      }
     });
   });
 });
-

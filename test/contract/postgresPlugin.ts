@@ -9,15 +9,40 @@ import { quoteIdent } from "../../model/names";
 
 /** Inputs as Pulumi records them for postgresql.Grant (camelCase). */
 export interface GrantInputs {
-  database: string; role: string; objectType: string; schema?: string; objects?: string[];
-  privileges: string[]; withGrantOption?: boolean;
+  database: string;
+  role: string;
+  objectType: string;
+  schema?: string;
+  objects?: string[];
+  privileges: string[];
+  withGrantOption?: boolean;
 }
 export interface DefaultPrivilegesInputs {
-  database: string; owner: string; role: string; objectType: string; schema?: string; privileges: string[]; withGrantOption?: boolean;
+  database: string;
+  owner: string;
+  role: string;
+  objectType: string;
+  schema?: string;
+  privileges: string[];
+  withGrantOption?: boolean;
 }
-export interface RoleInputs { name: string; login?: boolean; password?: string; bypassRowLevelSecurity?: boolean }
-export interface DatabaseInputs { name: string; owner?: string; encoding?: string; template?: string }
-export interface SchemaInputs { name: string; database: string; owner?: string }
+export interface RoleInputs {
+  name: string;
+  login?: boolean;
+  password?: string;
+  bypassRowLevelSecurity?: boolean;
+}
+export interface DatabaseInputs {
+  name: string;
+  owner?: string;
+  encoding?: string;
+  template?: string;
+}
+export interface SchemaInputs {
+  name: string;
+  database: string;
+  owner?: string;
+}
 
 /** relkind per object type: resource_postgresql_grant.go, var objectTypes. */
 const RELKIND: Record<string, string> = { table: "r", sequence: "S" };
@@ -31,7 +56,10 @@ const qi = quoteIdent;
 async function lockRole(c: Client, role: string): Promise<void> {
   await c.query("SET statement_timeout = 0");
   await c.query("SELECT pg_advisory_xact_lock(oid::bigint) FROM pg_roles WHERE rolname = $1", [role]);
-  await c.query("SELECT pg_advisory_xact_lock(member::bigint) FROM pg_auth_members JOIN pg_roles ON roleid = pg_roles.oid WHERE rolname = $1", [role]);
+  await c.query(
+    "SELECT pg_advisory_xact_lock(member::bigint) FROM pg_auth_members JOIN pg_roles ON roleid = pg_roles.oid WHERE rolname = $1",
+    [role],
+  );
 }
 
 // ---- postgresql_grant (resource_postgresql_grant.go) ------------------------------------------------------
@@ -39,8 +67,10 @@ async function lockRole(c: Client, role: string): Promise<void> {
 /** createRevokeQuery, for the object types we use (database, schema, table without `objects`). */
 export function grantRevokeSql(g: GrantInputs): string {
   switch (g.objectType) {
-    case "database": return `REVOKE ALL PRIVILEGES ON DATABASE ${qi(g.database)} FROM ${qi(g.role)}`;
-    case "schema": return `REVOKE ALL PRIVILEGES ON SCHEMA ${qi(g.schema!)} FROM ${qi(g.role)}`;
+    case "database":
+      return `REVOKE ALL PRIVILEGES ON DATABASE ${qi(g.database)} FROM ${qi(g.role)}`;
+    case "schema":
+      return `REVOKE ALL PRIVILEGES ON SCHEMA ${qi(g.schema!)} FROM ${qi(g.role)}`;
     default:
       if ((g.objects ?? []).length) throw new Error("replay covers grants without `objects` only");
       return `REVOKE ALL PRIVILEGES ON ALL ${g.objectType.toUpperCase()}S IN SCHEMA ${qi(g.schema!)} FROM ${qi(g.role)}`;
@@ -50,9 +80,12 @@ export function grantRevokeSql(g: GrantInputs): string {
 /** createGrantQuery. */
 export function grantGrantSql(g: GrantInputs): string {
   const privs = g.privileges.join(",");
-  const base = g.objectType === "database" ? `GRANT ${privs} ON DATABASE ${qi(g.database)} TO ${qi(g.role)}`
-    : g.objectType === "schema" ? `GRANT ${privs} ON SCHEMA ${qi(g.schema!)} TO ${qi(g.role)}`
-      : `GRANT ${privs} ON ALL ${g.objectType.toUpperCase()}S IN SCHEMA ${qi(g.schema!)} TO ${qi(g.role)}`;
+  const base =
+    g.objectType === "database"
+      ? `GRANT ${privs} ON DATABASE ${qi(g.database)} TO ${qi(g.role)}`
+      : g.objectType === "schema"
+        ? `GRANT ${privs} ON SCHEMA ${qi(g.schema!)} TO ${qi(g.role)}`
+        : `GRANT ${privs} ON ALL ${g.objectType.toUpperCase()}S IN SCHEMA ${qi(g.schema!)} TO ${qi(g.role)}`;
   return g.withGrantOption ? `${base} WITH GRANT OPTION` : base;
 }
 
@@ -84,16 +117,22 @@ export async function grantCreateOrUpdate(c: Client, g: GrantInputs): Promise<st
 export async function grantRead(c: Client, g: GrantInputs): Promise<string[]> {
   const wanted = sorted(g.privileges);
   const same = (got: string[]) => JSON.stringify(sorted(got)) === JSON.stringify(wanted);
-  const { rows: [{ oid }] } = await c.query("SELECT oid FROM pg_roles WHERE rolname = $1", [g.role]);
+  const {
+    rows: [{ oid }],
+  } = await c.query("SELECT oid FROM pg_roles WHERE rolname = $1", [g.role]);
   if (g.objectType === "database" || g.objectType === "schema") {
-    const sql = g.objectType === "database"
-      ? "SELECT array_agg(privilege_type) AS p FROM (SELECT (aclexplode(datacl)).* FROM pg_database WHERE datname=$1) as privileges WHERE grantee = $2"
-      : "SELECT array_agg(privilege_type) AS p FROM (SELECT (aclexplode(nspacl)).* FROM pg_namespace WHERE nspname=$1) as privileges WHERE grantee = $2";
-    const { rows: [{ p }] } = await c.query(sql, [g.objectType === "database" ? g.database : g.schema, oid]);
+    const sql =
+      g.objectType === "database"
+        ? "SELECT array_agg(privilege_type) AS p FROM (SELECT (aclexplode(datacl)).* FROM pg_database WHERE datname=$1) as privileges WHERE grantee = $2"
+        : "SELECT array_agg(privilege_type) AS p FROM (SELECT (aclexplode(nspacl)).* FROM pg_namespace WHERE nspname=$1) as privileges WHERE grantee = $2";
+    const {
+      rows: [{ p }],
+    } = await c.query(sql, [g.objectType === "database" ? g.database : g.schema, oid]);
     const got: string[] = p ?? [];
     return same(got) ? wanted : sorted(got);
   }
-  const { rows } = await c.query(`
+  const { rows } = await c.query(
+    `
 SELECT pg_class.relname, array_remove(array_agg(privilege_type), NULL) AS p
 FROM pg_class
 JOIN pg_namespace ON pg_namespace.oid = pg_class.relnamespace
@@ -105,7 +144,9 @@ LEFT JOIN (
 ) privs
 USING (relname, relnamespace, relkind)
 WHERE nspname = $2 AND relkind = $3
-GROUP BY pg_class.relname`, [oid, g.schema, RELKIND[g.objectType]]);
+GROUP BY pg_class.relname`,
+    [oid, g.schema, RELKIND[g.objectType]],
+  );
   for (const r of rows) {
     if ((g.objects ?? []).length && !g.objects!.includes(r.relname)) continue;
     if (!same(r.p)) return sorted(r.p);
@@ -147,13 +188,20 @@ export async function defaultPrivilegesCreate(c: Client, d: DefaultPrivilegesInp
 
 /** readRoleDefaultPrivileges (schema branch): the privilege set the state gets. */
 export async function defaultPrivilegesRead(c: Client, d: DefaultPrivilegesInputs): Promise<string[]> {
-  const { rows: [{ oid }] } = await c.query("SELECT oid FROM pg_roles WHERE rolname = $1", [d.role]);
-  const { rows: [{ p }] } = await c.query(`SELECT array_agg(prtype) AS p FROM (
+  const {
+    rows: [{ oid }],
+  } = await c.query("SELECT oid FROM pg_roles WHERE rolname = $1", [d.role]);
+  const {
+    rows: [{ p }],
+  } = await c.query(
+    `SELECT array_agg(prtype) AS p FROM (
 		SELECT defaclnamespace, (aclexplode(defaclacl)).* FROM pg_default_acl
 		WHERE defaclobjtype = $3
 	) AS t (namespace, grantor_oid, grantee_oid, prtype, grantable)
 	JOIN pg_namespace ON pg_namespace.oid = namespace
-	WHERE grantee_oid = $1 AND nspname = $2 AND pg_get_userbyid(grantor_oid) = $4`, [oid, d.schema, DEFACL_TYPE[d.objectType], d.owner]);
+	WHERE grantee_oid = $1 AND nspname = $2 AND pg_get_userbyid(grantor_oid) = $4`,
+    [oid, d.schema, DEFACL_TYPE[d.objectType], d.owner],
+  );
   return sorted(p ?? []);
 }
 
@@ -173,9 +221,16 @@ export async function defaultPrivilegesDelete(c: Client, d: DefaultPrivilegesInp
  */
 export async function roleCreate(c: Client, r: RoleInputs): Promise<void> {
   const opts = [
-    ...(r.password ? ["ENCRYPTED", `PASSWORD '${r.password.replace(/'/g, "''")}'`] : []), "VALID UNTIL 'infinity'",
-    "CONNECTION LIMIT -1", "NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "INHERIT", r.login ? "LOGIN" : "NOLOGIN",
-    r.bypassRowLevelSecurity ? "BYPASSRLS" : "NOBYPASSRLS", "NOREPLICATION",
+    ...(r.password ? ["ENCRYPTED", `PASSWORD '${r.password.replace(/'/g, "''")}'`] : []),
+    "VALID UNTIL 'infinity'",
+    "CONNECTION LIMIT -1",
+    "NOSUPERUSER",
+    "NOCREATEDB",
+    "NOCREATEROLE",
+    "INHERIT",
+    r.login ? "LOGIN" : "NOLOGIN",
+    r.bypassRowLevelSecurity ? "BYPASSRLS" : "NOBYPASSRLS",
+    "NOREPLICATION",
   ];
   await c.query("BEGIN");
   await c.query(`CREATE ROLE ${qi(r.name)} WITH ${opts.join(" ")}`);
@@ -183,17 +238,33 @@ export async function roleCreate(c: Client, r: RoleInputs): Promise<void> {
 }
 
 /** resourcePostgreSQLRoleReadImpl: the attributes compared with the inputs on refresh. */
-export async function roleRead(c: Client, name: string): Promise<{ name: string; login: boolean; bypassRowLevelSecurity: boolean; superuser: boolean; roles: string[]; passwordScheme: string } | undefined> {
-  const { rows } = await c.query(`SELECT ARRAY(
+export async function roleRead(
+  c: Client,
+  name: string,
+): Promise<
+  { name: string; login: boolean; bypassRowLevelSecurity: boolean; superuser: boolean; roles: string[]; passwordScheme: string } | undefined
+> {
+  const { rows } = await c.query(
+    `SELECT ARRAY(
 			SELECT pg_get_userbyid(roleid) FROM pg_catalog.pg_auth_members members WHERE member = pg_roles.oid
-		)::text[] AS roles, rolname, rolcanlogin, rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname=$1`, [name]);
+		)::text[] AS roles, rolname, rolcanlogin, rolsuper, rolbypassrls FROM pg_catalog.pg_roles WHERE rolname=$1`,
+    [name],
+  );
   if (!rows.length) return undefined;
   // (::text[] only so node-postgres parses the name[] that lib/pq scans as a byte array.)
   // readRolePassword: as a superuser the plugin reads pg_shadow; a SCRAM hash reads back as the state's password.
-  const { rows: [s] } = await c.query("SELECT COALESCE(passwd, '') AS p FROM pg_catalog.pg_shadow AS s WHERE s.usename = $1", [name]);
+  const {
+    rows: [s],
+  } = await c.query("SELECT COALESCE(passwd, '') AS p FROM pg_catalog.pg_shadow AS s WHERE s.usename = $1", [name]);
   const r = rows[0];
-  return { name: r.rolname, login: r.rolcanlogin, bypassRowLevelSecurity: r.rolbypassrls, superuser: r.rolsuper,
-    roles: r.roles, passwordScheme: String(s?.p ?? "").split("$")[0] };
+  return {
+    name: r.rolname,
+    login: r.rolcanlogin,
+    bypassRowLevelSecurity: r.rolbypassrls,
+    superuser: r.rolsuper,
+    roles: r.roles,
+    passwordScheme: String(s?.p ?? "").split("$")[0],
+  };
 }
 
 /** resourcePostgreSQLRoleDelete: REASSIGN OWNED BY … TO <connected user>; DROP OWNED BY …; DROP ROLE (one txn). */
@@ -215,16 +286,37 @@ export async function roleDelete(c: Client, name: string): Promise<void> {
 
 /** createDatabase (PostgreSQL >= 9.5 branches: ALLOW_CONNECTIONS, IS_TEMPLATE; defaults connection_limit -1). */
 export async function databaseCreate(c: Client, d: DatabaseInputs): Promise<void> {
-  await c.query(`CREATE DATABASE ${qi(d.name)} OWNER ${qi(d.owner!)} TEMPLATE ${qi(d.template ?? "template0")} ENCODING '${(d.encoding ?? "UTF8").replace(/'/g, "''")}'  ALLOW_CONNECTIONS true CONNECTION LIMIT -1 IS_TEMPLATE false`);
+  await c.query(
+    `CREATE DATABASE ${qi(d.name)} OWNER ${qi(d.owner!)} TEMPLATE ${qi(d.template ?? "template0")} ENCODING '${(d.encoding ?? "UTF8").replace(/'/g, "''")}'  ALLOW_CONNECTIONS true CONNECTION LIMIT -1 IS_TEMPLATE false`,
+  );
 }
 
 /** resourcePostgreSQLDatabaseReadImpl. */
-export async function databaseRead(c: Client, name: string): Promise<{ name: string; owner: string; encoding: string; allowConnections: boolean; isTemplate: boolean; connectionLimit: number } | undefined> {
-  const { rows } = await c.query("SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba) AS owner from pg_database d WHERE datname=$1", [name]);
+export async function databaseRead(
+  c: Client,
+  name: string,
+): Promise<
+  { name: string; owner: string; encoding: string; allowConnections: boolean; isTemplate: boolean; connectionLimit: number } | undefined
+> {
+  const { rows } = await c.query("SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba) AS owner from pg_database d WHERE datname=$1", [
+    name,
+  ]);
   if (!rows.length) return undefined;
-  const { rows: [r] } = await c.query(`SELECT pg_catalog.pg_encoding_to_char(d.encoding) AS encoding, d.datconnlimit, d.datallowconn, d.datistemplate
-    FROM pg_catalog.pg_database AS d, pg_catalog.pg_tablespace AS ts WHERE d.datname = $1 AND d.dattablespace = ts.oid`, [name]);
-  return { name: rows[0].datname, owner: rows[0].owner, encoding: r.encoding, allowConnections: r.datallowconn, isTemplate: r.datistemplate, connectionLimit: r.datconnlimit };
+  const {
+    rows: [r],
+  } = await c.query(
+    `SELECT pg_catalog.pg_encoding_to_char(d.encoding) AS encoding, d.datconnlimit, d.datallowconn, d.datistemplate
+    FROM pg_catalog.pg_database AS d, pg_catalog.pg_tablespace AS ts WHERE d.datname = $1 AND d.dattablespace = ts.oid`,
+    [name],
+  );
+  return {
+    name: rows[0].datname,
+    owner: rows[0].owner,
+    encoding: r.encoding,
+    allowConnections: r.datallowconn,
+    isTemplate: r.datistemplate,
+    connectionLimit: r.datconnlimit,
+  };
 }
 
 /**
@@ -249,7 +341,10 @@ export async function schemaCreate(c: Client, s: SchemaInputs): Promise<void> {
 
 /** resourcePostgreSQLSchemaReadImpl. */
 export async function schemaRead(c: Client, name: string): Promise<{ name: string; owner: string } | undefined> {
-  const { rows } = await c.query("SELECT pg_catalog.pg_get_userbyid(n.nspowner) AS owner, COALESCE(n.nspacl, '{}'::aclitem[])::TEXT[] AS acl FROM pg_catalog.pg_namespace n WHERE n.nspname=$1", [name]);
+  const { rows } = await c.query(
+    "SELECT pg_catalog.pg_get_userbyid(n.nspowner) AS owner, COALESCE(n.nspacl, '{}'::aclitem[])::TEXT[] AS acl FROM pg_catalog.pg_namespace n WHERE n.nspname=$1",
+    [name],
+  );
   return rows.length ? { name, owner: rows[0].owner } : undefined;
 }
 
@@ -262,10 +357,24 @@ export async function schemaDelete(c: Client, name: string): Promise<void> {
  * config.go Config.connStr + connParams: the URL lib/pq gets. Parameters as the plugin sets them for a
  * plain `postgres` scheme: sslmode, connect_timeout, sslrootcert (a file path), fallback_application_name.
  */
-export function pluginConnStr(p: { host: string; port: number; username: string; password: string; database: string;
-  sslmode: string; sslrootcert?: string; connectTimeout?: number }): string {
-  const params: Record<string, string> = { sslmode: p.sslmode, connect_timeout: String(p.connectTimeout ?? 180),
-    fallback_application_name: "terraform-provider-postgresql", ...(p.sslrootcert ? { sslrootcert: p.sslrootcert } : {}) };
-  const q = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
+export function pluginConnStr(p: {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  database: string;
+  sslmode: string;
+  sslrootcert?: string;
+  connectTimeout?: number;
+}): string {
+  const params: Record<string, string> = {
+    sslmode: p.sslmode,
+    connect_timeout: String(p.connectTimeout ?? 180),
+    fallback_application_name: "terraform-provider-postgresql",
+    ...(p.sslrootcert ? { sslrootcert: p.sslrootcert } : {}),
+  };
+  const q = Object.entries(params)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join("&");
   return `postgres://${encodeURIComponent(p.username)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${p.database}?${q}`;
 }

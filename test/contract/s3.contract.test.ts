@@ -17,14 +17,25 @@ const newName = (p: string) => `${p}-${randomBytes(4).toString("hex")}`;
 
 /** "ok", or the S3 error code of a failed call. */
 async function outcome(p: Promise<unknown>): Promise<string> {
-  try { await p; return "ok"; } catch (e: any) { return e.Code ?? e.name ?? String(e); }
+  try {
+    await p;
+    return "ok";
+  } catch (e: any) {
+    return e.Code ?? e.name ?? String(e);
+  }
 }
 
 /** A client like the plugin's for a given signing region (path style, as s3UsePathStyle: true sets). */
 function client(region: string, key = svc.admin): S.S3Client {
-  return new S.S3Client({ endpoint: svc.endpoint, region, forcePathStyle: true, maxAttempts: 1,
+  return new S.S3Client({
+    endpoint: svc.endpoint,
+    region,
+    forcePathStyle: true,
+    maxAttempts: 1,
     credentials: { accessKeyId: key.accessKey, secretAccessKey: key.secretKey },
-    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
 }
 
 describe("aws.Provider settings (internal/conns, provider config)", () => {
@@ -37,7 +48,13 @@ describe("aws.Provider settings (internal/conns, provider config)", () => {
     expect(await outcome(client("fsn1").send(new S.ListObjectsV2Command({ Bucket: bucket })))).toBe("ok");
     const urls: string[] = [];
     const c = client("fsn1");
-    c.middlewareStack.add((next: any) => async (args: any) => { urls.push(`${args.request.hostname}${args.request.path}`); return next(args); }, { step: "finalizeRequest" });
+    c.middlewareStack.add(
+      (next: any) => async (args: any) => {
+        urls.push(`${args.request.hostname}${args.request.path}`);
+        return next(args);
+      },
+      { step: "finalizeRequest" },
+    );
     await c.send(new S.HeadBucketCommand({ Bucket: bucket }));
     expect(urls).toEqual([`127.0.0.1/${bucket}/`]);
   });
@@ -49,27 +66,50 @@ describe("aws.s3.Bucket (bucket.go)", () => {
     // us-east-1 only: findBucket (HeadBucket) first; an existing bucket fails the create with BucketAlreadyExists.
     expect(await outcome(admin.send(new S.HeadBucketCommand({ Bucket: bucket })))).toBe("NotFound");
     // Outside us-east-1: CreateBucketConfiguration.LocationConstraint = region; retried on OperationAborted only.
-    expect(await outcome(client("default").send(new S.CreateBucketCommand({ Bucket: bucket, ACL: "private",
-      CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } })))).toBe("ok");
+    expect(
+      await outcome(
+        client("default").send(
+          new S.CreateBucketCommand({ Bucket: bucket, ACL: "private", CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } }),
+        ),
+      ),
+    ).toBe("ok");
     // RetryWhenNotFound(findBucket): HeadBucket answers at once on RGW.
     expect(await outcome(admin.send(new S.HeadBucketCommand({ Bucket: bucket })))).toBe("ok");
     // bucketCreateTags: PutBucketTagging with the tags (the program sets ducklake-stack).
-    expect(await outcome(admin.send(new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/prod" }] } })))).toBe("ok");
-    expect((await admin.send(new S.GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([{ Key: "ducklake-stack", Value: "ducklake/prod" }]);
+    expect(
+      await outcome(
+        admin.send(
+          new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/prod" }] } }),
+        ),
+      ),
+    ).toBe("ok");
+    expect((await admin.send(new S.GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([
+      { Key: "ducklake-stack", Value: "ducklake/prod" },
+    ]);
   });
 
   it("create on a bucket the project already owns: 200 outside us-east-1 (silent adoption), the us-east-1 HeadBucket guard, 409 for another project", async () => {
     const bucket = await createTestBucket("contract-owned");
     await admin.send(new S.PutObjectCommand({ Bucket: bucket, Key: "data/x.parquet", Body: "x" }));
     // Hetzner path (region fsn1 → no HeadBucket first): Ceph answers 200, the plugin records the bucket as created.
-    expect(await outcome(client("default").send(new S.CreateBucketCommand({ Bucket: bucket, ACL: "private",
-      CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } })))).toBe("ok");
+    expect(
+      await outcome(
+        client("default").send(
+          new S.CreateBucketCommand({ Bucket: bucket, ACL: "private", CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } }),
+        ),
+      ),
+    ).toBe("ok");
     expect((await admin.send(new S.ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(1); // data untouched, now "ours"
     // us-east-1 path (the local stack): HeadBucket succeeds → the plugin refuses with BucketAlreadyExists itself.
     expect(await outcome(admin.send(new S.HeadBucketCommand({ Bucket: bucket })))).toBe("ok");
     // Another project's bucket: CreateBucket fails (BucketAlreadyExists, 409; message "UnknownError").
-    expect(await outcome(client("default", svc.readers[0]).send(new S.CreateBucketCommand({ Bucket: bucket,
-      CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } })))).toBe("BucketAlreadyExists");
+    expect(
+      await outcome(
+        client("default", svc.readers[0]).send(
+          new S.CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: ZONEGROUP } }),
+        ),
+      ),
+    ).toBe("BucketAlreadyExists");
   });
 
   it("read (resourceBucketRead): every Get* answers or fails with a code the plugin tolerates", async () => {
@@ -83,19 +123,41 @@ describe("aws.s3.Bucket (bucket.go)", () => {
       ["GetBucketCors", () => admin.send(new S.GetBucketCorsCommand({ Bucket: bucket })), ["NoSuchCORSConfiguration", ...generic]],
       ["GetBucketWebsite", () => admin.send(new S.GetBucketWebsiteCommand({ Bucket: bucket })), ["NoSuchWebsiteConfiguration", ...generic]],
       ["GetBucketVersioning", () => admin.send(new S.GetBucketVersioningCommand({ Bucket: bucket })), generic],
-      ["GetBucketAccelerateConfiguration", () => admin.send(new S.GetBucketAccelerateConfigurationCommand({ Bucket: bucket })), ["UnsupportedArgument", "UnsupportedOperation", ...generic]],
+      [
+        "GetBucketAccelerateConfiguration",
+        () => admin.send(new S.GetBucketAccelerateConfigurationCommand({ Bucket: bucket })),
+        ["UnsupportedArgument", "UnsupportedOperation", ...generic],
+      ],
       ["GetBucketRequestPayment", () => admin.send(new S.GetBucketRequestPaymentCommand({ Bucket: bucket })), generic],
       ["GetBucketLogging", () => admin.send(new S.GetBucketLoggingCommand({ Bucket: bucket })), generic],
-      ["GetBucketLifecycleConfiguration", () => admin.send(new S.GetBucketLifecycleConfigurationCommand({ Bucket: bucket })), ["NoSuchLifecycleConfiguration", ...generic]],
-      ["GetBucketReplication", () => admin.send(new S.GetBucketReplicationCommand({ Bucket: bucket })), ["ReplicationConfigurationNotFoundError", ...generic]],
-      ["GetBucketEncryption", () => admin.send(new S.GetBucketEncryptionCommand({ Bucket: bucket })), ["ServerSideEncryptionConfigurationNotFoundError", "UnsupportedOperation", ...generic]],
-      ["GetObjectLockConfiguration", () => admin.send(new S.GetObjectLockConfigurationCommand({ Bucket: bucket })), ["ObjectLockConfigurationNotFoundError", ...generic]],
+      [
+        "GetBucketLifecycleConfiguration",
+        () => admin.send(new S.GetBucketLifecycleConfigurationCommand({ Bucket: bucket })),
+        ["NoSuchLifecycleConfiguration", ...generic],
+      ],
+      [
+        "GetBucketReplication",
+        () => admin.send(new S.GetBucketReplicationCommand({ Bucket: bucket })),
+        ["ReplicationConfigurationNotFoundError", ...generic],
+      ],
+      [
+        "GetBucketEncryption",
+        () => admin.send(new S.GetBucketEncryptionCommand({ Bucket: bucket })),
+        ["ServerSideEncryptionConfigurationNotFoundError", "UnsupportedOperation", ...generic],
+      ],
+      [
+        "GetObjectLockConfiguration",
+        () => admin.send(new S.GetObjectLockConfigurationCommand({ Bucket: bucket })),
+        ["ObjectLockConfigurationNotFoundError", ...generic],
+      ],
       ["GetBucketTagging (tags)", () => admin.send(new S.GetBucketTaggingCommand({ Bucket: bucket })), ["NoSuchTagSet"]],
     ];
-    const seen = await Promise.all(calls.map(async ([name, run, tolerated]) => {
-      const o = await outcome(run());
-      return { name, o, fine: o === "ok" || tolerated.includes(o) };
-    }));
+    const seen = await Promise.all(
+      calls.map(async ([name, run, tolerated]) => {
+        const o = await outcome(run());
+        return { name, o, fine: o === "ok" || tolerated.includes(o) };
+      }),
+    );
     expect(seen.filter((s) => !s.fine)).toEqual([]);
   });
 
@@ -108,7 +170,14 @@ describe("aws.s3.Bucket (bucket.go)", () => {
     // Signed (findBucketRegion): 200 without the header → region "" and no error: the read goes on.
     const headers: Record<string, string> = {};
     const c = client("fsn1");
-    c.middlewareStack.add((next: any) => async (args: any) => { const r: any = await next(args); Object.assign(headers, r.response.headers); return r; }, { step: "deserialize" });
+    c.middlewareStack.add(
+      (next: any) => async (args: any) => {
+        const r: any = await next(args);
+        Object.assign(headers, r.response.headers);
+        return r;
+      },
+      { step: "deserialize" },
+    );
     expect(await outcome(c.send(new S.HeadBucketCommand({ Bucket: bucket })))).toBe("ok");
     expect(headers["x-amz-bucket-region"]).toBeUndefined();
     // Unsigned: 403 without the header → GetBucketRegion returns the error and the read fails.
@@ -118,16 +187,25 @@ describe("aws.s3.Bucket (bucket.go)", () => {
 
   it("update (resourceBucketUpdate): only tags can change here (PutBucketTagging); forceDestroy is state only", async () => {
     const bucket = await createTestBucket("contract-update");
-    await admin.send(new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/a" }] } }));
-    await admin.send(new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/b" }] } }));
-    expect((await admin.send(new S.GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([{ Key: "ducklake-stack", Value: "ducklake/b" }]);
+    await admin.send(
+      new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/a" }] } }),
+    );
+    await admin.send(
+      new S.PutBucketTaggingCommand({ Bucket: bucket, Tagging: { TagSet: [{ Key: "ducklake-stack", Value: "ducklake/b" }] } }),
+    );
+    expect((await admin.send(new S.GetBucketTaggingCommand({ Bucket: bucket }))).TagSet).toEqual([
+      { Key: "ducklake-stack", Value: "ducklake/b" },
+    ]);
   });
 
   it("delete (resourceBucketDelete): DeleteBucket; NoSuchBucket tolerated; a non-empty bucket fails with BucketNotEmpty (409), forceDestroy is false", async () => {
     const bucket = await createTestBucket("contract-delete");
     await admin.send(new S.PutObjectCommand({ Bucket: bucket, Key: "backups/catalog.dump", Body: "c" }));
     const del = () => admin.send(new S.DeleteBucketCommand({ Bucket: bucket }));
-    const failed = await del().then(() => undefined, (e: any) => e);
+    const failed = await del().then(
+      () => undefined,
+      (e: any) => e,
+    );
     expect([failed?.Code ?? failed?.name, failed?.$metadata?.httpStatusCode]).toEqual(["BucketNotEmpty", 409]);
     expect((await admin.send(new S.ListObjectsV2Command({ Bucket: bucket }))).KeyCount).toBe(1);
     await admin.send(new S.DeleteObjectCommand({ Bucket: bucket, Key: "backups/catalog.dump" }));
@@ -139,8 +217,18 @@ describe("aws.s3.Bucket (bucket.go)", () => {
 });
 
 describe("aws.s3.BucketPolicy (bucket_policy.go)", () => {
-  const policy = (bucket: string) => JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow",
-    Principal: { AWS: `arn:aws:iam:::user/p${svc.readerProject}:${svc.readers[0].accessKey}` }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/data/*` }] });
+  const policy = (bucket: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam:::user/p${svc.readerProject}:${svc.readers[0].accessKey}` },
+          Action: "s3:GetObject",
+          Resource: `arn:aws:s3:::${bucket}/data/*`,
+        },
+      ],
+    });
 
   it("create/update (resourceBucketPolicyPut): PutBucketPolicy, wait for findBucketPolicy, read back an equivalent document", async () => {
     const bucket = await createTestBucket("contract-policy");
@@ -177,8 +265,13 @@ describe("aws.s3.BucketLifecycleConfiguration (bucket_lifecycle_configuration.go
     const bucket = await createTestBucket("contract-lifecycle");
     const rules = [{ ID: "expire-catalog-backups", Status: "Enabled" as const, Filter: { Prefix: "backups/" }, Expiration: { Days: 30 } }];
     // The plan modifier sets transition_default_minimum_object_size = all_storage_classes_128K when not configured.
-    const put = await admin.send(new S.PutBucketLifecycleConfigurationCommand({ Bucket: bucket,
-      TransitionDefaultMinimumObjectSize: "all_storage_classes_128K", LifecycleConfiguration: { Rules: rules } }));
+    const put = await admin.send(
+      new S.PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        TransitionDefaultMinimumObjectSize: "all_storage_classes_128K",
+        LifecycleConfiguration: { Rules: rules },
+      }),
+    );
     expect(put.$metadata.httpStatusCode).toBe(200);
     // statusLifecycleConfigEquals polls GetBucketLifecycleConfiguration and compares size + rules (reflect.DeepEqual):
     // the rules match, the size never does (10 equal answers in a row needed, 3-minute timeout).
@@ -191,11 +284,19 @@ describe("aws.s3.BucketLifecycleConfiguration (bucket_lifecycle_configuration.go
 
   it("Delete: DeleteBucketLifecycle removes the whole configuration (any rule, also the replacement's); NoSuchBucket tolerated", async () => {
     const bucket = await createTestBucket("contract-lifecycle-del");
-    await admin.send(new S.PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [
-      { ID: "expire-catalog-backups", Status: "Enabled", Filter: { Prefix: "backups/" }, Expiration: { Days: 30 } }] } }));
+    await admin.send(
+      new S.PutBucketLifecycleConfigurationCommand({
+        Bucket: bucket,
+        LifecycleConfiguration: {
+          Rules: [{ ID: "expire-catalog-backups", Status: "Enabled", Filter: { Prefix: "backups/" }, Expiration: { Days: 30 } }],
+        },
+      }),
+    );
     expect(await outcome(admin.send(new S.DeleteBucketLifecycleCommand({ Bucket: bucket })))).toBe("ok");
     // RetryUntilNotFound(findBucketLifecycleConfiguration): NoSuchLifecycleConfiguration at once.
-    expect(await outcome(admin.send(new S.GetBucketLifecycleConfigurationCommand({ Bucket: bucket })))).toBe("NoSuchLifecycleConfiguration");
+    expect(await outcome(admin.send(new S.GetBucketLifecycleConfigurationCommand({ Bucket: bucket })))).toBe(
+      "NoSuchLifecycleConfiguration",
+    );
     expect(await outcome(admin.send(new S.DeleteBucketLifecycleCommand({ Bucket: newName("gone") })))).toBe("NoSuchBucket");
   });
 });

@@ -27,7 +27,7 @@ const ODD_SCHEMA = "odd schema;--";
 const ODD_TABLE = `we"ird 'täble' ✓`;
 const hex = randomBytes(4).toString("hex");
 const BASES = ["ana", "ben", "cleo", "dan", "eve"] as const;
-type Base = typeof BASES[number];
+type Base = (typeof BASES)[number];
 const name = (b: Base) => `aac_${b}_${hex}`;
 const passwords = Object.fromEntries(BASES.map((b) => [name(b), randomBytes(12).toString("hex")]));
 
@@ -52,7 +52,9 @@ function spec(readers: Base[], grants: G[]): AccessSpec {
   const svc = rgw();
   return {
     readers: readers.map((b) => ({ name: name(b), principal: { projectId: svc.readerProject, accessKey: keys[name(b)].accessKey } })),
-    grants: grants.map(([r, schema, table]): GrantSpec => (table === undefined ? { reader: name(r), schema } : { reader: name(r), schema, table })),
+    grants: grants.map(([r, schema, table]): GrantSpec =>
+      table === undefined ? { reader: name(r), schema } : { reader: name(r), schema, table },
+    ),
   };
 }
 
@@ -65,9 +67,22 @@ function connectionInfo(s: AccessSpec): LakeConnectionInfo {
   return parseLakeConnectionInfo({
     stack: "accessAsCode",
     catalog: { ...target.connection, schema: CATALOG },
-    storage: { bucket, dataPrefix: target.dataPrefix, endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-    readers: s.readers.map((r) => ({ name: r.name, password: passwords[r.name], s3: { projectId: r.principal.projectId, ...keys[r.name] },
-      grants: s.grants.filter((g) => g.reader === r.name).map((g) => (g.table === undefined ? { schema: g.schema } : { schema: g.schema, table: g.table })) })),
+    storage: {
+      bucket,
+      dataPrefix: target.dataPrefix,
+      endpoint: svc.endpoint,
+      region: svc.region,
+      adminProjectId: svc.adminProject,
+      admin: svc.admin,
+    },
+    readers: s.readers.map((r) => ({
+      name: r.name,
+      password: passwords[r.name],
+      s3: { projectId: r.principal.projectId, ...keys[r.name] },
+      grants: s.grants
+        .filter((g) => g.reader === r.name)
+        .map((g) => (g.table === undefined ? { schema: g.schema } : { schema: g.schema, table: g.table })),
+    })),
   });
 }
 
@@ -137,7 +152,9 @@ async function syncObjects(): Promise<Array<{ schema: string; table: string; key
 async function expectMatches(s: AccessSpec, gone: Base[] = []): Promise<void> {
   // 1. The guard's ACL holds exactly the declared entries.
   for (const r of s.readers) {
-    const declared = canonicalGrants(s.grants.filter((g) => g.reader === r.name).map((g) => ({ schema: g.schema, table: g.table ?? null })));
+    const declared = canonicalGrants(
+      s.grants.filter((g) => g.reader === r.name).map((g) => ({ schema: g.schema, table: g.table ?? null })),
+    );
     expect({ reader: r.name, acl: await liveAcl(r.name) }).toEqual({ reader: r.name, acl: declared });
     checks++;
   }
@@ -197,28 +214,46 @@ beforeAll(async () => {
   expect(tables.filter((t) => t.key).length).toBe(6);
   target = {
     connection: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-    catalogSchema: CATALOG, owner, bucket, ownerProjectId: svc.adminProject, dataPrefix: "data/", backupsPrefix: "backups/", adminS3: s3Client(svc.admin),
+    catalogSchema: CATALOG,
+    owner,
+    bucket,
+    ownerProjectId: svc.adminProject,
+    dataPrefix: "data/",
+    backupsPrefix: "backups/",
+    adminS3: s3Client(svc.admin),
   };
   stack = new AccessStack(target);
 }, 120_000);
 
-afterEach(() => { assertions += expect.getState().assertionCalls; });
+afterEach(() => {
+  assertions += expect.getState().assertionCalls;
+});
 
 afterAll(async () => {
   await owner?.end();
   if (conn) await dropTestDatabase(conn);
-  await withClient(pgAdmin(), async (c) => { for (const r of BASES.map(name)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
-  console.log(`accessAsCode: ${checks} layer checks (reader × table × layer, ACL and policy comparisons), ${assertions} expect() assertions`);
+  await withClient(pgAdmin(), async (c) => {
+    for (const r of BASES.map(name)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+  });
+  console.log(
+    `accessAsCode: ${checks} layer checks (reader × table × layer, ACL and policy comparisons), ${assertions} expect() assertions`,
+  );
 });
 
 // The list at each step. Step 1: three table-granted readers, one schema grant, names needing quoting.
-const step1: G[] = [["ana", "sales", "orders"], ["ana", "sales", "customers"], ["ben", "hr"],
-  ["cleo", "sales", "returns"], ["cleo", ODD_SCHEMA, ODD_TABLE], ["dan", "sales", "orders"]];
-const step2: G[] = [...step1, ["ben", "sales", "returns"]];                                        // add a grant
-const step3: G[] = step2.filter(([r, s, t]) => !(r === "ana" && s === "sales" && t === "customers"));  // remove a grant
+const step1: G[] = [
+  ["ana", "sales", "orders"],
+  ["ana", "sales", "customers"],
+  ["ben", "hr"],
+  ["cleo", "sales", "returns"],
+  ["cleo", ODD_SCHEMA, ODD_TABLE],
+  ["dan", "sales", "orders"],
+];
+const step2: G[] = [...step1, ["ben", "sales", "returns"]]; // add a grant
+const step3: G[] = step2.filter(([r, s, t]) => !(r === "ana" && s === "sales" && t === "customers")); // remove a grant
 const step4: G[] = step3.map(([r, s, t]): G => (r === "cleo" && t === "returns" ? ["cleo", "hr", "reviews"] : [r, s, t])); // move
-const step5: G[] = step4.filter(([r]) => r !== "dan");                                              // remove a reader
-const step6: G[] = [...step5, ["eve", "sales"]];                                                    // a new reader, schema grant
+const step5: G[] = step4.filter(([r]) => r !== "dan"); // remove a reader
+const step6: G[] = [...step5, ["eve", "sales"]]; // a new reader, schema grant
 const ALL4: Base[] = ["ana", "ben", "cleo", "dan"];
 const ALL3: Base[] = ["ana", "ben", "cleo"];
 
@@ -235,18 +270,28 @@ describe("applying and editing the grants list", () => {
     const base = spec(ALL4, step1);
     const baseAccess = validate(target, base);
     const basePolicy = (await desiredPolicy(target, baseAccess)).json;
-    const baseInputs = await Promise.all(baseAccess.readers.map(async (r) =>
-      JSON.stringify((await readerAclProvider.check!({}, readerAclInputs(target, baseAccess, r.name))).inputs)));
+    const baseInputs = await Promise.all(
+      baseAccess.readers.map(async (r) =>
+        JSON.stringify((await readerAclProvider.check!({}, readerAclInputs(target, baseAccess, r.name))).inputs),
+      ),
+    );
     const random = rng(20260);
-    const shuffle = <T>(xs: T[]) => xs.map((x) => [random(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+    const shuffle = <T>(xs: T[]) =>
+      xs
+        .map((x) => [random(), x] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, x]) => x);
     for (let i = 0; i < 4; i++) {
       const permuted: AccessSpec = { readers: shuffle(base.readers), grants: shuffle(base.grants) };
       expect(permuted.grants.map((g) => g.reader + g.schema + g.table)).not.toEqual(base.grants.map((g) => g.reader + g.schema + g.table));
       const access = validate(target, permuted);
       expect(access).toEqual(baseAccess);
       expect((await desiredPolicy(target, access)).json).toBe(basePolicy);
-      const inputs = await Promise.all(access.readers.map(async (r) =>
-        JSON.stringify((await readerAclProvider.check!({}, readerAclInputs(target, access, r.name))).inputs)));
+      const inputs = await Promise.all(
+        access.readers.map(async (r) =>
+          JSON.stringify((await readerAclProvider.check!({}, readerAclInputs(target, access, r.name))).inputs),
+        ),
+      );
       expect(inputs).toEqual(baseInputs);
       checks += 3;
     }
@@ -298,8 +343,13 @@ describe("applying and editing the grants list", () => {
     await expect(stack.up(bad)).rejects.toThrow(/"sales"\."nope"/);
     // The ReaderAcl provider refuses it at check too (a preview that reaches the catalog), naming the fix.
     const checked = await readerAclProvider.check!({}, readerAclInputs(target, validate(target, bad), name("ana")));
-    expect(checked.failures).toEqual([{ property: "grants",
-      reason: 'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
+    expect(checked.failures).toEqual([
+      {
+        property: "grants",
+        reason:
+          'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema',
+      },
+    ]);
     expect(await livePolicy(target.adminS3, bucket)).toBe(before.policy);
     expect(await liveAcl(name("ana"))).toEqual(before.acl);
     checks += 2;
@@ -338,8 +388,13 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     const refreshed = await stack.refresh();
     expect(refreshed).toEqual({ aclChanged: [cleo], undeclared: [], policyChanged: false });
     const state = stack.acls.get(cleo)!;
-    expect(state.outs.grants).toEqual(canonicalGrants([{ schema: "hr", table: "reviews" }, { schema: ODD_SCHEMA, table: ODD_TABLE },
-      { schema: "sales", table: "orders" }]));
+    expect(state.outs.grants).toEqual(
+      canonicalGrants([
+        { schema: "hr", table: "reviews" },
+        { schema: ODD_SCHEMA, table: ODD_TABLE },
+        { schema: "sales", table: "orders" },
+      ]),
+    );
     expect((await readerAclProvider.diff!(state.id, state.outs, state.inputs)).changes).toBe(true);
 
     const up = await stack.up(final());
@@ -353,11 +408,18 @@ describe("drift: hand edits are found by refresh and put back by the next apply"
     await owner.query("SELECT ducklake_guard.grant_read($1, $2, $3)", [dan, ODD_SCHEMA, ODD_TABLE]);
     expect((await catalogView(dan)).has(tableId("hr", "salaries"))).toBe(true);
     expect((await catalogView(dan)).has(tableId(ODD_SCHEMA, ODD_TABLE))).toBe(true);
-    expect((await accessMatrix(connectionInfo(final()))).problems)
-      .toContain(`the catalog ACL grants hr.* to ${dan}, which is not a reader of this stack`);
+    expect((await accessMatrix(connectionInfo(final()))).problems).toContain(
+      `the catalog ACL grants hr.* to ${dan}, which is not a reader of this stack`,
+    );
     // dan has no ReaderAcl any more; the UndeclaredAcl's refresh lists its entries, nobody else's.
-    expect(await stack.refresh()).toEqual({ aclChanged: [], policyChanged: false, undeclared: [
-      { reader: dan, schema: "hr", table: null }, { reader: dan, schema: ODD_SCHEMA, table: ODD_TABLE }] });
+    expect(await stack.refresh()).toEqual({
+      aclChanged: [],
+      policyChanged: false,
+      undeclared: [
+        { reader: dan, schema: "hr", table: null },
+        { reader: dan, schema: ODD_SCHEMA, table: ODD_TABLE },
+      ],
+    });
     const sweep = stack.undeclared!;
     expect(await undeclaredAclProvider.diff!(sweep.id, sweep.outs, sweep.inputs)).toMatchObject({ changes: true });
     const up = await stack.up(final());
@@ -425,9 +487,12 @@ describe("the lake changes under the list", () => {
     // the default folder of a table "orders" is the renamed table's folder; the ReaderAcl check (a preview
     // reaching the catalog) names the missing table.
     const stale = spec([...ALL3, "eve"], step6);
-    await expect(stack.up(stale)).rejects.toThrow(/folder "data\/sales\/orders\/" of table "sales"\."orders_v2", which the reader is not granted/);
-    expect((await readerAclProvider.check!({}, readerAclInputs(target, validate(target, stale), ana))).failures)
-      .toEqual([{ property: "grants", reason: 'DuckLake table "sales"."orders" was renamed to "sales"."orders_v2": update the grant in access.ts' }]);
+    await expect(stack.up(stale)).rejects.toThrow(
+      /folder "data\/sales\/orders\/" of table "sales"\."orders_v2", which the reader is not granted/,
+    );
+    expect((await readerAclProvider.check!({}, readerAclInputs(target, validate(target, stale), ana))).failures).toEqual([
+      { property: "grants", reason: 'DuckLake table "sales"."orders" was renamed to "sales"."orders_v2": update the grant in access.ts' },
+    ]);
     const renamed: G[] = step6.map(([r, s, t]): G => (r === "ana" && t === "orders" ? ["ana", "sales", "orders_v2"] : [r, s, t]));
     const up = await stack.up(spec([...ALL3, "eve"], renamed));
     expect(up.acl).toEqual({ [ana]: "update", [name("ben")]: "same", [name("cleo")]: "same", [name("eve")]: "same" });

@@ -19,19 +19,34 @@ let other: string;
 
 function writeInfo(name: string, database: string): string {
   const f = path.join(dir, name);
-  fs.writeFileSync(f, JSON.stringify({
-    stack: "test",
-    catalog: { host: g.conn.host, port: g.conn.port, database, user: g.conn.user, password: g.conn.password, sslmode: "disable", schema: CATALOG },
-    storage: { bucket: "not-used", endpoint: "http://127.0.0.1:1", adminProjectId: "1", admin: { accessKey: "a", secretKey: "b" } },
-    readers: [],
-  }), { mode: 0o600 });
+  fs.writeFileSync(
+    f,
+    JSON.stringify({
+      stack: "test",
+      catalog: {
+        host: g.conn.host,
+        port: g.conn.port,
+        database,
+        user: g.conn.user,
+        password: g.conn.password,
+        sslmode: "disable",
+        schema: CATALOG,
+      },
+      storage: { bucket: "not-used", endpoint: "http://127.0.0.1:1", adminProjectId: "1", admin: { accessKey: "a", secretKey: "b" } },
+      readers: [],
+    }),
+    { mode: 0o600 },
+  );
   return f;
 }
 
 /** Runs main() in-process, capturing what it prints. */
 async function run(argv: string[]): Promise<{ code: number; out: string }> {
   let out = "";
-  const write = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  const write = jest.spyOn(process.stdout, "write").mockImplementation((s: string | Uint8Array) => {
+    out += String(s);
+    return true;
+  });
   try {
     return { code: await main(argv), out };
   } finally {
@@ -57,7 +72,11 @@ afterAll(async () => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const dataLines = (out: string) => out.split("\n").slice(2).filter((l) => /^\d+ /.test(l));
+const dataLines = (out: string) =>
+  out
+    .split("\n")
+    .slice(2)
+    .filter((l) => /^\d+ /.test(l));
 
 test("prints every change, oldest first, with who and from where; exit 0", async () => {
   const { code, out } = await run(["--from", file]);
@@ -65,14 +84,18 @@ test("prints every change, oldest first, with who and from where; exit 0", async
   const lines = dataLines(out);
   expect(lines).toHaveLength(5);
   expect(lines.map((l) => l.split(/ {2,}/).slice(2, 6))).toEqual([
-    ["grant", partner, "hr", "(whole schema)"], ["grant", other, "sales", "orders"], ["revoke", partner, "hr", "(whole schema)"],
-    ["grant", partner, "hr", "salaries"], ["grant", partner, ODD.schema, ODD.table]]);
+    ["grant", partner, "hr", "(whole schema)"],
+    ["grant", other, "sales", "orders"],
+    ["revoke", partner, "hr", "(whole schema)"],
+    ["grant", partner, "hr", "salaries"],
+    ["grant", partner, ODD.schema, ODD.table],
+  ]);
   // The fixture's owner connection is the superuser; node-postgres over TCP from this machine.
   expect(lines[0]).toMatch(new RegExp(` ${g.conn.user} +127\\.0\\.0\\.1 +\\d+ +\\d+$`));
   expect(out.trimEnd().split("\n").pop()).toBe("access-log: 5 change(s)");
 });
 
-test("--reader/--schema/--table answer \"since when can this reader read hr.salaries\" (whole-schema entries included); --since and --limit narrow", async () => {
+test('--reader/--schema/--table answer "since when can this reader read hr.salaries" (whole-schema entries included); --since and --limit narrow', async () => {
   const salaries = await run(["--from", file, "--reader", partner, "--schema", "hr", "--table", "salaries"]);
   expect(dataLines(salaries.out).map((l) => l.split(/ {2,}/)[2])).toEqual(["grant", "revoke", "grant"]);
   const odd = await run(["--from", file, "--reader", partner, "--schema", ODD.schema, "--table", ODD.table]);
@@ -84,17 +107,24 @@ test("--reader/--schema/--table answer \"since when can this reader read hr.sala
   const future = await run(["--from", file, "--since", "2999-01-01"]);
   expect(future).toEqual({ code: 0, out: "access-log: no ACL changes match\n" });
   const json = JSON.parse((await run(["--from", file, "--reader", other, "--json"])).out);
-  expect(json).toEqual([expect.objectContaining({ action: "grant", reader: other, schema: "sales", table: "orders", sessionUser: g.conn.user })]);
+  expect(json).toEqual([
+    expect.objectContaining({ action: "grant", reader: other, schema: "sales", table: "orders", sessionUser: g.conn.user }),
+  ]);
   // The same rows readAclLog returns (the CLI adds nothing and drops nothing).
   const direct = await readAclLog(g.owner, { reader: other });
   expect(json.map((e: { id: number }) => e.id)).toEqual(direct.map((e) => e.id));
 });
 
 test("the real script: exit 0 and the table; exit 2 with one line naming the fix for a bad flag and for a database without the guard", async () => {
-  const script = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile("npx", ["ts-node", "--transpile-only", "cli/accessLog.ts", ...args], { cwd: repoRoot, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
-  });
+  const script = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        "npx",
+        ["ts-node", "--transpile-only", "cli/accessLog.ts", ...args],
+        { cwd: repoRoot, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+      );
+    });
   const ok = await script(["--from", file, "--reader", partner, "--limit", "1"]);
   expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: "" });
   expect(ok.stdout).toMatch(new RegExp(`grant +${partner} +${ODD.schema.replace(/[;-]/g, "\\$&")}`));
@@ -105,5 +135,7 @@ test("the real script: exit 0 and the table; exit 2 with one line naming the fix
   const old = writeInfo("postgres.json", "postgres");
   const missing = await script(["--from", old]);
   expect(missing.code).toBe(2);
-  expect(missing.stderr).toMatch(/^error: the catalog guard is not installed in this database, so there is no ACL change log; run `pulumi up` to install it/);
+  expect(missing.stderr).toMatch(
+    /^error: the catalog guard is not installed in this database, so there is no ACL change log; run `pulumi up` to install it/,
+  );
 }, 120_000);

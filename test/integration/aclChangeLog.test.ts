@@ -44,7 +44,11 @@ async function newRole(base: string): Promise<string> {
 }
 /** Log rows written after `afterId`, oldest first, read straight from the table as the superuser. */
 async function logSince(afterId: number): Promise<any[]> {
-  return (await su.query("SELECT *, txid::text AS txid_text, host(client_addr) AS client FROM ducklake_guard.acl_log WHERE id > $1 ORDER BY id", [afterId])).rows;
+  return (
+    await su.query("SELECT *, txid::text AS txid_text, host(client_addr) AS client FROM ducklake_guard.acl_log WHERE id > $1 ORDER BY id", [
+      afterId,
+    ])
+  ).rows;
 }
 const lastId = async () => Number((await su.query("SELECT coalesce(max(id), 0) AS m FROM ducklake_guard.acl_log")).rows[0].m);
 const short = (r: any) => `${r.action} ${r.reader} ${r.schema_name}.${r.table_name ?? "*"}`;
@@ -92,10 +96,21 @@ test("grant_read: one 'grant' row with the names, pinned ids, session and effect
   const rows = await logSince(before);
   expect(rows).toHaveLength(1);
   expect(rows[0]).toMatchObject({
-    action: "grant", reader, reader_oid: await roleOid(reader), schema_name: "hr", table_name: "salaries",
-    schema_id: String(lake.schemas.hr), table_id: String(lake.tables["hr.salaries"]),
-    session_user_name: ops, current_user_name: owner, application_name: "acl-log-test", client: conn.host === "localhost" ? "127.0.0.1" : conn.host,
-    txid_text: tx.t, backend_pid: tx.pid, granted_by: ops, previous: null,
+    action: "grant",
+    reader,
+    reader_oid: await roleOid(reader),
+    schema_name: "hr",
+    table_name: "salaries",
+    schema_id: String(lake.schemas.hr),
+    table_id: String(lake.tables["hr.salaries"]),
+    session_user_name: ops,
+    current_user_name: owner,
+    application_name: "acl-log-test",
+    client: conn.host === "localhost" ? "127.0.0.1" : conn.host,
+    txid_text: tx.t,
+    backend_pid: tx.pid,
+    granted_by: ops,
+    previous: null,
   });
   expect(Math.abs(rows[0].at.getTime() - Date.now())).toBeLessThan(60_000);
   // `pulumi up` again: grant_read changes nothing, so nothing is logged.
@@ -111,7 +126,13 @@ test("revoke_read: a 'revoke' row with the entry as it was; revoking what is not
   await asOps.query("SELECT ducklake_guard.revoke_read($1, 'sales', NULL)", [reader]);
   const rows = await logSince(before);
   expect(rows.map(short)).toEqual([`revoke ${reader} sales.*`]);
-  expect(rows[0]).toMatchObject({ schema_id: String(lake.schemas.sales), table_id: null, session_user_name: ops, current_user_name: owner, granted_by: ops });
+  expect(rows[0]).toMatchObject({
+    schema_id: String(lake.schemas.sales),
+    table_id: null,
+    session_user_name: ops,
+    current_user_name: owner,
+    granted_by: ops,
+  });
 });
 
 test("hand edits of ducklake_guard.acl as the owner are logged: INSERT, UPDATE (with the previous entry), DELETE, TRUNCATE; a no-op UPDATE is not", async () => {
@@ -119,23 +140,34 @@ test("hand edits of ducklake_guard.acl as the owner are logged: INSERT, UPDATE (
   const asOwner = await login(owner, "psql");
   try {
     const before = await lastId();
-    await asOwner.query(`INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
-      VALUES ($1, $2, 'sales', 'orders', $3, $4)`, [reader, await roleOid(reader), lake.schemas.sales, lake.tables["sales.orders"]]);
+    await asOwner.query(
+      `INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
+      VALUES ($1, $2, 'sales', 'orders', $3, $4)`,
+      [reader, await roleOid(reader), lake.schemas.sales, lake.tables["sales.orders"]],
+    );
     await asOwner.query("UPDATE ducklake_guard.acl SET table_id = $2 WHERE reader = $1", [reader, lake.tables["sales.customers"]]);
     await asOwner.query("UPDATE ducklake_guard.acl SET granted_at = granted_at WHERE reader = $1", [reader]);
     await asOwner.query("DELETE FROM ducklake_guard.acl WHERE reader = $1", [reader]);
     const rows = await logSince(before);
     expect(rows.map(short)).toEqual([`grant ${reader} sales.orders`, `update ${reader} sales.orders`, `revoke ${reader} sales.orders`]);
     expect(rows.map((r) => [r.session_user_name, r.current_user_name, r.application_name])).toEqual(Array(3).fill([owner, owner, "psql"]));
-    expect(rows[1]).toMatchObject({ table_id: String(lake.tables["sales.customers"]), previous: expect.objectContaining({ table_id: lake.tables["sales.orders"], reader }) });
+    expect(rows[1]).toMatchObject({
+      table_id: String(lake.tables["sales.customers"]),
+      previous: expect.objectContaining({ table_id: lake.tables["sales.orders"], reader }),
+    });
     expect(rows[2].table_id).toBe(String(lake.tables["sales.customers"]));
     // A superuser's hand edit names the superuser as the effective user (the trigger runs as the editor).
     const su0 = await lastId();
-    await su.query(`INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
-      VALUES ($1, $2, 'hr', NULL, $3, NULL)`, [reader, await roleOid(reader), lake.schemas.hr]);
+    await su.query(
+      `INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
+      VALUES ($1, $2, 'hr', NULL, $3, NULL)`,
+      [reader, await roleOid(reader), lake.schemas.hr],
+    );
     await su.query("DELETE FROM ducklake_guard.acl WHERE reader = $1", [reader]);
-    expect((await logSince(su0)).map((r) => [short(r), r.session_user_name, r.current_user_name]))
-      .toEqual([[`grant ${reader} hr.*`, conn.user, conn.user], [`revoke ${reader} hr.*`, conn.user, conn.user]]);
+    expect((await logSince(su0)).map((r) => [short(r), r.session_user_name, r.current_user_name])).toEqual([
+      [`grant ${reader} hr.*`, conn.user, conn.user],
+      [`revoke ${reader} hr.*`, conn.user, conn.user],
+    ]);
 
     // TRUNCATE fires no row trigger: every entry it removes is logged as revoked, in the same transaction.
     const other = await newRole("log_trunc");
@@ -160,13 +192,23 @@ test("hand edits of ducklake_guard.acl as the owner are logged: INSERT, UPDATE (
 test("ReaderAcl provider: create, update and delete log exactly the entries they change; re-pinning after a re-created table logs an 'update'", async () => {
   const reader = await newRole("log_prov");
   const before = await lastId();
-  const created = await readerAclProvider.create!({ connection: db, reader, grants: [{ schema: "sales", table: "orders" }, { schema: "hr", table: null }] });
+  const created = await readerAclProvider.create!({
+    connection: db,
+    reader,
+    grants: [
+      { schema: "sales", table: "orders" },
+      { schema: "hr", table: null },
+    ],
+  });
   expect((await logSince(before)).map(short).sort()).toEqual([`grant ${reader} hr.*`, `grant ${reader} sales.orders`]);
   const created2 = await lastId();
   await readerAclProvider.update!(reader, created.outs, { ...created.outs, grants: [{ schema: "hr", table: null }, ODD] });
   const upd = await logSince(created2);
   expect(upd.map(short)).toEqual([`revoke ${reader} sales.orders`, `grant ${reader} ${ODD.schema}.${ODD.table}`]);
-  expect(upd[1]).toMatchObject({ schema_id: String(lake.schemas[ODD.schema]), table_id: String(lake.tables[`${ODD.schema}.${ODD.table}`]) });
+  expect(upd[1]).toMatchObject({
+    schema_id: String(lake.schemas[ODD.schema]),
+    table_id: String(lake.tables[`${ODD.schema}.${ODD.table}`]),
+  });
   // All of one apply is one transaction.
   expect(new Set(upd.map((r) => r.txid_text)).size).toBe(1);
   expect(upd.every((r) => r.session_user_name === owner && r.application_name === null)).toBe(true);
@@ -193,7 +235,9 @@ test("ReaderAcl provider: create, update and delete log exactly the entries they
 test("UndeclaredAcl sweep logs a 'revoke' per stray entry; resync and protect_all log nothing", async () => {
   const stray = await newRole(`log "stray"; ✓`);
   await asOps.query("SELECT ducklake_guard.grant_read($1, $2, $3)", [stray, ODD.schema, ODD.table]);
-  const declared = (await su.query("SELECT DISTINCT reader::text AS r FROM ducklake_guard.acl WHERE reader <> $1", [stray])).rows.map((r) => r.r);
+  const declared = (await su.query("SELECT DISTINCT reader::text AS r FROM ducklake_guard.acl WHERE reader <> $1", [stray])).rows.map(
+    (r) => r.r,
+  );
   const before = await lastId();
   await su.query("SELECT ducklake_guard.resync()");
   await su.query("SELECT ducklake_guard.protect_all()");
@@ -209,19 +253,28 @@ test("readers get nothing: no SELECT/INSERT/UPDATE/DELETE/TRUNCATE, not through 
   await asOps.query("SELECT ducklake_guard.grant_read($1, 'hr', 'salaries')", [reader]);
   const c = await login(reader);
   try {
-    for (const sql of ["SELECT * FROM ducklake_guard.acl_log", "SELECT count(*) FROM ducklake_guard.acl_log",
+    for (const sql of [
+      "SELECT * FROM ducklake_guard.acl_log",
+      "SELECT count(*) FROM ducklake_guard.acl_log",
       "INSERT INTO ducklake_guard.acl_log (action, reader, reader_oid, schema_name, schema_id) VALUES ('grant', 'x', 1, 's', 1)",
-      "UPDATE ducklake_guard.acl_log SET reader = 'x'", "DELETE FROM ducklake_guard.acl_log", "TRUNCATE ducklake_guard.acl_log",
-      "SELECT nextval('ducklake_guard.acl_log_id_seq')"])
+      "UPDATE ducklake_guard.acl_log SET reader = 'x'",
+      "DELETE FROM ducklake_guard.acl_log",
+      "TRUNCATE ducklake_guard.acl_log",
+      "SELECT nextval('ducklake_guard.acl_log_id_seq')",
+    ])
       await expect(c.query(sql)).rejects.toThrow(/permission denied/);
     await expect(readAclLog(c)).rejects.toThrow(/permission denied/);
     for (const role of [reader, "ducklake_reader", "public"]) {
-      const p = await su.query(`SELECT bool_or(has_table_privilege($1, 'ducklake_guard.acl_log', x)) AS any FROM
-        unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) x`, [role]);
+      const p = await su.query(
+        `SELECT bool_or(has_table_privilege($1, 'ducklake_guard.acl_log', x)) AS any FROM
+        unnest(ARRAY['SELECT','INSERT','UPDATE','DELETE','TRUNCATE','REFERENCES','TRIGGER']) x`,
+        [role],
+      );
       expect({ role, any: p.rows[0].any }).toEqual({ role, any: false });
     }
     // No view (or rule) anywhere in the database reads the log.
-    const views = await su.query(`SELECT DISTINCT r.ev_class::regclass::text AS v FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+    const views =
+      await su.query(`SELECT DISTINCT r.ev_class::regclass::text AS v FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
       WHERE d.refobjid = 'ducklake_guard.acl_log'::regclass`);
     expect(views.rows).toEqual([]);
     // RLS is on with no policy: a mistaken SELECT grant shows the reader zero rows, not the log.
@@ -238,8 +291,15 @@ test("append-only: the owner's UPDATE, DELETE and TRUNCATE of the log are refuse
   const asOwner = await login(owner);
   try {
     const n = await lastId();
-    for (const sql of ["UPDATE ducklake_guard.acl_log SET reader = 'someone_else'", "DELETE FROM ducklake_guard.acl_log", "TRUNCATE ducklake_guard.acl_log"]) {
-      const e = await asOwner.query(sql).then(() => undefined, (x) => x);
+    for (const sql of [
+      "UPDATE ducklake_guard.acl_log SET reader = 'someone_else'",
+      "DELETE FROM ducklake_guard.acl_log",
+      "TRUNCATE ducklake_guard.acl_log",
+    ]) {
+      const e = await asOwner.query(sql).then(
+        () => undefined,
+        (x) => x,
+      );
       expect(e?.message).toMatch(/ducklake_guard.acl_log is append-only: (UPDATE|DELETE|TRUNCATE) refused/);
       expect(e?.hint).toMatch(/DISABLE TRIGGER USER/);
     }
@@ -263,16 +323,24 @@ test("005 applied twice (superuser, then the owner as a DBA would with psql), ea
     log: (await su.query("SELECT * FROM ducklake_guard.acl_log ORDER BY id")).rows,
     acl: (await su.query("SELECT * FROM ducklake_guard.acl ORDER BY reader, schema_name, table_name")).rows,
     seq: (await su.query("SELECT last_value FROM ducklake_guard.acl_log_id_seq")).rows,
-    triggers: (await su.query(`SELECT t.oid, tgname, tgenabled, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
-      WHERE tgrelid IN ('ducklake_guard.acl'::regclass, 'ducklake_guard.acl_log'::regclass) AND NOT tgisinternal ORDER BY tgname`)).rows,
-    rel: (await su.query(`SELECT relname, relowner, relacl::text, relrowsecurity, relforcerowsecurity FROM pg_class
-      WHERE relnamespace = 'ducklake_guard'::regnamespace AND relname LIKE 'acl_log%' ORDER BY relname`)).rows,
-    fns: (await su.query(`SELECT proname, proowner, prosecdef, proacl::text, md5(prosrc) FROM pg_proc
-      WHERE pronamespace = 'ducklake_guard'::regnamespace ORDER BY proname`)).rows,
+    triggers: (
+      await su.query(`SELECT t.oid, tgname, tgenabled, pg_get_triggerdef(t.oid) AS def FROM pg_trigger t
+      WHERE tgrelid IN ('ducklake_guard.acl'::regclass, 'ducklake_guard.acl_log'::regclass) AND NOT tgisinternal ORDER BY tgname`)
+    ).rows,
+    rel: (
+      await su.query(`SELECT relname, relowner, relacl::text, relrowsecurity, relforcerowsecurity FROM pg_class
+      WHERE relnamespace = 'ducklake_guard'::regnamespace AND relname LIKE 'acl_log%' ORDER BY relname`)
+    ).rows,
+    fns: (
+      await su.query(`SELECT proname, proowner, prosecdef, proacl::text, md5(prosrc) FROM pg_proc
+      WHERE pronamespace = 'ducklake_guard'::regnamespace ORDER BY proname`)
+    ).rows,
     migration: (await su.query("SELECT * FROM ducklake_guard.migration ORDER BY version")).rows,
   });
   const before = await snapshot();
-  expect(before.triggers.map((t: any) => t.tgname)).toEqual(expect.arrayContaining(["append_only", "append_only_truncate", "log_insert_delete", "log_truncate", "log_update"]));
+  expect(before.triggers.map((t: any) => t.tgname)).toEqual(
+    expect.arrayContaining(["append_only", "append_only_truncate", "log_insert_delete", "log_truncate", "log_update"]),
+  );
   const later = loadMigrations().filter((m) => m.version > 5);
   await su.query(m5.sql);
   for (const m of later) await su.query(m.sql);
@@ -296,14 +364,27 @@ test("readAclLog: filters by reader, schema, table (whole-schema entries cover a
   await asOps.query("SELECT ducklake_guard.revoke_read($1, 'hr', NULL)", [hrPartner]);
   await asOps.query("SELECT ducklake_guard.grant_read($1, 'hr', 'salaries')", [hrPartner]);
   const mine = await readAclLog(su, { reader: hrPartner });
-  expect(mine.map((e) => `${e.action} ${e.schema}.${e.table ?? "*"}`)).toEqual(
-    ["grant hr.*", `grant ${ODD.schema}.${ODD.table}`, "revoke hr.*", "grant hr.salaries"]);
-  expect(mine[0]).toMatchObject({ reader: hrPartner, sessionUser: ops, currentUser: owner, applicationName: "acl-log-test",
-    schemaId: lake.schemas.hr, tableId: null, previous: null, backendPid: expect.any(Number) } satisfies Partial<AclLogEntry>);
+  expect(mine.map((e) => `${e.action} ${e.schema}.${e.table ?? "*"}`)).toEqual([
+    "grant hr.*",
+    `grant ${ODD.schema}.${ODD.table}`,
+    "revoke hr.*",
+    "grant hr.salaries",
+  ]);
+  expect(mine[0]).toMatchObject({
+    reader: hrPartner,
+    sessionUser: ops,
+    currentUser: owner,
+    applicationName: "acl-log-test",
+    schemaId: lake.schemas.hr,
+    tableId: null,
+    previous: null,
+    backendPid: expect.any(Number),
+  } satisfies Partial<AclLogEntry>);
   expect(mine.map((e) => e.id)).toEqual([...mine.map((e) => e.id)].sort((a, b) => a - b));
   // "Since when can this reader read hr.salaries?" covers the schema grant too.
-  expect((await readAclLog(su, { reader: hrPartner, schema: "hr", table: "salaries" })).map((e) => `${e.action} ${e.table ?? "*"}`))
-    .toEqual(["grant *", "revoke *", "grant salaries"]);
+  expect(
+    (await readAclLog(su, { reader: hrPartner, schema: "hr", table: "salaries" })).map((e) => `${e.action} ${e.table ?? "*"}`),
+  ).toEqual(["grant *", "revoke *", "grant salaries"]);
   expect((await readAclLog(su, { reader: hrPartner, schema: ODD.schema, table: ODD.table })).map((e) => e.table)).toEqual([ODD.table]);
   expect((await readAclLog(su, { reader: hrPartner, limit: 2 })).map((e) => e.action)).toEqual(["revoke", "grant"]);
   expect(await readAclLog(su, { reader: hrPartner, since: new Date(Date.now() + 3_600_000) })).toEqual([]);
@@ -329,9 +410,15 @@ test("upgrading a stack: 001–004 with grants, then 005 logs each existing entr
     expect(await installGuard(c, { catalogSchema: "lake", migrations: all.slice(0, 4) })).toMatchObject({ version: 4 });
     await c.query("SELECT ducklake_guard.grant_read($1, 'hr', 'salaries'), ducklake_guard.grant_read($1, 'sales', NULL)", [reader]);
     await expect(readAclLog(c)).rejects.toThrow(/guard here is version 4; the ACL change log comes with version 5: run `pulumi up`/);
-    expect(await installGuard(c, { catalogSchema: "lake", migrations: all })).toEqual({ version: LATEST, applied: all.slice(4).map((m) => m.name) });
+    expect(await installGuard(c, { catalogSchema: "lake", migrations: all })).toEqual({
+      version: LATEST,
+      applied: all.slice(4).map((m) => m.name),
+    });
     const log = await readAclLog(c);
-    expect(log.map((e) => `${e.action} ${e.reader} ${e.schema}.${e.table ?? "*"}`)).toEqual([`baseline ${reader} hr.salaries`, `baseline ${reader} sales.*`]);
+    expect(log.map((e) => `${e.action} ${e.reader} ${e.schema}.${e.table ?? "*"}`)).toEqual([
+      `baseline ${reader} hr.salaries`,
+      `baseline ${reader} sales.*`,
+    ]);
     expect(log[0].grantedAt).toBeInstanceOf(Date);
     // Re-running 005 by hand adds no second baseline.
     await c.query(all[4].sql);

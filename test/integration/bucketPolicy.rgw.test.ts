@@ -1,8 +1,17 @@
 // The storage guard on a real Ceph RGW (the software behind Hetzner Object Storage): generated policies are
 // applied with the S3 API and every reader key is checked against the whole access matrix.
 import {
-  DeleteBucketPolicyCommand, DeleteObjectCommand, GetBucketPolicyCommand, GetObjectCommand, HeadBucketCommand,
-  HeadObjectCommand, ListObjectsCommand, ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand, S3Client,
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { execFileSync } from "child_process";
 import { randomBytes } from "crypto";
@@ -17,10 +26,15 @@ import { rgw, S3Key } from "../support/services";
 const svc = rgw();
 const admin = s3Client(svc.admin);
 let checks = 0;
-afterAll(() => { console.log(`storage guard RGW checks passed: ${checks}`); });
+afterAll(() => {
+  console.log(`storage guard RGW checks passed: ${checks}`);
+});
 
 async function status(p: Promise<unknown>): Promise<number> {
-  try { await p; return 200; } catch (e) {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
     const code = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (code === undefined) throw e;
     return code;
@@ -28,10 +42,17 @@ async function status(p: Promise<unknown>): Promise<number> {
 }
 
 /** One observed request compared with what the grants say and with the reference evaluator. */
-interface Probe { who: string; what: string; expected: number; run: () => Promise<unknown>; evaluator?: boolean }
+interface Probe {
+  who: string;
+  what: string;
+  expected: number;
+  run: () => Promise<unknown>;
+  evaluator?: boolean;
+}
 async function verify(probes: Probe[]): Promise<void> {
   const observed = await Promise.all(probes.map((p) => status(p.run())));
-  const wrong = probes.map((p, i) => ({ ...p, got: observed[i] }))
+  const wrong = probes
+    .map((p, i) => ({ ...p, got: observed[i] }))
     .filter((p) => p.got !== p.expected || (p.evaluator !== undefined && (p.evaluator ? 200 : 403) !== p.expected));
   checks += probes.length;
   expect(wrong.map((w) => `${w.who} ${w.what}: expected ${w.expected}, RGW ${w.got}, evaluator ${w.evaluator}`)).toEqual([]);
@@ -47,12 +68,20 @@ async function apply(bucket: string, policy: BucketPolicy): Promise<void> {
 }
 
 const readerKeys = svc.readers;
-const readers: ReaderSpec[] = readerKeys.map((k, i) => ({ name: `r${i}`, principal: { projectId: svc.readerProject, accessKey: k.accessKey } }));
+const readers: ReaderSpec[] = readerKeys.map((k, i) => ({
+  name: `r${i}`,
+  principal: { projectId: svc.readerProject, accessKey: k.accessKey },
+}));
 const client = new Map<string, S3Client>(readers.map((r, i) => [r.name, s3Client(readerKeys[i])]));
 
 // Tables by folder; `sales/orders_archive` shares a name prefix with `sales/orders` on purpose.
-const TABLES: Array<[string, string]> = [["sales", "orders"], ["sales", "orders_archive"], ["sales", "items"],
-  ["hr", "salaries"], ["mkt", "campaigns"]];
+const TABLES: Array<[string, string]> = [
+  ["sales", "orders"],
+  ["sales", "orders_archive"],
+  ["sales", "items"],
+  ["hr", "salaries"],
+  ["mkt", "campaigns"],
+];
 function layoutFor(bucket: string, tables = TABLES): LakeLayout {
   const layout = emptyLayout(`s3://${bucket}/data/`);
   const schemas = [...new Set(tables.map(([s]) => s))];
@@ -84,34 +113,143 @@ function matrix(bucket: string, policy: BucketPolicy, grants: NormalizedGrant[],
       const read = ok ? 200 : 403;
       const list = ok && listing ? 200 : 403;
       probes.push(
-        { who, what: `GET ${key}`, expected: read, evaluator: ev(r, "s3:GetObject", key), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: key })) },
+        {
+          who,
+          what: `GET ${key}`,
+          expected: read,
+          evaluator: ev(r, "s3:GetObject", key),
+          run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: key })),
+        },
         { who, what: `HEAD ${key}`, expected: read, run: () => c.send(new HeadObjectCommand({ Bucket: bucket, Key: key })) },
-        { who, what: `LISTv2 ${folder}`, expected: list, evaluator: ev(r, "s3:ListBucket", folder), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder })) },
+        {
+          who,
+          what: `LISTv2 ${folder}`,
+          expected: list,
+          evaluator: ev(r, "s3:ListBucket", folder),
+          run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder })),
+        },
         { who, what: `LISTv1 ${folder}`, expected: list, run: () => c.send(new ListObjectsCommand({ Bucket: bucket, Prefix: folder })) },
-        { who, what: `LISTv2 ${folder} delimiter /`, expected: list, run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, Delimiter: "/" })) },
+        {
+          who,
+          what: `LISTv2 ${folder} delimiter /`,
+          expected: list,
+          run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder, Delimiter: "/" })),
+        },
         // A prefix without the trailing slash would also list sibling tables (orders → orders_archive):
         // refused unless the reader holds the whole schema.
-        { who, what: `LISTv2 ${folder.slice(0, -1)}`, expected: listing && grants.some((g) => g.reader === r.name && g.schema === table[0] && g.table === null) ? 200 : 403, evaluator: ev(r, "s3:ListBucket", folder.slice(0, -1)), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder.slice(0, -1) })) },
-        { who, what: `PUT ${folder}new.parquet`, expected: 403, evaluator: ev(r, "s3:PutObject", `${folder}new.parquet`), run: () => c.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}new.parquet`, Body: "y" })) },
-        { who, what: `DELETE ${key}`, expected: 403, evaluator: ev(r, "s3:DeleteObject", key), run: () => c.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })) },
+        {
+          who,
+          what: `LISTv2 ${folder.slice(0, -1)}`,
+          expected: listing && grants.some((g) => g.reader === r.name && g.schema === table[0] && g.table === null) ? 200 : 403,
+          evaluator: ev(r, "s3:ListBucket", folder.slice(0, -1)),
+          run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder.slice(0, -1) })),
+        },
+        {
+          who,
+          what: `PUT ${folder}new.parquet`,
+          expected: 403,
+          evaluator: ev(r, "s3:PutObject", `${folder}new.parquet`),
+          run: () => c.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}new.parquet`, Body: "y" })),
+        },
+        {
+          who,
+          what: `DELETE ${key}`,
+          expected: 403,
+          evaluator: ev(r, "s3:DeleteObject", key),
+          run: () => c.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })),
+        },
       );
     }
     for (const schema of ["sales", "hr", "mkt"]) {
       const ok = grants.some((g) => g.reader === r.name && g.schema === schema && g.table === null) && listing;
-      probes.push({ who, what: `LISTv2 data/${schema}/`, expected: ok ? 200 : 403, evaluator: ev(r, "s3:ListBucket", `data/${schema}/`), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `data/${schema}/` })) });
+      probes.push({
+        who,
+        what: `LISTv2 data/${schema}/`,
+        expected: ok ? 200 : 403,
+        evaluator: ev(r, "s3:ListBucket", `data/${schema}/`),
+        run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `data/${schema}/` })),
+      });
     }
     probes.push(
-      { who, what: "GET backups/…", expected: 403, evaluator: ev(r, "s3:GetObject", "backups/catalog-2026-01-01.dump"), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "backups/catalog-2026-01-01.dump" })) },
-      { who, what: "LISTv2 backups/", expected: 403, evaluator: ev(r, "s3:ListBucket", "backups/"), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "backups/" })) },
-      { who, what: "GET top.txt", expected: 403, evaluator: ev(r, "s3:GetObject", "top.txt"), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "top.txt" })) },
-      { who, what: "GET data/stray.parquet", expected: 403, evaluator: ev(r, "s3:GetObject", "data/stray.parquet"), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "data/stray.parquet" })) },
-      { who, what: "LISTv2 (bucket root)", expected: 403, evaluator: ev(r, "s3:ListBucket", undefined), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket })) },
-      { who, what: "LISTv1 (bucket root) delimiter /", expected: 403, run: () => c.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: "/" })) },
-      { who, what: "LISTv2 data/", expected: 403, evaluator: ev(r, "s3:ListBucket", "data/"), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/" })) },
+      {
+        who,
+        what: "GET backups/…",
+        expected: 403,
+        evaluator: ev(r, "s3:GetObject", "backups/catalog-2026-01-01.dump"),
+        run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "backups/catalog-2026-01-01.dump" })),
+      },
+      {
+        who,
+        what: "LISTv2 backups/",
+        expected: 403,
+        evaluator: ev(r, "s3:ListBucket", "backups/"),
+        run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "backups/" })),
+      },
+      {
+        who,
+        what: "GET top.txt",
+        expected: 403,
+        evaluator: ev(r, "s3:GetObject", "top.txt"),
+        run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "top.txt" })),
+      },
+      {
+        who,
+        what: "GET data/stray.parquet",
+        expected: 403,
+        evaluator: ev(r, "s3:GetObject", "data/stray.parquet"),
+        run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "data/stray.parquet" })),
+      },
+      {
+        who,
+        what: "LISTv2 (bucket root)",
+        expected: 403,
+        evaluator: ev(r, "s3:ListBucket", undefined),
+        run: () => c.send(new ListObjectsV2Command({ Bucket: bucket })),
+      },
+      {
+        who,
+        what: "LISTv1 (bucket root) delimiter /",
+        expected: 403,
+        run: () => c.send(new ListObjectsCommand({ Bucket: bucket, Delimiter: "/" })),
+      },
+      {
+        who,
+        what: "LISTv2 data/",
+        expected: 403,
+        evaluator: ev(r, "s3:ListBucket", "data/"),
+        run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/" })),
+      },
       { who, what: "HEAD bucket", expected: 403, run: () => c.send(new HeadBucketCommand({ Bucket: bucket })) },
-      { who, what: "GET policy", expected: 403, evaluator: ev(r, "s3:GetBucketPolicy", undefined), run: () => c.send(new GetBucketPolicyCommand({ Bucket: bucket })) },
-      { who, what: "PUT policy", expected: 403, evaluator: ev(r, "s3:PutBucketPolicy", undefined), run: () => c.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*` }] }) })) },
-      { who, what: "DELETE policy", expected: 403, evaluator: ev(r, "s3:DeleteBucketPolicy", undefined), run: () => c.send(new DeleteBucketPolicyCommand({ Bucket: bucket })) },
+      {
+        who,
+        what: "GET policy",
+        expected: 403,
+        evaluator: ev(r, "s3:GetBucketPolicy", undefined),
+        run: () => c.send(new GetBucketPolicyCommand({ Bucket: bucket })),
+      },
+      {
+        who,
+        what: "PUT policy",
+        expected: 403,
+        evaluator: ev(r, "s3:PutBucketPolicy", undefined),
+        run: () =>
+          c.send(
+            new PutBucketPolicyCommand({
+              Bucket: bucket,
+              Policy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/*` }],
+              }),
+            }),
+          ),
+      },
+      {
+        who,
+        what: "DELETE policy",
+        expected: 403,
+        evaluator: ev(r, "s3:DeleteBucketPolicy", undefined),
+        run: () => c.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
+      },
     );
   }
   return probes;
@@ -120,15 +258,31 @@ function matrix(bucket: string, policy: BucketPolicy, grants: NormalizedGrant[],
 describe("bucket policy on Ceph RGW", () => {
   // r6 stays without grants: a key of the readers project that was not granted anything.
   const grants = [
-    grant("r0", "sales", "orders"), grant("r1", "sales", null), grant("r2", "hr", "salaries"), grant("r2", "mkt", "campaigns"),
-    grant("r3", "sales", "orders"), grant("r4", "sales", "items"), grant("r5", "mkt", null),
-    grant("r7", "sales", "orders"), grant("r7", "hr", null),
+    grant("r0", "sales", "orders"),
+    grant("r1", "sales", null),
+    grant("r2", "hr", "salaries"),
+    grant("r2", "mkt", "campaigns"),
+    grant("r3", "sales", "orders"),
+    grant("r4", "sales", "items"),
+    grant("r5", "mkt", null),
+    grant("r7", "sales", "orders"),
+    grant("r7", "hr", null),
   ];
   let bucket: string;
-  beforeAll(async () => { bucket = await createTestBucket("bp"); await seed(bucket); });
+  beforeAll(async () => {
+    bucket = await createTestBucket("bp");
+    await seed(bucket);
+  });
 
   it.each([true, false])("gives every reader key exactly its granted folders (listing %s)", async (listing) => {
-    const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers, grants, layout: layoutFor(bucket), allowListing: listing });
+    const policy = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers,
+      grants,
+      layout: layoutFor(bucket),
+      allowListing: listing,
+    });
     await apply(bucket, policy);
     await verify(matrix(bucket, policy, grants, listing));
   });
@@ -166,10 +320,25 @@ describe("bucket policy on Ceph RGW", () => {
         for (const [s, t] of subset(r, tables, 0.25)) gs.push(grant(reader.name, s, t));
       }
       const shuffled = [...gs].sort(() => r() - 0.5);
-      const policy = buildBucketPolicy({ bucket: b2, ownerProjectId: svc.adminProject, readers, grants: shuffled, layout, allowListing: r() < 0.5 });
+      const policy = buildBucketPolicy({
+        bucket: b2,
+        ownerProjectId: svc.adminProject,
+        readers,
+        grants: shuffled,
+        layout,
+        allowListing: r() < 0.5,
+      });
       // Same grants in another order: byte-identical document.
-      expect(buildBucketPolicy({ bucket: b2, ownerProjectId: svc.adminProject, readers: [...readers].reverse(), grants: gs, layout, allowListing: policy.json.includes("s3:ListBucket") }).json)
-        .toBe(policy.json);
+      expect(
+        buildBucketPolicy({
+          bucket: b2,
+          ownerProjectId: svc.adminProject,
+          readers: [...readers].reverse(),
+          grants: gs,
+          layout,
+          allowListing: policy.json.includes("s3:ListBucket"),
+        }).json,
+      ).toBe(policy.json);
       await apply(b2, policy);
       const probes: Probe[] = [];
       for (const reader of readers) {
@@ -177,16 +346,24 @@ describe("bucket policy on Ceph RGW", () => {
         const arn = principalArn(reader.principal);
         for (const table of tables) {
           const key = objectOf(table);
-          probes.push({ who: `seed ${seedNo} ${reader.name}`, what: `GET ${key}`, expected: canRead(gs, reader.name, table) ? 200 : 403,
+          probes.push({
+            who: `seed ${seedNo} ${reader.name}`,
+            what: `GET ${key}`,
+            expected: canRead(gs, reader.name, table) ? 200 : 403,
             evaluator: evaluatePolicy(policy.document, arn, "s3:GetObject", key, { bucket: b2 }),
-            run: () => c.send(new GetObjectCommand({ Bucket: b2, Key: key })) });
+            run: () => c.send(new GetObjectCommand({ Bucket: b2, Key: key })),
+          });
         }
         const probePrefix = pick(r, tables);
         const folder = `data/${probePrefix[0]}/${probePrefix[1]}/`;
         const listOk = policy.json.includes("s3:ListBucket") && canRead(gs, reader.name, probePrefix);
-        probes.push({ who: `seed ${seedNo} ${reader.name}`, what: `LIST ${folder}`, expected: listOk ? 200 : 403,
+        probes.push({
+          who: `seed ${seedNo} ${reader.name}`,
+          what: `LIST ${folder}`,
+          expected: listOk ? 200 : 403,
           evaluator: evaluatePolicy(policy.document, arn, "s3:ListBucket", folder, { bucket: b2 }),
-          run: () => c.send(new ListObjectsV2Command({ Bucket: b2, Prefix: folder })) });
+          run: () => c.send(new ListObjectsV2Command({ Bucket: b2, Prefix: folder })),
+        });
       }
       await verify(probes);
     }
@@ -202,15 +379,35 @@ describe("a reader key from the bucket owner's project", () => {
     // A second key of the owner project (Hetzner: another credential of the same project).
     const accessKey = `P1001${randomBytes(8).toString("hex").toUpperCase().slice(0, 15)}`;
     const secretKey = randomBytes(20).toString("hex");
-    execFileSync("radosgw-admin", ["-c", svc.cephConf, "subuser", "create", "--uid=p1001", `--subuser=p1001:${accessKey}`,
-      "--key-type=s3", "--access=full", `--access-key=${accessKey}`, `--secret-key=${secretKey}`], { stdio: "ignore" });
+    execFileSync(
+      "radosgw-admin",
+      [
+        "-c",
+        svc.cephConf,
+        "subuser",
+        "create",
+        "--uid=p1001",
+        `--subuser=p1001:${accessKey}`,
+        "--key-type=s3",
+        "--access=full",
+        `--access-key=${accessKey}`,
+        `--secret-key=${secretKey}`,
+      ],
+      { stdio: "ignore" },
+    );
     ownerKey = { accessKey, secretKey };
   });
 
   it("is refused by default, with the reason", () => {
     const owner: ReaderSpec = { name: "insider", principal: { projectId: svc.adminProject, accessKey: ownerKey.accessKey } };
     expect(principalProblem(owner.principal, svc.adminProject)).toMatch(/owns the bucket.*separate Hetzner project/s);
-    const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: [owner], grants: [grant("insider", "sales", "orders")], layout: layoutFor(bucket) });
+    const policy = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers: [owner],
+      grants: [grant("insider", "sales", "orders")],
+      layout: layoutFor(bucket),
+    });
     expect(policy.problems.join("\n")).toMatch(/reader "insider".*owns the bucket/s);
   });
 
@@ -219,7 +416,15 @@ describe("a reader key from the bucket owner's project", () => {
     const c = s3Client(ownerKey);
     const gs = [grant("insider", "sales", "orders")];
     for (const listing of [true, false]) {
-      const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: [owner], grants: gs, layout: layoutFor(bucket), allowListing: listing, ownerProjectKeys: "deny" });
+      const policy = buildBucketPolicy({
+        bucket,
+        ownerProjectId: svc.adminProject,
+        readers: [owner],
+        grants: gs,
+        layout: layoutFor(bucket),
+        allowListing: listing,
+        ownerProjectKeys: "deny",
+      });
       await apply(bucket, policy);
       const arn = principalArn(owner.principal);
       const ev = (a: S3Action, t: string | undefined) => evaluatePolicy(policy.document, arn, a, t, { bucket, owner: true });
@@ -228,20 +433,86 @@ describe("a reader key from the bucket owner's project", () => {
         const ok = canRead(gs, "insider", table) ? 200 : 403;
         const folder = `data/${table[0]}/${table[1]}/`;
         probes.push(
-          { who: "insider", what: `GET ${objectOf(table)}`, expected: ok, evaluator: ev("s3:GetObject", objectOf(table)), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: objectOf(table) })) },
-          { who: "insider", what: `HEAD ${objectOf(table)}`, expected: ok, run: () => c.send(new HeadObjectCommand({ Bucket: bucket, Key: objectOf(table) })) },
-          { who: "insider", what: `LIST ${folder}`, expected: listing && ok === 200 ? 200 : 403, evaluator: ev("s3:ListBucket", folder), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder })) },
-          { who: "insider", what: `PUT ${folder}x`, expected: 403, evaluator: ev("s3:PutObject", `${folder}x`), run: () => c.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}x`, Body: "y" })) },
-          { who: "insider", what: `DELETE ${objectOf(table)}`, expected: 403, evaluator: ev("s3:DeleteObject", objectOf(table)), run: () => c.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectOf(table) })) },
+          {
+            who: "insider",
+            what: `GET ${objectOf(table)}`,
+            expected: ok,
+            evaluator: ev("s3:GetObject", objectOf(table)),
+            run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: objectOf(table) })),
+          },
+          {
+            who: "insider",
+            what: `HEAD ${objectOf(table)}`,
+            expected: ok,
+            run: () => c.send(new HeadObjectCommand({ Bucket: bucket, Key: objectOf(table) })),
+          },
+          {
+            who: "insider",
+            what: `LIST ${folder}`,
+            expected: listing && ok === 200 ? 200 : 403,
+            evaluator: ev("s3:ListBucket", folder),
+            run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: folder })),
+          },
+          {
+            who: "insider",
+            what: `PUT ${folder}x`,
+            expected: 403,
+            evaluator: ev("s3:PutObject", `${folder}x`),
+            run: () => c.send(new PutObjectCommand({ Bucket: bucket, Key: `${folder}x`, Body: "y" })),
+          },
+          {
+            who: "insider",
+            what: `DELETE ${objectOf(table)}`,
+            expected: 403,
+            evaluator: ev("s3:DeleteObject", objectOf(table)),
+            run: () => c.send(new DeleteObjectCommand({ Bucket: bucket, Key: objectOf(table) })),
+          },
         );
       }
       probes.push(
-        { who: "insider", what: "GET backups/…", expected: 403, evaluator: ev("s3:GetObject", "backups/catalog-2026-01-01.dump"), run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "backups/catalog-2026-01-01.dump" })) },
-        { who: "insider", what: "LIST (root)", expected: 403, evaluator: ev("s3:ListBucket", undefined), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket })) },
-        { who: "insider", what: "LIST data/", expected: 403, evaluator: ev("s3:ListBucket", "data/"), run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/" })) },
-        { who: "insider", what: "GET policy", expected: 403, evaluator: ev("s3:GetBucketPolicy", undefined), run: () => c.send(new GetBucketPolicyCommand({ Bucket: bucket })) },
-        { who: "insider", what: "PUT policy", expected: 403, evaluator: ev("s3:PutBucketPolicy", undefined), run: () => c.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })) },
-        { who: "insider", what: "DELETE policy", expected: 403, evaluator: ev("s3:DeleteBucketPolicy", undefined), run: () => c.send(new DeleteBucketPolicyCommand({ Bucket: bucket })) },
+        {
+          who: "insider",
+          what: "GET backups/…",
+          expected: 403,
+          evaluator: ev("s3:GetObject", "backups/catalog-2026-01-01.dump"),
+          run: () => c.send(new GetObjectCommand({ Bucket: bucket, Key: "backups/catalog-2026-01-01.dump" })),
+        },
+        {
+          who: "insider",
+          what: "LIST (root)",
+          expected: 403,
+          evaluator: ev("s3:ListBucket", undefined),
+          run: () => c.send(new ListObjectsV2Command({ Bucket: bucket })),
+        },
+        {
+          who: "insider",
+          what: "LIST data/",
+          expected: 403,
+          evaluator: ev("s3:ListBucket", "data/"),
+          run: () => c.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/" })),
+        },
+        {
+          who: "insider",
+          what: "GET policy",
+          expected: 403,
+          evaluator: ev("s3:GetBucketPolicy", undefined),
+          run: () => c.send(new GetBucketPolicyCommand({ Bucket: bucket })),
+        },
+        {
+          who: "insider",
+          what: "PUT policy",
+          expected: 403,
+          evaluator: ev("s3:PutBucketPolicy", undefined),
+          run: () =>
+            c.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })),
+        },
+        {
+          who: "insider",
+          what: "DELETE policy",
+          expected: 403,
+          evaluator: ev("s3:DeleteBucketPolicy", undefined),
+          run: () => c.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
+        },
       );
       await verify(probes);
       // The admin key is untouched by the insider's Deny statements.

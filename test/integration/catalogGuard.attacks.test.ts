@@ -15,7 +15,9 @@ beforeAll(async () => {
   await grantRead(g.owner, { reader: bob, schema: "hr" });
   ra = await g.connectAs(alice);
 });
-afterAll(async () => { await g?.close(); });
+afterAll(async () => {
+  await g?.close();
+});
 
 const denied = async (c: Client, sql: string, params: unknown[] = []) => {
   await expect(c.query(sql, params)).rejects.toThrow(/permission denied|must be owner|not allowed|cannot/);
@@ -48,7 +50,12 @@ describe("attacks", () => {
 
   test.each(ALL_CATALOG_TABLES.filter((t) => t !== "ducklake_view_column_tag"))("no writes to %s", async (t) => {
     await denied(ra, `INSERT INTO ${CATALOG}.${t} DEFAULT VALUES`);
-    const col = (await g.owner.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position LIMIT 1", [CATALOG, t])).rows[0].column_name;
+    const col = (
+      await g.owner.query(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position LIMIT 1",
+        [CATALOG, t],
+      )
+    ).rows[0].column_name;
     await denied(ra, `UPDATE ${CATALOG}.${t} SET "${col}" = "${col}"`);
     await denied(ra, `DELETE FROM ${CATALOG}.${t}`);
     await denied(ra, `TRUNCATE ${CATALOG}.${t}`);
@@ -67,7 +74,9 @@ describe("attacks", () => {
     try {
       expect(await tableNames(ra)).toEqual([]);
       expect((await ra.query(`SELECT count(*)::int AS n FROM ${CATALOG}.ducklake_data_file`)).rows[0].n).toBe(0);
-    } finally { await ra.query("RESET ROLE"); }
+    } finally {
+      await ra.query("RESET ROLE");
+    }
   });
 
   test("no CREATE anywhere: tables, temp tables, functions, schemas", async () => {
@@ -84,21 +93,29 @@ describe("attacks", () => {
     await ra.query(`SET search_path = pg_temp, ${CATALOG}, public`);
     try {
       expect(await tableNames(ra)).toEqual(["orders"]);
-    } finally { await ra.query("RESET search_path"); }
-    const { rows } = await g.owner.query(`SELECT qual FROM pg_policies WHERE schemaname = $1 AND policyname = 'ducklake_guard_read' AND qual LIKE '%visible%'`, [CATALOG]);
+    } finally {
+      await ra.query("RESET search_path");
+    }
+    const { rows } = await g.owner.query(
+      `SELECT qual FROM pg_policies WHERE schemaname = $1 AND policyname = 'ducklake_guard_read' AND qual LIKE '%visible%'`,
+      [CATALOG],
+    );
     expect(rows.length).toBeGreaterThan(20);
     for (const r of rows) expect(r.qual).toMatch(/ducklake_guard\.visible/);
     // Every guard function (SECURITY DEFINER or called from one) searches pg_catalog first and the session's
     // temporary schema last: unlisted, pg_temp would be searched FIRST for relations.
     const defs = await g.owner.query(`SELECT proname, proconfig FROM pg_proc WHERE pronamespace = 'ducklake_guard'::regnamespace`);
     expect(defs.rows.length).toBeGreaterThan(20);
-    for (const d of defs.rows) expect({ f: d.proname, config: d.proconfig }).toEqual({ f: d.proname, config: ["search_path=pg_catalog, pg_temp"] });
+    for (const d of defs.rows)
+      expect({ f: d.proname, config: d.proconfig }).toEqual({ f: d.proname, config: ["search_path=pg_catalog, pg_temp"] });
   });
 
   test("hostile identifiers are data, never SQL", async () => {
     const evil = `x'); DROP TABLE ${CATALOG}.ducklake_snapshot; --`;
     await expect(grantRead(g.owner, { reader: alice, schema: evil })).rejects.toThrow(/DuckLake schema .* does not exist/);
-    await expect(g.owner.query("SELECT ducklake_guard.grant_read($1, 'sales', NULL)", [`${alice}"; DROP TABLE x; --`])).rejects.toThrow(/reader role .* does not exist/);
+    await expect(g.owner.query("SELECT ducklake_guard.grant_read($1, 'sales', NULL)", [`${alice}"; DROP TABLE x; --`])).rejects.toThrow(
+      /reader role .* does not exist/,
+    );
     await expect(grantRead(g.owner, { reader: `${alice}"; --`, schema: "sales" })).rejects.toThrow(/invalid grant: reader/);
     await expect(grantRead(g.owner, { reader: alice, schema: "é".repeat(32) })).rejects.toThrow(/longer than 63 bytes/);
     await expect(grantRead(g.owner, { reader: alice, schema: "sales", table: "a\u0000b" })).rejects.toThrow(/control characters/);
@@ -110,11 +127,16 @@ describe("attacks", () => {
   });
 
   test("a grant to a missing table or role fails with a message saying what to fix", async () => {
-    await expect(grantRead(g.owner, { reader: alice, schema: "sales", table: "nope" }))
-      .rejects.toThrow(/DuckLake table "sales"."nope" does not exist in the catalog/);
-    await expect(grantRead(g.owner, { reader: "cg_nobody_here", schema: "sales" })).rejects.toThrow(/reader role "cg_nobody_here" does not exist/);
+    await expect(grantRead(g.owner, { reader: alice, schema: "sales", table: "nope" })).rejects.toThrow(
+      /DuckLake table "sales"."nope" does not exist in the catalog/,
+    );
+    await expect(grantRead(g.owner, { reader: "cg_nobody_here", schema: "sales" })).rejects.toThrow(
+      /reader role "cg_nobody_here" does not exist/,
+    );
     await expect(grantRead(g.owner, { reader: alice, schema: "sales", table: "staging" })).rejects.toThrow(/does not exist/); // dropped
-    await expect(g.owner.query("SELECT ducklake_guard.grant_read('postgres', 'sales', NULL)")).rejects.toThrow(/bypasses row-level security/);
+    await expect(g.owner.query("SELECT ducklake_guard.grant_read('postgres', 'sales', NULL)")).rejects.toThrow(
+      /bypasses row-level security/,
+    );
   });
 });
 
@@ -133,7 +155,13 @@ describe("following the catalog", () => {
     const name = await g.newReader("cg_later");
     await grantRead(g.owner, { reader: name, schema: "sales" });
     const r = await g.connectAs(name);
-    const t = await g.builder.createTable("sales", "late_arrival", { columns: [{ name: "id", type: "int64" }, { name: "s", type: "varchar" }], inlinedRows: [[1, "hi"]] });
+    const t = await g.builder.createTable("sales", "late_arrival", {
+      columns: [
+        { name: "id", type: "int64" },
+        { name: "s", type: "varchar" },
+      ],
+      inlinedRows: [[1, "hi"]],
+    });
     expect(await tableNames(r)).toContain("late_arrival");
     const inl = `ducklake_inlined_data_${t.tableId}_`;
     const { rows } = await r.query(`SELECT table_name FROM ${CATALOG}.ducklake_inlined_data_tables WHERE table_id = $1`, [t.tableId]);
@@ -185,7 +213,9 @@ describe("following the catalog", () => {
     try {
       expect(await tableNames(r)).toEqual([]);
       for (const t of g.lake.inlinedTables[g.lake.tables["hr.salaries"]]) await denied(r, `SELECT * FROM ${CATALOG}.${t}`);
-    } finally { await r.end(); }
+    } finally {
+      await r.end();
+    }
     const detail = (await g.owner.query("SELECT status FROM ducklake_guard.list_grants($1)", [name])).rows;
     expect(detail).toEqual([{ status: "role missing" }]);
   });

@@ -16,14 +16,19 @@ beforeAll(async () => {
   b = await createDuckLakeCatalog(client, { catalogSchema: "lake", dataPath: "s3://bucket/data/" });
   lake = await buildSampleLake(b);
 });
-afterAll(async () => { await client.end(); await dropTestDatabase(conn); });
+afterAll(async () => {
+  await client.end();
+  await dropTestDatabase(conn);
+});
 
 test("creates all 28 spec-1.0 tables plus inlined tables", async () => {
   const { rows } = await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'lake' ORDER BY 1");
   const names = rows.map((r) => r.tablename as string);
   for (const [t] of SPEC_1_0_TABLES) expect(names).toContain(t);
   expect(SPEC_1_0_TABLES).toHaveLength(28);
-  expect(names.filter((n) => n.startsWith("ducklake_inlined_data_") && n !== "ducklake_inlined_data_tables").length).toBeGreaterThanOrEqual(4);
+  expect(names.filter((n) => n.startsWith("ducklake_inlined_data_") && n !== "ducklake_inlined_data_tables").length).toBeGreaterThanOrEqual(
+    4,
+  );
   expect(names.filter((n) => n.startsWith("ducklake_inlined_delete_")).length).toBe(2);
 });
 
@@ -45,16 +50,28 @@ test("snapshots are consecutive and ids never collide across schemas, tables, vi
 });
 
 test("a renamed table keeps its id with one ended and one current row; a dropped one has only ended rows", async () => {
-  const ren = await client.query("SELECT table_name, end_snapshot FROM lake.ducklake_table WHERE table_id = $1 ORDER BY begin_snapshot", [lake.renamed.tableId]);
-  expect(ren.rows.map((r) => [r.table_name, r.end_snapshot === null])).toEqual([["returns_v1", false], ["returns", true]]);
-  const dropped = await client.query("SELECT count(*)::int AS n FROM lake.ducklake_table WHERE table_id = $1 AND end_snapshot IS NULL", [lake.droppedTableId]);
+  const ren = await client.query("SELECT table_name, end_snapshot FROM lake.ducklake_table WHERE table_id = $1 ORDER BY begin_snapshot", [
+    lake.renamed.tableId,
+  ]);
+  expect(ren.rows.map((r) => [r.table_name, r.end_snapshot === null])).toEqual([
+    ["returns_v1", false],
+    ["returns", true],
+  ]);
+  const dropped = await client.query("SELECT count(*)::int AS n FROM lake.ducklake_table WHERE table_id = $1 AND end_snapshot IS NULL", [
+    lake.droppedTableId,
+  ]);
   expect(dropped.rows[0].n).toBe(0);
-  const cols = await client.query("SELECT count(*)::int AS n FROM lake.ducklake_column WHERE table_id = $1 AND end_snapshot IS NULL", [lake.droppedTableId]);
+  const cols = await client.query("SELECT count(*)::int AS n FROM lake.ducklake_column WHERE table_id = $1 AND end_snapshot IS NULL", [
+    lake.droppedTableId,
+  ]);
   expect(cols.rows[0].n).toBe(0);
 });
 
 test("paths follow DuckLake: <name>/ when the name allows it, a UUID otherwise", async () => {
-  const { rows } = await client.query("SELECT t.table_name, t.path, t.table_uuid::text AS uuid, s.path AS spath, s.schema_uuid::text AS suuid FROM lake.ducklake_table t JOIN lake.ducklake_schema s USING (schema_id) WHERE t.table_id = $1", [lake.uuidPathTableId]);
+  const { rows } = await client.query(
+    "SELECT t.table_name, t.path, t.table_uuid::text AS uuid, s.path AS spath, s.schema_uuid::text AS suuid FROM lake.ducklake_table t JOIN lake.ducklake_schema s USING (schema_id) WHERE t.table_id = $1",
+    [lake.uuidPathTableId],
+  );
   expect(rows[0].path).toBe(`${rows[0].uuid}/`);
   expect(rows[0].spath).toBe(`${rows[0].suuid}/`);
   const orders = await client.query("SELECT path FROM lake.ducklake_table WHERE table_id = $1", [lake.tables["sales.orders"]]);
@@ -64,9 +81,15 @@ test("paths follow DuckLake: <name>/ when the name allows it, a UUID otherwise",
 });
 
 test("nested columns point at their parent; inlined rows are real rows", async () => {
-  const { rows } = await client.query(`SELECT c.column_name, p.column_name AS parent FROM lake.ducklake_column c
-    JOIN lake.ducklake_column p ON p.table_id = c.table_id AND p.column_id = c.parent_column WHERE c.table_id = $1 ORDER BY c.column_order`, [lake.tables["sales.orders"]]);
-  expect(rows).toEqual([{ column_name: "city", parent: "address" }, { column_name: "zip", parent: "address" }]);
+  const { rows } = await client.query(
+    `SELECT c.column_name, p.column_name AS parent FROM lake.ducklake_column c
+    JOIN lake.ducklake_column p ON p.table_id = c.table_id AND p.column_id = c.parent_column WHERE c.table_id = $1 ORDER BY c.column_order`,
+    [lake.tables["sales.orders"]],
+  );
+  expect(rows).toEqual([
+    { column_name: "city", parent: "address" },
+    { column_name: "zip", parent: "address" },
+  ]);
   const inl = lake.inlinedTables[lake.tables["hr.salaries"]].find((n) => n.includes("_data_"))!;
   const data = await client.query(`SELECT convert_from(name, 'UTF8') AS name, salary FROM lake.${inl}`);
   expect(data.rows).toEqual([{ name: "ceo", salary: "999999" }]);

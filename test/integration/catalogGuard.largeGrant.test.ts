@@ -14,17 +14,25 @@ beforeAll(async () => {
   g = await guardedLake("large_grant");
   const { schemaId } = await g.builder.createSchema("big");
   const base = 1_000_000;
-  await g.owner.query(`INSERT INTO lake.ducklake_table SELECT $1::bigint + t, gen_random_uuid(), 1, NULL, $2::bigint, 't' || t, 't' || t || '/', true
-    FROM generate_series(0, $3::int - 1) t`, [base, schemaId, BIG]);
-  await g.owner.query(`INSERT INTO lake.ducklake_data_file (data_file_id, table_id, begin_snapshot, path, path_is_relative, file_format, record_count, file_size_bytes)
-    SELECT $1::bigint + t, $1::bigint + t, 1, 'f' || t || '.parquet', true, 'parquet', 10, 100 FROM generate_series(0, $2::int - 1) t`, [base, BIG]);
+  await g.owner.query(
+    `INSERT INTO lake.ducklake_table SELECT $1::bigint + t, gen_random_uuid(), 1, NULL, $2::bigint, 't' || t, 't' || t || '/', true
+    FROM generate_series(0, $3::int - 1) t`,
+    [base, schemaId, BIG],
+  );
+  await g.owner.query(
+    `INSERT INTO lake.ducklake_data_file (data_file_id, table_id, begin_snapshot, path, path_is_relative, file_format, record_count, file_size_bytes)
+    SELECT $1::bigint + t, $1::bigint + t, 1, 'f' || t || '.parquet', true, 'parquet', 10, 100 FROM generate_series(0, $2::int - 1) t`,
+    [base, BIG],
+  );
   bigIds = Array.from({ length: BIG }, (_, t) => base + t);
   bigReader = await g.newReader("big");
   smallReader = await g.newReader("small");
   await grantRead(g.owner, { reader: bigReader, schema: "big" });
   await grantRead(g.owner, { reader: smallReader, schema: "sales", table: "orders" });
 });
-afterAll(async () => { await g.close(); });
+afterAll(async () => {
+  await g.close();
+});
 
 const ids = async (c: Client, sql: string, params: unknown[] = []) =>
   (await c.query(sql, params)).rows.map((r) => Number(r.table_id)).sort((a, b) => a - b);
@@ -42,8 +50,13 @@ describe("a reader granted more than 1,000 tables", () => {
   });
 
   it("takes the per-row probe (the hashed set is never built), the small reader the hashed set", async () => {
-    const plan = async (c: Client) => (await c.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
-      SELECT * FROM lake.ducklake_data_file WHERE table_id = ${bigIds[7]}`)).rows.map((r) => r["QUERY PLAN"]).join("\n");
+    const plan = async (c: Client) =>
+      (
+        await c.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+      SELECT * FROM lake.ducklake_data_file WHERE table_id = ${bigIds[7]}`)
+      ).rows
+        .map((r) => r["QUERY PLAN"])
+        .join("\n");
     // SubPlan 2 is the probe, SubPlan 3 the hashed set; the CASE runs exactly one of them.
     const big = await plan(await g.connectAs(bigReader));
     expect(big).toMatch(/THEN \(\(SubPlan 2\) IS NOT NULL\) ELSE \(hashed SubPlan 3\)/);
@@ -56,7 +69,8 @@ describe("a reader granted more than 1,000 tables", () => {
 
   it("keeps each reader's count private: a reader reads only its own row and can change none", async () => {
     const small = await g.connectAs(smallReader);
-    const rows = (await small.query("SELECT r.rolname, c.tables FROM ducklake_guard.visible_count c JOIN pg_roles r ON r.oid = c.role_oid")).rows;
+    const rows = (await small.query("SELECT r.rolname, c.tables FROM ducklake_guard.visible_count c JOIN pg_roles r ON r.oid = c.role_oid"))
+      .rows;
     expect(rows).toEqual([{ rolname: smallReader, tables: "1" }]);
     await expect(small.query("UPDATE ducklake_guard.visible_count SET tables = 5000")).rejects.toThrow(/permission denied/);
   });

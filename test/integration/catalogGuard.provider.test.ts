@@ -46,7 +46,9 @@ describe("CatalogGuard provider", () => {
     const updated = await catalogGuardProvider.update!(created.id, created.outs, news);
     expect(updated.outs).toMatchObject({ version: migrations.at(-1)!.version, eventTrigger: true });
     expect(await catalogGuardProvider.diff!(created.id, updated.outs, news)).toMatchObject({ changes: false });
-    expect((await catalogGuardProvider.diff!(created.id, updated.outs, { ...news, catalogSchema: "other" })).replaces).toEqual(["catalogSchema"]);
+    expect((await catalogGuardProvider.diff!(created.id, updated.outs, { ...news, catalogSchema: "other" })).replaces).toEqual([
+      "catalogSchema",
+    ]);
     const read = await catalogGuardProvider.read!(created.id, updated.outs);
     expect(read).toMatchObject({ id: created.id, props: { version: migrations.at(-1)!.version } });
     // Delete: readers lose the catalog at once, RLS stays on; create after an uninstall installs again.
@@ -70,12 +72,21 @@ describe("ReaderAcl provider", () => {
   let readerClient: Client;
   beforeAll(async () => {
     g = await guardedLake("cg_readeracl");
-    db = { host: g.conn.host, port: g.conn.port, database: g.conn.database, user: g.conn.user, password: g.conn.password, sslmode: "disable" };
+    db = {
+      host: g.conn.host,
+      port: g.conn.port,
+      database: g.conn.database,
+      user: g.conn.user,
+      password: g.conn.password,
+      sslmode: "disable",
+    };
     reader = await g.newReader("cg_acl");
     await g.owner.query(`GRANT ducklake_reader TO ${reader}`); // as LakeReader creates its role
     readerClient = await g.connectAs(reader);
   });
-  afterAll(async () => { await g?.close(); });
+  afterAll(async () => {
+    await g?.close();
+  });
 
   const state = (grants: AclGrant[], r = reader) => ({ connection: db, reader: r, grants });
   const check = async (grants: unknown, r: unknown = reader, connection: unknown = db) => {
@@ -94,28 +105,69 @@ describe("ReaderAcl provider", () => {
 
   test("check: bad reader and table names, duplicates, missing schema and table fail with exact messages; unknowns pass", async () => {
     expect((await check([{ schema: "sales", table: "orders" }], "Bad-Name")).failures).toEqual([
-      { property: "reader", reason: 'reader "Bad-Name" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters' }]);
+      {
+        property: "reader",
+        reason: 'reader "Bad-Name" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters',
+      },
+    ]);
     expect((await check([{ schema: "sales", table: "orders" }], "pg_monitor")).failures).toEqual([
-      { property: "reader", reason: 'reader "pg_monitor" is reserved (it names a built-in or ducklake role); choose another reader name' }]);
-    expect((await check([{ schema: " sales", table: null }, { schema: "sales", table: "x".repeat(64) }])).failures).toEqual([
+      { property: "reader", reason: 'reader "pg_monitor" is reserved (it names a built-in or ducklake role); choose another reader name' },
+    ]);
+    expect(
+      (
+        await check([
+          { schema: " sales", table: null },
+          { schema: "sales", table: "x".repeat(64) },
+        ])
+      ).failures,
+    ).toEqual([
       { property: "grants[0].schema", reason: 'schema " sales" starts or ends with white space' },
-      { property: "grants[1].table", reason: `table "${"x".repeat(64)}" is longer than 63 bytes (PostgreSQL's identifier limit); omit the table to grant the whole schema` }]);
-    expect((await check([{ schema: "sales", table: "orders" }, { schema: "hr", table: null }, { schema: "sales", table: "orders" }])).failures).toEqual([
-      { property: "grants[2]", reason: 'duplicate grant of {"schema":"sales","table":"orders"}: list each schema/table once' }]);
+      {
+        property: "grants[1].table",
+        reason: `table "${"x".repeat(64)}" is longer than 63 bytes (PostgreSQL's identifier limit); omit the table to grant the whole schema`,
+      },
+    ]);
+    expect(
+      (
+        await check([
+          { schema: "sales", table: "orders" },
+          { schema: "hr", table: null },
+          { schema: "sales", table: "orders" },
+        ])
+      ).failures,
+    ).toEqual([{ property: "grants[2]", reason: 'duplicate grant of {"schema":"sales","table":"orders"}: list each schema/table once' }]);
     expect((await check([{ schema: "sales", table: "no_such_table" }, { schema: "nowhere", table: null }, ODD])).failures).toEqual([
       { property: "grants", reason: 'DuckLake schema "nowhere" does not exist in the catalog: fix the name or create the schema first' },
-      { property: "grants", reason: 'DuckLake table "sales"."no_such_table" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
+      {
+        property: "grants",
+        reason:
+          'DuckLake table "sales"."no_such_table" does not exist in the catalog: fix the name, create the table first, or grant the whole schema',
+      },
+    ]);
     // A dropped table is missing too; the renamed one is found under its current name only.
-    expect((await check([{ schema: "sales", table: "staging" }, { schema: "sales", table: "returns_v1" }, { schema: "sales", table: "returns" }])).failures.map((f) => f.reason))
-      .toEqual([expect.stringContaining('"sales"."returns_v1" does not exist'), expect.stringContaining('"sales"."staging" does not exist')]);
-    expect((await check("not a list")).failures).toEqual([{ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" }]);
+    expect(
+      (
+        await check([
+          { schema: "sales", table: "staging" },
+          { schema: "sales", table: "returns_v1" },
+          { schema: "sales", table: "returns" },
+        ])
+      ).failures.map((f) => f.reason),
+    ).toEqual([
+      expect.stringContaining('"sales"."returns_v1" does not exist'),
+      expect.stringContaining('"sales"."staging" does not exist'),
+    ]);
+    expect((await check("not a list")).failures).toEqual([
+      { property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" },
+    ]);
     // Unknown at preview: a connection not known yet (first deployment) skips the catalog lookup; an unknown
     // reader name does not stop it.
     const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
     expect((await check([{ schema: "nowhere", table: null }], reader, unknown)).failures).toEqual([]);
     expect((await check([{ schema: "nowhere", table: null }], reader, { ...db, password: unknown })).failures).toEqual([]);
-    expect((await check([{ schema: "nowhere", table: null }], unknown)).failures.map((f) => f.reason))
-      .toEqual(['DuckLake schema "nowhere" does not exist in the catalog: fix the name or create the schema first']);
+    expect((await check([{ schema: "nowhere", table: null }], unknown)).failures.map((f) => f.reason)).toEqual([
+      'DuckLake schema "nowhere" does not exist in the catalog: fix the name or create the schema first',
+    ]);
     const ok = await check([{ schema: "sales", table: null }, { schema: "hr", table: "salaries" }, ODD]);
     expect(ok.failures).toEqual([]);
     // Canonical order and shape, so a reordered list is the same input.
@@ -125,7 +177,12 @@ describe("ReaderAcl provider", () => {
   });
 
   test("create, refresh after hand edits, diff, update back, re-pin after drop/re-create, delete — the reader sees the list at each step", async () => {
-    const desired = (await check([{ schema: "sales", table: null }, { schema: "hr", table: "salaries" }])).inputs.grants as AclGrant[];
+    const desired = (
+      await check([
+        { schema: "sales", table: null },
+        { schema: "hr", table: "salaries" },
+      ])
+    ).inputs.grants as AclGrant[];
     await expectReaderSees([]);
 
     const created = await readerAclProvider.create!(state(desired));
@@ -172,7 +229,8 @@ describe("ReaderAcl provider", () => {
     expect(await visibleTables(readerClient)).toContain("hr.salaries");
 
     // Editing the list: move from the whole schema to one table, add the odd-named table.
-    const edited = (await check([{ schema: "sales", table: "orders" }, ODD, { schema: "hr", table: "salaries" }])).inputs.grants as AclGrant[];
+    const edited = (await check([{ schema: "sales", table: "orders" }, ODD, { schema: "hr", table: "salaries" }])).inputs
+      .grants as AclGrant[];
     const current = (await readerAclProvider.read!(reader, updated.outs as any)).props as any;
     expect(await readerAclProvider.diff!(reader, current, state(edited))).toMatchObject({ changes: true, replaces: [] });
     const moved = await readerAclProvider.update!(reader, current, state(edited));
@@ -183,8 +241,9 @@ describe("ReaderAcl provider", () => {
 
     // A failing entry applies nothing of that update (one transaction).
     const broken = [...edited, { schema: "sales", table: "no_such_table" }];
-    await expect(readerAclProvider.update!(reader, moved.outs as any, state(broken)))
-      .rejects.toThrow('DuckLake table "sales"."no_such_table" does not exist in the catalog');
+    await expect(readerAclProvider.update!(reader, moved.outs as any, state(broken))).rejects.toThrow(
+      'DuckLake table "sales"."no_such_table" does not exist in the catalog',
+    );
     expect(await liveList()).toEqual(sorted(["hr.salaries", `${ODD.schema}.${ODD.table}`, "sales.orders"]));
 
     // delete revokes everything of this reader, including a hand-added row.
@@ -197,9 +256,19 @@ describe("ReaderAcl provider", () => {
 
   test("diff: another reader or database replaces (delete first); new credentials update in place", async () => {
     const s = state([{ schema: "sales", table: "orders" }]);
-    expect(await readerAclProvider.diff!(reader, s, { ...s, reader: "someone_else" })).toMatchObject({ changes: true, replaces: ["reader"], deleteBeforeReplace: true });
-    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, database: "elsewhere" } })).toMatchObject({ changes: true, replaces: ["connection"] });
-    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, password: "rotated" } })).toMatchObject({ changes: true, replaces: [] });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, reader: "someone_else" })).toMatchObject({
+      changes: true,
+      replaces: ["reader"],
+      deleteBeforeReplace: true,
+    });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, database: "elsewhere" } })).toMatchObject({
+      changes: true,
+      replaces: ["connection"],
+    });
+    expect(await readerAclProvider.diff!(reader, s, { ...s, connection: { ...db, password: "rotated" } })).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
     expect(await readerAclProvider.diff!(reader, s, { ...s, grants: [...s.grants].reverse() })).toMatchObject({ changes: false });
   });
 
@@ -220,16 +289,40 @@ describe("ReaderAcl provider", () => {
   test("check: a granted table renamed since names its new name; without a pinned entry the message stays generic", async () => {
     const renamedReader = await g.newReader("cg_acl_rename");
     await g.owner.query(`GRANT ducklake_reader TO ${renamedReader}`);
-    const oldName = `to "rename"; ✓`, newName = `rénamed 'now'`;
+    const oldName = `to "rename"; ✓`,
+      newName = `rénamed 'now'`;
     const t = await g.builder.createTable(ODD.schema, oldName, { columns: [{ name: "x", type: "int32" }] });
     const created = await readerAclProvider.create!(state([{ schema: ODD.schema, table: oldName }], renamedReader));
     await g.builder.renameTable(t.tableId, newName);
     expect((await listGrantDetails(g.owner, renamedReader)).map((d) => d.status)).toEqual(["renamed"]);
-    expect((await check([{ schema: ODD.schema, table: oldName }, { schema: "sales", table: "nope" }], renamedReader)).failures).toEqual([
-      { property: "grants", reason: `DuckLake table "${ODD.schema}"."${oldName}" was renamed to "${ODD.schema}"."${newName}": update the grant in access.ts` },
-      { property: "grants", reason: 'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema' }]);
+    expect(
+      (
+        await check(
+          [
+            { schema: ODD.schema, table: oldName },
+            { schema: "sales", table: "nope" },
+          ],
+          renamedReader,
+        )
+      ).failures,
+    ).toEqual([
+      {
+        property: "grants",
+        reason: `DuckLake table "${ODD.schema}"."${oldName}" was renamed to "${ODD.schema}"."${newName}": update the grant in access.ts`,
+      },
+      {
+        property: "grants",
+        reason:
+          'DuckLake table "sales"."nope" does not exist in the catalog: fix the name, create the table first, or grant the whole schema',
+      },
+    ]);
     // Another reader (no entry pinned to that table) or a reader not known yet: the generic message.
-    const generic = [{ property: "grants", reason: `DuckLake table "${ODD.schema}"."${oldName}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema` }];
+    const generic = [
+      {
+        property: "grants",
+        reason: `DuckLake table "${ODD.schema}"."${oldName}" does not exist in the catalog: fix the name, create the table first, or grant the whole schema`,
+      },
+    ];
     expect((await check([{ schema: ODD.schema, table: oldName }])).failures).toEqual(generic);
     expect((await check([{ schema: ODD.schema, table: oldName }], "04da6b54-80e4-46f7-96ec-b56ff0331ba9")).failures).toEqual(generic);
     // The new name is what the list should say.

@@ -11,13 +11,41 @@ import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCata
 import { grantRead, guardStatus, installGuard, listGrants } from "../../postgres/guardClient";
 import { loadMigrations } from "../../postgres/sqlFiles";
 
-const pgBin = fs.readdirSync("/usr/lib/postgresql").sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin/psql`).find((p) => fs.existsSync(p));
-const sqlFiles = fs.readdirSync(path.join(repoRoot, "sql")).filter((f) => f.endsWith(".sql")).sort();
+const pgBin = fs
+  .readdirSync("/usr/lib/postgresql")
+  .sort()
+  .reverse()
+  .map((v) => `/usr/lib/postgresql/${v}/bin/psql`)
+  .find((p) => fs.existsSync(p));
+const sqlFiles = fs
+  .readdirSync(path.join(repoRoot, "sql"))
+  .filter((f) => f.endsWith(".sql"))
+  .sort();
 
 function psql(conn: PgConnection, file: string, catalogSchema: string): { status: number | null; stderr: string } {
-  const r = spawnSync(pgBin!, ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", conn.host, "-p", String(conn.port), "-U", conn.user, "-d", conn.database,
-    "-f", path.join(repoRoot, "sql", file)], {
-    env: { ...process.env, PGPASSWORD: conn.password, PGOPTIONS: `-c ducklake_guard.catalog_schema=${catalogSchema}` }, encoding: "utf8" });
+  const r = spawnSync(
+    pgBin!,
+    [
+      "-X",
+      "-q",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-h",
+      conn.host,
+      "-p",
+      String(conn.port),
+      "-U",
+      conn.user,
+      "-d",
+      conn.database,
+      "-f",
+      path.join(repoRoot, "sql", file),
+    ],
+    {
+      env: { ...process.env, PGPASSWORD: conn.password, PGOPTIONS: `-c ducklake_guard.catalog_schema=${catalogSchema}` },
+      encoding: "utf8",
+    },
+  );
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -25,7 +53,9 @@ const dbs: PgConnection[] = [];
 const roles: string[] = [];
 afterAll(async () => {
   for (const d of dbs) await dropTestDatabase(d);
-  await withClient(pgAdmin(), async (a) => { for (const r of roles) await a.query(`DROP ROLE IF EXISTS ${r}`); });
+  await withClient(pgAdmin(), async (a) => {
+    for (const r of roles) await a.query(`DROP ROLE IF EXISTS ${r}`);
+  });
 });
 
 test("psql is available (the DBA path is tested with the real client)", () => {
@@ -40,11 +70,21 @@ test("as a superuser: files apply in order, re-applying is harmless, installGuar
   expect(sqlFiles).toEqual(loadMigrations().map((m) => `${m.name}.sql`));
   for (const f of sqlFiles) {
     const r = psql(conn, f, "lake");
-    expect({ f, status: r.status, problems: r.stderr.split("\n").filter((l) => /ERROR|WARNING/.test(l)) }).toEqual({ f, status: 0, problems: [] });
+    expect({ f, status: r.status, problems: r.stderr.split("\n").filter((l) => /ERROR|WARNING/.test(l)) }).toEqual({
+      f,
+      status: 0,
+      problems: [],
+    });
   }
   for (const f of sqlFiles) expect({ f, status: psql(conn, f, "lake").status }).toEqual({ f, status: 0 });
   await withClient(conn, async (c) => {
-    expect(await guardStatus(c)).toEqual({ installed: true, version: loadMigrations().at(-1)!.version, catalogSchema: "lake", catalogOwner: "postgres", eventTrigger: true });
+    expect(await guardStatus(c)).toEqual({
+      installed: true,
+      version: loadMigrations().at(-1)!.version,
+      catalogSchema: "lake",
+      catalogOwner: "postgres",
+      eventTrigger: true,
+    });
     expect(await installGuard(c, { catalogSchema: "lake" })).toEqual({ version: loadMigrations().at(-1)!.version, applied: [] });
     await expect(installGuard(c, { catalogSchema: "public" })).rejects.toThrow(/protects catalog schema "lake", not "public"/);
     const migrations = (await c.query("SELECT version, name FROM ducklake_guard.migration ORDER BY version")).rows;
@@ -81,11 +121,15 @@ test("as the (non-superuser) catalog owner: installs with a warning about the ev
   });
   const results = sqlFiles.map((f) => ({ f, ...psql(ownerConn, f, "lake") }));
   for (const r of results) expect({ f: r.f, status: r.status }).toEqual({ f: r.f, status: 0 });
-  expect(results.find((r) => r.f.endsWith("004_inlined_event_trigger.sql"))!.stderr).toMatch(/not a superuser: the event trigger .* was not installed/);
+  expect(results.find((r) => r.f.endsWith("004_inlined_event_trigger.sql"))!.stderr).toMatch(
+    /not a superuser: the event trigger .* was not installed/,
+  );
   await withClient(ownerConn, async (c: Client) => {
     const s = await guardStatus(c);
     expect(s).toMatchObject({ installed: true, catalogOwner: owner, eventTrigger: false });
-    const owners = await c.query(`SELECT DISTINCT pg_get_userbyid(p.proowner) AS o FROM pg_proc p WHERE p.pronamespace = 'ducklake_guard'::regnamespace`);
+    const owners = await c.query(
+      `SELECT DISTINCT pg_get_userbyid(p.proowner) AS o FROM pg_proc p WHERE p.pronamespace = 'ducklake_guard'::regnamespace`,
+    );
     expect(owners.rows).toEqual([{ o: owner }]);
     const reader = `cg_psql_r_${randomBytes(3).toString("hex")}`;
     roles.push(reader);

@@ -4,14 +4,27 @@
 import { Client } from "pg";
 import { grantRead, listGrants, revokeRead } from "../../postgres/guardClient";
 import { rng, subset } from "../support/random";
-import { ALL_CATALOG_TABLES, CATALOG, canon, expectedRowFilter, expectedVisibility, guardedLake, GuardedLake, rowsOf } from "../fixtures/guardHarness";
+import {
+  ALL_CATALOG_TABLES,
+  CATALOG,
+  canon,
+  expectedRowFilter,
+  expectedVisibility,
+  guardedLake,
+  GuardedLake,
+  rowsOf,
+} from "../fixtures/guardHarness";
 
 let g: GuardedLake;
 const ODD_SCHEMA = "odd schema;--";
 const ODD_TABLE = `we"ird 'täble' ✓`;
 
-beforeAll(async () => { g = await guardedLake("cg_rls", { withSpec11Dev: true }); });
-afterAll(async () => { await g?.close(); });
+beforeAll(async () => {
+  g = await guardedLake("cg_rls", { withSpec11Dev: true });
+});
+afterAll(async () => {
+  await g?.close();
+});
 
 async function assertSeesExactly(reader: Client, grants: Array<{ schema: string; table: string | null }>): Promise<void> {
   const e = await expectedVisibility(g.owner, grants);
@@ -25,22 +38,45 @@ async function assertSeesExactly(reader: Client, grants: Array<{ schema: string;
 
 async function assertNoOrphans(reader: Client): Promise<void> {
   const q = async (sql: string) => (await reader.query(sql)).rows;
-  expect(await q(`SELECT t.table_id FROM ${CATALOG}.ducklake_table t WHERE t.end_snapshot IS NULL AND NOT EXISTS
-    (SELECT FROM ${CATALOG}.ducklake_schema s WHERE s.schema_id = t.schema_id)`)).toEqual([]);
-  expect(await q(`SELECT t.table_id FROM ${CATALOG}.ducklake_table t WHERE t.end_snapshot IS NULL AND NOT EXISTS
-    (SELECT FROM ${CATALOG}.ducklake_column c WHERE c.table_id = t.table_id AND c.end_snapshot IS NULL)`)).toEqual([]);
-  for (const child of ["ducklake_partition_info", "ducklake_partition_column", "ducklake_sort_info", "ducklake_sort_expression",
-    "ducklake_data_file", "ducklake_delete_file", "ducklake_column", "ducklake_inlined_data_tables", "ducklake_file_column_stats"])
-    expect({ child, orphans: await q(`SELECT x.table_id FROM ${CATALOG}.${child} x WHERE NOT EXISTS
-      (SELECT FROM ${CATALOG}.ducklake_table t WHERE t.table_id = x.table_id)`) }).toEqual({ child, orphans: [] });
-  expect(await q(`SELECT d.delete_file_id FROM ${CATALOG}.ducklake_delete_file d WHERE NOT EXISTS
-    (SELECT FROM ${CATALOG}.ducklake_data_file f WHERE f.data_file_id = d.data_file_id)`)).toEqual([]);
-  expect(await q(`SELECT v.view_id FROM ${CATALOG}.ducklake_view v WHERE NOT EXISTS
-    (SELECT FROM ${CATALOG}.ducklake_schema s WHERE s.schema_id = v.schema_id)`)).toEqual([]);
+  expect(
+    await q(`SELECT t.table_id FROM ${CATALOG}.ducklake_table t WHERE t.end_snapshot IS NULL AND NOT EXISTS
+    (SELECT FROM ${CATALOG}.ducklake_schema s WHERE s.schema_id = t.schema_id)`),
+  ).toEqual([]);
+  expect(
+    await q(`SELECT t.table_id FROM ${CATALOG}.ducklake_table t WHERE t.end_snapshot IS NULL AND NOT EXISTS
+    (SELECT FROM ${CATALOG}.ducklake_column c WHERE c.table_id = t.table_id AND c.end_snapshot IS NULL)`),
+  ).toEqual([]);
+  for (const child of [
+    "ducklake_partition_info",
+    "ducklake_partition_column",
+    "ducklake_sort_info",
+    "ducklake_sort_expression",
+    "ducklake_data_file",
+    "ducklake_delete_file",
+    "ducklake_column",
+    "ducklake_inlined_data_tables",
+    "ducklake_file_column_stats",
+  ])
+    expect({
+      child,
+      orphans: await q(`SELECT x.table_id FROM ${CATALOG}.${child} x WHERE NOT EXISTS
+      (SELECT FROM ${CATALOG}.ducklake_table t WHERE t.table_id = x.table_id)`),
+    }).toEqual({ child, orphans: [] });
+  expect(
+    await q(`SELECT d.delete_file_id FROM ${CATALOG}.ducklake_delete_file d WHERE NOT EXISTS
+    (SELECT FROM ${CATALOG}.ducklake_data_file f WHERE f.data_file_id = d.data_file_id)`),
+  ).toEqual([]);
+  expect(
+    await q(`SELECT v.view_id FROM ${CATALOG}.ducklake_view v WHERE NOT EXISTS
+    (SELECT FROM ${CATALOG}.ducklake_schema s WHERE s.schema_id = v.schema_id)`),
+  ).toEqual([]);
 }
 
 async function inlinedReadable(reader: Client, table: string): Promise<boolean> {
-  try { await reader.query(`SELECT * FROM ${CATALOG}."${table}"`); return true; } catch (e) {
+  try {
+    await reader.query(`SELECT * FROM ${CATALOG}."${table}"`);
+    return true;
+  } catch (e) {
     expect((e as Error).message).toMatch(/permission denied/);
     return false;
   }
@@ -50,8 +86,20 @@ describe("readers with different grants", () => {
   const cases: Array<{ base: string; grants: Array<{ schema: string; table: string | null }> }> = [
     { base: "cg_one_table", grants: [{ schema: "sales", table: "orders" }] },
     { base: "cg_schema", grants: [{ schema: "hr", table: null }] },
-    { base: "cg_odd", grants: [{ schema: ODD_SCHEMA, table: ODD_TABLE }, { schema: "sales", table: "returns" }] },
-    { base: "cg_mixed", grants: [{ schema: "sales", table: null }, { schema: "main", table: "events" }] },
+    {
+      base: "cg_odd",
+      grants: [
+        { schema: ODD_SCHEMA, table: ODD_TABLE },
+        { schema: "sales", table: "returns" },
+      ],
+    },
+    {
+      base: "cg_mixed",
+      grants: [
+        { schema: "sales", table: null },
+        { schema: "main", table: "events" },
+      ],
+    },
     { base: "cg_nothing", grants: [] },
   ];
   it.each(cases)("$base sees exactly its grants in all 29 catalog tables, with no orphans", async ({ base, grants }) => {
@@ -63,7 +111,8 @@ describe("readers with different grants", () => {
     await assertNoOrphans(reader);
     const e = await expectedVisibility(g.owner, grants);
     for (const [tableId, inlined] of Object.entries(g.lake.inlinedTables))
-      for (const t of inlined) expect({ t, readable: await inlinedReadable(reader, t) }).toEqual({ t, readable: e.tables.has(Number(tableId)) });
+      for (const t of inlined)
+        expect({ t, readable: await inlinedReadable(reader, t) }).toEqual({ t, readable: e.tables.has(Number(tableId)) });
   });
 
   test("a reader sees the granted table's inlined rows and the deletes that hide rows", async () => {
@@ -83,8 +132,14 @@ test("randomized grant sets (seeded): every catalog table matches the oracle aft
   const seed = Number(process.env.CATALOG_GUARD_SEED ?? 20240917);
   const r = rng(seed);
   const objects: Array<{ schema: string; table: string | null }> = [
-    { schema: "sales", table: null }, { schema: "hr", table: null }, { schema: ODD_SCHEMA, table: null }, { schema: "main", table: null },
-    ...Object.keys(g.lake.tables).map((k) => { const i = k.indexOf("."); return { schema: k.slice(0, i), table: k.slice(i + 1) }; }),
+    { schema: "sales", table: null },
+    { schema: "hr", table: null },
+    { schema: ODD_SCHEMA, table: null },
+    { schema: "main", table: null },
+    ...Object.keys(g.lake.tables).map((k) => {
+      const i = k.indexOf(".");
+      return { schema: k.slice(0, i), table: k.slice(i + 1) };
+    }),
   ];
   const name = await g.newReader("cg_prop");
   await g.owner.query(`GRANT ducklake_reader TO ${name}`);

@@ -30,7 +30,10 @@ beforeAll(async () => {
   await b.addDataFile(ledger.tableId);
   await b.addDataFile(lake.tables["sales.orders"], { absolute: true, path: `s3://${bucket}/imports/orders-2019.parquet` });
 });
-afterAll(async () => { await client.end(); await dropTestDatabase(conn); });
+afterAll(async () => {
+  await client.end();
+  await dropTestDatabase(conn);
+});
 
 /** Every current file of the catalog as bucket key → "schema.table". */
 async function catalogFiles(): Promise<Map<string, string>> {
@@ -68,11 +71,15 @@ describe("readCatalogLayout", () => {
       "main.events data s3://elsewhere/events/part-0.parquet",
       `sales.orders data s3://${bucket}/imports/orders-2019.parquet`,
     ]);
-    expect(grantPrefixes(layout, { schema: "sales", table: "orders" }).warnings.join()).toMatch(/1 file\(s\) outside its folder.*imports\/orders-2019/);
+    expect(grantPrefixes(layout, { schema: "sales", table: "orders" }).warnings.join()).toMatch(
+      /1 file\(s\) outside its folder.*imports\/orders-2019/,
+    );
   });
 
   it("refuses a catalog whose data_path is in another bucket, and a bad catalog schema name", async () => {
-    await expect(readCatalogLayout(client, { catalogSchema: "lake", bucket: "other-bucket" })).rejects.toThrow(/not "other-bucket".*DATA_PATH 's3:\/\/other-bucket\/<prefix>\/'/);
+    await expect(readCatalogLayout(client, { catalogSchema: "lake", bucket: "other-bucket" })).rejects.toThrow(
+      /not "other-bucket".*DATA_PATH 's3:\/\/other-bucket\/<prefix>\/'/,
+    );
     await expect(readCatalogLayout(client, { catalogSchema: "", bucket })).rejects.toThrow(/catalogSchema is empty/);
   });
 
@@ -92,13 +99,19 @@ describe("readCatalogLayout", () => {
     expect(policy.warnings.join()).toMatch(/imports\/orders-2019\.parquet/);
     await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
     const c = s3Client(key);
-    const results = await Promise.all([...files].map(async ([Key, table]) => {
-      let code = 200;
-      try { await c.send(new GetObjectCommand({ Bucket: bucket, Key })); } catch (e) { code = (e as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode; }
-      const inFolder = !Key.startsWith("imports/");
-      const expected = (table === "sales.orders" || table.startsWith("odd schema;--.")) && inFolder ? 200 : 403;
-      return { Key, table, code, expected };
-    }));
+    const results = await Promise.all(
+      [...files].map(async ([Key, table]) => {
+        let code = 200;
+        try {
+          await c.send(new GetObjectCommand({ Bucket: bucket, Key }));
+        } catch (e) {
+          code = (e as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode;
+        }
+        const inFolder = !Key.startsWith("imports/");
+        const expected = (table === "sales.orders" || table.startsWith("odd schema;--.")) && inFolder ? 200 : 403;
+        return { Key, table, code, expected };
+      }),
+    );
     expect(results.filter((r) => r.code !== r.expected)).toEqual([]);
     expect(results.filter((r) => r.code === 200).length).toBeGreaterThanOrEqual(4); // 3 orders files + the odd table's file
   });

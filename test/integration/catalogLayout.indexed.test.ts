@@ -39,7 +39,10 @@ beforeAll(async () => {
   await b.addDataFile(moved.tableId, { absolute: true, path: `s3://${bucket}/imports/ledger-2019.parquet` });
   await b.addDataFile(lake.tables["sales.orders"], { path: "../customers/sneaky.parquet" });
 }, 60_000);
-afterAll(async () => { await client?.end(); if (conn) await dropTestDatabase(conn); });
+afterAll(async () => {
+  await client?.end();
+  if (conn) await dropTestDatabase(conn);
+});
 
 describe("readCatalogLayout on real catalog shapes", () => {
   it("returns a sealed, indexed layout whose outside files are those the pre-issue-15 resolution finds", async () => {
@@ -60,8 +63,9 @@ describe("readCatalogLayout on real catalog shapes", () => {
       if (file.key === undefined) expected.push({ schema: t.schema, table: t.name, kind: f.kind, location: file.location });
     }
     expect(layout.outsideFiles).toEqual(expected);
-    expect(layout.outsideFiles.map((f) => f.location)).toEqual(expect.arrayContaining([
-      `s3://${bucket}/data/sales/loosepart-1.parquet`, `s3://${bucket}/imports/ledger-2019.parquet`]));
+    expect(layout.outsideFiles.map((f) => f.location)).toEqual(
+      expect.arrayContaining([`s3://${bucket}/data/sales/loosepart-1.parquet`, `s3://${bucket}/imports/ledger-2019.parquet`]),
+    );
     expect(layout.tables.map((t) => t.name)).toEqual(expect.arrayContaining(["loose", "t", "ledger"]));
   });
 
@@ -69,18 +73,35 @@ describe("readCatalogLayout on real catalog shapes", () => {
     const layout = await readCatalogLayout(client, { catalogSchema: "lake", bucket });
     const plain = JSON.parse(JSON.stringify(layout));
     const r = rng(2015);
-    const names = [...layout.tables.map((t) => [t.schema, t.name] as [string, string]), ["sales", "future_table"], ["new schema", "x"]] as [string, string][];
+    const names = [...layout.tables.map((t) => [t.schema, t.name] as [string, string]), ["sales", "future_table"], ["new schema", "x"]] as [
+      string,
+      string,
+    ][];
     let problems = 0;
     for (let i = 0; i < 300; i++) {
-      const readers: ReaderSpec[] = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, k) => ({ name: `r${k}`, principal: { projectId: "2002", accessKey: `K${String(k).padStart(19, "0")}` } }));
+      const readers: ReaderSpec[] = Array.from({ length: 1 + Math.floor(r() * 4) }, (_, k) => ({
+        name: `r${k}`,
+        principal: { projectId: "2002", accessKey: `K${String(k).padStart(19, "0")}` },
+      }));
       const grants: NormalizedGrant[] = Array.from({ length: Math.floor(r() * 6) }, (_, k) => {
         const [schema, table] = pick(r, names);
-        return { reader: pick(r, readers).name, schema: r() < 0.2 ? schema.toUpperCase() : schema, table: r() < 0.3 ? null : table, mode: "read", key: `g${k}` };
+        return {
+          reader: pick(r, readers).name,
+          schema: r() < 0.2 ? schema.toUpperCase() : schema,
+          table: r() < 0.3 ? null : table,
+          mode: "read",
+          key: `g${k}`,
+        };
       });
       const opts = { bucket, ownerProjectId: "1001", readers, grants, allowListing: r() < 0.5, limitBytes: Infinity };
       const now = buildBucketPolicy({ ...opts, layout });
       const old = legacyBuildBucketPolicy({ ...opts, layout: plain });
-      expect({ i, json: now.json, problems: now.problems, warnings: now.warnings }).toEqual({ i, json: old.json, problems: old.problems, warnings: old.warnings });
+      expect({ i, json: now.json, problems: now.problems, warnings: now.warnings }).toEqual({
+        i,
+        json: old.json,
+        problems: old.problems,
+        warnings: old.warnings,
+      });
       if (old.problems.length) problems++;
     }
     expect(problems).toBeGreaterThan(20); // overlapping folders, files of ungranted tables in granted folders, UUID names

@@ -36,8 +36,22 @@ async function setUp(): Promise<void> {
   conn = await createTestDatabase("cliduck");
   info = parseLakeConnectionInfo({
     catalog: { host: pg.host, port: pg.port, database: conn.database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-    readers: [{ name: reader, password: readerPassword, s3: { projectId: svc.readerProject, ...svc.readers[0] }, grants: [{ schema: "tpch", table: "nation" }] }],
+    storage: {
+      bucket,
+      dataPrefix: "data/",
+      endpoint: svc.endpoint,
+      region: svc.region,
+      adminProjectId: svc.adminProject,
+      admin: svc.admin,
+    },
+    readers: [
+      {
+        name: reader,
+        password: readerPassword,
+        s3: { projectId: svc.readerProject, ...svc.readers[0] },
+        grants: [{ schema: "tpch", table: "nation" }],
+      },
+    ],
   });
 }
 
@@ -67,9 +81,13 @@ describeWithDuckDB("shell and load-sample on a real lake", () => {
       await c.query(`CREATE ROLE ${quoteIdent(reader)} LOGIN PASSWORD ${quoteLiteral(readerPassword)}`);
       await grantRead(c, { reader, schema: "tpch", table: "nation" });
       const layout = await readCatalogLayout(c, { bucket });
-      const policy = buildBucketPolicy({ bucket, ownerProjectId: rgw().adminProject, layout,
+      const policy = buildBucketPolicy({
+        bucket,
+        ownerProjectId: rgw().adminProject,
+        layout,
         readers: [{ name: reader, principal: { projectId: rgw().readerProject, accessKey: rgw().readers[0].accessKey } }],
-        grants: [{ reader, schema: "tpch", table: "nation", mode: "read", key: grantKey(reader, "tpch", "nation") }] });
+        grants: [{ reader, schema: "tpch", table: "nation", mode: "read", key: grantKey(reader, "tpch", "nation") }],
+      });
       await s3Client(rgw().admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
     });
     const s = await openLakeSession(info, { reader: info.readers[0] });
@@ -100,15 +118,22 @@ describeWithDuckDB("when an extension cannot be loaded", () => {
     fs.rmSync(extDir, { recursive: true, force: true });
   });
 
-  it.each([["load-sample", "loadSample.ts", []], ["shell", "shell.ts", []], ["reader shell", "shell.ts", ["--reader", reader]]])(
-    "%s exits 2 with one line naming the missing extension, after a progress line", (_, script, extra) => {
+  it.each([
+    ["load-sample", "loadSample.ts", []],
+    ["shell", "shell.ts", []],
+    ["reader shell", "shell.ts", ["--reader", reader]],
+  ])(
+    "%s exits 2 with one line naming the missing extension, after a progress line",
+    (_, script, extra) => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-duck-"));
       try {
         const file = path.join(dir, "lake.json");
         fs.writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
-        const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+        const r = spawnSync(
+          path.join(repoRoot, "node_modules", ".bin", "ts-node"),
           ["--transpile-only", path.join(repoRoot, "cli", script), "--from", file, ...extra],
-          { cwd: repoRoot, encoding: "utf8", input: "", env: { ...process.env, [EXTENSIONS_ENV]: extDir } });
+          { cwd: repoRoot, encoding: "utf8", input: "", env: { ...process.env, [EXTENSIONS_ENV]: extDir } },
+        );
         expect(r.stderr).toMatch(/^loading DuckDB extension ducklake…$/m);
         expect(r.stderr).toMatch(/^error: DuckDB extension ducklake is not available \(/m);
         expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -116,12 +141,16 @@ describeWithDuckDB("when an extension cannot be loaded", () => {
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
-    }, 60_000);
+    },
+    60_000,
+  );
 
   it("a folder named in DUCKLAKE_DUCKDB_EXTENSIONS that does not exist is an error, not a silent download", () => {
-    const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+    const r = spawnSync(
+      path.join(repoRoot, "node_modules", ".bin", "ts-node"),
       ["--transpile-only", path.join(repoRoot, "cli", "shell.ts"), "--no-lake"],
-      { cwd: repoRoot, encoding: "utf8", input: "SELECT 1;\n", env: { ...process.env, [EXTENSIONS_ENV]: "/nonexistent/duckdb-ext" } });
+      { cwd: repoRoot, encoding: "utf8", input: "SELECT 1;\n", env: { ...process.env, [EXTENSIONS_ENV]: "/nonexistent/duckdb-ext" } },
+    );
     expect(r.stderr).toMatch(/^error: DUCKLAKE_DUCKDB_EXTENSIONS=\/nonexistent\/duckdb-ext: no such folder/m);
     expect(r.status).toBe(2);
   }, 60_000);

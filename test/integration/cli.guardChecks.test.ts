@@ -23,7 +23,10 @@ const hex = randomBytes(3).toString("hex");
 const alice = `gc_alice_${hex}`;
 const bob = `gc_bob_${hex}`;
 type Grant = { reader: string; schema: string; table: string | null };
-const declared: Grant[] = [{ reader: alice, schema: "sales", table: "orders" }, { reader: bob, schema: "hr", table: null }];
+const declared: Grant[] = [
+  { reader: alice, schema: "sales", table: "orders" },
+  { reader: bob, schema: "hr", table: null },
+];
 
 let conn: Awaited<ReturnType<typeof createTestDatabase>>;
 let admin: Client;
@@ -38,10 +41,26 @@ function connectionInfo(database: string, withGrants = true): LakeConnectionInfo
   return parseLakeConnectionInfo({
     stack: "test",
     catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-    readers: [alice, bob].map((name, i) => ({ name, password: passwords[name],
+    storage: {
+      bucket,
+      dataPrefix: "data/",
+      endpoint: svc.endpoint,
+      region: svc.region,
+      adminProjectId: svc.adminProject,
+      admin: svc.admin,
+    },
+    readers: [alice, bob].map((name, i) => ({
+      name,
+      password: passwords[name],
       s3: { projectId: svc.readerProject, ...svc.readers[i] },
-      ...(withGrants ? { grants: declared.filter((g) => g.reader === name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })) } : {}) })),
+      ...(withGrants
+        ? {
+            grants: declared
+              .filter((g) => g.reader === name)
+              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+          }
+        : {}),
+    })),
   });
 }
 
@@ -50,8 +69,13 @@ async function applyPolicy(grants: Grant[]): Promise<void> {
   const svc = rgw();
   const layout = await readCatalogLayout(admin, { bucket });
   const normalized: NormalizedGrant[] = grants.map((g) => ({ ...g, mode: "read", key: grantKey(g.reader, g.schema, g.table) }));
-  const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, layout, grants: normalized,
-    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })) });
+  const policy = buildBucketPolicy({
+    bucket,
+    ownerProjectId: svc.adminProject,
+    layout,
+    grants: normalized,
+    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })),
+  });
   expect(policy.problems).toEqual([]);
   await s3Client(svc.admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
 }
@@ -93,9 +117,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin?.end();
   if (conn) await dropTestDatabase(conn);
-  await withClient(pgAdmin(), async (c) => { for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
+  await withClient(pgAdmin(), async (c) => {
+    for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+  });
 });
-
 
 const verifyAlice = async () => (await verifyLake(info, { readers: [alice], probeWrites: false })).problems;
 const unhealthy = async () => (await lakeStatus(info)).filter((c: StatusCheck) => !c.ok).map((c) => `${c.check}: ${c.detail}`);
@@ -125,47 +150,67 @@ describe("verify probes every catalog table as each reader", () => {
     ["ducklake_name_mapping", /ducklake_name_mapping shows column mapping \d+ of table \S+ \(id \d+\)/],
     ["ducklake_files_scheduled_for_deletion", /ducklake_files_scheduled_for_deletion shows \d+ row\(s\) \(hidden from every reader\)/],
     ["ducklake_snapshot_changes", /ducklake_snapshot_changes shows \d+ row\(s\) \(hidden from every reader\)/],
-  ])("row-level security off on %s: verify names the table and the object; status names the table and the repair", async (table, expected) => {
-    await admin.query(`ALTER TABLE ${quoteIdent(table)} DISABLE ROW LEVEL SECURITY`);
-    try {
-      const problems = await verifyAlice();
-      expect(problems.join("\n")).toMatch(new RegExp(`${alice}: ${expected.source}`));
-      const bad = await unhealthy();
-      expect(bad).toEqual([`protection of ${table}: row-level security is off: every reader sees every row. Repair as the catalog owner (postgres) or a superuser: SELECT ducklake_guard.protect_all();`]);
-      await repairWith(bad, /: (SELECT ducklake_guard\.protect_all\(\);)$/);
-    } finally {
-      await admin.query(`ALTER TABLE ${quoteIdent(table)} ENABLE ROW LEVEL SECURITY`);
-    }
-    expect(await verifyAlice()).toEqual([]);
-  });
+  ])(
+    "row-level security off on %s: verify names the table and the object; status names the table and the repair",
+    async (table, expected) => {
+      await admin.query(`ALTER TABLE ${quoteIdent(table)} DISABLE ROW LEVEL SECURITY`);
+      try {
+        const problems = await verifyAlice();
+        expect(problems.join("\n")).toMatch(new RegExp(`${alice}: ${expected.source}`));
+        const bad = await unhealthy();
+        expect(bad).toEqual([
+          `protection of ${table}: row-level security is off: every reader sees every row. Repair as the catalog owner (postgres) or a superuser: SELECT ducklake_guard.protect_all();`,
+        ]);
+        await repairWith(bad, /: (SELECT ducklake_guard\.protect_all\(\);)$/);
+      } finally {
+        await admin.query(`ALTER TABLE ${quoteIdent(table)} ENABLE ROW LEVEL SECURITY`);
+      }
+      expect(await verifyAlice()).toEqual([]);
+    },
+  );
 
   it("an extra permissive policy is named by verify (what leaks) and status (which policy)", async () => {
     await admin.query("CREATE POLICY everyone ON ducklake_view FOR SELECT TO PUBLIC USING (true)");
     try {
       expect((await verifyAlice()).join("\n")).toMatch(/ducklake_view shows view hr\.top_paid/);
-      expect(await unhealthy()).toEqual([expect.stringMatching(/^protection of ducklake_view: other policies everyone \(a permissive one widens/)]);
-    } finally { await admin.query("DROP POLICY IF EXISTS everyone ON ducklake_view"); }
+      expect(await unhealthy()).toEqual([
+        expect.stringMatching(/^protection of ducklake_view: other policies everyone \(a permissive one widens/),
+      ]);
+    } finally {
+      await admin.query("DROP POLICY IF EXISTS everyone ON ducklake_view");
+    }
   });
 });
 
 describe("status checks the guard's own machinery, each problem with its repair", () => {
   it("a dropped guard policy", async () => {
     await admin.query("DROP POLICY ducklake_guard_read ON ducklake_tag");
-    await repairWith(await unhealthy(), /protection of ducklake_tag: .*missing or altered.*Repair .*: (SELECT ducklake_guard\.protect_all\(\);)$/);
+    await repairWith(
+      await unhealthy(),
+      /protection of ducklake_tag: .*missing or altered.*Repair .*: (SELECT ducklake_guard\.protect_all\(\);)$/,
+    );
   });
 
   it("the event trigger disabled", async () => {
     await admin.query("ALTER EVENT TRIGGER ducklake_guard_create_table DISABLE");
-    await repairWith(await unhealthy(), /^event trigger ducklake_guard_create_table: is disabled: as a superuser: (ALTER EVENT TRIGGER ducklake_guard_create_table ENABLE;)$/);
+    await repairWith(
+      await unhealthy(),
+      /^event trigger ducklake_guard_create_table: is disabled: as a superuser: (ALTER EVENT TRIGGER ducklake_guard_create_table ENABLE;)$/,
+    );
   });
 
   it("an ACL trigger or a catalog resolve trigger disabled", async () => {
     await admin.query("ALTER TABLE ducklake_guard.acl DISABLE TRIGGER enforce_delete");
     const bad = await unhealthy();
-    expect(bad).toEqual([expect.stringMatching(/^trigger enforce_delete on ducklake_guard\.acl: is disabled: .*hand edits of the ACL are not enforced/)]);
+    expect(bad).toEqual([
+      expect.stringMatching(/^trigger enforce_delete on ducklake_guard\.acl: is disabled: .*hand edits of the ACL are not enforced/),
+    ]);
     await admin.query("ALTER TABLE ducklake_guard.acl ENABLE ALWAYS TRIGGER enforce_delete");
     await admin.query("ALTER TABLE ducklake_table DISABLE TRIGGER ducklake_guard_resolve");
-    await repairWith(await unhealthy(), /^trigger ducklake_guard_resolve on ducklake_table: is disabled: .*: (SELECT ducklake_guard\.protect_all\(\);)$/);
+    await repairWith(
+      await unhealthy(),
+      /^trigger ducklake_guard_resolve on ducklake_table: is disabled: .*: (SELECT ducklake_guard\.protect_all\(\);)$/,
+    );
   });
 
   it("`visible` out of step with the ACL (edited directly), and an inlined table granted by hand", async () => {
@@ -173,10 +218,20 @@ describe("status checks the guard's own machinery, each problem with its repair"
     const inl = lake.inlinedTables[lake.tables["hr.salaries"]][0];
     await admin.query(`GRANT SELECT ON ${quoteIdent(inl)} TO ${quoteIdent(alice)}`);
     const bad = await unhealthy();
-    expect(bad).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^ACL enforced for ${alice}: table id ${lake.tables["sales.orders"]} is granted but not visible\\. Repair: .*SELECT ducklake_guard\\.resync\\(\\);$`)),
-      expect.stringMatching(new RegExp(`^ACL enforced for ${alice}: may SELECT public\\.${inl} \\(table id \\d+\\) without a grant \\(granted by postgres\\)`)),
-    ]));
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          new RegExp(
+            `^ACL enforced for ${alice}: table id ${lake.tables["sales.orders"]} is granted but not visible\\. Repair: .*SELECT ducklake_guard\\.resync\\(\\);$`,
+          ),
+        ),
+        expect.stringMatching(
+          new RegExp(
+            `^ACL enforced for ${alice}: may SELECT public\\.${inl} \\(table id \\d+\\) without a grant \\(granted by postgres\\)`,
+          ),
+        ),
+      ]),
+    );
     expect((await verifyAlice()).join("\n")).toMatch(new RegExp(`may SELECT ${inl} \\(inlined rows of hidden table hr\\.salaries\\)`));
     await repairWith(bad, /: (SELECT ducklake_guard\.resync\(\);)$/);
   });

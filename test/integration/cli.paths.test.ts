@@ -76,16 +76,29 @@ beforeAll(async () => {
   info = parseLakeConnectionInfo({
     stack: "test",
     catalog: { host: pg.host, port: pg.port, database: conn.database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-    readers: readers.map((name, i) => ({ name, password: passwords[name], s3: { projectId: svc.readerProject, ...svc.readers[i] },
-      grants: grants.filter((g) => g.reader === name).map((g) => ({ schema: g.schema, table: g.table })) })),
+    storage: {
+      bucket,
+      dataPrefix: "data/",
+      endpoint: svc.endpoint,
+      region: svc.region,
+      adminProjectId: svc.adminProject,
+      admin: svc.admin,
+    },
+    readers: readers.map((name, i) => ({
+      name,
+      password: passwords[name],
+      s3: { projectId: svc.readerProject, ...svc.readers[i] },
+      grants: grants.filter((g) => g.reader === name).map((g) => ({ schema: g.schema, table: g.table })),
+    })),
   });
 }, 120_000);
 
 afterAll(async () => {
   await admin?.end();
   if (conn) await dropTestDatabase(conn);
-  await withClient(pgAdmin(), async (c) => { for (const r of readers) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
+  await withClient(pgAdmin(), async (c) => {
+    for (const r of readers) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+  });
 });
 
 const row = (r: VerifyReport, reader: string, object: string) => r.rows.find((x) => x.reader === reader && x.object === object);
@@ -99,22 +112,36 @@ describe("paths stored without their final /", () => {
     expect(keys.filter((k) => /^data\/flatt\/ducklake-[0-9a-f-]+\.parquet$/.test(k))).toHaveLength(1);
     expect(keys.filter((k) => /^data\/sales\/loose_archive\/ducklake-[0-9a-f-]+\.parquet$/.test(k))).toHaveLength(1);
     const layout = await readCatalogLayout(admin, { bucket });
-    expect(layout.outsideFiles.map((f) => `${f.schema}.${f.table} ${f.location}`)).toEqual([`sales.loose s3://${bucket}/data/sales/loosepart-1.parquet`]);
-    const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, layout,
+    expect(layout.outsideFiles.map((f) => `${f.schema}.${f.table} ${f.location}`)).toEqual([
+      `sales.loose s3://${bucket}/data/sales/loosepart-1.parquet`,
+    ]);
+    const policy = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      layout,
       grants: grants.map((g) => ({ ...g, mode: "read" as const, key: grantKey(g.reader, g.schema, g.table) })),
-      readers: readers.map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })) });
+      readers: readers.map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })),
+    });
     expect(policy.problems).toEqual([]);
     expect(policy.json).toContain(`arn:aws:s3:::${bucket}/data/flatt/*`);
     expect(policy.json).toContain(`arn:aws:s3:::${bucket}/data/sales/loose/*`);
     await s3Client(svc.admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
     // Every object where DuckLake reads it: 200 for the reader granted its table, 403 for everyone else; the
     // file outside its table's folder stays closed even to the granted reader (the layout reports it).
-    const got = await Promise.all([...duckLakeKeys].flatMap(([Key, table]) => readers.map(async (reader, i) => {
-      let code = 200;
-      try { await s3Client(svc.readers[i]).send(new GetObjectCommand({ Bucket: bucket, Key })); } catch (e) { code = (e as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode; }
-      const granted = grants.some((g) => g.reader === reader && `${g.schema}.${g.table}` === table);
-      return { Key, reader, code, expected: granted && Key !== "data/sales/loosepart-1.parquet" ? 200 : 403 };
-    })));
+    const got = await Promise.all(
+      [...duckLakeKeys].flatMap(([Key, table]) =>
+        readers.map(async (reader, i) => {
+          let code = 200;
+          try {
+            await s3Client(svc.readers[i]).send(new GetObjectCommand({ Bucket: bucket, Key }));
+          } catch (e) {
+            code = (e as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode;
+          }
+          const granted = grants.some((g) => g.reader === reader && `${g.schema}.${g.table}` === table);
+          return { Key, reader, code, expected: granted && Key !== "data/sales/loosepart-1.parquet" ? 200 : 403 };
+        }),
+      ),
+    );
     expect(got.filter((x) => x.code !== x.expected)).toEqual([]);
 
     const r = await verifyLake(info);

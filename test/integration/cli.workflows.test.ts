@@ -26,7 +26,10 @@ const hex = randomBytes(3).toString("hex");
 const alice = `cli_alice_${hex}`;
 const bob = `cli_bob_${hex}`;
 type Grant = { reader: string; schema: string; table: string | null };
-const declared: Grant[] = [{ reader: alice, schema: "sales", table: "orders" }, { reader: bob, schema: "hr", table: null }];
+const declared: Grant[] = [
+  { reader: alice, schema: "sales", table: "orders" },
+  { reader: bob, schema: "hr", table: null },
+];
 
 let conn: Awaited<ReturnType<typeof createTestDatabase>>;
 let bareConn: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -42,10 +45,26 @@ function connectionInfo(database: string, withGrants = true): LakeConnectionInfo
   return parseLakeConnectionInfo({
     stack: "test",
     catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-    readers: [alice, bob].map((name, i) => ({ name, password: passwords[name],
+    storage: {
+      bucket,
+      dataPrefix: "data/",
+      endpoint: svc.endpoint,
+      region: svc.region,
+      adminProjectId: svc.adminProject,
+      admin: svc.admin,
+    },
+    readers: [alice, bob].map((name, i) => ({
+      name,
+      password: passwords[name],
       s3: { projectId: svc.readerProject, ...svc.readers[i] },
-      ...(withGrants ? { grants: declared.filter((g) => g.reader === name).map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })) } : {}) })),
+      ...(withGrants
+        ? {
+            grants: declared
+              .filter((g) => g.reader === name)
+              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+          }
+        : {}),
+    })),
   });
 }
 
@@ -54,8 +73,13 @@ async function applyPolicy(grants: Grant[]): Promise<void> {
   const svc = rgw();
   const layout = await readCatalogLayout(admin, { bucket });
   const normalized: NormalizedGrant[] = grants.map((g) => ({ ...g, mode: "read", key: grantKey(g.reader, g.schema, g.table) }));
-  const policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, layout, grants: normalized,
-    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })) });
+  const policy = buildBucketPolicy({
+    bucket,
+    ownerProjectId: svc.adminProject,
+    layout,
+    grants: normalized,
+    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })),
+  });
   expect(policy.problems).toEqual([]);
   await s3Client(svc.admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
 }
@@ -98,7 +122,9 @@ afterAll(async () => {
   await admin?.end();
   if (conn) await dropTestDatabase(conn);
   if (bareConn) await dropTestDatabase(bareConn);
-  await withClient(pgAdmin(), async (c) => { for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
+  await withClient(pgAdmin(), async (c) => {
+    for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+  });
 });
 
 const problemsOf = (r: VerifyReport) => r.problems.join("\n");
@@ -108,7 +134,8 @@ describe("a good deployment", () => {
   it("status is healthy: PostgreSQL, catalog, guard, bucket, policy, both reader roles", async () => {
     const checks = await lakeStatus(info);
     expect(checks.filter((c) => !c.ok)).toEqual([]);
-    const detail = (check: string, component?: string) => checks.find((c) => c.check === check && (!component || c.component.includes(component)))?.detail;
+    const detail = (check: string, component?: string) =>
+      checks.find((c) => c.check === check && (!component || c.component.includes(component)))?.detail;
     expect(detail("version")).toMatch(/^PostgreSQL 1[5-9]/);
     expect(detail("catalog guard")).toMatch(/^version \d+ on schema public/);
     expect(detail("role", alice)).toMatch(/member of ducklake_reader/);
@@ -125,11 +152,14 @@ describe("a good deployment", () => {
     expect(row(r, bob, "hr.salaries")).toMatchObject({ expected: "read", catalog: "visible", s3: "200", ok: true });
     expect(row(r, bob, "hr.reviews")).toMatchObject({ expected: "read", catalog: "visible", s3: "200", ok: true });
     expect(row(r, bob, "sales.orders")).toMatchObject({ expected: "none", catalog: "hidden", s3: "403", ok: true });
-    for (const who of [alice, bob]) for (const probe of ["(bucket listing)", "(bucket policy)", "(write)"])
-      expect(row(r, who, probe)).toMatchObject({ s3: "403", ok: true });
+    for (const who of [alice, bob])
+      for (const probe of ["(bucket listing)", "(bucket policy)", "(write)"])
+        expect(row(r, who, probe)).toMatchObject({ s3: "403", ok: true });
     // 6 current tables × 2 readers + 3 bucket probes each; the absolute-path table is noted, not probed.
     expect(r.rows).toHaveLength(2 * (Object.keys(lake.tables).length + 3));
-    expect(r.notes.join("\n")).toMatch(/main\.events has a data file outside its folder s3:\/\/\S+\/data\/main\/events\/ \(s3:\/\/elsewhere\/events\/part-0\.parquet\); not probed/);
+    expect(r.notes.join("\n")).toMatch(
+      /main\.events has a data file outside its folder s3:\/\/\S+\/data\/main\/events\/ \(s3:\/\/elsewhere\/events\/part-0\.parquet\); not probed/,
+    );
     expect(formatVerifyReport(r)).toMatch(/verify: OK/);
   });
 
@@ -152,7 +182,9 @@ describe("broken deployments are named and fail", () => {
       expect(problemsOf(r)).toMatch(new RegExp(`${alice}: S3 refuses sales\\.orders \\(403 .*the bucket policy lacks the grant`));
       expect(row(r, alice, "sales.orders")).toMatchObject({ catalog: "visible", s3: "403", ok: false });
       const m = await accessMatrix(info);
-      expect(m.problems.join("\n")).toMatch(new RegExp(`${alice} on sales\\.orders: layers disagree \\(declared read, catalog read, bucket policy none\\)`));
+      expect(m.problems.join("\n")).toMatch(
+        new RegExp(`${alice} on sales\\.orders: layers disagree \\(declared read, catalog read, bucket policy none\\)`),
+      );
     } finally {
       await applyPolicy(declared);
     }
@@ -196,7 +228,9 @@ describe("broken deployments are named and fail", () => {
     try {
       const r = await verifyLake(info, { readers: [alice] });
       const text = problemsOf(r);
-      expect(text).toMatch(new RegExp(`${alice}: sees 1 row\\(s\\) of hidden table hr\\.salaries in ducklake_partition_info: the reader sees too much`));
+      expect(text).toMatch(
+        new RegExp(`${alice}: sees 1 row\\(s\\) of hidden table hr\\.salaries in ducklake_partition_info: the reader sees too much`),
+      );
       expect(text).toMatch(new RegExp(`${alice}: may not read ducklake_delete_file, which holds rows of granted table sales\\.orders`));
       expect(row(r, alice, "sales.orders")).toMatchObject({ catalog: "visible", s3: "200" });
     } finally {
@@ -226,11 +260,15 @@ describe("broken deployments are named and fail", () => {
 describe("the CLIs as a user runs them", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cli-wf-"));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const run = (script: string, args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(path.join(repoRoot, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(repoRoot, "cli", script), ...args],
-      { cwd: repoRoot, env: { ...process.env, DUCKLAKE_CONNECTION: "" } }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === "number" ? err.code : 99) : 0, stdout, stderr }));
-  });
+  const run = (script: string, args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+        ["--transpile-only", path.join(repoRoot, "cli", script), ...args],
+        { cwd: repoRoot, env: { ...process.env, DUCKLAKE_CONNECTION: "" } },
+        (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : 99) : 0, stdout, stderr }),
+      );
+    });
 
   it("verify exits 0 on the good deployment and 1 naming the problem on a broken one", async () => {
     const file = path.join(dir, "lake.json");

@@ -26,28 +26,56 @@ describeIf("ducklake-backup script", () => {
 
   beforeAll(async () => {
     conn = await createTestDatabase("backup");
-    await withClient(conn, (c) => c.query("CREATE TABLE ducklake_snapshot (snapshot_id bigint PRIMARY KEY); INSERT INTO ducklake_snapshot VALUES (1), (2)"));
+    await withClient(conn, (c) =>
+      c.query("CREATE TABLE ducklake_snapshot (snapshot_id bigint PRIMARY KEY); INSERT INTO ducklake_snapshot VALUES (1), (2)"),
+    );
     bucket = await createTestBucket("backup");
     script = path.join(work, "ducklake-backup");
     fs.writeFileSync(script, loadServerScripts().backup, { mode: 0o755 });
   });
-  afterAll(async () => { await dropTestDatabase(conn); fs.rmSync(work, { recursive: true, force: true }); });
+  afterAll(async () => {
+    await dropTestDatabase(conn);
+    fs.rmSync(work, { recursive: true, force: true });
+  });
 
   // The same variables the server's root-only backup.env holds, parsed the way systemd would.
   const envFor = (prefix: string): Record<string, string | undefined> => {
     const svc = rgw();
-    const text = renderBackupEnv({ catalogDatabase: conn.database, bucket, prefix, endpoint: svc.endpoint, region: svc.region,
-      accessKey: svc.admin.accessKey, secretKey: svc.admin.secretKey, hourUtc: 3 });
-    const vars = Object.fromEntries(text.trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
-    return { ...process.env, ...vars, PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: conn.user, PGPASSWORD: conn.password,
-      AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null" };
+    const text = renderBackupEnv({
+      catalogDatabase: conn.database,
+      bucket,
+      prefix,
+      endpoint: svc.endpoint,
+      region: svc.region,
+      accessKey: svc.admin.accessKey,
+      secretKey: svc.admin.secretKey,
+      hourUtc: 3,
+    });
+    const vars = Object.fromEntries(
+      text
+        .trim()
+        .split("\n")
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    return {
+      ...process.env,
+      ...vars,
+      PGHOST: conn.host,
+      PGPORT: String(conn.port),
+      PGUSER: conn.user,
+      PGPASSWORD: conn.password,
+      AWS_CONFIG_FILE: "/dev/null",
+      AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+    };
   };
 
   it("uploads a restorable dump and the roles under <prefix><database>/<timestamp>/", async () => {
     const run = spawnSync("bash", [script], { env: envFor("backups/"), encoding: "utf8", timeout: 60000 });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^ducklake-backup: s3://${bucket}/backups/${conn.database}/\\d{8}T\\d{6}Z/ \\(\\d+ bytes dump\\)`));
+    expect(run.stdout).toMatch(
+      new RegExp(`^ducklake-backup: s3://${bucket}/backups/${conn.database}/\\d{8}T\\d{6}Z/ \\(\\d+ bytes dump\\)`),
+    );
 
     const admin = s3Client(rgw().admin);
     const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "backups/" }));
@@ -67,8 +95,9 @@ describeIf("ducklake-backup script", () => {
 
   it("is unreadable for a key of the readers' project", async () => {
     const reader = s3Client(rgw().readers[0]);
-    await expect(reader.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "backups/" })))
-      .rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+    await expect(reader.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "backups/" }))).rejects.toMatchObject({
+      $metadata: { httpStatusCode: 403 },
+    });
   });
 
   it("refuses to run with a setting missing, and fails when the upload fails", () => {

@@ -20,7 +20,10 @@ describeIf("rendered nftables ruleset", () => {
   };
 
   it.each([
-    ["admins and readers, IPv4 and IPv6", { adminCidrs: ["203.0.113.7/32", "2001:db8::/64"], roleCidrs: [{ role: "alice", cidrs: ["198.51.100.0/24", "2001:db8:9::/48"] }] }],
+    [
+      "admins and readers, IPv4 and IPv6",
+      { adminCidrs: ["203.0.113.7/32", "2001:db8::/64"], roleCidrs: [{ role: "alice", cidrs: ["198.51.100.0/24", "2001:db8:9::/48"] }] },
+    ],
     ["IPv4 admins only (empty IPv6 sets)", { adminCidrs: ["203.0.113.7/32"] }],
     ["overlapping CIDRs", { adminCidrs: ["10.0.0.0/8"], roleCidrs: [{ role: "bob", cidrs: ["10.1.0.0/16"] }] }],
   ])("nft accepts it: %s", (_label, rules) => {

@@ -12,12 +12,19 @@ import { loadServerScripts } from "../../templates/load";
 import { writeCaFile } from "../../components/caFile";
 import { pluginConnStr } from "../contract/postgresPlugin";
 
-const PG_BIN = fs.readdirSync("/usr/lib/postgresql").sort().map((v) => `/usr/lib/postgresql/${v}/bin`).reverse()
+const PG_BIN = fs
+  .readdirSync("/usr/lib/postgresql")
+  .sort()
+  .map((v) => `/usr/lib/postgresql/${v}/bin`)
+  .reverse()
   .find((d) => fs.existsSync(`${d}/initdb`));
 const isRoot = process.getuid?.() === 0;
 const asPg = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  execFileSync(isRoot ? "runuser" : cmd, isRoot ? ["-u", "postgres", "--", cmd, ...args] : args,
-    { env: { ...process.env, ...env }, stdio: "pipe", encoding: "utf8" });
+  execFileSync(isRoot ? "runuser" : cmd, isRoot ? ["-u", "postgres", "--", cmd, ...args] : args, {
+    env: { ...process.env, ...env },
+    stdio: "pipe",
+    encoding: "utf8",
+  });
 
 const dir = `/tmp/ducklake-pulumi/cloudinit-pg-${randomBytes(4).toString("hex")}`;
 const data = path.join(dir, "data");
@@ -29,25 +36,78 @@ let port = 0;
 let adminPassword = "";
 const readerPassword = randomBytes(12).toString("hex");
 
-function openssl(...args: string[]) { execFileSync("openssl", args, { cwd: tlsDir, stdio: "pipe" }); }
+function openssl(...args: string[]) {
+  execFileSync("openssl", args, { cwd: tlsDir, stdio: "pipe" });
+}
 function makeCa(name: string, cn: string) {
   openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  openssl("req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-days", "2", "-out", `${name}.crt`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  openssl(
+    "req",
+    "-x509",
+    "-new",
+    "-key",
+    `${name}.key`,
+    "-subj",
+    `/CN=${cn}`,
+    "-days",
+    "2",
+    "-out",
+    `${name}.crt`,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
+  );
 }
 async function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
 }
-const tlsClient = (user: string, password: string, database: string, ca = path.join(tlsDir, "ca.crt")): ClientConfig =>
-  ({ host: "127.0.0.1", port, user, password, database, ssl: { rejectUnauthorized: true, ca: fs.readFileSync(ca, "utf8") }, connectionTimeoutMillis: 5000 });
+const tlsClient = (user: string, password: string, database: string, ca = path.join(tlsDir, "ca.crt")): ClientConfig => ({
+  host: "127.0.0.1",
+  port,
+  user,
+  password,
+  database,
+  ssl: { rejectUnauthorized: true, ca: fs.readFileSync(ca, "utf8") },
+  connectionTimeoutMillis: 5000,
+});
 async function query(config: ClientConfig, sql: string): Promise<Record<string, unknown>> {
   const c = new Client(config);
   await c.connect();
-  try { return (await c.query(sql)).rows[0]; } finally { await c.end(); }
+  try {
+    return (await c.query(sql)).rows[0];
+  } finally {
+    await c.end();
+  }
 }
 function bootstrapAdmin(password: string) {
-  asPg("psql", ["-X", "-q", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-    "-v", `admin_role=${adminRole}`, "-f", path.join(dir, "bootstrap-admin.sql")], { ADMIN_PASSWORD: password });
+  asPg(
+    "psql",
+    [
+      "-X",
+      "-q",
+      "-h",
+      dir,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-v",
+      `admin_role=${adminRole}`,
+      "-f",
+      path.join(dir, "bootstrap-admin.sql"),
+    ],
+    { ADMIN_PASSWORD: password },
+  );
 }
 
 const describeIfPg = PG_BIN ? describe : describe.skip;
@@ -61,34 +121,103 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
     fs.copyFileSync(path.join(tlsDir, "other-ca.crt"), otherCa);
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "server.key");
     openssl("req", "-new", "-key", "server.key", "-subj", "/CN=127.0.0.1", "-out", "server.csr");
-    fs.writeFileSync(path.join(tlsDir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt");
+    fs.writeFileSync(
+      path.join(tlsDir, "ext.cnf"),
+      "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      "server.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      "ext.cnf",
+      "-out",
+      "server.crt",
+    );
     fs.chmodSync(path.join(tlsDir, "server.key"), 0o600);
     fs.writeFileSync(path.join(dir, "bootstrap-admin.sql"), loadServerScripts().bootstrapAdminSql);
     fs.writeFileSync(path.join(dir, "pwfile"), "initial-superuser-pw\n");
     if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
 
     port = await freePort();
-    asPg(`${PG_BIN}/initdb`, ["-D", data, "-U", "postgres", `--pwfile=${path.join(dir, "pwfile")}`, "--auth-local=peer", "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"]);
+    asPg(`${PG_BIN}/initdb`, [
+      "-D",
+      data,
+      "-U",
+      "postgres",
+      `--pwfile=${path.join(dir, "pwfile")}`,
+      "--auth-local=peer",
+      "--auth-host=scram-sha-256",
+      "--encoding=UTF8",
+      "--locale=C.UTF-8",
+    ]);
     // Debian's cluster config includes conf.d: mimic it and drop the rendered fragment there.
     fs.mkdirSync(path.join(data, "conf.d"));
     fs.appendFileSync(path.join(data, "postgresql.conf"), "\ninclude_dir = 'conf.d'\n");
-    fs.writeFileSync(path.join(data, "conf.d", "ducklake.conf"),
-      renderPostgresqlConf({ ramGb: 0.5, listenAddresses: "127.0.0.1", port, tlsDir, unixSocketDir: dir }) + "fsync = off\n");
+    fs.writeFileSync(
+      path.join(data, "conf.d", "ducklake.conf"),
+      renderPostgresqlConf({ ramGb: 0.5, listenAddresses: "127.0.0.1", port, tlsDir, unixSocketDir: dir }) + "fsync = off\n",
+    );
     // Admins come from 127.0.0.2 only; the reader from 127.0.0.1. Loopback TLS stays open to the admin role.
-    fs.writeFileSync(path.join(data, "pg_hba.conf"), renderPgHba({
-      adminCidrs: ["127.0.0.2/32"], roleCidrs: [{ role: reader, cidrs: ["127.0.0.1/32"] }], catalogDatabase: "lakecat", adminRole,
-    }));
+    fs.writeFileSync(
+      path.join(data, "pg_hba.conf"),
+      renderPgHba({
+        adminCidrs: ["127.0.0.2/32"],
+        roleCidrs: [{ role: reader, cidrs: ["127.0.0.1/32"] }],
+        catalogDatabase: "lakecat",
+        adminRole,
+      }),
+    );
     if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
-    const started = spawnSync(isRoot ? "runuser" : `${PG_BIN}/pg_ctl`,
-      [...(isRoot ? ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`] : []), "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "30", "start"], { encoding: "utf8" });
-    if (started.status !== 0) throw new Error(`postgres refused the rendered config:\n${fs.readFileSync(path.join(dir, "server.log"), "utf8")}`);
+    const started = spawnSync(
+      isRoot ? "runuser" : `${PG_BIN}/pg_ctl`,
+      [
+        ...(isRoot ? ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`] : []),
+        "-D",
+        data,
+        "-l",
+        path.join(dir, "server.log"),
+        "-w",
+        "-t",
+        "30",
+        "start",
+      ],
+      { encoding: "utf8" },
+    );
+    if (started.status !== 0)
+      throw new Error(`postgres refused the rendered config:\n${fs.readFileSync(path.join(dir, "server.log"), "utf8")}`);
 
     adminPassword = randomBytes(16).toString("hex");
     bootstrapAdmin("first-password-to-be-replaced");
     bootstrapAdmin(adminPassword); // idempotent: re-asserts the role with the new password
-    asPg("psql", ["-X", "-q", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-      "-c", "CREATE DATABASE lakecat", "-c", `CREATE ROLE ${reader} LOGIN PASSWORD '${readerPassword}'`, "-c", "CREATE ROLE writer LOGIN PASSWORD 'writerpw'"]);
+    asPg("psql", [
+      "-X",
+      "-q",
+      "-h",
+      dir,
+      "-p",
+      String(port),
+      "-U",
+      "postgres",
+      "-d",
+      "postgres",
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-c",
+      "CREATE DATABASE lakecat",
+      "-c",
+      `CREATE ROLE ${reader} LOGIN PASSWORD '${readerPassword}'`,
+      "-c",
+      "CREATE ROLE writer LOGIN PASSWORD 'writerpw'",
+    ]);
   }, 60000);
 
   afterAll(() => {
@@ -97,45 +226,72 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
   });
 
   it("accepts the rendered files: TLS on, TLS 1.2 floor, jit off, no pg_hba errors", async () => {
-    const row = await query(tlsClient(adminRole, adminPassword, "postgres"),
+    const row = await query(
+      tlsClient(adminRole, adminPassword, "postgres"),
       "SELECT s.ssl, s.version, current_setting('jit') AS jit, current_setting('ssl_min_protocol_version') AS minv, " +
-      "(SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL)::int AS hba_errors FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()");
+        "(SELECT count(*) FROM pg_hba_file_rules WHERE error IS NOT NULL)::int AS hba_errors FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()",
+    );
     expect(row).toMatchObject({ ssl: true, jit: "off", minv: "TLSv1.2", hba_errors: 0 });
     expect(row.version).toMatch(/^TLSv1\.[23]$/);
   });
 
   it("verifies the server with the CA (verify-full) and fails with another CA", async () => {
-    await expect(query(tlsClient(adminRole, adminPassword, "postgres", otherCa), "SELECT 1")).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(query(tlsClient(adminRole, adminPassword, "postgres", otherCa), "SELECT 1")).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   });
 
   it("refuses a connection without TLS", async () => {
-    await expect(query({ host: "127.0.0.1", port, user: adminRole, password: adminPassword, database: "postgres", ssl: false }, "SELECT 1"))
-      .rejects.toThrow(/pg_hba\.conf rejects connection .* no encryption/);
+    await expect(
+      query({ host: "127.0.0.1", port, user: adminRole, password: adminPassword, database: "postgres", ssl: false }, "SELECT 1"),
+    ).rejects.toThrow(/pg_hba\.conf rejects connection .* no encryption/);
   });
 
   it("refuses a wrong password (scram) and the bootstrap's replaced password", async () => {
-    await expect(query(tlsClient(adminRole, "first-password-to-be-replaced", "postgres"), "SELECT 1")).rejects.toThrow(/password authentication failed/);
-    const row = await query(tlsClient(adminRole, adminPassword, "postgres"), `SELECT rolsuper, rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = '${adminRole}'`);
+    await expect(query(tlsClient(adminRole, "first-password-to-be-replaced", "postgres"), "SELECT 1")).rejects.toThrow(
+      /password authentication failed/,
+    );
+    const row = await query(
+      tlsClient(adminRole, adminPassword, "postgres"),
+      `SELECT rolsuper, rolpassword LIKE 'SCRAM-SHA-256$%' AS scram FROM pg_authid WHERE rolname = '${adminRole}'`,
+    );
     expect(row).toEqual({ rolsuper: true, scram: true });
   });
 
   it("lets a reader in from its CIDR to the catalog database only", async () => {
     expect(await query(tlsClient(reader, readerPassword, "lakecat"), "SELECT current_user AS u")).toEqual({ u: reader });
-    await expect(query(tlsClient(reader, readerPassword, "postgres"), "SELECT 1")).rejects.toThrow(/pg_hba\.conf rejects connection .* user "alice", database "postgres", SSL encryption/);
+    await expect(query(tlsClient(reader, readerPassword, "postgres"), "SELECT 1")).rejects.toThrow(
+      /pg_hba\.conf rejects connection .* user "alice", database "postgres", SSL encryption/,
+    );
   });
 
   it("keeps other roles out when they are not on the admin allow-list", async () => {
-    await expect(query(tlsClient("writer", "writerpw", "lakecat"), "SELECT 1")).rejects.toThrow(/pg_hba\.conf rejects connection .* user "writer", database "lakecat", SSL encryption/);
+    await expect(query(tlsClient("writer", "writerpw", "lakecat"), "SELECT 1")).rejects.toThrow(
+      /pg_hba\.conf rejects connection .* user "writer", database "lakecat", SSL encryption/,
+    );
   });
 
   it("readiness script: succeeds on verify-full TLS, fails in time with the wrong CA", () => {
     const scripts = loadServerScripts();
-    const env = { ...process.env, SKIP_CLOUD_INIT_WAIT: "1", PGHOSTADDR: "127.0.0.1", PGPORT: String(port), PGUSER: adminRole, PGPASSWORD: adminPassword };
-    const ok = spawnSync("bash", ["-c", renderTlsReadyCommand("127.0.0.1", scripts, 20)], { env: { ...env, CA_FILE: path.join(tlsDir, "ca.crt") }, encoding: "utf8" });
+    const env = {
+      ...process.env,
+      SKIP_CLOUD_INIT_WAIT: "1",
+      PGHOSTADDR: "127.0.0.1",
+      PGPORT: String(port),
+      PGUSER: adminRole,
+      PGPASSWORD: adminPassword,
+    };
+    const ok = spawnSync("bash", ["-c", renderTlsReadyCommand("127.0.0.1", scripts, 20)], {
+      env: { ...env, CA_FILE: path.join(tlsDir, "ca.crt") },
+      encoding: "utf8",
+    });
     expect(ok.stderr).toBe("");
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain("PostgreSQL accepts verify-full TLS connections as 127.0.0.1");
-    const bad = spawnSync("bash", ["-c", renderTlsReadyCommand("127.0.0.1", scripts, 1)], { env: { ...env, CA_FILE: otherCa }, encoding: "utf8" });
+    const bad = spawnSync("bash", ["-c", renderTlsReadyCommand("127.0.0.1", scripts, 1)], {
+      env: { ...env, CA_FILE: otherCa },
+      encoding: "utf8",
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/did not accept TLS \(verify-full\) within 1s: .*certificate verify failed/s);
   }, 20000);
@@ -146,9 +302,21 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
   // certificate's IP/DNS SAN equal to the host.
   it("postgresql provider connection: verify-full with the CA file the program writes; refused with another CA or host name", () => {
     const caFile = writeCaFile(path.join(dir, "provider", "prod-ca.pem"), fs.readFileSync(path.join(tlsDir, "ca.crt"), "utf8"));
-    const url = (host: string, rootcert: string) => pluginConnStr({ host, port, username: adminRole, password: adminPassword,
-      database: "postgres", sslmode: "verify-full", sslrootcert: rootcert, connectTimeout: 5 });
-    const psql = (conninfo: string, extra: string[] = []) => spawnSync("psql", [...extra, "-X", "-tA", "-d", conninfo, "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"], { encoding: "utf8" });
+    const url = (host: string, rootcert: string) =>
+      pluginConnStr({
+        host,
+        port,
+        username: adminRole,
+        password: adminPassword,
+        database: "postgres",
+        sslmode: "verify-full",
+        sslrootcert: rootcert,
+        connectTimeout: 5,
+      });
+    const psql = (conninfo: string, extra: string[] = []) =>
+      spawnSync("psql", [...extra, "-X", "-tA", "-d", conninfo, "-c", "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"], {
+        encoding: "utf8",
+      });
     const ok = psql(url("127.0.0.1", caFile));
     expect([ok.status, ok.stdout.trim(), ok.stderr]).toEqual([0, "t", ""]);
     const wrongCa = psql(url("127.0.0.1", otherCa));

@@ -8,9 +8,19 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { repoRoot, serviceDirs } from "../support/services";
 
-const isExecutable = (f: string) => { try { fs.accessSync(f, fs.constants.X_OK); return fs.statSync(f).isFile(); } catch { return false; } };
+const isExecutable = (f: string) => {
+  try {
+    fs.accessSync(f, fs.constants.X_OK);
+    return fs.statSync(f).isFile();
+  } catch {
+    return false;
+  }
+};
 /** This machine's PATH minus every folder holding a `pulumi`. */
-const cleanPath = (process.env.PATH ?? "").split(":").filter((d) => d && !isExecutable(path.join(d, "pulumi"))).join(":");
+const cleanPath = (process.env.PATH ?? "")
+  .split(":")
+  .filter((d) => d && !isExecutable(path.join(d, "pulumi")))
+  .join(":");
 
 const home = fs.mkdtempSync(path.join(os.tmpdir(), "first-session-"));
 const fresh = { pg: path.join(home, "services", "pg"), rgw: path.join(home, "services", "rgw") };
@@ -22,11 +32,14 @@ function sh(command: string, env: Record<string, string> = {}) {
 }
 
 /** What every `--stack local` command says without the CLI: the cause, then the two ways forward. */
-const NO_CLI = new RegExp([
-  "^error: --stack local reads the stack output lakeConnection with the Pulumi CLI, which is not installed \\(or not on PATH\\)\\.$",
-  "^next: install it \\(curl -fsSL https://get\\.pulumi\\.com \\| sh\\), run `npm start` to deploy the local stack, then run this again;$",
-  "^ +or pass --from <file> \\(or set DUCKLAKE_CONNECTION\\) with a connection file: docs/workflows\\.md#writing-a-connection-file says how to write one$",
-].join("\\n"), "m");
+const NO_CLI = new RegExp(
+  [
+    "^error: --stack local reads the stack output lakeConnection with the Pulumi CLI, which is not installed \\(or not on PATH\\)\\.$",
+    "^next: install it \\(curl -fsSL https://get\\.pulumi\\.com \\| sh\\), run `npm start` to deploy the local stack, then run this again;$",
+    "^ +or pass --from <file> \\(or set DUCKLAKE_CONNECTION\\) with a connection file: docs/workflows\\.md#writing-a-connection-file says how to write one$",
+  ].join("\\n"),
+  "m",
+);
 
 afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 

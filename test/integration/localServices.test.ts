@@ -31,20 +31,23 @@ if (!isRoot) console.warn("local-pg private-folder tests skipped: they need root
 const rootIt = isRoot ? it : it.skip;
 
 describe("scripts/local-pg.sh", () => {
-  rootIt("starts from a clone in a private folder without PostgreSQL's 'could not change directory' warning, and stops with the same words as RGW", () => {
-    const env = { LAKE_PG_DIR: path.join(base, "pg") };
-    const up = pg("start", env, path.join(privateDir, "clone"));
-    expect(up.stderr).not.toMatch(/could not change directory|Permission denied/);
-    expect(up.status).toBe(0);
-    expect(JSON.parse(up.stdout)).toMatchObject({ host: "127.0.0.1", user: "postgres" });
-    const down = pg("stop", env, path.join(privateDir, "clone"));
-    expect([down.status, down.stderr.trim()]).toEqual([0, "local-pg: stopped"]);
-    // the issue's sequence: stopped, then PURGE=1 npm run local:down
-    const purge = pg("stop", { ...env, PURGE: "1" }, path.join(privateDir, "clone"));
-    expect([purge.status, purge.stderr.trim()]).toEqual([0, `local-pg: was not running; deleted ${env.LAKE_PG_DIR}`]);
-    expect(fs.existsSync(env.LAKE_PG_DIR)).toBe(false);
-    expect(pg("stop", { ...env, PURGE: "1" }).stderr.trim()).toBe("local-pg: was not running");
-  });
+  rootIt(
+    "starts from a clone in a private folder without PostgreSQL's 'could not change directory' warning, and stops with the same words as RGW",
+    () => {
+      const env = { LAKE_PG_DIR: path.join(base, "pg") };
+      const up = pg("start", env, path.join(privateDir, "clone"));
+      expect(up.stderr).not.toMatch(/could not change directory|Permission denied/);
+      expect(up.status).toBe(0);
+      expect(JSON.parse(up.stdout)).toMatchObject({ host: "127.0.0.1", user: "postgres" });
+      const down = pg("stop", env, path.join(privateDir, "clone"));
+      expect([down.status, down.stderr.trim()]).toEqual([0, "local-pg: stopped"]);
+      // the issue's sequence: stopped, then PURGE=1 npm run local:down
+      const purge = pg("stop", { ...env, PURGE: "1" }, path.join(privateDir, "clone"));
+      expect([purge.status, purge.stderr.trim()]).toEqual([0, `local-pg: was not running; deleted ${env.LAKE_PG_DIR}`]);
+      expect(fs.existsSync(env.LAKE_PG_DIR)).toBe(false);
+      expect(pg("stop", { ...env, PURGE: "1" }).stderr.trim()).toBe("local-pg: was not running");
+    },
+  );
 
   rootIt("when initdb fails, shows the cause from its log, not only the log's path; leaves the private parent closed", () => {
     const dir = path.join(privateDir, "clone", ".local", "pg");
@@ -58,7 +61,9 @@ describe("scripts/local-pg.sh", () => {
 
 describe("scripts/local-rgw.sh stop", () => {
   const afterTestKill: ReturnType<typeof spawn>[] = [];
-  afterEach(() => { for (const p of afterTestKill) if (p.exitCode === null && p.signalCode === null) p.kill(); });
+  afterEach(() => {
+    for (const p of afterTestKill) if (p.exitCode === null && p.signalCode === null) p.kill();
+  });
   it("says the same as local-pg: stopped, then was not running; deleted <dir>; never kills a process that is not its own", async () => {
     const dir = path.join(base, "rgw");
     fs.mkdirSync(path.join(dir, "run"), { recursive: true });
@@ -71,7 +76,10 @@ describe("scripts/local-rgw.sh stop", () => {
     const exited = new Promise((resolve) => ours.once("exit", resolve));
     afterTestKill.push(ours, stranger);
     const rgwStop = (env: Record<string, string> = {}) =>
-      spawnSync("bash", [path.join(repoRoot, "scripts", "local-rgw.sh"), "stop"], { env: { ...process.env, LAKE_RGW_DIR: dir, ...env }, encoding: "utf8" });
+      spawnSync("bash", [path.join(repoRoot, "scripts", "local-rgw.sh"), "stop"], {
+        env: { ...process.env, LAKE_RGW_DIR: dir, ...env },
+        encoding: "utf8",
+      });
     const first = rgwStop();
     expect([first.status, first.stderr.trim()]).toEqual([0, "local-rgw: stopped"]);
     await exited;

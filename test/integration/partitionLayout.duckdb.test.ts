@@ -19,7 +19,9 @@ import { quoteIdent } from "../../model/names";
 const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
 const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
 if (!haveExtensions && process.env.CI === "true")
-  throw new Error(`partitionLayout: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`);
+  throw new Error(
+    `partitionLayout: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`,
+  );
 if (!haveExtensions)
   console.warn(`partitionLayout: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS)`);
 const suite = haveExtensions ? describe : describe.skip;
@@ -33,7 +35,9 @@ let bucket: string;
 let instance: DuckDBInstance;
 let duck: DuckDBConnection;
 
-async function run(sql: string): Promise<void> { await duck.run(sql); }
+async function run(sql: string): Promise<void> {
+  await duck.run(sql);
+}
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
   return (await duck.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
@@ -56,20 +60,32 @@ async function keysOf(schema: string, table: string): Promise<string[]> {
 async function tableId(schema: string, table: string): Promise<number> {
   const r = await pg.query(
     `SELECT t.table_id FROM ${quoteIdent(SCHEMA)}.ducklake_table t JOIN ${quoteIdent(SCHEMA)}.ducklake_schema s USING (schema_id)
-     WHERE s.schema_name = $1 AND t.table_name = $2 AND t.end_snapshot IS NULL`, [schema, table]);
+     WHERE s.schema_name = $1 AND t.table_name = $2 AND t.end_snapshot IS NULL`,
+    [schema, table],
+  );
   return Number(r.rows[0].table_id);
 }
 /** Live data files of a table: relative path (file name masked) → partition values by key index. */
-async function filesWithValues(schema: string, table: string): Promise<{ path: string; relative: boolean; partitionId: number | null; values: (string | null)[] }[]> {
+async function filesWithValues(
+  schema: string,
+  table: string,
+): Promise<{ path: string; relative: boolean; partitionId: number | null; values: (string | null)[] }[]> {
   const id = await tableId(schema, table);
   const r = await pg.query(
     `SELECT d.path, d.path_is_relative, d.partition_id,
             array_agg(v.partition_value ORDER BY v.partition_key_index) FILTER (WHERE v.data_file_id IS NOT NULL) AS vals
      FROM ${quoteIdent(SCHEMA)}.ducklake_data_file d
      LEFT JOIN ${quoteIdent(SCHEMA)}.ducklake_file_partition_value v USING (data_file_id)
-     WHERE d.table_id = $1 AND d.end_snapshot IS NULL GROUP BY d.data_file_id, d.path, d.path_is_relative, d.partition_id`, [id]);
-  return r.rows.map((x) => ({ path: String(x.path).replace(FILE, "<file>"), relative: x.path_is_relative as boolean,
-    partitionId: x.partition_id === null ? null : Number(x.partition_id), values: (x.vals ?? []) as (string | null)[] }))
+     WHERE d.table_id = $1 AND d.end_snapshot IS NULL GROUP BY d.data_file_id, d.path, d.path_is_relative, d.partition_id`,
+    [id],
+  );
+  return r.rows
+    .map((x) => ({
+      path: String(x.path).replace(FILE, "<file>"),
+      relative: x.path_is_relative as boolean,
+      partitionId: x.partition_id === null ? null : Number(x.partition_id),
+      values: (x.vals ?? []) as (string | null)[],
+    }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)); // code-unit order, as keysOf
 }
 /** Partition spec rows of a table: one string per key, "<partition_id>:<key index>:<column name>:<transform>". */
@@ -80,7 +96,9 @@ async function partitionColumns(schema: string, table: string): Promise<string[]
      FROM ${quoteIdent(SCHEMA)}.ducklake_partition_column pc
      JOIN ${quoteIdent(SCHEMA)}.ducklake_partition_info pi USING (partition_id, table_id)
      JOIN ${quoteIdent(SCHEMA)}.ducklake_column c ON c.table_id = pc.table_id AND c.column_id = pc.column_id AND c.end_snapshot IS NULL
-     WHERE pc.table_id = $1 ORDER BY pc.partition_id, pc.partition_key_index`, [id]);
+     WHERE pc.table_id = $1 ORDER BY pc.partition_id, pc.partition_key_index`,
+    [id],
+  );
   return r.rows.map((x) => `${x.end_snapshot === null ? "current" : "ended"}:${x.partition_key_index}:${x.column_name}:${x.transform}`);
 }
 
@@ -93,8 +111,23 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     pg = new Client(conn);
     await pg.connect();
     const info = parseLakeConnectionInfo({
-      catalog: { host: admin.host, port: admin.port, database: conn.database, user: admin.user, password: admin.password, sslmode: "disable", schema: SCHEMA },
-      storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
+      catalog: {
+        host: admin.host,
+        port: admin.port,
+        database: conn.database,
+        user: admin.user,
+        password: admin.password,
+        sslmode: "disable",
+        schema: SCHEMA,
+      },
+      storage: {
+        bucket,
+        dataPrefix: "data/",
+        endpoint: svc.endpoint,
+        region: svc.region,
+        adminProjectId: svc.adminProject,
+        admin: svc.admin,
+      },
       readers: [],
     });
     instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
@@ -116,7 +149,9 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     await run("CREATE TABLE hr.ident (id INT, region VARCHAR, n INT)");
     await run("ALTER TABLE hr.ident SET PARTITIONED BY (region, n)");
     // 11+ rows: above the default inlining limit (10), so they go to files.
-    await run(`INSERT INTO hr.ident SELECT i, ['east', 'a/b=c d%', NULL, '', 'ä?#'][i % 5 + 1], CASE WHEN i % 5 = 2 THEN NULL ELSE i % 5 END FROM range(20) t(i)`);
+    await run(
+      `INSERT INTO hr.ident SELECT i, ['east', 'a/b=c d%', NULL, '', 'ä?#'][i % 5 + 1], CASE WHEN i % 5 = 2 THEN NULL ELSE i % 5 END FROM range(20) t(i)`,
+    );
     expect(await keysOf("hr", "ident")).toEqual([
       "region=%C3%A4%3F%23/n=4/<file>",
       "region=/n=3/<file>",
@@ -134,14 +169,19 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     ]);
     expect(await partitionColumns("hr", "ident")).toEqual(["current:0:region:identity", "current:1:n:identity"]);
     // The partition_value column is text in PostgreSQL (values are compared as strings).
-    const t = await pg.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'ducklake_file_partition_value' AND column_name = 'partition_value'`, [SCHEMA]);
+    const t = await pg.query(
+      `SELECT data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'ducklake_file_partition_value' AND column_name = 'partition_value'`,
+      [SCHEMA],
+    );
     expect(t.rows[0].data_type).toMatch(/^(text|character varying)$/);
   }, 30_000);
 
   test("temporal transforms: year=/month=/day=/hour= folders hold calendar parts (month 1-12, day of month, hour of day), unpadded; a name clash becomes <transform>_<column>", async () => {
     await run("CREATE TABLE hr.events (id INT, ts TIMESTAMP, year INT)");
     await run("ALTER TABLE hr.events SET PARTITIONED BY (year(ts), month(ts), day(ts), hour(ts))");
-    await run(`INSERT INTO hr.events SELECT i, [TIMESTAMP '2026-03-05 07:08:09', TIMESTAMP '2025-12-31 23:00:00', TIMESTAMP '0044-03-15 00:00:00', NULL][i % 4 + 1], 0 FROM range(20) t(i)`);
+    await run(
+      `INSERT INTO hr.events SELECT i, [TIMESTAMP '2026-03-05 07:08:09', TIMESTAMP '2025-12-31 23:00:00', TIMESTAMP '0044-03-15 00:00:00', NULL][i % 4 + 1], 0 FROM range(20) t(i)`,
+    );
     expect(await keysOf("hr", "events")).toEqual([
       "year=2025/month=12/day=31/hour=23/<file>",
       "year=2026/month=3/day=5/hour=7/<file>",
@@ -149,8 +189,17 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
       "year=__HIVE_DEFAULT_PARTITION__/month=__HIVE_DEFAULT_PARTITION__/day=__HIVE_DEFAULT_PARTITION__/hour=__HIVE_DEFAULT_PARTITION__/<file>",
     ]);
     expect((await filesWithValues("hr", "events")).map((f) => f.values)).toEqual([
-      ["2025", "12", "31", "23"], ["2026", "3", "5", "7"], ["44", "3", "15", "0"], [null, null, null, null]]);
-    expect(await partitionColumns("hr", "events")).toEqual(["current:0:ts:year", "current:1:ts:month", "current:2:ts:day", "current:3:ts:hour"]);
+      ["2025", "12", "31", "23"],
+      ["2026", "3", "5", "7"],
+      ["44", "3", "15", "0"],
+      [null, null, null, null],
+    ]);
+    expect(await partitionColumns("hr", "events")).toEqual([
+      "current:0:ts:year",
+      "current:1:ts:month",
+      "current:2:ts:day",
+      "current:3:ts:hour",
+    ]);
 
     await run("CREATE TABLE hr.clash (id INT, year INT, ts TIMESTAMP)");
     await run("ALTER TABLE hr.clash SET PARTITIONED BY (year, year(ts))");
@@ -193,19 +242,35 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
       (2, 2026, 'west', NULL, NULL)`);
     expect(await keysOf("hr", "small")).toEqual([]);
     const id = await tableId("hr", "small");
-    const inl = await pg.query(`SELECT table_name, schema_version FROM ${quoteIdent(SCHEMA)}.ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version`, [id]);
+    const inl = await pg.query(
+      `SELECT table_name, schema_version FROM ${quoteIdent(SCHEMA)}.ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version`,
+      [id],
+    );
     // One inlined table per schema version of the table (SET PARTITIONED BY made a new one).
     expect(inl.rows.map((r) => r.table_name)).toEqual(inl.rows.map((r) => `ducklake_inlined_data_${id}_${r.schema_version}`));
     expect(inl.rows.length).toBe(2);
     const last = inl.rows[inl.rows.length - 1].table_name as string;
-    const types = await pg.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`, [SCHEMA, last]);
+    const types = await pg.query(
+      `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      [SCHEMA, last],
+    );
     expect(types.rows.map((r) => `${r.column_name}:${r.data_type}`)).toEqual([
-      "row_id:bigint", "begin_snapshot:bigint", "end_snapshot:bigint",
-      "id:integer", "y:integer", "region:bytea", "ts:character varying", "tz:character varying"]);
-    const held = await pg.query(`SELECT id, y, convert_from(region, 'UTF8') AS region, ts, tz, end_snapshot FROM ${quoteIdent(SCHEMA)}.${quoteIdent(last)} ORDER BY id`);
+      "row_id:bigint",
+      "begin_snapshot:bigint",
+      "end_snapshot:bigint",
+      "id:integer",
+      "y:integer",
+      "region:bytea",
+      "ts:character varying",
+      "tz:character varying",
+    ]);
+    const held = await pg.query(
+      `SELECT id, y, convert_from(region, 'UTF8') AS region, ts, tz, end_snapshot FROM ${quoteIdent(SCHEMA)}.${quoteIdent(last)} ORDER BY id`,
+    );
     expect(held.rows).toEqual([
       { id: 1, y: 2025, region: "east", ts: "2025-06-01 10:00:00", tz: "2025-06-01 10:00:00+00", end_snapshot: null },
-      { id: 2, y: 2026, region: "west", ts: null, tz: null, end_snapshot: null }]);
+      { id: 2, y: 2026, region: "west", ts: null, tz: null, end_snapshot: null },
+    ]);
     await run("CALL ducklake_flush_inlined_data('lake', schema_name => 'hr', table_name => 'small')");
     expect(await keysOf("hr", "small")).toEqual(["y=2025/<file>", "y=2026/<file>"]);
     expect((await filesWithValues("hr", "small")).map((f) => f.values)).toEqual([["2025"], ["2026"]]);
@@ -217,17 +282,27 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     await run("INSERT INTO hr.del SELECT i, 2024 + i % 2 FROM range(100) t(i)");
     await run("DELETE FROM hr.del WHERE id = 3");
     const id = await tableId("hr", "del");
-    const inlinedDeletes = await pg.query(`SELECT file_id, row_id FROM ${quoteIdent(SCHEMA)}.${quoteIdent(`ducklake_inlined_delete_${id}`)}`);
+    const inlinedDeletes = await pg.query(
+      `SELECT file_id, row_id FROM ${quoteIdent(SCHEMA)}.${quoteIdent(`ducklake_inlined_delete_${id}`)}`,
+    );
     expect(inlinedDeletes.rows.length).toBe(1);
-    const file = await pg.query(`SELECT d.data_file_id, v.partition_value FROM ${quoteIdent(SCHEMA)}.ducklake_data_file d
-      JOIN ${quoteIdent(SCHEMA)}.ducklake_file_partition_value v USING (data_file_id) WHERE d.data_file_id = $1`, [inlinedDeletes.rows[0].file_id]);
+    const file = await pg.query(
+      `SELECT d.data_file_id, v.partition_value FROM ${quoteIdent(SCHEMA)}.ducklake_data_file d
+      JOIN ${quoteIdent(SCHEMA)}.ducklake_file_partition_value v USING (data_file_id) WHERE d.data_file_id = $1`,
+      [inlinedDeletes.rows[0].file_id],
+    );
     expect(file.rows[0].partition_value).toBe("2025");
     expect(await keysOf("hr", "del")).toEqual(["y=2024/<file>", "y=2025/<file>"]);
     await run("DELETE FROM hr.del WHERE id < 40 AND y = 2024");
     expect(await keysOf("hr", "del")).toEqual(["<delete>", "y=2024/<file>", "y=2025/<file>"]);
-    const df = await pg.query(`SELECT f.path, f.path_is_relative, v.partition_value FROM ${quoteIdent(SCHEMA)}.ducklake_delete_file f
-      JOIN ${quoteIdent(SCHEMA)}.ducklake_file_partition_value v USING (data_file_id) WHERE f.table_id = $1`, [id]);
-    expect(df.rows.map((r) => [String(r.path).replace(FILE, "<delete>"), r.path_is_relative, r.partition_value])).toEqual([["<delete>", true, "2024"]]);
+    const df = await pg.query(
+      `SELECT f.path, f.path_is_relative, v.partition_value FROM ${quoteIdent(SCHEMA)}.ducklake_delete_file f
+      JOIN ${quoteIdent(SCHEMA)}.ducklake_file_partition_value v USING (data_file_id) WHERE f.table_id = $1`,
+      [id],
+    );
+    expect(df.rows.map((r) => [String(r.path).replace(FILE, "<delete>"), r.path_is_relative, r.partition_value])).toEqual([
+      ["<delete>", true, "2024"],
+    ]);
   }, 30_000);
 
   test("changing the partitioning: older files keep their layout; partition_info rows end; RESET writes to the table folder again", async () => {
@@ -242,7 +317,11 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     expect(await keysOf("hr", "chg")).toEqual(["<file>", "<file>", "r=x/y=2026/<file>", "y=2025/<file>"]);
     const files = await filesWithValues("hr", "chg");
     expect(files.map((f) => [f.path, f.partitionId === null, f.values])).toEqual([
-      ["<file>", true, []], ["<file>", true, []], ["r=x/y=2026/<file>", false, ["x", "2026"]], ["y=2025/<file>", false, ["2025"]]]);
+      ["<file>", true, []],
+      ["<file>", true, []],
+      ["r=x/y=2026/<file>", false, ["x", "2026"]],
+      ["y=2025/<file>", false, ["2025"]],
+    ]);
     expect(await partitionColumns("hr", "chg")).toEqual(["ended:0:y:identity", "ended:0:r:identity", "ended:1:y:identity"]);
     // Each file points at the partition spec it was written under.
     const specs = new Set(files.filter((f) => f.partitionId !== null).map((f) => f.partitionId));
@@ -254,7 +333,9 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     await run("ALTER TABLE hr.flat SET PARTITIONED BY (y)");
     await run("CALL lake.set_option('hive_file_pattern', false, schema => 'hr', table_name => 'flat')");
     const id = await tableId("hr", "flat");
-    const opt = await pg.query(`SELECT value, scope, scope_id FROM ${quoteIdent(SCHEMA)}.ducklake_metadata WHERE key = 'hive_file_pattern'`);
+    const opt = await pg.query(
+      `SELECT value, scope, scope_id FROM ${quoteIdent(SCHEMA)}.ducklake_metadata WHERE key = 'hive_file_pattern'`,
+    );
     expect(opt.rows).toEqual([{ value: "false", scope: "table", scope_id: String(id) }]);
     await run("INSERT INTO hr.flat SELECT i, 2024 + i % 2 FROM range(20) t(i)");
     expect(await keysOf("hr", "flat")).toEqual(["<file>", "<file>"]);
@@ -270,8 +351,9 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     await run(`COPY (SELECT 1 AS id, 5 AS y) TO ${duckString(inPath)}`);
     await run(`COPY (SELECT 2 AS id, 2024 AS y) TO ${duckString(flat)}`);
     await run(`CALL ducklake_add_data_files('lake', 'ext', ${duckString(inPath)}, schema => 'hr')`);
-    await expect(run(`CALL ducklake_add_data_files('lake', 'ext', ${duckString(flat)}, schema => 'hr')`))
-      .rejects.toThrow(/invalid partition value for the table configuration/);
+    await expect(run(`CALL ducklake_add_data_files('lake', 'ext', ${duckString(flat)}, schema => 'hr')`)).rejects.toThrow(
+      /invalid partition value for the table configuration/,
+    );
     const files = await filesWithValues("hr", "ext");
     expect(files.map((f) => [f.path, f.relative, f.values])).toEqual([[inPath, false, ["1999"]]]);
     // Readers see the path's value, not the file's column.
@@ -286,9 +368,12 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
     const id = await tableId("hr", "stats");
     const ts = await pg.query(`SELECT record_count FROM ${quoteIdent(SCHEMA)}.ducklake_table_stats WHERE table_id = $1`, [id]);
     expect(Number(ts.rows[0].record_count)).toBe(20);
-    const cs = await pg.query(`SELECT c.column_name, s.min_value, s.max_value FROM ${quoteIdent(SCHEMA)}.ducklake_table_column_stats s
+    const cs = await pg.query(
+      `SELECT c.column_name, s.min_value, s.max_value FROM ${quoteIdent(SCHEMA)}.ducklake_table_column_stats s
       JOIN ${quoteIdent(SCHEMA)}.ducklake_column c ON c.table_id = s.table_id AND c.column_id = s.column_id
-      WHERE s.table_id = $1 AND c.column_name = 'salary'`, [id]);
+      WHERE s.table_id = $1 AND c.column_name = 'salary'`,
+      [id],
+    );
     // The 2026 partition's salaries (900000) appear in the table-wide max.
     expect(cs.rows).toEqual([{ column_name: "salary", min_value: "1000", max_value: "900000" }]);
   }, 30_000);

@@ -2,8 +2,16 @@
 // (with the message-less "InvalidArgument: UnknownError"), every action and condition operator it knows is
 // accepted, and a policy without grants (one harmless statement, no empty list) leaves readers with 403 everywhere
 // while the owner keeps full use of the bucket.
-import { DeleteBucketPolicyCommand, DeleteObjectCommand, GetBucketPolicyCommand, GetObjectCommand, HeadBucketCommand,
-  ListObjectsV2Command, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  GetBucketPolicyCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { policyGrammarProblems, RGW_ACTIONS, RGW_CONDITION_OPERATORS } from "../../model/policyGrammar";
 import { buildBucketPolicy } from "../../model/bucketPolicy";
 import { emptyLayout } from "../../model/lakePaths";
@@ -14,15 +22,26 @@ import { rgw } from "../support/services";
 const svc = rgw();
 const admin = s3Client(svc.admin);
 let bucket: string;
-beforeAll(async () => { bucket = await createTestBucket("grammar"); });
+beforeAll(async () => {
+  bucket = await createTestBucket("grammar");
+});
 
 const reader = { projectId: svc.readerProject, accessKey: svc.readers[0].accessKey };
-const ok = () => ({ Effect: "Allow", Principal: { AWS: principalArn(reader) }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/data/*` });
+const ok = () => ({
+  Effect: "Allow",
+  Principal: { AWS: principalArn(reader) },
+  Action: "s3:GetObject",
+  Resource: `arn:aws:s3:::${bucket}/data/*`,
+});
 const doc = (...statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 async function rgwAnswer(json: string): Promise<string> {
-  try { await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: json })); return "accepted"; }
-  catch (e: any) { return `${e.name} ${e.$metadata?.httpStatusCode} ${e.message}`; }
+  try {
+    await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: json }));
+    return "accepted";
+  } catch (e: any) {
+    return `${e.name} ${e.$metadata?.httpStatusCode} ${e.message}`;
+  }
 }
 
 describe("policy grammar against Ceph RGW 16", () => {
@@ -61,9 +80,20 @@ describe("policy grammar against Ceph RGW 16", () => {
   it("accepts what RGW accepts: the generator's statement shapes, every action it lists, every condition operator", async () => {
     const accepted = [
       doc(ok()),
-      doc({ ...ok(), Effect: "Deny", Resource: undefined, NotResource: `arn:aws:s3:::${bucket}/data/*`, Action: ["s3:Put*", "s3:Delete*", "s3:Abort*", "s3:Restore*", "s3:Bypass*", "s3:Create*"] }),
+      doc({
+        ...ok(),
+        Effect: "Deny",
+        Resource: undefined,
+        NotResource: `arn:aws:s3:::${bucket}/data/*`,
+        Action: ["s3:Put*", "s3:Delete*", "s3:Abort*", "s3:Restore*", "s3:Bypass*", "s3:Create*"],
+      }),
       doc({ ...ok(), Action: RGW_ACTIONS }),
-      doc(...RGW_CONDITION_OPERATORS.flatMap((op) => [op, `${op}IfExists`]).map((op) => ({ ...ok(), Condition: { [op]: { "s3:prefix": ["a"] } } }))),
+      doc(
+        ...RGW_CONDITION_OPERATORS.flatMap((op) => [op, `${op}IfExists`]).map((op) => ({
+          ...ok(),
+          Condition: { [op]: { "s3:prefix": ["a"] } },
+        })),
+      ),
     ];
     for (const json of accepted) {
       expect(policyGrammarProblems(json)).toEqual([]);
@@ -88,30 +118,43 @@ describe("policy grammar against Ceph RGW 16", () => {
 describe("a policy without grants on RGW", () => {
   it("readers get 403 everywhere, the owner keeps full use of the bucket and its policy", async () => {
     const b = await createTestBucket("nogrants");
-    const built = buildBucketPolicy({ bucket: b, ownerProjectId: svc.adminProject, grants: [], layout: emptyLayout(`s3://${b}/data/`),
-      readers: svc.readers.map((k, i) => ({ name: `r${i}`, principal: { projectId: svc.readerProject, accessKey: k.accessKey } })) });
+    const built = buildBucketPolicy({
+      bucket: b,
+      ownerProjectId: svc.adminProject,
+      grants: [],
+      layout: emptyLayout(`s3://${b}/data/`),
+      readers: svc.readers.map((k, i) => ({ name: `r${i}`, principal: { projectId: svc.readerProject, accessKey: k.accessKey } })),
+    });
     expect(built.problems).toEqual([]);
     expect(built.document.Statement).toHaveLength(1);
     await admin.send(new PutObjectCommand({ Bucket: b, Key: "data/t/x.parquet", Body: "x" }));
     await admin.send(new PutBucketPolicyCommand({ Bucket: b, Policy: built.json }));
-    const status = async (p: Promise<unknown>) => p.then(() => 200, (e: any) => e.$metadata?.httpStatusCode);
+    const status = async (p: Promise<unknown>) =>
+      p.then(
+        () => 200,
+        (e: any) => e.$metadata?.httpStatusCode,
+      );
     for (const k of svc.readers) {
       const c = s3Client(k);
-      expect(await Promise.all([
-        status(c.send(new GetObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
-        status(c.send(new ListObjectsV2Command({ Bucket: b, Prefix: "data/" }))),
-        status(c.send(new HeadBucketCommand({ Bucket: b }))),
-        status(c.send(new GetBucketPolicyCommand({ Bucket: b }))),
-        status(c.send(new PutObjectCommand({ Bucket: b, Key: "data/t/y", Body: "y" }))),
-        status(c.send(new DeleteObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
-      ])).toEqual([403, 403, 403, 403, 403, 403]);
+      expect(
+        await Promise.all([
+          status(c.send(new GetObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
+          status(c.send(new ListObjectsV2Command({ Bucket: b, Prefix: "data/" }))),
+          status(c.send(new HeadBucketCommand({ Bucket: b }))),
+          status(c.send(new GetBucketPolicyCommand({ Bucket: b }))),
+          status(c.send(new PutObjectCommand({ Bucket: b, Key: "data/t/y", Body: "y" }))),
+          status(c.send(new DeleteObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
+        ]),
+      ).toEqual([403, 403, 403, 403, 403, 403]);
     }
-    expect(await Promise.all([
-      status(admin.send(new GetObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
-      status(admin.send(new ListObjectsV2Command({ Bucket: b }))),
-      status(admin.send(new PutObjectCommand({ Bucket: b, Key: "backups/c.dump", Body: "c" }))),
-      status(admin.send(new GetBucketPolicyCommand({ Bucket: b }))),
-    ])).toEqual([200, 200, 200, 200]);
+    expect(
+      await Promise.all([
+        status(admin.send(new GetObjectCommand({ Bucket: b, Key: "data/t/x.parquet" }))),
+        status(admin.send(new ListObjectsV2Command({ Bucket: b }))),
+        status(admin.send(new PutObjectCommand({ Bucket: b, Key: "backups/c.dump", Body: "c" }))),
+        status(admin.send(new GetBucketPolicyCommand({ Bucket: b }))),
+      ]),
+    ).toEqual([200, 200, 200, 200]);
     expect(await status(admin.send(new DeleteBucketPolicyCommand({ Bucket: b })))).toBe(200);
   });
 });

@@ -73,8 +73,12 @@ const { grantRead, listGrants } = require("./postgres/guardClient");
 })().catch((e) => { console.error(e); process.exit(1); });`;
 
 test("CatalogGuard, ReaderAcl, UndeclaredAcl and WriterTableGrants work from their serialized text against PostgreSQL", () => {
-  const stdout = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM],
-    { cwd: root, env: process.env, encoding: "utf8", timeout: 120000 });
+  const stdout = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], {
+    cwd: root,
+    env: process.env,
+    encoding: "utf8",
+    timeout: 120000,
+  });
   const r = JSON.parse(stdout.trim().split("\n").pop()!);
   expect(r.guardVersion).toBe(loadMigrations().at(-1)!.version);
   expect(r.checkMissing).toEqual(['DuckLake schema "nope" does not exist in the catalog: fix the name or create the schema first']);

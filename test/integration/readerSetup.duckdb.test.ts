@@ -27,9 +27,21 @@ let dir: string;
 
 function params(over: Partial<ReaderSetupParams> = {}): ReaderSetupParams {
   const r = rgw().readers[0];
-  return { reader, password: readerPassword, host: pg.host, port: pg.port, database: "lakecat", sslmode: "verify-full",
-    catalogSchema: "public", s3Endpoint: rgw().endpoint, s3Region: rgw().region, accessKey: r.accessKey, secretKey: r.secretKey,
-    bucket: info.storage.bucket, ...over };
+  return {
+    reader,
+    password: readerPassword,
+    host: pg.host,
+    port: pg.port,
+    database: "lakecat",
+    sslmode: "verify-full",
+    catalogSchema: "public",
+    s3Endpoint: rgw().endpoint,
+    s3Region: rgw().region,
+    accessKey: r.accessKey,
+    secretKey: r.secretKey,
+    bucket: info.storage.bucket,
+    ...over,
+  };
 }
 
 /** Pastes a setup into DuckDB in a fresh process (its own HOME and environment, as a user's machine). */
@@ -51,8 +63,16 @@ function pasteInNewProcess(setup: string, env: Record<string, string>): { tables
       } catch (e) { process.stdout.write(JSON.stringify({ error: e.message })); }
       finally { s.close(); }
     })();`;
-  const r = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 120_000,
-    env: { PATH: process.env.PATH!, ...(process.env.DUCKLAKE_DUCKDB_EXTENSIONS ? { DUCKLAKE_DUCKDB_EXTENSIONS: process.env.DUCKLAKE_DUCKDB_EXTENSIONS } : {}), ...env } });
+  const r = spawnSync(process.execPath, ["-e", script], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    timeout: 120_000,
+    env: {
+      PATH: process.env.PATH!,
+      ...(process.env.DUCKLAKE_DUCKDB_EXTENSIONS ? { DUCKLAKE_DUCKDB_EXTENSIONS: process.env.DUCKLAKE_DUCKDB_EXTENSIONS } : {}),
+      ...env,
+    },
+  });
   if (r.status !== 0 || !r.stdout) throw new Error(`paste process failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -72,8 +92,23 @@ describeWithDuckDB("the rendered reader setup on a TLS-only catalog (verify-full
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "reader-setup-"));
     const svc = rgw();
     info = parseLakeConnectionInfo({
-      catalog: { host: pg.host, port: pg.port, database: "lakecat", user: pg.user, password: pg.password, sslmode: "verify-full", sslRootCert: pg.caPem },
-      storage: { bucket: await createTestBucket("tls"), dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
+      catalog: {
+        host: pg.host,
+        port: pg.port,
+        database: "lakecat",
+        user: pg.user,
+        password: pg.password,
+        sslmode: "verify-full",
+        sslRootCert: pg.caPem,
+      },
+      storage: {
+        bucket: await createTestBucket("tls"),
+        dataPrefix: "data/",
+        endpoint: svc.endpoint,
+        region: svc.region,
+        adminProjectId: svc.adminProject,
+        admin: svc.admin,
+      },
       readers: [],
     });
     const admin = new Client(pgClientConfig({ ...info.catalog, database: "postgres" }));
@@ -113,7 +148,10 @@ describeWithDuckDB("the rendered reader setup on a TLS-only catalog (verify-full
     fs.writeFileSync(caFile, pg.caPem);
     expect(pasteInNewProcess(setup, { HOME: home(), PGSSLROOTCERT: caFile })).toEqual({ tables: ["s.t"], rows: "3" });
     // With an explicit CA file named in the setup.
-    expect(pasteInNewProcess(renderReaderSetup(params({ sslRootCertPath: caFile })), { HOME: home() })).toEqual({ tables: ["s.t"], rows: "3" });
+    expect(pasteInNewProcess(renderReaderSetup(params({ sslRootCertPath: caFile })), { HOME: home() })).toEqual({
+      tables: ["s.t"],
+      rows: "3",
+    });
   }, 120_000);
 
   it("verify-full really verifies: another CA, or none, is refused", () => {
@@ -129,13 +167,18 @@ describeWithDuckDB("the rendered reader setup on a TLS-only catalog (verify-full
     const s = await openDuckDB();
     try {
       let message = "";
-      await runPasted(s.connection, renderReaderSetup(params({ password: wrong, sslRootCertPath: caFile }))).catch((e) => { message = (e as Error).message; });
+      await runPasted(s.connection, renderReaderSetup(params({ password: wrong, sslRootCertPath: caFile }))).catch((e) => {
+        message = (e as Error).message;
+      });
       expect(message).toMatch(/password authentication failed for user/);
       expect(message).not.toContain(wrong);
       expect(message).not.toContain(readerPassword);
       // The form the setup had before: the password inside the ATTACH path comes back in the error text.
       const inline = `dbname=lakecat host=${pg.host} port=${pg.port} user=${reader} password=${wrong} sslmode=verify-full sslrootcert=${caFile}`;
-      const old = await s.connection.run(`ATTACH 'ducklake:postgres:${inline}' AS old (READ_ONLY)`).then(() => "", (e) => (e as Error).message);
+      const old = await s.connection.run(`ATTACH 'ducklake:postgres:${inline}' AS old (READ_ONLY)`).then(
+        () => "",
+        (e) => (e as Error).message,
+      );
       expect(old).toMatch(/password authentication failed/);
       expect(old).toContain(wrong);
     } finally {

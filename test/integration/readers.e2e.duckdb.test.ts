@@ -30,9 +30,12 @@ const R = { ana: `e2e_ana_${hex}`, ben: `e2e_ben_${hex}`, cleo: `e2e_cleo_${hex}
 const passwords: Record<string, string> = Object.fromEntries(Object.values(R).map((r) => [r, randomBytes(12).toString("hex")]));
 /** What each reader is granted (schema, or schema.table). ben gets `sales` whole, tables created later included. */
 const GRANTS: Array<[string, string, string?]> = [
-  [R.ana, "tpch", "nation"], [R.ana, "tpch", "orders"], [R.ana, "sales", "small"],
+  [R.ana, "tpch", "nation"],
+  [R.ana, "tpch", "orders"],
+  [R.ana, "sales", "small"],
   [R.ben, "sales"],
-  [R.cleo, "hr", "salaries"], [R.cleo, "tpch", "supplier"],
+  [R.cleo, "hr", "salaries"],
+  [R.cleo, "tpch", "supplier"],
 ];
 
 let conn: PgConnection;
@@ -58,10 +61,20 @@ const reader = (name: string): ReaderConnection => info.readers.find((r) => r.na
 /** The setup the program renders for this reader (what `pulumi stack output readerDuckdbSetups` shows). */
 function setupFor(name: string): string {
   const r = reader(name);
-  return renderReaderSetup({ reader: r.name, password: r.password, host: info.catalog.host, port: info.catalog.port,
-    database: info.catalog.database, sslmode: info.catalog.sslmode, catalogSchema: info.catalog.schema,
-    s3Endpoint: info.storage.endpoint, s3Region: info.storage.region, accessKey: r.s3.accessKey, secretKey: r.s3.secretKey,
-    bucket: info.storage.bucket });
+  return renderReaderSetup({
+    reader: r.name,
+    password: r.password,
+    host: info.catalog.host,
+    port: info.catalog.port,
+    database: info.catalog.database,
+    sslmode: info.catalog.sslmode,
+    catalogSchema: info.catalog.schema,
+    s3Endpoint: info.storage.endpoint,
+    s3Region: info.storage.region,
+    accessKey: r.s3.accessKey,
+    secretKey: r.s3.secretKey,
+    bucket: info.storage.bucket,
+  });
 }
 
 /** A fresh DuckDB (offline extensions when present) with the reader's pasted setup run in it. */
@@ -83,10 +96,11 @@ const fingerprint = (c: DuckDBConnection, schema: string, table: string) =>
 const listTables = async (c: DuckDBConnection) =>
   (await rows(c, "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = 'lake' ORDER BY 1")).map((r) => r[0]);
 const ownerTables = () => listTables(owner.connection);
-const granted = (name: string, tables: unknown[]) => (tables as string[]).filter((t) => {
-  const [s, tb] = t.split(".");
-  return GRANTS.some(([r, gs, gt]) => r === name && gs === s && (gt === undefined || gt === tb));
-});
+const granted = (name: string, tables: unknown[]) =>
+  (tables as string[]).filter((t) => {
+    const [s, tb] = t.split(".");
+    return GRANTS.some(([r, gs, gt]) => r === name && gs === s && (gt === undefined || gt === tb));
+  });
 /** Reader's view equals the owner's: same tables listed (its grants only), same fingerprints. */
 async function expectSameAsOwner(name: string, c: DuckDBConnection): Promise<void> {
   const mine = granted(name, await ownerTables());
@@ -99,16 +113,29 @@ async function expectSameAsOwner(name: string, c: DuckDBConnection): Promise<voi
 
 /** A data file of a table, as the owner's DuckDB lists it (s3://bucket/data/...). */
 async function dataFile(schema: string, table: string): Promise<string> {
-  const f = await rows(owner.connection, `SELECT data_file FROM ducklake_list_files('lake', ${quoteLiteral(table)}, schema => ${quoteLiteral(schema)}) LIMIT 1`);
+  const f = await rows(
+    owner.connection,
+    `SELECT data_file FROM ducklake_list_files('lake', ${quoteLiteral(table)}, schema => ${quoteLiteral(schema)}) LIMIT 1`,
+  );
   expect(f.length).toBe(1);
   return String(f[0][0]);
 }
 
 /** Runs one of the project's CLIs as a user does (ts-node, --from a 0600 file), with stdin. */
 function cli(script: string, args: string[], input = "") {
-  const r = spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"), ["--transpile-only", path.join(repoRoot, "cli", script), ...args],
-    { cwd: repoRoot, encoding: "utf8", input, env: { ...process.env, DUCKLAKE_CONNECTION: "" }, timeout: 240_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^(Warning: NodeVersionSupportWarning|versions published|will require node|To continue|and security|More information|\(Use `node).*\n?/gm, "") };
+  const r = spawnSync(
+    path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+    ["--transpile-only", path.join(repoRoot, "cli", script), ...args],
+    { cwd: repoRoot, encoding: "utf8", input, env: { ...process.env, DUCKLAKE_CONNECTION: "" }, timeout: 240_000 },
+  );
+  return {
+    code: r.status,
+    stdout: r.stdout,
+    stderr: r.stderr.replace(
+      /^(Warning: NodeVersionSupportWarning|versions published|will require node|To continue|and security|More information|\(Use `node).*\n?/gm,
+      "",
+    ),
+  };
 }
 
 describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
@@ -119,9 +146,20 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     info = parseLakeConnectionInfo({
       stack: "e2e",
       catalog: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-      storage: { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin },
-      readers: Object.values(R).map((name, i) => ({ name, password: passwords[name], s3: { projectId: svc.readerProject, ...svc.readers[i] },
-        grants: GRANTS.filter(([r]) => r === name).map(([, schema, table]) => (table ? { schema, table } : { schema })) })),
+      storage: {
+        bucket,
+        dataPrefix: "data/",
+        endpoint: svc.endpoint,
+        region: svc.region,
+        adminProjectId: svc.adminProject,
+        admin: svc.admin,
+      },
+      readers: Object.values(R).map((name, i) => ({
+        name,
+        password: passwords[name],
+        s3: { projectId: svc.readerProject, ...svc.readers[i] },
+        grants: GRANTS.filter(([r]) => r === name).map(([, schema, table]) => (table ? { schema, table } : { schema })),
+      })),
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-duck-"));
     connFile = path.join(dir, "lake.json");
@@ -135,8 +173,16 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
       await ownerPg.query(`CREATE ROLE ${quoteIdent(name)} LOGIN PASSWORD ${quoteLiteral(passwords[name])}`);
       await ownerPg.query(`GRANT ducklake_reader TO ${quoteIdent(name)}`);
     }
-    stack = new AccessStack({ connection: { ...info.catalog }, catalogSchema: info.catalog.schema, owner: ownerPg, bucket,
-      ownerProjectId: svc.adminProject, dataPrefix: "data/", backupsPrefix: "backups/", adminS3: s3Client(svc.admin) });
+    stack = new AccessStack({
+      connection: { ...info.catalog },
+      catalogSchema: info.catalog.schema,
+      owner: ownerPg,
+      bucket,
+      ownerProjectId: svc.adminProject,
+      dataPrefix: "data/",
+      backupsPrefix: "backups/",
+      adminS3: s3Client(svc.admin),
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -144,7 +190,9 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     owner?.close();
     await ownerPg?.end();
     if (conn) await dropTestDatabase(conn);
-    await withClient(pgAdmin(), async (c) => { for (const r of Object.values(R)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`); });
+    await withClient(pgAdmin(), async (c) => {
+      for (const r of Object.values(R)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+    });
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -170,13 +218,17 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     await c.run("INSERT INTO lake.sales.events SELECT i, ['north', 'south', 'east'][i % 3 + 1], i * 1.5 FROM range(3000) t(i)");
     await c.run("CREATE TABLE lake.sales.small (id INTEGER, label VARCHAR)");
     await c.run("INSERT INTO lake.sales.small VALUES (1, 'one'), (2, 'two'), (3, 'three')");
-    await c.run("CREATE VIEW lake.sales.by_region AS SELECT region, count(*) AS n, sum(amount) AS total FROM lake.sales.events GROUP BY region");
+    await c.run(
+      "CREATE VIEW lake.sales.by_region AS SELECT region, count(*) AS n, sum(amount) AS total FROM lake.sales.events GROUP BY region",
+    );
     await c.run("CREATE TABLE lake.hr.salaries AS SELECT i AS id, 1000 + i AS salary FROM range(2000) t(i)");
     await c.run("CREATE TABLE lake.hr.notes (id INTEGER, note VARCHAR)");
     await c.run("INSERT INTO lake.hr.notes VALUES (1, 'confidential')");
     // Inlined: no data file, rows in a ducklake_inlined_data_* table of the catalog.
     expect(await rows(c, "SELECT count(*) FROM ducklake_list_files('lake', 'small', schema => 'sales')")).toEqual([["0"]]);
-    expect(Number(await scalar(c, "SELECT count(*) FROM ducklake_list_files('lake', 'events', schema => 'sales')"))).toBeGreaterThanOrEqual(3);
+    expect(Number(await scalar(c, "SELECT count(*) FROM ducklake_list_files('lake', 'events', schema => 'sales')"))).toBeGreaterThanOrEqual(
+      3,
+    );
     const up = await stack.up(spec(GRANTS));
     expect(up.acl).toEqual({ [R.ana]: "create", [R.ben]: "create", [R.cleo]: "create" });
     expect(up.policyApplied).toBe(true);
@@ -188,11 +240,15 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
       await expectSameAsOwner(name, sessions[name].connection);
     }
     // The view of a schema granted whole is ben's; nobody else's.
-    const views = async (c: DuckDBConnection) => (await rows(c, "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE database_name = 'lake' AND NOT internal")).map((r) => r[0]);
+    const views = async (c: DuckDBConnection) =>
+      (await rows(c, "SELECT schema_name || '.' || view_name FROM duckdb_views() WHERE database_name = 'lake' AND NOT internal")).map(
+        (r) => r[0],
+      );
     expect(await views(sessions[R.ben].connection)).toEqual(["sales.by_region"]);
     expect(await views(sessions[R.ana].connection)).toEqual([]);
-    expect(await rows(sessions[R.ben].connection, "SELECT * FROM lake.sales.by_region ORDER BY region"))
-      .toEqual(await rows(owner.connection, "SELECT * FROM lake.sales.by_region ORDER BY region"));
+    expect(await rows(sessions[R.ben].connection, "SELECT * FROM lake.sales.by_region ORDER BY region")).toEqual(
+      await rows(owner.connection, "SELECT * FROM lake.sales.by_region ORDER BY region"),
+    );
     // `USE lake` (last line of the setup) worked: unqualified names resolve in the lake.
     expect(await scalar(sessions[R.ana].connection, "SELECT count(*) FROM tpch.nation")).toBe("25");
   }, 120_000);
@@ -207,8 +263,12 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     await expect(ana.run(`SELECT count(*) FROM read_parquet(${quoteLiteral(await dataFile("tpch", "lineitem"))})`)).rejects.toThrow(/403/);
     expect(await scalar(ana, `SELECT count(*) FROM read_parquet(${quoteLiteral(await dataFile("tpch", "orders"))})`)).toBe("15000");
     // Around DuckLake: the catalog through the postgres extension, with the reader's own secret.
-    const inlined = (await ownerPg.query("SELECT s.schema_name, t.table_name, i.table_name AS inlined FROM ducklake_inlined_data_tables i " +
-      "JOIN ducklake_table t ON t.table_id = i.table_id AND t.end_snapshot IS NULL JOIN ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL")).rows;
+    const inlined = (
+      await ownerPg.query(
+        "SELECT s.schema_name, t.table_name, i.table_name AS inlined FROM ducklake_inlined_data_tables i " +
+          "JOIN ducklake_table t ON t.table_id = i.table_id AND t.end_snapshot IS NULL JOIN ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL",
+      )
+    ).rows;
     const inl = (s: string, t: string) => inlined.find((r) => r.schema_name === s && r.table_name === t)!.inlined as string;
     await ana.run("ATTACH '' AS cat (TYPE postgres, SECRET lake_catalog, READ_ONLY)");
     expect(await scalar(ana, `SELECT count(*) FROM cat.public.${quoteIdent(inl("sales", "small"))}`)).toBe("3");
@@ -225,7 +285,11 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     const ownerSnaps = await rows(owner.connection, "SELECT snapshot_id FROM lake.snapshots() ORDER BY 1");
     expect(await rows(ana, "SELECT snapshot_id FROM lake.snapshots() ORDER BY 1")).toEqual(ownerSnaps);
     expect(await scalar(ana, "SELECT * FROM lake.current_snapshot()")).toBe(ownerSnaps.at(-1)![0]);
-    expect((await rows(ana, "SELECT table_name FROM lake.table_info() ORDER BY 1")).map((r) => r[0])).toEqual(["nation", "orders", "small"]);
+    expect((await rows(ana, "SELECT table_name FROM lake.table_info() ORDER BY 1")).map((r) => r[0])).toEqual([
+      "nation",
+      "orders",
+      "small",
+    ]);
     const before = await scalar(owner.connection, "SELECT * FROM lake.current_snapshot()");
     await owner.connection.run("INSERT INTO lake.sales.small VALUES (4, 'four')");
     const after = await scalar(owner.connection, "SELECT * FROM lake.current_snapshot()");
@@ -264,7 +328,11 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     expect(await listTables(sessions[R.ana].connection)).not.toContain("sales.fresh");
     // A fresh attach after all of it agrees too.
     const fresh = await attachAsReader(R.ben);
-    try { await expectSameAsOwner(R.ben, fresh.connection); } finally { fresh.close(); }
+    try {
+      await expectSameAsOwner(R.ben, fresh.connection);
+    } finally {
+      fresh.close();
+    }
   }, 240_000);
 
   it("revoke: a new session no longer sees the tables and their files answer 403; open sessions read nothing more", async () => {
@@ -291,7 +359,11 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     const attempt = async (o: DuckSession) => {
       const out: Record<string, string> = {};
       for (const t of ["hr.salaries", "tpch.supplier"]) {
-        try { out[t] = `rows ${JSON.stringify(await rows(o.connection, `SELECT count(*), sum(hash(x)::HUGEINT) FROM lake.${t} x`))}`; } catch (e) { out[t] = (e as Error).message.split("\n")[0]; }
+        try {
+          out[t] = `rows ${JSON.stringify(await rows(o.connection, `SELECT count(*), sum(hash(x)::HUGEINT) FROM lake.${t} x`))}`;
+        } catch (e) {
+          out[t] = (e as Error).message.split("\n")[0];
+        }
       }
       return out;
     };
@@ -303,11 +375,18 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     seen.push(await attempt(open[2]));
     // No rows in any case. Until a schema change reloads the catalog, DuckDB 1.5.5 fails hard: the cached
     // table is gone from the catalog rows it re-reads, and the error invalidates the reader's whole database.
-    const crashed = { "hr.salaries": expect.stringMatching(/^INTERNAL Error: Table \d+ does not exist$/),
-      "tpch.supplier": expect.stringMatching(/database has been invalidated because of a previous fatal error/) };
-    expect(seen).toEqual([crashed, crashed, {
-      "hr.salaries": expect.stringMatching(/^Catalog Error: Table with name "hr.salaries" does not exist/),
-      "tpch.supplier": expect.stringMatching(/^Catalog Error: Table with name "tpch.supplier" does not exist/) }]);
+    const crashed = {
+      "hr.salaries": expect.stringMatching(/^INTERNAL Error: Table \d+ does not exist$/),
+      "tpch.supplier": expect.stringMatching(/database has been invalidated because of a previous fatal error/),
+    };
+    expect(seen).toEqual([
+      crashed,
+      crashed,
+      {
+        "hr.salaries": expect.stringMatching(/^Catalog Error: Table with name "hr.salaries" does not exist/),
+        "tpch.supplier": expect.stringMatching(/^Catalog Error: Table with name "tpch.supplier" does not exist/),
+      },
+    ]);
     open.slice(1).forEach((o) => o.close());
     open[0].close();
     // Granted again for the tests below; cleo starts a new session as a user would.
@@ -318,8 +397,11 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
   }, 120_000);
 
   it("`npm run shell -- --reader` as a user types it: prompt-less stdin, a table listing, a read, a refused table", () => {
-    const r = cli("shell.ts", ["--from", connFile, "--reader", R.ana],
-      ".tables\nSELECT count(*) AS n FROM tpch.nation;\nSELECT * FROM hr.salaries;\nSELECT snapshot_id FROM lake.current_snapshot() AS s(snapshot_id);\n.quit\n");
+    const r = cli(
+      "shell.ts",
+      ["--from", connFile, "--reader", R.ana],
+      ".tables\nSELECT count(*) AS n FROM tpch.nation;\nSELECT * FROM hr.salaries;\nSELECT snapshot_id FROM lake.current_snapshot() AS s(snapshot_id);\n.quit\n",
+    );
     expect(r.stderr).toContain(`connected as reader ${R.ana} (read-only)`);
     expect(r.stdout).toMatch(/^lake\s+sales\s+small$/m);
     expect(r.stdout).toMatch(/^lake\s+tpch\s+nation$/m);
@@ -335,7 +417,10 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     const tmux = (...args: string[]) => spawnSync("tmux", args, { encoding: "utf8" });
     const pane = () => tmux("capture-pane", "-p", "-t", session, "-S", "-200").stdout;
     // Typed literally; tmux reads a trailing `;` as its own command separator unless escaped.
-    const type = (line: string) => { tmux("send-keys", "-t", session, "-l", line.replace(/;$/, "\\;")); tmux("send-keys", "-t", session, "Enter"); };
+    const type = (line: string) => {
+      tmux("send-keys", "-t", session, "-l", line.replace(/;$/, "\\;"));
+      tmux("send-keys", "-t", session, "Enter");
+    };
     const waitFor = async (re: RegExp) => {
       for (let i = 0; i < 240 && !re.test(pane()); i++) await new Promise((r) => setTimeout(r, 250));
       expect(pane()).toMatch(re);
@@ -360,11 +445,16 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     const report = await verifyLake(info, { duckdb: true, probeWrites: false });
     const duck = report.rows.filter((x) => x.object === "(duckdb attach, list, read)");
     expect(duck.map((x) => [x.reader, x.ok])).toEqual(Object.values(R).map((n) => [n, true]));
-    expect(duck.find((x) => x.reader === R.ben)).toMatchObject({ catalog: "3 tables listed", s3: expect.stringMatching(/^read sales\.\w+ \(1 row\)$/) });
+    expect(duck.find((x) => x.reader === R.ben)).toMatchObject({
+      catalog: "3 tables listed",
+      s3: expect.stringMatching(/^read sales\.\w+ \(1 row\)$/),
+    });
     expect(report.problems).toEqual([]);
     // And it catches a reader that DuckDB cannot use: a wrong password in the connection info.
     const broken = { ...info, readers: info.readers.map((r) => (r.name === R.ana ? { ...r, password: "wrong" } : r)) };
     const bad = await verifyLake(broken, { duckdb: true, probeWrites: false, readers: [R.ana] });
-    expect(bad.problems).toContainEqual(expect.stringMatching(new RegExp(`^${R.ana}: DuckDB cannot attach the lake as this reader: .*password authentication failed`)));
+    expect(bad.problems).toContainEqual(
+      expect.stringMatching(new RegExp(`^${R.ana}: DuckDB cannot attach the lake as this reader: .*password authentication failed`)),
+    );
   }, 180_000);
 });

@@ -15,9 +15,18 @@ let db: CatalogConnection;
 
 beforeAll(async () => {
   g = await guardedLake("undeclared_acl");
-  db = { host: g.conn.host, port: g.conn.port, database: g.conn.database, user: g.conn.user, password: g.conn.password, sslmode: "disable" };
+  db = {
+    host: g.conn.host,
+    port: g.conn.port,
+    database: g.conn.database,
+    user: g.conn.user,
+    password: g.conn.password,
+    sslmode: "disable",
+  };
 });
-afterAll(async () => { await g?.close(); });
+afterAll(async () => {
+  await g?.close();
+});
 
 const sorted = (xs: string[]) => [...xs].sort();
 
@@ -46,14 +55,27 @@ async function declared(base: string, grants: AclGrant[]) {
 }
 
 test("check: declared readers sorted and deduplicated, entries always empty; bad names and shapes fail", async () => {
-  const ok = await undeclaredAclProvider.check!({}, { connection: db, declaredReaders: ["finance", "analyst", "finance"], entries: [{ reader: "x" }] });
+  const ok = await undeclaredAclProvider.check!(
+    {},
+    { connection: db, declaredReaders: ["finance", "analyst", "finance"], entries: [{ reader: "x" }] },
+  );
   expect(ok.failures).toEqual([]);
   expect(ok.inputs).toEqual({ connection: db, declaredReaders: ["analyst", "finance"], entries: [] });
-  expect((await undeclaredAclProvider.check!({}, { connection: db, declaredReaders: ["analyst", "Bad;Name", "pg_monitor"] })).failures).toEqual([
-    { property: "declaredReaders[1]", reason: 'reader "Bad;Name" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters' },
-    { property: "declaredReaders[2]", reason: 'reader "pg_monitor" is reserved (it names a built-in or ducklake role); choose another reader name' }]);
-  expect((await undeclaredAclProvider.check!({}, { connection: db, declaredReaders: "analyst" })).failures)
-    .toEqual([{ property: "declaredReaders", reason: "declaredReaders must be a list of reader names" }]);
+  expect(
+    (await undeclaredAclProvider.check!({}, { connection: db, declaredReaders: ["analyst", "Bad;Name", "pg_monitor"] })).failures,
+  ).toEqual([
+    {
+      property: "declaredReaders[1]",
+      reason: 'reader "Bad;Name" is not a valid reader name: start with a-z, then a-z, 0-9 or _, at most 48 characters',
+    },
+    {
+      property: "declaredReaders[2]",
+      reason: 'reader "pg_monitor" is reserved (it names a built-in or ducklake role); choose another reader name',
+    },
+  ]);
+  expect((await undeclaredAclProvider.check!({}, { connection: db, declaredReaders: "analyst" })).failures).toEqual([
+    { property: "declaredReaders", reason: "declaredReaders must be a list of reader names" },
+  ]);
 });
 
 test("hand-granted entries of undeclared roles (odd names, a dropped table): read shows them, diff changes, update revokes them all; declared readers keep theirs", async () => {
@@ -82,18 +104,23 @@ test("hand-granted entries of undeclared roles (odd names, a dropped table): rea
   expect(await visibleTables(stray.client)).toEqual(["sales.orders"]);
   expect(await visibleTables(odd.client)).toEqual(await expectedTables([ODD, { schema: "hr", table: null }]));
   const inlined = g.lake.inlinedTables[g.lake.tables[`${ODD.schema}.${ODD.table}`]][0];
-  const canSelectInlined = async (r: string) => (await g.owner.query(
-    "SELECT has_table_privilege($1, format('%I.%I', $2::text, $3::text), 'SELECT') AS ok", [r, CATALOG, inlined])).rows[0].ok;
+  const canSelectInlined = async (r: string) =>
+    (await g.owner.query("SELECT has_table_privilege($1, format('%I.%I', $2::text, $3::text), 'SELECT') AS ok", [r, CATALOG, inlined]))
+      .rows[0].ok;
   expect(await canSelectInlined(odd.name)).toBe(true);
 
   // `pulumi refresh`: every undeclared entry, in canonical order, under the names it was granted with.
   const refreshed = await undeclaredAclProvider.read!(created.id, created.outs);
   expect(refreshed.id).toBe(created.id);
   const mine = (refreshed.props!.entries as UndeclaredEntry[]).filter((e) => e.reader === stray.name || e.reader === odd.name);
-  expect(mine).toEqual([
-    { reader: odd.name, schema: "hr", table: null }, { reader: odd.name, schema: ODD.schema, table: ODD.table },
-    { reader: stray.name, schema: "sales", table: "doomed" }, { reader: stray.name, schema: "sales", table: "orders" },
-  ].sort((a, b) => (a.reader < b.reader ? -1 : a.reader > b.reader ? 1 : 0)));
+  expect(mine).toEqual(
+    [
+      { reader: odd.name, schema: "hr", table: null },
+      { reader: odd.name, schema: ODD.schema, table: ODD.table },
+      { reader: stray.name, schema: "sales", table: "doomed" },
+      { reader: stray.name, schema: "sales", table: "orders" },
+    ].sort((a, b) => (a.reader < b.reader ? -1 : a.reader > b.reader ? 1 : 0)),
+  );
   expect((refreshed.props!.entries as UndeclaredEntry[]).map((e) => e.reader)).not.toContain(ana.name);
   expect((refreshed.props!.entries as UndeclaredEntry[]).map((e) => e.reader)).not.toContain(ben.name);
 
@@ -111,7 +138,12 @@ test("hand-granted entries of undeclared roles (odd names, a dropped table): rea
   // Declared readers: their ACL (hand-added entry included) and what they see, untouched.
   expect(await aclOf(ana.name)).toEqual(["main.events", "sales.*"]);
   expect(await aclOf(ben.name)).toEqual(sorted(["hr.salaries", `${ODD.schema}.${ODD.table}`]));
-  expect(await visibleTables(ana.client)).toEqual(await expectedTables([{ schema: "sales", table: null }, { schema: "main", table: "events" }]));
+  expect(await visibleTables(ana.client)).toEqual(
+    await expectedTables([
+      { schema: "sales", table: null },
+      { schema: "main", table: "events" },
+    ]),
+  );
   expect(await visibleTables(ben.client)).toEqual(await expectedTables(ben.grants));
   expect(await canSelectInlined(ben.name)).toBe(true);
   expect((await undeclaredAclProvider.read!(created.id, updated.outs as any)).props!.entries).toEqual([]);
@@ -122,7 +154,10 @@ test("hand-granted entries of undeclared roles (odd names, a dropped table): rea
 
 test("a reader removed from the list: the sweep revokes its entries in the same up, and its ReaderAcl delete afterwards still succeeds", async () => {
   const keep = await declared("ua_keep", [{ schema: "hr", table: "reviews" }]);
-  const gone = await declared("ua_gone", [{ schema: "sales", table: "orders" }, { schema: "hr", table: null }]);
+  const gone = await declared("ua_gone", [
+    { schema: "sales", table: "orders" },
+    { schema: "hr", table: null },
+  ]);
   const before = await sweepInputs([keep.name, gone.name]);
   const created = await undeclaredAclProvider.create!(before);
   expect(await aclOf(gone.name)).toEqual(["hr.*", "sales.orders"]); // declared: not the sweep's

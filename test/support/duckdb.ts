@@ -22,7 +22,10 @@ export function missingDuckDBExtensions(): { name: string; reason: string }[] {
       finally { s.close(); }
     })().catch((e) => { process.stdout.write(JSON.stringify([{ name: "duckdb", reason: e.message }])); });`;
   const r = spawnSync(process.execPath, ["-e", script], { cwd: repoRoot, encoding: "utf8", timeout: 120_000 });
-  probed = r.status === 0 && r.stdout ? JSON.parse(r.stdout) : [{ name: "duckdb", reason: `probe failed: ${(r.stderr || r.error?.message || "").split("\n")[0]}` }];
+  probed =
+    r.status === 0 && r.stdout
+      ? JSON.parse(r.stdout)
+      : [{ name: "duckdb", reason: `probe failed: ${(r.stderr || r.error?.message || "").split("\n")[0]}` }];
   return probed!;
 }
 
@@ -32,8 +35,12 @@ export function missingDuckDBExtensions(): { name: string; reason: string }[] {
  */
 export function describeWithDuckDB(name: string, fn: () => void): void {
   const missing = missingDuckDBExtensions();
-  if (missing.length === 0) { describe(name, fn); return; }
-  const why = `DuckDB extension(s) ${missing.map((m) => m.name).join(", ")} cannot be loaded (${missing[0].reason}); ` +
+  if (missing.length === 0) {
+    describe(name, fn);
+    return;
+  }
+  const why =
+    `DuckDB extension(s) ${missing.map((m) => m.name).join(", ")} cannot be loaded (${missing[0].reason}); ` +
     "put the offline build at ../shared/duckdb/extensions or set DUCKLAKE_DUCKDB_EXTENSIONS";
   if (process.env.CI === "true" || process.env.CI === "1") throw new Error(`${name}: ${why}. DuckDB tests must run in CI.`);
   console.warn(`SKIPPED ${name}: ${why}`);
@@ -44,7 +51,11 @@ export function describeWithDuckDB(name: string, fn: () => void): void {
 export async function runPasted(c: DuckDBConnection, text: string): Promise<void> {
   const { statements, rest } = splitStatements(text);
   for (const s of [...statements, ...(rest.trim() ? [rest] : [])]) {
-    const sql = s.split("\n").filter((l) => !l.trim().startsWith("--")).join("\n").trim();
+    const sql = s
+      .split("\n")
+      .filter((l) => !l.trim().startsWith("--"))
+      .join("\n")
+      .trim();
     if (sql) await c.run(sql);
   }
 }

@@ -49,7 +49,11 @@ export function readerAclInputs(target: AccessTarget, access: ValidatedAccess, r
 
 /** The validated list, or an Error listing every problem (what LakeAccess.validate throws at preview). */
 export function validate(target: AccessTarget, spec: AccessSpec): ValidatedAccess {
-  const check = checkAccess(spec, { ownerProjectId: target.ownerProjectId, dataPrefix: target.dataPrefix, backupsPrefix: target.backupsPrefix });
+  const check = checkAccess(spec, {
+    ownerProjectId: target.ownerProjectId,
+    dataPrefix: target.dataPrefix,
+    backupsPrefix: target.backupsPrefix,
+  });
   if (!check.access) throw new Error(`access list refused:\n${check.errors.join("\n")}`);
   return check.access;
 }
@@ -57,8 +61,15 @@ export function validate(target: AccessTarget, spec: AccessSpec): ValidatedAcces
 /** The bucket policy BucketAccessPolicy would apply for this list on the live catalog layout. */
 export async function desiredPolicy(target: AccessTarget, access: ValidatedAccess): Promise<BucketPolicy> {
   const layout = await readCatalogLayout(target.owner, { catalogSchema: target.catalogSchema, bucket: target.bucket });
-  const policy = buildBucketPolicy({ bucket: target.bucket, ownerProjectId: target.ownerProjectId, readers: access.readers,
-    grants: access.grants, layout, allowListing: false, backupsPrefix: target.backupsPrefix });
+  const policy = buildBucketPolicy({
+    bucket: target.bucket,
+    ownerProjectId: target.ownerProjectId,
+    readers: access.readers,
+    grants: access.grants,
+    layout,
+    allowListing: false,
+    backupsPrefix: target.backupsPrefix,
+  });
   if (policy.problems.length) throw new Error(`bucket policy refused:\n${policy.problems.join("\n")}`);
   return policy;
 }
@@ -80,7 +91,11 @@ export function samePolicy(a: string | undefined, b: string | undefined): boolea
   return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b));
 }
 
-interface AclState { id: string; inputs: Record<string, unknown>; outs: any }
+interface AclState {
+  id: string;
+  inputs: Record<string, unknown>;
+  outs: any;
+}
 
 /** Holds the "stack state" between steps, like Pulumi's state file. */
 export class AccessStack {
@@ -102,12 +117,17 @@ export class AccessStack {
     for (const r of access.readers) {
       const prev = this.acls.get(r.name);
       const res = await readerAclProvider.check!(prev?.inputs ?? {}, readerAclInputs(this.target, access, r.name));
-      if (res.failures?.length) throw new Error(`ReaderAcl ${r.name} refused at check: ${res.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+      if (res.failures?.length)
+        throw new Error(`ReaderAcl ${r.name} refused at check: ${res.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
       checked.set(r.name, res.inputs);
     }
-    const sweepChecked = await undeclaredAclProvider.check!(this.undeclared?.inputs ?? {},
-      { connection: this.target.connection, declaredReaders: access.readers.map((r) => r.name), entries: [] });
-    if (sweepChecked.failures?.length) throw new Error(`UndeclaredAcl refused at check: ${sweepChecked.failures.map((f) => f.reason).join("; ")}`);
+    const sweepChecked = await undeclaredAclProvider.check!(this.undeclared?.inputs ?? {}, {
+      connection: this.target.connection,
+      declaredReaders: access.readers.map((r) => r.name),
+      entries: [],
+    });
+    if (sweepChecked.failures?.length)
+      throw new Error(`UndeclaredAcl refused at check: ${sweepChecked.failures.map((f) => f.reason).join("; ")}`);
     for (const r of access.readers) {
       const inputs = checked.get(r.name)!;
       const prev = this.acls.get(r.name);
@@ -118,7 +138,11 @@ export class AccessStack {
         continue;
       }
       const d = await readerAclProvider.diff!(prev.id, prev.outs, inputs);
-      if (!d.changes) { this.acls.set(r.name, { ...prev, inputs }); acl[r.name] = "same"; continue; }
+      if (!d.changes) {
+        this.acls.set(r.name, { ...prev, inputs });
+        acl[r.name] = "same";
+        continue;
+      }
       if (d.replaces?.length) {
         await readerAclProvider.delete!(prev.id, prev.outs);
         const c = await readerAclProvider.create(inputs);

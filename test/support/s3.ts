@@ -6,9 +6,12 @@ import { rgw, S3Key } from "./services";
 export function s3Client(key: S3Key): S3Client {
   const svc = rgw();
   return new S3Client({
-    endpoint: svc.endpoint, region: svc.region, forcePathStyle: true,
+    endpoint: svc.endpoint,
+    region: svc.region,
+    forcePathStyle: true,
     credentials: { accessKeyId: key.accessKey, secretAccessKey: key.secretKey },
-    requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED",
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
     maxAttempts: 1,
   });
 }

@@ -7,20 +7,35 @@ import { REPO_ROOT } from "../../repoFiles";
 
 export const repoRoot = REPO_ROOT;
 
-export interface PgConnection { host: string; port: number; user: string; password: string; database: string; }
-export interface S3Key { accessKey: string; secretKey: string; }
+export interface PgConnection {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+export interface S3Key {
+  accessKey: string;
+  secretKey: string;
+}
 export interface RgwServices {
-  endpoint: string; region: string;
-  adminProject: string; admin: S3Key;
-  readerProject: string; readers: S3Key[];
+  endpoint: string;
+  region: string;
+  adminProject: string;
+  admin: S3Key;
+  readerProject: string;
+  readers: S3Key[];
   cephConf: string;
 }
 
 export function serviceDirs(): { pgDir: string; rgwDir: string; owned: boolean } {
   if (process.env.LAKE_TEST_REUSE === "1") {
     const uid = process.getuid ? process.getuid() : 0;
-    return { pgDir: process.env.LAKE_PG_DIR ?? `/tmp/ducklake-pulumi/pg-${uid}`,
-      rgwDir: process.env.LAKE_RGW_DIR ?? `/tmp/ducklake-pulumi/rgw-${uid}`, owned: false };
+    return {
+      pgDir: process.env.LAKE_PG_DIR ?? `/tmp/ducklake-pulumi/pg-${uid}`,
+      rgwDir: process.env.LAKE_RGW_DIR ?? `/tmp/ducklake-pulumi/rgw-${uid}`,
+      owned: false,
+    };
   }
   const run = `/tmp/ducklake-pulumi/test-${process.pid}`;
   return { pgDir: `${run}/pg`, rgwDir: `${run}/rgw`, owned: true };
@@ -43,8 +58,10 @@ export function testRunNeeds(dirs: { pgDir: string; rgwDir: string; owned: boole
   const where = dirs.owned
     ? `a throw-away PostgreSQL and single-node Ceph RGW on 127.0.0.1 (first free ports from 54329 and 47480, in ${path.dirname(dirs.pgDir)}; stopped at the end)`
     : `the PostgreSQL and Ceph RGW of \`npm run local:up\` (LAKE_TEST_REUSE=1: ${dirs.pgDir}, ${dirs.rgwDir})`;
-  return `test run: the integration tests use ${where}. Needs postgresql-15 and radosgw ceph-mon ceph-osd ` +
-    "uuid-runtime curl (.ci/run installs them); the full run takes about 2-7 minutes on 2 cores (the upper end when they are busy).\n";
+  return (
+    `test run: the integration tests use ${where}. Needs postgresql-15 and radosgw ceph-mon ceph-osd ` +
+    "uuid-runtime curl (.ci/run installs them); the full run takes about 2-7 minutes on 2 cores (the upper end when they are busy).\n"
+  );
 }
 
 export function startServices(): { pgDir: string; rgwDir: string; owned: boolean } {
@@ -56,8 +73,10 @@ export function startServices(): { pgDir: string; rgwDir: string; owned: boolean
   const run = (script: string, dirVar: string, dir: string) => {
     for (let attempt = 1; ; attempt++) {
       try {
-        execFileSync("bash", [path.join(repoRoot, "scripts", script), "start"],
-          { env: { ...process.env, [dirVar]: dir }, stdio: ["ignore", "ignore", "inherit"] });
+        execFileSync("bash", [path.join(repoRoot, "scripts", script), "start"], {
+          env: { ...process.env, [dirVar]: dir },
+          stdio: ["ignore", "ignore", "inherit"],
+        });
         return;
       } catch (e) {
         if (attempt >= 3) throw e;
@@ -71,8 +90,10 @@ export function startServices(): { pgDir: string; rgwDir: string; owned: boolean
 
 export function stopServices(dirs: { pgDir: string; rgwDir: string }): void {
   const run = (script: string, dirVar: string, dir: string) =>
-    execFileSync("bash", [path.join(repoRoot, "scripts", script), "stop"],
-      { env: { ...process.env, [dirVar]: dir, PURGE: "1" }, stdio: ["ignore", "ignore", "inherit"] });
+    execFileSync("bash", [path.join(repoRoot, "scripts", script), "stop"], {
+      env: { ...process.env, [dirVar]: dir, PURGE: "1" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
   run("local-rgw.sh", "LAKE_RGW_DIR", dirs.rgwDir);
   run("local-pg.sh", "LAKE_PG_DIR", dirs.pgDir);
   fs.rmSync(path.dirname(dirs.pgDir), { recursive: true, force: true });

@@ -21,8 +21,14 @@ export interface TlsPostgres {
   stop(): void;
 }
 
-const PG_BIN = fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql").sort().reverse()
-  .map((v) => `/usr/lib/postgresql/${v}/bin`).find((d) => fs.existsSync(`${d}/initdb`)) : undefined;
+const PG_BIN = fs.existsSync("/usr/lib/postgresql")
+  ? fs
+      .readdirSync("/usr/lib/postgresql")
+      .sort()
+      .reverse()
+      .map((v) => `/usr/lib/postgresql/${v}/bin`)
+      .find((d) => fs.existsSync(`${d}/initdb`))
+  : undefined;
 const isRoot = process.getuid?.() === 0;
 
 function asPg(cmd: string, args: string[]): void {
@@ -31,7 +37,10 @@ function asPg(cmd: string, args: string[]): void {
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -44,33 +53,102 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   fs.chmodSync(path.dirname(dir), 0o755);
   fs.chmodSync(dir, 0o755);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: tlsDir, stdio: "pipe" });
-  for (const [name, cn] of [["ca", "test ducklake CA"], ["other-ca", "some other CA"]]) {
+  for (const [name, cn] of [
+    ["ca", "test ducklake CA"],
+    ["other-ca", "some other CA"],
+  ]) {
     openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-    openssl("req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-days", "2", "-out", `${name}.crt`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    openssl(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      `${name}.key`,
+      "-subj",
+      `/CN=${cn}`,
+      "-days",
+      "2",
+      "-out",
+      `${name}.crt`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
   }
   openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "server.key");
   openssl("req", "-new", "-key", "server.key", "-subj", "/CN=127.0.0.1", "-out", "server.csr");
-  fs.writeFileSync(path.join(tlsDir, "ext.cnf"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-  openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt");
+  fs.writeFileSync(
+    path.join(tlsDir, "ext.cnf"),
+    "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
+  );
+  openssl(
+    "x509",
+    "-req",
+    "-in",
+    "server.csr",
+    "-CA",
+    "ca.crt",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-extfile",
+    "ext.cnf",
+    "-out",
+    "server.crt",
+  );
   fs.chmodSync(path.join(tlsDir, "server.key"), 0o600);
   const password = randomBytes(12).toString("hex");
   fs.writeFileSync(path.join(dir, "pwfile"), `${password}\n`);
   if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
   const port = await freePort();
-  asPg(`${PG_BIN}/initdb`, ["-D", data, "-U", "postgres", `--pwfile=${path.join(dir, "pwfile")}`, "--auth-local=peer",
-    "--auth-host=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8"]);
-  fs.appendFileSync(path.join(data, "postgresql.conf"),
-    `\n${renderPostgresqlConf({ ramGb: 0.5, listenAddresses: "127.0.0.1", port, tlsDir, unixSocketDir: dir })}fsync = off\n`);
+  asPg(`${PG_BIN}/initdb`, [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    `--pwfile=${path.join(dir, "pwfile")}`,
+    "--auth-local=peer",
+    "--auth-host=scram-sha-256",
+    "--encoding=UTF8",
+    "--locale=C.UTF-8",
+  ]);
+  fs.appendFileSync(
+    path.join(data, "postgresql.conf"),
+    `\n${renderPostgresqlConf({ ramGb: 0.5, listenAddresses: "127.0.0.1", port, tlsDir, unixSocketDir: dir })}fsync = off\n`,
+  );
   // TLS only, as on the catalog server.
-  fs.writeFileSync(path.join(data, "pg_hba.conf"), "local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\nhost all all 0.0.0.0/0 reject\n");
+  fs.writeFileSync(
+    path.join(data, "pg_hba.conf"),
+    "local all postgres peer\nhostssl all all 127.0.0.1/32 scram-sha-256\nhost all all 0.0.0.0/0 reject\n",
+  );
   if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
-  const started = spawnSync(isRoot ? "runuser" : `${PG_BIN}/pg_ctl`,
-    [...(isRoot ? ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`] : []), "-D", data, "-l", path.join(dir, "server.log"), "-w", "-t", "30", "start"], { encoding: "utf8" });
+  const started = spawnSync(
+    isRoot ? "runuser" : `${PG_BIN}/pg_ctl`,
+    [
+      ...(isRoot ? ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`] : []),
+      "-D",
+      data,
+      "-l",
+      path.join(dir, "server.log"),
+      "-w",
+      "-t",
+      "30",
+      "start",
+    ],
+    { encoding: "utf8" },
+  );
   if (started.status !== 0) throw new Error(`TLS PostgreSQL did not start:\n${fs.readFileSync(path.join(dir, "server.log"), "utf8")}`);
   return {
-    host: "127.0.0.1", port, user: "postgres", password, dir,
-    caPem: fs.readFileSync(path.join(tlsDir, "ca.crt"), "utf8"), otherCaPem: fs.readFileSync(path.join(tlsDir, "other-ca.crt"), "utf8"),
+    host: "127.0.0.1",
+    port,
+    user: "postgres",
+    password,
+    dir,
+    caPem: fs.readFileSync(path.join(tlsDir, "ca.crt"), "utf8"),
+    otherCaPem: fs.readFileSync(path.join(tlsDir, "other-ca.crt"), "utf8"),
     stop() {
       if (fs.existsSync(path.join(data, "postmaster.pid"))) asPg(`${PG_BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"]);
       fs.rmSync(dir, { recursive: true, force: true });

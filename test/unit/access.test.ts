@@ -4,28 +4,41 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { rng } from "../support/random";
 
-interface Created { type: string; name: string; inputs: Record<string, any>; parent?: string }
+interface Created {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  parent?: string;
+}
 let created: Created[] = [];
 // Grant registrations the mock engine is still answering, the most seen at once, and a grant name it refuses.
-let grantLatencyMs = 0, grantsInFlight = 0, maxGrantsInFlight = 0, refuseGrant: string | undefined;
+let grantLatencyMs = 0,
+  grantsInFlight = 0,
+  maxGrantsInFlight = 0,
+  refuseGrant: string | undefined;
 
-pulumi.runtime.setMocks({
-  newResource: async (a) => {
-    if (a.type === "ducklake:access:Grant") {
-      if (a.name === refuseGrant) throw new Error(`engine refused ${a.name}`);
-      maxGrantsInFlight = Math.max(maxGrantsInFlight, ++grantsInFlight);
-      await new Promise((r) => setTimeout(r, grantLatencyMs));
-      grantsInFlight--;
-    }
-    const { __provider, ...inputs } = a.inputs;
-    if (a.type.startsWith("pulumi:providers:") || a.type === "ducklake:catalog:Guard") return { id: `${a.name}-id`, state: a.inputs };
-    created.push({ type: a.type, name: a.name, inputs });
-    const state: Record<string, unknown> = { ...a.inputs };
-    if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw${a.name.length}x`;
-    return { id: `${a.name}-id`, state };
+pulumi.runtime.setMocks(
+  {
+    newResource: async (a) => {
+      if (a.type === "ducklake:access:Grant") {
+        if (a.name === refuseGrant) throw new Error(`engine refused ${a.name}`);
+        maxGrantsInFlight = Math.max(maxGrantsInFlight, ++grantsInFlight);
+        await new Promise((r) => setTimeout(r, grantLatencyMs));
+        grantsInFlight--;
+      }
+      const { __provider, ...inputs } = a.inputs;
+      if (a.type.startsWith("pulumi:providers:") || a.type === "ducklake:catalog:Guard") return { id: `${a.name}-id`, state: a.inputs };
+      created.push({ type: a.type, name: a.name, inputs });
+      const state: Record<string, unknown> = { ...a.inputs };
+      if (a.type === "random:index/randomPassword:RandomPassword") state.result = `pw${a.name.length}x`;
+      return { id: `${a.name}-id`, state };
+    },
+    call: (a) => a.inputs,
   },
-  call: (a) => a.inputs,
-}, "lake", "test", true);
+  "lake",
+  "test",
+  true,
+);
 
 // Imported after setMocks, as the program would be.
 import * as aws from "@pulumi/aws";
@@ -55,36 +68,65 @@ const sample = (): AccessSpec => ({
 
 const pgProvider = new postgresql.Provider("pg", { host: "127.0.0.1", port: 5432, sslmode: "disable", username: "owner", password: "x" });
 const awsProvider = new aws.Provider("s3", { region: "us-east-1", accessKey: "a", secretKey: "b", skipCredentialsValidation: true });
-class TestGuard extends pulumi.CustomResource { constructor(n: string) { super("ducklake:catalog:Guard", n, {}); } }
+class TestGuard extends pulumi.CustomResource {
+  constructor(n: string) {
+    super("ducklake:catalog:Guard", n, {});
+  }
+}
 const guard = new TestGuard("guard");
 
 // The odd-named schema exists already (DuckLake gave it a UUID folder), as the catalog layout reports it.
-const layout = { ...emptyLayout("s3://lake/data/"),
+const layout = {
+  ...emptyLayout("s3://lake/data/"),
   schemas: [{ name: "odd schema;--", path: "6f1c0f0e-uuid/", pathIsRelative: true }],
-  tables: [{ schema: "odd schema;--", name: "a/b", path: "0b7e-uuid/", pathIsRelative: true }] };
-
+  tables: [{ schema: "odd schema;--", name: "a/b", path: "0b7e-uuid/", pathIsRelative: true }],
+};
 
 function args(access: AccessSpec): LakeAccessArgs {
   return {
-    access, ownerProjectId: "1001", dataPrefix: "data/", backupsPrefix: "backups/",
+    access,
+    ownerProjectId: "1001",
+    dataPrefix: "data/",
+    backupsPrefix: "backups/",
     connection: { host: "db.example.com", port: 5432, database: "lake", user: "owner", password: "owner-pw", sslmode: "verify-full" },
-    guard, postgresqlProvider: pgProvider, awsProvider, bucket: "lake", layout,
-    s3Endpoint: "https://fsn1.your-objectstorage.com", s3Region: "fsn1",
+    guard,
+    postgresqlProvider: pgProvider,
+    awsProvider,
+    bucket: "lake",
+    layout,
+    s3Endpoint: "https://fsn1.your-objectstorage.com",
+    s3Region: "fsn1",
     readerSecretKeys: pulumi.secret({ analyst: "analyst-secret", finance: "finance-secret" }),
   };
 }
 
 /** Builds the component, waits until the mocks saw every resource, and returns what they saw (with parents). */
-async function build(access: AccessSpec, grantBatch?: number, extra: Partial<LakeAccessArgs> = {}): Promise<{ la: LakeAccess; seen: Created[] }> {
+async function build(
+  access: AccessSpec,
+  grantBatch?: number,
+  extra: Partial<LakeAccessArgs> = {},
+): Promise<{ la: LakeAccess; seen: Created[] }> {
   created = [];
   // The mock engine is not told parents; a transformation sees each resource's options (parent by its name).
   const parents = new Map<string, string>();
-  const la = new LakeAccess("lake-access", { ...args(access), grantBatch, ...extra }, { transformations: [(a) => {
-    parents.set(a.name, (a.opts.parent as unknown as { __name?: string } | undefined)?.__name ?? "");
-    return undefined;
-  }] });
-  const outputs: pulumi.Output<unknown>[] = [la.duckdbSetups, la.policyBytes, ...[...(await la.grants).values()].map((g) => g.urn),
-    ...Object.values(la.readers).map((r) => r.urn)];
+  const la = new LakeAccess(
+    "lake-access",
+    { ...args(access), grantBatch, ...extra },
+    {
+      transformations: [
+        (a) => {
+          parents.set(a.name, (a.opts.parent as unknown as { __name?: string } | undefined)?.__name ?? "");
+          return undefined;
+        },
+      ],
+    },
+  );
+  const outputs: pulumi.Output<unknown>[] = [
+    la.duckdbSetups,
+    la.policyBytes,
+    ...[...(await la.grants).values()].map((g) => g.urn),
+    ...Object.values(la.readers).map((r) => r.urn),
+  ];
   await promiseOf(pulumi.all(outputs));
   await new Promise((r) => setTimeout(r, 20));
   return { la, seen: created.map((c) => ({ ...c, parent: parents.get(c.name) })) };
@@ -113,15 +155,27 @@ describe("LakeAccess", () => {
     ]);
     const m = byName(seen);
     expect(m.get("lake-access-reader-finance-role")!.inputs).toMatchObject({
-      name: "finance", login: true, roles: ["ducklake_reader"], inherit: true });
+      name: "finance",
+      login: true,
+      roles: ["ducklake_reader"],
+      inherit: true,
+    });
     // The generated password reaches the role as a secret (Pulumi's secret signature), never in clear.
-    expect(m.get("lake-access-reader-finance-role")!.inputs.password).toEqual({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "pw35x" });
+    expect(m.get("lake-access-reader-finance-role")!.inputs.password).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: "pw35x",
+    });
     expect(m.get("lake-access-reader-finance-password")!.inputs).toMatchObject({ length: 32, special: false });
     // A Grant carries nothing (every byte per grant costs at 20k); the reader's ACL carries its entries, sorted.
     expect(m.get("lake-access-grant-finance/odd%20schema%3B--/a%2Fb")!.inputs).toEqual({});
     const acl = m.get("lake-access-acl-finance")!.inputs;
-    expect({ reader: acl.reader, grants: acl.grants }).toEqual({ reader: "finance",
-      grants: [{ schema: "odd schema;--", table: "a/b" }, { schema: "sales", table: "orders" }] });
+    expect({ reader: acl.reader, grants: acl.grants }).toEqual({
+      reader: "finance",
+      grants: [
+        { schema: "odd schema;--", table: "a/b" },
+        { schema: "sales", table: "orders" },
+      ],
+    });
     expect(m.get("lake-access-acl-analyst")!.inputs.grants).toEqual([{ schema: "sales", table: null }]);
     // The owner connection reaches every ReaderAcl as a secret.
     for (const r of ["analyst", "finance"]) {
@@ -140,7 +194,13 @@ describe("LakeAccess", () => {
     const { la } = await build(sample());
     expect(await promiseOf(la.accessMatrix)).toEqual({
       analyst: { schemas: ["sales"], tables: [] },
-      finance: { schemas: [], tables: [{ schema: "odd schema;--", table: "a/b" }, { schema: "sales", table: "orders" }] },
+      finance: {
+        schemas: [],
+        tables: [
+          { schema: "odd schema;--", table: "a/b" },
+          { schema: "sales", table: "orders" },
+        ],
+      },
     });
     expect(await promiseOf(la.accessReview)).toContain("| analyst | p2002:P2002000000000000001 | 203.0.113.0/24 | sales.* |");
     expect(await pulumi.isSecret(la.duckdbSetups)).toBe(true);
@@ -158,16 +218,25 @@ describe("LakeAccess", () => {
 
   it("parents each Grant and the reader's ReaderAcl to the reader", async () => {
     const { la } = await build(sample());
-    expect(await promiseOf((await la.grants).get("finance/sales/orders")!.urn))
-      .toBe("urn:pulumi:test::lake::ducklake:access:LakeReader$ducklake:access:Grant::lake-access-grant-finance/sales/orders");
-    expect(await promiseOf(la.acls.finance.urn))
-      .toBe("urn:pulumi:test::lake::ducklake:access:LakeReader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance");
+    expect(await promiseOf((await la.grants).get("finance/sales/orders")!.urn)).toBe(
+      "urn:pulumi:test::lake::ducklake:access:LakeReader$ducklake:access:Grant::lake-access-grant-finance/sales/orders",
+    );
+    expect(await promiseOf(la.acls.finance.urn)).toBe(
+      "urn:pulumi:test::lake::ducklake:access:LakeReader$pulumi-nodejs:dynamic/ducklake:ReaderAcl::lake-access-acl-finance",
+    );
   });
 
   it("does not hold the bucket policy back for the catalog ACLs: each layer revokes as soon as it can", async () => {
     // With a dependency, one reader's failed ACL would keep every reader's storage revocation from running.
     const opts = new Map<string, pulumi.ResourceOptions>();
-    const la = new LakeAccess("lake-access", args(sample()), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
+    const la = new LakeAccess("lake-access", args(sample()), {
+      transformations: [
+        (a) => {
+          opts.set(a.name, a.opts);
+          return undefined;
+        },
+      ],
+    });
     await la.grants;
     await promiseOf(la.policyBytes);
     const deps = (opts.get("lake-access-storage-bucket-policy")!.dependsOn ?? []) as pulumi.Resource[];
@@ -180,7 +249,14 @@ describe("LakeAccess", () => {
     const s = sample();
     s.readers.reverse(); // finance first: stored sorted all the same
     created = [];
-    const la = new LakeAccess("lake-access", args(s), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
+    const la = new LakeAccess("lake-access", args(s), {
+      transformations: [
+        (a) => {
+          opts.set(a.name, a.opts);
+          return undefined;
+        },
+      ],
+    });
     await la.grants;
     await promiseOf(la.undeclaredAcl.urn);
     await new Promise((r) => setTimeout(r, 20));
@@ -191,8 +267,9 @@ describe("LakeAccess", () => {
     expect(sweep[0].inputs.connection["4dabf18193072939515e22adb298388d"]).toBe("1b47061264138c4ac30d75fd1eb44270");
     expect(sweep[0].inputs.connection.value).toMatchObject({ host: "db.example.com", user: "owner", password: "owner-pw" });
     expect(await pulumi.isSecret(la.undeclaredAcl.connection)).toBe(true);
-    expect(await promiseOf(la.undeclaredAcl.urn))
-      .toBe("urn:pulumi:test::lake::ducklake:access:LakeAccess$pulumi-nodejs:dynamic/ducklake:UndeclaredAcl::lake-access-undeclared-acl");
+    expect(await promiseOf(la.undeclaredAcl.urn)).toBe(
+      "urn:pulumi:test::lake::ducklake:access:LakeAccess$pulumi-nodejs:dynamic/ducklake:UndeclaredAcl::lake-access-undeclared-acl",
+    );
     expect(opts.get("lake-access-undeclared-acl")!.dependsOn).toEqual([guard]);
     // A reader added to the list changes the sweep's input (its entries are no longer the sweep's to revoke).
     const more = sample();
@@ -221,31 +298,47 @@ describe("LakeAccess", () => {
     const diff = (from: Created[], to: Created[]) => ({
       added: [...names(to)].filter((n) => !names(from).has(n)),
       removed: [...names(from)].filter((n) => !names(to).has(n)),
-      changed: to.filter((c) => { const old = byName(from).get(c.name); return old && JSON.stringify(old.inputs) !== JSON.stringify(c.inputs); })
-        .map((c) => c.name).sort(),
+      changed: to
+        .filter((c) => {
+          const old = byName(from).get(c.name);
+          return old && JSON.stringify(old.inputs) !== JSON.stringify(c.inputs);
+        })
+        .map((c) => c.name)
+        .sort(),
     });
     expect(diff(before.seen, after.seen)).toEqual({
-      added: [grantResourceName("lake-access", { key: "analyst/hr/people" })], removed: [],
-      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"] });
+      added: [grantResourceName("lake-access", { key: "analyst/hr/people" })],
+      removed: [],
+      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"],
+    });
     // The ACL's change is exactly the one entry, so its preview diff reads as "+ hr.people".
-    expect(byName(after.seen).get("lake-access-acl-analyst")!.inputs.grants)
-      .toEqual([{ schema: "hr", table: "people" }, { schema: "sales", table: null }]);
+    expect(byName(after.seen).get("lake-access-acl-analyst")!.inputs.grants).toEqual([
+      { schema: "hr", table: "people" },
+      { schema: "sales", table: null },
+    ]);
     const doc = (s: Created[]) => byName(s).get("lake-access-storage-bucket-policy")!.inputs.policy as string;
     expect(doc(after.seen)).toContain("hr/people/");
     expect(doc(before.seen)).not.toContain("hr/people/");
     const back = await build(sample());
     expect(diff(after.seen, back.seen)).toEqual({
-      added: [], removed: ["lake-access-grant-analyst/hr/people"],
-      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"] });
+      added: [],
+      removed: ["lake-access-grant-analyst/hr/people"],
+      changed: ["lake-access-acl-analyst", "lake-access-storage-bucket-policy"],
+    });
     expect(byName(back.seen).get("lake-access-acl-analyst")!.inputs).toEqual(byName(before.seen).get("lake-access-acl-analyst")!.inputs);
   });
 
   it("ownerProjectKeys: an owner-project key is refused by default, and with deny confined by Deny statements only", async () => {
-    const withOwnerKey = (): AccessSpec => ({ ...sample(), readers: [...sample().readers, { name: "ops", principal: { projectId: "1001", accessKey: key(9) } }],
-      grants: [...sample().grants, { reader: "ops", schema: "sales" }] });
+    const withOwnerKey = (): AccessSpec => ({
+      ...sample(),
+      readers: [...sample().readers, { name: "ops", principal: { projectId: "1001", accessKey: key(9) } }],
+      grants: [...sample().grants, { reader: "ops", schema: "sales" }],
+    });
     expect(() => new LakeAccess("lake-access", args(withOwnerKey()))).toThrow(/principal.projectId "1001" is the bucket owner's project/);
     const { la, seen } = await build(withOwnerKey(), undefined, { ownerProjectKeys: "deny" });
-    expect(la.validated.warnings).toContain(`readers[2] ("ops"): key ${key(9)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`);
+    expect(la.validated.warnings).toContain(
+      `readers[2] ("ops"): key ${key(9)} belongs to the bucket owner's project; it is confined by Deny statements on this bucket only (ownerProjectKeys deny) and keeps full access to the project's other buckets`,
+    );
     const doc = JSON.parse(byName(seen).get("lake-access-storage-bucket-policy")!.inputs.policy);
     const arn = `arn:aws:iam:::user/p1001:${key(9)}`;
     const mine = doc.Statement.filter((st: { Principal: { AWS: string[] } }) => st.Principal.AWS.includes(arn));
@@ -253,8 +346,17 @@ describe("LakeAccess", () => {
     expect(mine.every((st: { Effect: string }) => st.Effect === "Deny")).toBe(true);
     expect(byName(seen).has("lake-access-reader-ops")).toBe(true);
     // The document RGW is given is the one test/integration/bucketPolicy.rgw.test.ts proves on RGW for this fallback.
-    expect(doc).toEqual(buildBucketPolicy({ bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers, grants: la.validated.grants,
-      layout, backupsPrefix: "backups/", ownerProjectKeys: "deny" }).document);
+    expect(doc).toEqual(
+      buildBucketPolicy({
+        bucket: "lake",
+        ownerProjectId: "1001",
+        readers: la.validated.readers,
+        grants: la.validated.grants,
+        layout,
+        backupsPrefix: "backups/",
+        ownerProjectKeys: "deny",
+      }).document,
+    );
   });
 
   it("renamed type token and resource names carry aliases to the URNs existing stacks hold, so nothing is replaced", async () => {
@@ -266,23 +368,48 @@ describe("LakeAccess", () => {
     expect(await aliasUrns(la.readers.analyst)).toEqual([`${base}$ducklake:access:Reader::lake-access-reader-analyst`]);
     // The storage component was lake-access-bucket-policy, its bucket policy lake-access-bucket-policy-policy.
     const policyOpts = new Map<string, pulumi.ResourceOptions>();
-    const bap = new BucketAccessPolicy("lake-access-storage", { bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers,
-      grants: la.validated.grants, layout, provider: awsProvider }, { parent: la, aliases: [{ name: "lake-access-bucket-policy" }],
-      transformations: [(a) => { policyOpts.set(a.name, a.opts); return undefined; }] });
+    const bap = new BucketAccessPolicy(
+      "lake-access-storage",
+      { bucket: "lake", ownerProjectId: "1001", readers: la.validated.readers, grants: la.validated.grants, layout, provider: awsProvider },
+      {
+        parent: la,
+        aliases: [{ name: "lake-access-bucket-policy" }],
+        transformations: [
+          (a) => {
+            policyOpts.set(a.name, a.opts);
+            return undefined;
+          },
+        ],
+      },
+    );
     expect(await aliasUrns(bap)).toEqual([`${base}$ducklake:storage:BucketAccessPolicy::lake-access-bucket-policy`]);
     expect(await promiseOf(bap.policy.urn)).toMatch(/\$aws:s3\/bucketPolicy:BucketPolicy::lake-access-storage-bucket-policy$/);
-    expect(await aliasUrns(bap.policy)).toContain(`${base}$ducklake:storage:BucketAccessPolicy$aws:s3/bucketPolicy:BucketPolicy::lake-access-bucket-policy-policy`);
+    expect(await aliasUrns(bap.policy)).toContain(
+      `${base}$ducklake:storage:BucketAccessPolicy$aws:s3/bucketPolicy:BucketPolicy::lake-access-bucket-policy-policy`,
+    );
     expect(policyOpts.get("lake-access-storage-bucket-policy")!.aliases).toContainEqual({ name: "lake-access-bucket-policy-policy" });
   });
 
   it("LakeAccess registers the storage component under its alias (as the program does)", async () => {
     const opts = new Map<string, pulumi.ResourceOptions>();
     created = [];
-    const la = new LakeAccess("lake-access", args(sample()), { transformations: [(a) => { opts.set(a.name, a.opts); return undefined; }] });
-    await promiseOf(pulumi.all([la.policyBytes, la.duckdbSetups, ...[...(await la.grants).values()].map((g) => g.urn)] as pulumi.Output<unknown>[]));
+    const la = new LakeAccess("lake-access", args(sample()), {
+      transformations: [
+        (a) => {
+          opts.set(a.name, a.opts);
+          return undefined;
+        },
+      ],
+    });
+    await promiseOf(
+      pulumi.all([la.policyBytes, la.duckdbSetups, ...[...(await la.grants).values()].map((g) => g.urn)] as pulumi.Output<unknown>[]),
+    );
     await new Promise((r) => setTimeout(r, 20));
     expect(opts.get("lake-access-storage")!.aliases).toEqual([{ name: "lake-access-bucket-policy" }]);
-    expect(opts.get("lake-access-storage-bucket-policy")!.aliases).toEqual([{ name: "lake-access-storage-policy" }, { name: "lake-access-bucket-policy-policy" }]);
+    expect(opts.get("lake-access-storage-bucket-policy")!.aliases).toEqual([
+      { name: "lake-access-storage-policy" },
+      { name: "lake-access-bucket-policy-policy" },
+    ]);
     expect(opts.get("lake-access-reader-analyst")!.aliases).toEqual([{ type: "ducklake:access:Reader" }]);
   });
 
@@ -292,7 +419,9 @@ describe("LakeAccess", () => {
     bad.grants.push({ reader: "nobody", schema: "sales" });
     bad.readers[1].principal.projectId = "1001";
     expect(() => new LakeAccess("lake-access", args(bad))).toThrow(AccessValidationError);
-    try { new LakeAccess("lake-access", args(bad)); } catch (e) {
+    try {
+      new LakeAccess("lake-access", args(bad));
+    } catch (e) {
       expect((e as AccessValidationError).problems).toEqual([
         `readers[1] ("finance"): principal.projectId "1001" is the bucket owner's project, whose keys can read everything and replace the bucket policy; create the key in a separate readers project`,
         'grants[3] { reader: "nobody", schema: "sales" }: reader "nobody" is not declared; add it to readers or use one of: analyst, finance',
@@ -307,9 +436,12 @@ describe("LakeAccess", () => {
     const big: AccessSpec = { readers: [], grants: [] };
     for (let r = 0; r < 200; r++) {
       big.readers.push({ name: `reader_${r}`, principal: { projectId: "2002", accessKey: key(r) } });
-      for (let t = 0; t < 120; t++) big.grants.push({ reader: `reader_${r}`, schema: `schema_${t % 10}`, table: `a_rather_long_table_name_${r}_${t}` });
+      for (let t = 0; t < 120; t++)
+        big.grants.push({ reader: `reader_${r}`, schema: `schema_${t % 10}`, table: `a_rather_long_table_name_${r}_${t}` });
     }
-    expect(() => LakeAccess.validate(args(big))).toThrow(/bytes, [0-9,]+ over the 1,000,000-byte limit \(200 readers, 24000 reader-folder grants\)/);
+    expect(() => LakeAccess.validate(args(big))).toThrow(
+      /bytes, [0-9,]+ over the 1,000,000-byte limit \(200 readers, 24000 reader-folder grants\)/,
+    );
     expect(() => new LakeAccess("lake-access", args(big))).toThrow(AccessValidationError);
     await new Promise((r) => setTimeout(r, 20));
     expect(created).toEqual([]);
@@ -321,15 +453,26 @@ describe("LakeAccess", () => {
       for (let t = 0; t < 23; t++) s.grants.push({ reader: t % 2 ? "analyst" : "finance", schema: "wide", table: `t_${t}` });
       return s;
     };
-    beforeEach(() => { grantLatencyMs = 0; grantsInFlight = 0; maxGrantsInFlight = 0; refuseGrant = undefined; });
-    afterAll(() => { grantLatencyMs = 0; });
+    beforeEach(() => {
+      grantLatencyMs = 0;
+      grantsInFlight = 0;
+      maxGrantsInFlight = 0;
+      refuseGrant = undefined;
+    });
+    afterAll(() => {
+      grantLatencyMs = 0;
+    });
 
     it("never has more than grantBatch registrations waiting for the engine, and registers every grant", async () => {
       grantLatencyMs = 5;
       const { la, seen } = await build(many(), 4);
       expect(maxGrantsInFlight).toBe(4);
-      expect([...(await la.grants).keys()].sort()).toEqual(many().grants.map((g) => `${g.reader}/${g.schema}${g.table ? `/${g.table}` : ""}`)
-        .map((k) => k.replace("odd schema;--/a/b", "odd%20schema%3B--/a%2Fb")).sort());
+      expect([...(await la.grants).keys()].sort()).toEqual(
+        many()
+          .grants.map((g) => `${g.reader}/${g.schema}${g.table ? `/${g.table}` : ""}`)
+          .map((k) => k.replace("odd schema;--/a/b", "odd%20schema%3B--/a%2Fb"))
+          .sort(),
+      );
       expect(seen.filter((c) => c.type === "ducklake:access:Grant")).toHaveLength(26);
     });
 
@@ -345,8 +488,11 @@ describe("LakeAccess", () => {
     });
 
     it("rejects `grants` naming the grant the engine refused, registers no later batch and lets the program end", () => {
-      const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts"],
-        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
+      const out = execFileSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts"],
+        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 },
+      );
       const r = JSON.parse(out.trim().split("\n").pop()!);
       expect(r.rejected).toMatch(/engine refused lake-access-grant-finance\/wide\/t_12/);
       // 26 grants in batches of 2, finance first: analyst first (13), finance t_12 is 15th, in the 8th batch; nothing after that batch was sent.
@@ -359,15 +505,22 @@ describe("LakeAccess", () => {
     // each Grant's own registerOutputs call also keeps the queue busy across batches, so this holds even without
     // LakeAccess's keep-alive; it fails if the batches ever leave a gap (seen with a setImmediate between them).
     it("ends the program only after the last batch is registered", () => {
-      const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts", "--accept-all"],
-        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 });
+      const out = execFileSync(
+        process.execPath,
+        [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "test/support/batchedGrantsProgram.ts", "--accept-all"],
+        { cwd: path.resolve(__dirname, "../.."), encoding: "utf8", timeout: 60000 },
+      );
       expect(JSON.parse(out.trim().split("\n").pop()!)).toEqual({ grantsSeenAtDisconnect: 26, registered: 26 });
     });
 
     it("refuses a batch size that is not a positive integer before registering anything", async () => {
       created = [];
-      expect(() => new LakeAccess("lake-access", { ...args(sample()), grantBatch: 0 })).toThrow("grantBatch must be a positive integer, got 0");
-      expect(() => new LakeAccess("lake-access", { ...args(sample()), grantBatch: 2.5 })).toThrow("grantBatch must be a positive integer, got 2.5");
+      expect(() => new LakeAccess("lake-access", { ...args(sample()), grantBatch: 0 })).toThrow(
+        "grantBatch must be a positive integer, got 0",
+      );
+      expect(() => new LakeAccess("lake-access", { ...args(sample()), grantBatch: 2.5 })).toThrow(
+        "grantBatch must be a positive integer, got 2.5",
+      );
       await new Promise((r) => setTimeout(r, 20));
       expect(created).toEqual([]);
     });

@@ -6,8 +6,16 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // how preview passes a 
 const migrations = loadMigrations();
 const latest = migrations[migrations.length - 1].version;
 const connection = { host: "10.0.0.2", port: 5432, database: "ducklake", user: "postgres", password: "pw", sslmode: "disable" };
-const olds = { connection, catalogSchema: "public", catalogOwner: "", version: latest, migrationNames: migrations.map((m) => m.name), eventTrigger: true };
-const diff = (news: Record<string, unknown>) => catalogGuardProvider.diff!("id", olds, { connection, catalogSchema: "public", catalogOwner: "", migrations, ...news });
+const olds = {
+  connection,
+  catalogSchema: "public",
+  catalogOwner: "",
+  version: latest,
+  migrationNames: migrations.map((m) => m.name),
+  eventTrigger: true,
+};
+const diff = (news: Record<string, unknown>) =>
+  catalogGuardProvider.diff!("id", olds, { connection, catalogSchema: "public", catalogOwner: "", migrations, ...news });
 
 describe("diff with values unknown at preview (issue 11, item 11)", () => {
   test("an unknown host, port or database is not a replace", async () => {
@@ -33,7 +41,12 @@ describe("check refuses an applied migration whose file changed (issue 12, item 
   test("an edited file fails the preview, naming the file", async () => {
     const edited = migrations.map((m) => (m.version === 2 ? { ...m, sql: `${m.sql}\n-- edited` } : m));
     const r = await catalogGuardProvider.check!({ ...news, migrations }, { ...news, migrations: edited });
-    expect(r.failures).toEqual([{ property: "migrations", reason: expect.stringMatching(/^sql\/002_catalog_policies\.sql differs from the file applied by the previous deployment/) }]);
+    expect(r.failures).toEqual([
+      {
+        property: "migrations",
+        reason: expect.stringMatching(/^sql\/002_catalog_policies\.sql differs from the file applied by the previous deployment/),
+      },
+    ]);
   });
   test("a new migration, or CRLF line endings, is fine", async () => {
     const older = migrations.slice(0, -1);

@@ -32,11 +32,16 @@ Promise.all([u.urn, v.urn, acl.urn].map((o) => new Promise((res) => o.apply(res)
 });`;
 
 beforeAll(() => {
-  const out = execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "bench/catalog-acl-scale.ts", "12", "5"],
-    { cwd: root, env: { ...process.env, ACL_SCALE_JSON: "1" }, encoding: "utf8" });
+  const out = execFileSync(
+    process.execPath,
+    [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "bench/catalog-acl-scale.ts", "12", "5"],
+    { cwd: root, env: { ...process.env, ACL_SCALE_JSON: "1" }, encoding: "utf8" },
+  );
   r = JSON.parse(out.trim().split("\n").pop()!);
-  const sweepOut = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", SWEEP_PROGRAM],
-    { cwd: root, encoding: "utf8" });
+  const sweepOut = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", SWEEP_PROGRAM], {
+    cwd: root,
+    encoding: "utf8",
+  });
   sweep = JSON.parse(sweepOut.trim().split("\n").pop()!);
 }, 60000);
 
@@ -46,8 +51,12 @@ test("type tokens and inputs: one CatalogGuard with every sql/ migration, one Re
   expect(r.entries).toBe(12);
   // Given in reverse order; registered canonical: sorted by schema then table, schema grants carry table null.
   expect(r.firstGrants).toEqual([
-    { schema: "schema_0", table: null }, { schema: "schema_1", table: "table_1" }, { schema: "schema_2", table: "table_2" },
-    { schema: "schema_3", table: "table_3" }, { schema: "schema_4", table: "table_4" }]);
+    { schema: "schema_0", table: null },
+    { schema: "schema_1", table: "table_1" },
+    { schema: "schema_2", table: "table_2" },
+    { schema: "schema_3", table: "table_3" },
+    { schema: "schema_4", table: "table_4" },
+  ]);
 });
 
 test("connections are Pulumi secrets", () => {
@@ -62,7 +71,10 @@ test("every ReaderAcl shares one serialized provider, and it stays small (it is 
 
 test("UndeclaredAcl: declared readers sorted and deduplicated whatever the order, no entries, connection secret", () => {
   expect(sweep.names).toEqual(["sweep", "sweep-2"]);
-  expect(sweep.declaredReaders).toEqual([["ann", "mia", "zed"], ["ann", "mia", "zed"]]);
+  expect(sweep.declaredReaders).toEqual([
+    ["ann", "mia", "zed"],
+    ["ann", "mia", "zed"],
+  ]);
   expect(sweep.entries).toEqual([[], []]);
   expect(sweep.secret).toBe(true);
 });

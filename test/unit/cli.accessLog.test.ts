@@ -6,10 +6,32 @@ import type { AclLogEntry } from "../../postgres/guardClient";
 
 describe("parseAccessLogArgs", () => {
   it("takes the connection source and every filter; defaults to the newest 100 of everyone", () => {
-    expect(parseAccessLogArgs(["--stack", "prod"])).toEqual({ source: { stack: "prod", from: undefined }, filter: { limit: DEFAULT_LIMIT }, json: false, help: false });
-    expect(parseAccessLogArgs(["--from", "c.json", "--reader", "hr_partner", "--schema", "hr", "--table", "salaries",
-      "--since", "2025-01-31", "--limit", "5", "--json"])).toEqual({
-      source: { from: "c.json", stack: undefined }, json: true, help: false,
+    expect(parseAccessLogArgs(["--stack", "prod"])).toEqual({
+      source: { stack: "prod", from: undefined },
+      filter: { limit: DEFAULT_LIMIT },
+      json: false,
+      help: false,
+    });
+    expect(
+      parseAccessLogArgs([
+        "--from",
+        "c.json",
+        "--reader",
+        "hr_partner",
+        "--schema",
+        "hr",
+        "--table",
+        "salaries",
+        "--since",
+        "2025-01-31",
+        "--limit",
+        "5",
+        "--json",
+      ]),
+    ).toEqual({
+      source: { from: "c.json", stack: undefined },
+      json: true,
+      help: false,
       filter: { reader: "hr_partner", schema: "hr", table: "salaries", since: new Date("2025-01-31T00:00:00Z"), limit: 5 },
     });
   });
@@ -34,7 +56,11 @@ describe("parseAccessLogArgs", () => {
     [["--what"], /Unknown option '--what'/],
   ])("%j fails with a message naming the fix", (argv, message) => {
     let err: unknown;
-    try { parseAccessLogArgs(argv as string[]); } catch (e) { err = e; }
+    try {
+      parseAccessLogArgs(argv as string[]);
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(CliError);
     expect((err as Error).message).toMatch(message);
   });
@@ -46,7 +72,9 @@ describe("parseSince / parseLimit", () => {
     ["2025-01-31T09:30:00Z", "2025-01-31T09:30:00.000Z"],
     ["2025-01-31 09:30+01:00", "2025-01-31T08:30:00.000Z"],
     ["2025-01-31T09:30:00.250-0200", "2025-01-31T11:30:00.250Z"],
-  ])("%s → %s", (text, iso) => { expect(parseSince(text).toISOString()).toBe(iso); });
+  ])("%s → %s", (text, iso) => {
+    expect(parseSince(text).toISOString()).toBe(iso);
+  });
   it("limit: default and bounds", () => {
     expect(parseLimit(undefined)).toBe(100);
     expect(parseLimit("1")).toBe(1);
@@ -56,29 +84,60 @@ describe("parseSince / parseLimit", () => {
 });
 
 const entry = (over: Partial<AclLogEntry>): AclLogEntry => ({
-  id: 1, at: new Date("2025-03-01T12:00:00.123Z"), action: "grant", reader: "hr_partner", readerOid: 16400, schema: "hr", table: "salaries",
-  schemaId: 3, tableId: 12, grantedAt: new Date("2025-03-01T12:00:00Z"), grantedBy: "alice", previous: null, txid: "1001",
-  sessionUser: "alice", currentUser: "lake_owner", applicationName: "psql", clientAddr: "10.0.0.7", backendPid: 4242, ...over,
+  id: 1,
+  at: new Date("2025-03-01T12:00:00.123Z"),
+  action: "grant",
+  reader: "hr_partner",
+  readerOid: 16400,
+  schema: "hr",
+  table: "salaries",
+  schemaId: 3,
+  tableId: 12,
+  grantedAt: new Date("2025-03-01T12:00:00Z"),
+  grantedBy: "alice",
+  previous: null,
+  txid: "1001",
+  sessionUser: "alice",
+  currentUser: "lake_owner",
+  applicationName: "psql",
+  clientAddr: "10.0.0.7",
+  backendPid: 4242,
+  ...over,
 });
 
 describe("formatAclLog", () => {
   it("one line per change: UTC time, whole-schema entries, re-pinned ids, session user as effective user, local sessions", () => {
-    const out = formatAclLog([
-      entry({}),
-      entry({ id: 2, action: "update", previous: { schema_id: 3, table_id: 9 }, sessionUser: "lake_owner", applicationName: null, txid: "1002" }),
-      entry({ id: 5, action: "revoke", table: null, tableId: null, clientAddr: null, txid: "1003" }),
-    ], 100);
+    const out = formatAclLog(
+      [
+        entry({}),
+        entry({
+          id: 2,
+          action: "update",
+          previous: { schema_id: 3, table_id: 9 },
+          sessionUser: "lake_owner",
+          applicationName: null,
+          txid: "1002",
+        }),
+        entry({ id: 5, action: "revoke", table: null, tableId: null, clientAddr: null, txid: "1003" }),
+      ],
+      100,
+    );
     const lines = out.split("\n");
     expect(lines[0]).toMatch(/^id +at \(UTC\) +action +reader +schema +table +ids +by +application +client +pid +txid$/);
     expect(lines[1]).toMatch(/^[- ]+$/);
-    expect(lines[2]).toMatch(/^1 +2025-03-01T12:00:00\.123Z +grant +hr_partner +hr +salaries +3\/12 +alice as lake_owner +psql +10\.0\.0\.7 +4242 +1001$/);
+    expect(lines[2]).toMatch(
+      /^1 +2025-03-01T12:00:00\.123Z +grant +hr_partner +hr +salaries +3\/12 +alice as lake_owner +psql +10\.0\.0\.7 +4242 +1001$/,
+    );
     expect(lines[3]).toMatch(/^2 .* update .* 3\/12 \(was 3\/9\) +lake_owner +10\.0\.0\.7 +4242 +1002$/);
     expect(lines[4]).toMatch(/^5 .* revoke .* hr +\(whole schema\) +3 +alice as lake_owner +psql +local +4242 +1003$/);
     expect(lines[5]).toBe("access-log: 3 change(s)");
   });
   it("says when the limit cut older changes off, and when nothing matched", () => {
-    expect(formatAclLog([entry({}), entry({ id: 2 })], 2).split("\n").pop()).toBe(
-      "access-log: the newest 2 change(s) shown; older ones may exist (raise --limit or narrow with --since)");
+    expect(
+      formatAclLog([entry({}), entry({ id: 2 })], 2)
+        .split("\n")
+        .pop(),
+    ).toBe("access-log: the newest 2 change(s) shown; older ones may exist (raise --limit or narrow with --since)");
     expect(formatAclLog([], 100)).toBe("access-log: no ACL changes match");
   });
   it("an update whose ids did not change shows no 'was'", () => {

@@ -7,10 +7,22 @@ import { parseCommandArgs, parseScaleFactor } from "../../cli/args";
 const good = () => ({
   stack: "local",
   catalog: { host: "127.0.0.1", port: 54329, database: "lake", user: "lake_owner", password: "pw", sslmode: "disable" },
-  storage: { bucket: "lake-bucket", dataPrefix: "data", endpoint: "http://127.0.0.1:47480/", region: "us-east-1",
-    adminProjectId: "1001", admin: { accessKey: "P1001AAAAAAAAAAAAAAA", secretKey: "s" } },
-  readers: [{ name: "alice", password: "apw", s3: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA", secretKey: "as" },
-    grants: [{ schema: "sales", table: "orders" }, { schema: "hr" }] }],
+  storage: {
+    bucket: "lake-bucket",
+    dataPrefix: "data",
+    endpoint: "http://127.0.0.1:47480/",
+    region: "us-east-1",
+    adminProjectId: "1001",
+    admin: { accessKey: "P1001AAAAAAAAAAAAAAA", secretKey: "s" },
+  },
+  readers: [
+    {
+      name: "alice",
+      password: "apw",
+      s3: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA", secretKey: "as" },
+      grants: [{ schema: "sales", table: "orders" }, { schema: "hr" }],
+    },
+  ],
 });
 
 describe("parseLakeConnectionInfo", () => {
@@ -26,20 +38,104 @@ describe("parseLakeConnectionInfo", () => {
   });
 
   it.each([
-    ["catalog missing", (d: any) => { delete d.catalog; }, /^catalog: expected an object/],
-    ["port out of range", (d: any) => { d.catalog.port = 70000; }, /catalog\.port: expected an integer 1\.\.65535/],
-    ["bad sslmode", (d: any) => { d.catalog.sslmode = "prefer"; }, /catalog\.sslmode: expected disable, require or verify-full/],
-    ["verify-full without CA", (d: any) => { d.catalog.sslmode = "verify-full"; }, /catalog\.sslRootCert: required/],
-    ["bad bucket", (d: any) => { d.storage.bucket = "Bad_Bucket"; }, /storage\.bucket: "Bad_Bucket" is not a valid bucket name/],
-    ["absolute prefix", (d: any) => { d.storage.dataPrefix = "/data"; }, /storage\.dataPrefix: must be relative/],
-    ["endpoint with path", (d: any) => { d.storage.endpoint = "https://x.example/bucket"; }, /storage\.endpoint: expected a URL/],
-    ["project id with p", (d: any) => { d.storage.adminProjectId = "p1001"; }, /storage\.adminProjectId: expected a numeric Hetzner project id/],
-    ["reader name with SQL", (d: any) => { d.readers[0].name = "alice; DROP ROLE x"; }, /readers\[0\]\.name: .*not a valid reader name/],
-    ["reserved reader", (d: any) => { d.readers[0].name = "postgres"; }, /readers\[0\]\.name: .*reserved/],
-    ["duplicate reader", (d: any) => { d.readers.push({ ...d.readers[0] }); }, /readers\[1\]\.name: reader alice is listed twice/],
-    ["missing reader secret", (d: any) => { delete d.readers[0].s3.secretKey; }, /readers\[0\]\.s3\.secretKey: expected a non-empty string/],
-    ["grant with control chars", (d: any) => { d.readers[0].grants[0].table = "a\u0001"; }, /readers\[0\]\.grants\[0\]\.table: .*control characters/],
-    ["readers not a list", (d: any) => { d.readers = {}; }, /readers: expected a list/],
+    [
+      "catalog missing",
+      (d: any) => {
+        delete d.catalog;
+      },
+      /^catalog: expected an object/,
+    ],
+    [
+      "port out of range",
+      (d: any) => {
+        d.catalog.port = 70000;
+      },
+      /catalog\.port: expected an integer 1\.\.65535/,
+    ],
+    [
+      "bad sslmode",
+      (d: any) => {
+        d.catalog.sslmode = "prefer";
+      },
+      /catalog\.sslmode: expected disable, require or verify-full/,
+    ],
+    [
+      "verify-full without CA",
+      (d: any) => {
+        d.catalog.sslmode = "verify-full";
+      },
+      /catalog\.sslRootCert: required/,
+    ],
+    [
+      "bad bucket",
+      (d: any) => {
+        d.storage.bucket = "Bad_Bucket";
+      },
+      /storage\.bucket: "Bad_Bucket" is not a valid bucket name/,
+    ],
+    [
+      "absolute prefix",
+      (d: any) => {
+        d.storage.dataPrefix = "/data";
+      },
+      /storage\.dataPrefix: must be relative/,
+    ],
+    [
+      "endpoint with path",
+      (d: any) => {
+        d.storage.endpoint = "https://x.example/bucket";
+      },
+      /storage\.endpoint: expected a URL/,
+    ],
+    [
+      "project id with p",
+      (d: any) => {
+        d.storage.adminProjectId = "p1001";
+      },
+      /storage\.adminProjectId: expected a numeric Hetzner project id/,
+    ],
+    [
+      "reader name with SQL",
+      (d: any) => {
+        d.readers[0].name = "alice; DROP ROLE x";
+      },
+      /readers\[0\]\.name: .*not a valid reader name/,
+    ],
+    [
+      "reserved reader",
+      (d: any) => {
+        d.readers[0].name = "postgres";
+      },
+      /readers\[0\]\.name: .*reserved/,
+    ],
+    [
+      "duplicate reader",
+      (d: any) => {
+        d.readers.push({ ...d.readers[0] });
+      },
+      /readers\[1\]\.name: reader alice is listed twice/,
+    ],
+    [
+      "missing reader secret",
+      (d: any) => {
+        delete d.readers[0].s3.secretKey;
+      },
+      /readers\[0\]\.s3\.secretKey: expected a non-empty string/,
+    ],
+    [
+      "grant with control chars",
+      (d: any) => {
+        d.readers[0].grants[0].table = "a\u0001";
+      },
+      /readers\[0\]\.grants\[0\]\.table: .*control characters/,
+    ],
+    [
+      "readers not a list",
+      (d: any) => {
+        d.readers = {};
+      },
+      /readers: expected a list/,
+    ],
   ])("rejects %s with a message naming the field", (_, mutate, message) => {
     const d = good();
     mutate(d);
@@ -85,7 +181,13 @@ describe("argument parsing", () => {
     expect(() => parseCommandArgs(["--stack", "a", "--from", "b"], {}, "usage: x")).toThrow(/either --from or --stack/);
   });
 
-  it.each([["0.01", 0.01], ["1", 1], ["10", 10], [".1", 0.1], ["1e-2", 0.01]])("accepts scale factor %s", (text, sf) => {
+  it.each([
+    ["0.01", 0.01],
+    ["1", 1],
+    ["10", 10],
+    [".1", 0.1],
+    ["1e-2", 0.01],
+  ])("accepts scale factor %s", (text, sf) => {
     expect(parseScaleFactor(text)).toBe(sf);
   });
   it.each(["0", "-1", "abc", "1; DROP TABLE x", "NaN", "Infinity", "5000", ""])("rejects scale factor %j", (text) => {

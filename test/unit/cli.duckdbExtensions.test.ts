@@ -7,7 +7,9 @@ describe("offline DuckDB extensions", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "duck-ext-"));
   const repo = path.join(tmp, "repo");
   const sibling = path.join(tmp, "shared", "duckdb", "extensions");
-  beforeAll(() => { fs.mkdirSync(repo); });
+  beforeAll(() => {
+    fs.mkdirSync(repo);
+  });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("none found: DuckDB's defaults, no unsigned extensions", () => {
@@ -25,7 +27,8 @@ describe("offline DuckDB extensions", () => {
     const own = path.join(tmp, "own");
     fs.mkdirSync(own);
     expect(findOfflineExtensions({ [EXTENSIONS_ENV]: own }, repo)).toEqual({ dir: own, source: "env" });
-    expect(() => findOfflineExtensions({ [EXTENSIONS_ENV]: path.join(tmp, "missing") }, repo))
-      .toThrow(/DUCKLAKE_DUCKDB_EXTENSIONS=.*missing: no such folder .* unset it to let DuckDB install the official extensions/);
+    expect(() => findOfflineExtensions({ [EXTENSIONS_ENV]: path.join(tmp, "missing") }, repo)).toThrow(
+      /DUCKLAKE_DUCKDB_EXTENSIONS=.*missing: no such folder .* unset it to let DuckDB install the official extensions/,
+    );
   });
 });

@@ -1,19 +1,53 @@
 import { parseLakeConnectionInfo } from "../../cli/connectionInfo";
-import { dbgenStatement, duckIdent, duckString, extensionStatements, lakeSessionStatements, libpqConnString,
-  s3EndpointParts, sampleAction, sampleSql, TPCH_TABLES } from "../../cli/duckdbSql";
+import {
+  dbgenStatement,
+  duckIdent,
+  duckString,
+  extensionStatements,
+  lakeSessionStatements,
+  libpqConnString,
+  s3EndpointParts,
+  sampleAction,
+  sampleSql,
+  TPCH_TABLES,
+} from "../../cli/duckdbSql";
 
-const info = () => parseLakeConnectionInfo({
-  catalog: { host: "10.0.0.2", port: 5432, database: "lake", user: "lake_owner", password: "own'er-pw", sslmode: "require", schema: "ducklake" },
-  storage: { bucket: "lake", dataPrefix: "data/", endpoint: "https://fsn1.your-objectstorage.com", region: "fsn1",
-    adminProjectId: "1001", admin: { accessKey: "ADMINKEYAAAAAAAAAAAA", secretKey: "admin-secret" } },
-  readers: [{ name: "alice", password: "alice'pw", s3: { projectId: "2002", accessKey: "ALICEKEYAAAAAAAAAAAA", secretKey: "alice-secret" } }],
-});
+const info = () =>
+  parseLakeConnectionInfo({
+    catalog: {
+      host: "10.0.0.2",
+      port: 5432,
+      database: "lake",
+      user: "lake_owner",
+      password: "own'er-pw",
+      sslmode: "require",
+      schema: "ducklake",
+    },
+    storage: {
+      bucket: "lake",
+      dataPrefix: "data/",
+      endpoint: "https://fsn1.your-objectstorage.com",
+      region: "fsn1",
+      adminProjectId: "1001",
+      admin: { accessKey: "ADMINKEYAAAAAAAAAAAA", secretKey: "admin-secret" },
+    },
+    readers: [
+      { name: "alice", password: "alice'pw", s3: { projectId: "2002", accessKey: "ALICEKEYAAAAAAAAAAAA", secretKey: "alice-secret" } },
+    ],
+  });
 
 describe("DuckDB quoting", () => {
   it.each([
-    ["plain", "'plain'"], ["it's", "'it''s'"], ["'; DROP TABLE x; --", "'''; DROP TABLE x; --'"], ["back\\slash", "'back\\slash'"],
+    ["plain", "'plain'"],
+    ["it's", "'it''s'"],
+    ["'; DROP TABLE x; --", "'''; DROP TABLE x; --'"],
+    ["back\\slash", "'back\\slash'"],
   ])("duckString(%j)", (v, q) => expect(duckString(v)).toBe(q));
-  it.each([["t", '"t"'], ['we"ird', '"we""ird"'], ["a b;--", '"a b;--"']])("duckIdent(%j)", (v, q) => expect(duckIdent(v)).toBe(q));
+  it.each([
+    ["t", '"t"'],
+    ['we"ird', '"we""ird"'],
+    ["a b;--", '"a b;--"'],
+  ])("duckIdent(%j)", (v, q) => expect(duckIdent(v)).toBe(q));
   it("refuses NUL", () => {
     expect(() => duckString("a\u0000b")).toThrow(/NUL/);
     expect(() => duckIdent("a\u0000b")).toThrow(/NUL/);
@@ -52,7 +86,9 @@ describe("lake session statements", () => {
   it("masks every secret in the display text", () => {
     const i = info();
     for (const opts of [{}, { reader: i.readers[0] }]) {
-      const display = lakeSessionStatements(i, opts).map((x) => x.display).join("\n");
+      const display = lakeSessionStatements(i, opts)
+        .map((x) => x.display)
+        .join("\n");
       expect(display).not.toMatch(/admin-secret|alice-secret|own''er-pw|alice''pw/);
       expect(display).toContain("PASSWORD '***'");
       expect(display).toContain("SECRET '***'");
@@ -63,7 +99,9 @@ describe("lake session statements", () => {
     const i = info();
     i.catalog.sslmode = "verify-full";
     expect(() => lakeSessionStatements(i)).toThrow(/verify-full needs the CA certificate/);
-    const sql = lakeSessionStatements(i, { sslRootCertFile: "/tmp/ca dir/ca.pem" }).map((x) => x.sql).join("\n");
+    const sql = lakeSessionStatements(i, { sslRootCertFile: "/tmp/ca dir/ca.pem" })
+      .map((x) => x.sql)
+      .join("\n");
     expect(sql).toContain("METADATA_PATH 'sslmode=verify-full sslrootcert=''/tmp/ca dir/ca.pem'''");
   });
 
@@ -81,11 +119,18 @@ describe("TPC-H sample SQL", () => {
     expect(() => dbgenStatement(NaN)).toThrow(/positive/);
     expect(sampleSql.dropSource("nation")).toBe('DROP TABLE IF EXISTS memory.main."nation"');
     expect(sampleSql.create("lineitem")).toBe('CREATE TABLE "lake"."tpch"."lineitem" AS SELECT * FROM memory.main."lineitem"');
-    expect(sampleSql.replace("orders")).toEqual(['DELETE FROM "lake"."tpch"."orders"', 'INSERT INTO "lake"."tpch"."orders" SELECT * FROM memory.main."orders"']);
+    expect(sampleSql.replace("orders")).toEqual([
+      'DELETE FROM "lake"."tpch"."orders"',
+      'INSERT INTO "lake"."tpch"."orders" SELECT * FROM memory.main."orders"',
+    ]);
     expect(TPCH_TABLES).toHaveLength(8);
   });
   it.each([
-    [false, null, 100n, "create"], [true, 100n, 100n, "skip"], [true, 0n, 100n, "replace"], [true, 150, 100, "replace"], [true, null, 5, "replace"],
+    [false, null, 100n, "create"],
+    [true, 100n, 100n, "skip"],
+    [true, 0n, 100n, "replace"],
+    [true, 150, 100, "replace"],
+    [true, null, 5, "replace"],
   ] as const)("exists=%s lake=%s generated=%s → %s", (exists, lake, gen, action) => {
     expect(sampleAction(exists, lake, gen)).toBe(action);
   });

@@ -16,8 +16,9 @@ describe("local:up port checks", () => {
 
   it("names the variable, the service and a way out when a chosen port is taken", async () => {
     expect(await portFree(taken)).toBe(false);
-    await expect(checkRequestedPorts({ LAKE_PG_PORT: String(taken) }))
-      .rejects.toThrow(new RegExp(`port ${taken} \\(LAKE_PG_PORT, for PostgreSQL\\) is already taken .*LAKE_PG_PORT=${taken + 1} npm run local:up`));
+    await expect(checkRequestedPorts({ LAKE_PG_PORT: String(taken) })).rejects.toThrow(
+      new RegExp(`port ${taken} \\(LAKE_PG_PORT, for PostgreSQL\\) is already taken .*LAKE_PG_PORT=${taken + 1} npm run local:up`),
+    );
     await expect(checkRequestedPorts({ LAKE_RGW_PORT: String(taken) })).rejects.toThrow(/LAKE_RGW_PORT, for Ceph RGW/);
   });
 
@@ -41,7 +42,9 @@ describe("local:up's next step", () => {
   });
 
   it("says when npm start cannot work yet because the Pulumi CLI is missing", () => {
-    expect(nextStepAfterUp({ PATH: "/nowhere" })).toMatch(/^next: npm start .*\n +npm start needs the Pulumi CLI, which is not installed: curl -fsSL https:\/\/get\.pulumi\.com \| sh\n$/);
+    expect(nextStepAfterUp({ PATH: "/nowhere" })).toMatch(
+      /^next: npm start .*\n +npm start needs the Pulumi CLI, which is not installed: curl -fsSL https:\/\/get\.pulumi\.com \| sh\n$/,
+    );
     fs.writeFileSync(path.join(dir, "notexec"), "", { mode: 0o644 });
     expect(nextStepAfterUp({ PATH: "/nowhere", PULUMI: path.join(dir, "notexec") })).toMatch(/not installed/);
   });

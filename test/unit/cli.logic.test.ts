@@ -46,13 +46,34 @@ describe("expected access", () => {
 });
 
 describe("compareRowCounts", () => {
-  const owner = new Map([["ducklake_data_file", new Map([["1", 3], ["3", 2]])], ["ducklake_delete_file", new Map([["1", 1]])]]);
+  const owner = new Map([
+    [
+      "ducklake_data_file",
+      new Map([
+        ["1", 3],
+        ["3", 2],
+      ]),
+    ],
+    ["ducklake_delete_file", new Map([["1", 1]])],
+  ]);
   it("is silent when the reader sees exactly the granted rows", () => {
-    const reader = new Map([["ducklake_data_file", new Map([["1", 3]])], ["ducklake_delete_file", new Map([["1", 1]])]]);
+    const reader = new Map([
+      ["ducklake_data_file", new Map([["1", 3]])],
+      ["ducklake_delete_file", new Map([["1", 1]])],
+    ]);
     expect(compareRowCounts(owner, reader, new Set(["1"]))).toEqual([]);
   });
   it("reports hidden rows that are visible, granted rows that are missing, and unreadable tables", () => {
-    const reader = new Map<string, Map<string, number> | undefined>([["ducklake_data_file", new Map([["1", 2], ["3", 2]])], ["ducklake_delete_file", undefined]]);
+    const reader = new Map<string, Map<string, number> | undefined>([
+      [
+        "ducklake_data_file",
+        new Map([
+          ["1", 2],
+          ["3", 2],
+        ]),
+      ],
+      ["ducklake_delete_file", undefined],
+    ]);
     expect(compareRowCounts(owner, reader, new Set(["1"]))).toEqual([
       { catalogTable: "ducklake_data_file", tableId: "1", kind: "granted-rows-missing", owner: 3, reader: 2 },
       { catalogTable: "ducklake_data_file", tableId: "3", kind: "hidden-rows-visible", owner: 2, reader: 2 },
@@ -72,12 +93,24 @@ describe("sql files", () => {
 
 describe("small helpers", () => {
   it("formats tables with padded columns, NULLs and escaped newlines", () => {
-    expect(formatTable(["a", "long"], [[1, null], ["xy\nz", "v"]])).toBe("a      long\n-----  ----\n1      NULL\nxy\\nz  v");
+    expect(
+      formatTable(
+        ["a", "long"],
+        [
+          [1, null],
+          ["xy\nz", "v"],
+        ],
+      ),
+    ).toBe("a      long\n-----  ----\n1      NULL\nxy\\nz  v");
   });
   it("explains low-level errors in words", () => {
-    expect(explainError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toMatch(/npm run local:up/);
+    expect(explainError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).toMatch(
+      /npm run local:up/,
+    );
     expect(explainError(Object.assign(new Error("password authentication failed"), { code: "28P01" }))).toMatch(/rejected the password/);
-    expect(explainError(new Error('IO Error: Failed to download extension "ducklake" at URL "http://x"\nmore'))).toMatch(/DuckDB extension ducklake is not available/);
+    expect(explainError(new Error('IO Error: Failed to download extension "ducklake" at URL "http://x"\nmore'))).toMatch(
+      /DuckDB extension ducklake is not available/,
+    );
     expect(explainError(new CliError("exact"))).toBe("exact");
   });
 });

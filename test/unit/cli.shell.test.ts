@@ -12,17 +12,31 @@ async function pipe(session: DuckSession, input: string): Promise<{ out: string;
   stream.end(input);
   let out = "";
   let err = "";
-  const failures = await repl(session.connection, { input: stream, out: (s) => { out += s; }, err: (s) => { err += s; }, interactive: false });
+  const failures = await repl(session.connection, {
+    input: stream,
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+    interactive: false,
+  });
   return { out, err, failures };
 }
 
 describe("shell REPL", () => {
   let session: DuckSession;
-  beforeAll(async () => { session = await openDuckDB(); });
+  beforeAll(async () => {
+    session = await openDuckDB();
+  });
   afterAll(() => session.close());
 
   it("runs ;-terminated statements across lines and prints tables with row counts", async () => {
-    const r = await pipe(session, "CREATE TABLE t AS\n  SELECT range AS id, 'n;' || range AS name FROM range(3);\nSELECT id, name\nFROM t ORDER BY id;\n");
+    const r = await pipe(
+      session,
+      "CREATE TABLE t AS\n  SELECT range AS id, 'n;' || range AS name FROM range(3);\nSELECT id, name\nFROM t ORDER BY id;\n",
+    );
     expect(r.failures).toBe(0);
     expect(r.err).toBe("");
     expect(r.out).toContain("id  name\n--  ----\n0   n;0\n1   n;1\n2   n;2\n(3 rows)");
@@ -45,8 +59,12 @@ describe("shell REPL", () => {
   });
 
   it("as a program: `npm run shell -- --no-lake` reads stdin and exits 1 when a statement failed", () => {
-    const run = (input: string) => spawnSync(path.join(repoRoot, "node_modules", ".bin", "ts-node"),
-      ["--transpile-only", path.join(repoRoot, "cli", "shell.ts"), "--no-lake"], { input, encoding: "utf8", cwd: repoRoot });
+    const run = (input: string) =>
+      spawnSync(
+        path.join(repoRoot, "node_modules", ".bin", "ts-node"),
+        ["--transpile-only", path.join(repoRoot, "cli", "shell.ts"), "--no-lake"],
+        { input, encoding: "utf8", cwd: repoRoot },
+      );
     const ok = run("SELECT 'a''b' AS s, 1 + 1 AS two;\n");
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain("s    two\n---  ---\na'b  2\n(1 row)");

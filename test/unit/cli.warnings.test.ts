@@ -11,7 +11,12 @@ const nodeMajor = Number(process.versions.node.split(".")[0]);
 function run(body: string) {
   const env = { ...process.env };
   delete env[SDK_NODE_WARNING_ENV];
-  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", body], { cwd: repo, env, encoding: "utf8", timeout: 60000 });
+  return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", body], {
+    cwd: repo,
+    env,
+    encoding: "utf8",
+    timeout: 60000,
+  });
 }
 const makeClient = `require("./cli/s3").lakeS3Client({ storage: { endpoint: "http://127.0.0.1:1", region: "us-east-1" } }, { accessKey: "a", secretKey: "b" });`;
 
@@ -23,7 +28,9 @@ describe("CLI warnings", () => {
   });
 
   it("a CLI making an S3 client prints no node-version warning, and other warnings still reach stderr", () => {
-    const r = run(`require("./cli/errors").runMain(async () => { ${makeClient} process.emitWarning("something else", "OtherWarning"); return 0; });`);
+    const r = run(
+      `require("./cli/errors").runMain(async () => { ${makeClient} process.emitWarning("something else", "OtherWarning"); return 0; });`,
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).not.toContain("NodeVersionSupportWarning");
     expect(r.stderr).toContain("OtherWarning: something else");

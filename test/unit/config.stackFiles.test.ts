@@ -39,21 +39,36 @@ describe("stack files", () => {
 
   it("prod: the CHANGE ME placeholders are refused with what to fill in", () => {
     let err: ConfigError | undefined;
-    try { validateConfig({ ...defaults, ...raw(load("Pulumi.prod.yaml").config), ...secrets }, { stack: "prod", secretKeys: secretSet }); }
-    catch (e) { err = e as ConfigError; }
+    try {
+      validateConfig({ ...defaults, ...raw(load("Pulumi.prod.yaml").config), ...secrets }, { stack: "prod", secretKeys: secretSet });
+    } catch (e) {
+      err = e as ConfigError;
+    }
     expect(err?.problems.map((p) => p.key).sort()).toEqual(["adminIps", "bucketName", "ownerProjectId", "sshPublicKey"]);
   });
 
   it("prod: valid once the placeholders are filled in", () => {
-    const filled = { ...raw(load("Pulumi.prod.yaml").config), "ducklake:bucketName": "acme-lake", "ducklake:ownerProjectId": "1234567",
+    const filled = {
+      ...raw(load("Pulumi.prod.yaml").config),
+      "ducklake:bucketName": "acme-lake",
+      "ducklake:ownerProjectId": "1234567",
       "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-      "ducklake:adminIps": '["203.0.113.7/32"]' };
+      "ducklake:adminIps": '["203.0.113.7/32"]',
+    };
     expect(validateConfig({ ...defaults, ...filled, ...secrets }, { stack: "prod", secretKeys: secretSet }).serverType).toBe("cx23");
   });
 
   it("local: valid with the values npm start sets", () => {
-    const started = { "ducklake:localPgPort": "54329", "ducklake:localPgPassword": "pw", "ducklake:s3Endpoint": "http://127.0.0.1:47480", "ducklake:s3Region": "us-east-1" };
-    const c = validateConfig({ ...defaults, ...raw(load("Pulumi.local.yaml").config), ...started, ...secrets }, { stack: "local", secretKeys: secretSet });
+    const started = {
+      "ducklake:localPgPort": "54329",
+      "ducklake:localPgPassword": "pw",
+      "ducklake:s3Endpoint": "http://127.0.0.1:47480",
+      "ducklake:s3Region": "us-east-1",
+    };
+    const c = validateConfig(
+      { ...defaults, ...raw(load("Pulumi.local.yaml").config), ...started, ...secrets },
+      { stack: "local", secretKeys: secretSet },
+    );
     expect([c.target, c.bucketName, c.ownerProjectId]).toEqual(["local", "ducklake-local", "1001"]);
   });
 });

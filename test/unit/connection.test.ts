@@ -1,7 +1,15 @@
 import { CatalogConnection } from "../../model/connection";
 import { pgClientConfig } from "../../postgres/connection";
 
-const base: CatalogConnection = { host: "db.example.com", port: 5432, database: "lake", user: "u", password: "p", sslmode: "verify-full", sslRootCert: "CA" };
+const base: CatalogConnection = {
+  host: "db.example.com",
+  port: 5432,
+  database: "lake",
+  user: "u",
+  password: "p",
+  sslmode: "verify-full",
+  sslRootCert: "CA",
+};
 
 describe("pgClientConfig", () => {
   it.each([

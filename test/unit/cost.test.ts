@@ -1,6 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
-import { BUDGET_EUR, OBJECT_STORAGE_BASE_EUR, PRIMARY_IPV4_EUR, SERVER_TYPES, cheapestServerType, estimateMonthlyCost } from "../../model/cost";
+import {
+  BUDGET_EUR,
+  OBJECT_STORAGE_BASE_EUR,
+  PRIMARY_IPV4_EUR,
+  SERVER_TYPES,
+  cheapestServerType,
+  estimateMonthlyCost,
+} from "../../model/cost";
 import { SERVER_LOCATIONS } from "../../model/config";
 
 describe("monthly cost estimate", () => {
@@ -40,10 +47,13 @@ describe("the cheapest configuration", () => {
 
   it("the over-budget warning names the cheapest type, or says that even it does not fit", () => {
     const other = Object.keys(SERVER_TYPES).find((t) => t !== cheapest)!;
-    expect(estimateMonthlyCost({ target: "hetzner", serverType: other }).summary)
-      .toContain(`OVER the 10 EUR budget (the cheapest type, ${cheapest}, gives ${total(cheapest).toFixed(2)})`);
+    expect(estimateMonthlyCost({ target: "hetzner", serverType: other }).summary).toContain(
+      `OVER the 10 EUR budget (the cheapest type, ${cheapest}, gives ${total(cheapest).toFixed(2)})`,
+    );
     const own = estimateMonthlyCost({ target: "hetzner", serverType: cheapest });
-    expect(own.summary).toMatch(new RegExp(`OVER the 10 EUR budget even with the cheapest type, ${cheapest}: nothing in the price table fits`));
+    expect(own.summary).toMatch(
+      new RegExp(`OVER the 10 EUR budget even with the cheapest type, ${cheapest}: nothing in the price table fits`),
+    );
   });
 
   describe("README's cost section says what the price table gives", () => {
@@ -62,7 +72,8 @@ describe("the cheapest configuration", () => {
       expect(cheapest).toBe("cx23");
       expect(total(cheapest) > BUDGET_EUR).toBe(true);
       expect(section).toContain("**No configuration fits under 10 EUR at these prices; the default is already the cheapest one.**");
-      for (const t of ["cax11", "cx33"]) expect(section).toMatch(new RegExp(`${t}\\s+\\([^)]*${eur(SERVER_TYPES[t].eurPerMonth)} → ${eur(total(t))}\\)`));
+      for (const t of ["cax11", "cx33"])
+        expect(section).toMatch(new RegExp(`${t}\\s+\\([^)]*${eur(SERVER_TYPES[t].eurPerMonth)} → ${eur(total(t))}\\)`));
       const ipv6Only = Math.round((total(cheapest) - PRIMARY_IPV4_EUR) * 100) / 100;
       expect(ipv6Only > BUDGET_EUR).toBe(true);
       expect(section).toContain(`IPv6-only server would total **${eur(ipv6Only)}**, still over`);

@@ -7,7 +7,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
-interface Recorded { type: string; name: string; inputs: Record<string, any>; opts: Record<string, any> }
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  opts: Record<string, any>;
+}
 
 const SERVER_IP = "198.51.100.10";
 const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n-----END ${label}-----\n`;
@@ -17,29 +22,51 @@ const EXISTING_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExistingKeyInTheHetzn
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
-      return { ...inputs, privateKeyPem: pem("EC PRIVATE KEY"), privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
-        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n` };
-    case "tls:index/selfSignedCert:SelfSignedCert": return { ...inputs, certPem: CA_PEM };
-    case "tls:index/locallySignedCert:LocallySignedCert": return { ...inputs, certPem: pem("CERTIFICATE") };
-    case "tls:index/certRequest:CertRequest": return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
-    case "random:index/randomPassword:RandomPassword": return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
-    case "hcloud:index/primaryIp:PrimaryIp": return { ...inputs, ipAddress: SERVER_IP };
-    case "hcloud:index/server:Server": return { ...inputs, ipv6Address: "2001:db8:1::1" };
-    case "command:remote:Command": return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
-    default: return inputs;
+      return {
+        ...inputs,
+        privateKeyPem: pem("EC PRIVATE KEY"),
+        privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n`,
+      };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+      return { ...inputs, certPem: CA_PEM };
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { ...inputs, certPem: pem("CERTIFICATE") };
+    case "tls:index/certRequest:CertRequest":
+      return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
+    case "random:index/randomPassword:RandomPassword":
+      return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
+    case "hcloud:index/primaryIp:PrimaryIp":
+      return { ...inputs, ipAddress: SERVER_IP };
+    case "hcloud:index/server:Server":
+      return { ...inputs, ipv6Address: "2001:db8:1::1" };
+    case "command:remote:Command":
+      return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
+    default:
+      return inputs;
   }
 }
 
 jest.mock("../../postgres/lakeLayoutSource", () => {
   const { emptyLayout } = jest.requireActual("../../model/lakePaths");
-  return { catalogLayoutOrDefault: async (_c: unknown, opts: any) => ({ layout: emptyLayout(opts.dataPath), source: "default layout (test)" }) };
+  return {
+    catalogLayoutOrDefault: async (_c: unknown, opts: any) => ({ layout: emptyLayout(opts.dataPath), source: "default layout (test)" }),
+  };
 });
 
 // Mutable so one test can load the program with the readers (and their allowedIps) permuted.
 const mockAccess: { readers: any[]; grants: any[] } = { readers: [], grants: [] };
-jest.mock("../../access", () => ({ get access() { return mockAccess; } }));
+jest.mock("../../access", () => ({
+  get access() {
+    return mockAccess;
+  },
+}));
 const READERS = [
-  { name: "analyst", principal: { projectId: "2002", accessKey: "P2002ANALYST00000001" }, allowedIps: ["203.0.113.0/24", "2001:db8:7::/48", "198.51.100.0/28"] },
+  {
+    name: "analyst",
+    principal: { projectId: "2002", accessKey: "P2002ANALYST00000001" },
+    allowedIps: ["203.0.113.0/24", "2001:db8:7::/48", "198.51.100.0/28"],
+  },
   { name: "finance", principal: { projectId: "2002", accessKey: "P2002FINANCE00000002" }, allowedIps: ["192.0.2.0/26", "192.0.2.64/26"] },
   { name: "hr_partner", principal: { projectId: "2002", accessKey: "P2002HRPARTNER000003" } },
 ];
@@ -61,20 +88,32 @@ async function loadProgram(config: Record<string, string>, secretKeys: string[])
   {
     const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
     let n = 0;
-    pulumi.runtime.setMocks({
-      newResource: (args) => {
-        const r = resources.get(args.name);
-        if (r) r.inputs = args.inputs; else resources.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, opts: {} });
-        return { id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          const r = resources.get(args.name);
+          if (r) r.inputs = args.inputs;
+          else resources.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, opts: {} });
+          return {
+            id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`,
+            state: mockState(args.type, args.name, args.inputs),
+          };
+        },
+        call: (args) =>
+          args.token === "hcloud:index/getSshKey:getSshKey"
+            ? { ...args.inputs, id: 4242, publicKey: EXISTING_KEY, fingerprint: "aa:bb" }
+            : args.inputs,
       },
-      call: (args) => (args.token === "hcloud:index/getSshKey:getSshKey"
-        ? { ...args.inputs, id: 4242, publicKey: EXISTING_KEY, fingerprint: "aa:bb" } : args.inputs),
-    }, "ducklake", "prod", false);
+      "ducklake",
+      "prod",
+      false,
+    );
     pulumi.runtime.setAllConfig(config, secretKeys);
     run = pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((a) => {
         const r = resources.get(a.name);
-        if (r) r.opts = a.opts; else resources.set(a.name, { type: a.type, name: a.name, inputs: {}, opts: a.opts });
+        if (r) r.opts = a.opts;
+        else resources.set(a.name, { type: a.type, name: a.name, inputs: {}, opts: a.opts });
         return undefined;
       });
       require("../../index");
@@ -89,9 +128,14 @@ async function loadProgram(config: Record<string, string>, secretKeys: string[])
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const isWrappedSecret = (v: any) => typeof v === "object" && v !== null && v[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
 /** Inputs with secret envelopes opened, for comparisons. */
-const plainDeep = (v: any): any => isWrappedSecret(v) ? plainDeep(v.value)
-  : Array.isArray(v) ? v.map(plainDeep)
-    : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainDeep(x)])) : v;
+const plainDeep = (v: any): any =>
+  isWrappedSecret(v)
+    ? plainDeep(v.value)
+    : Array.isArray(v)
+      ? v.map(plainDeep)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainDeep(x)]))
+        : v;
 const byName = (rs: Recorded[], name: string) => {
   const r = rs.find((x) => x.name === name);
   if (!r) throw new Error(`no resource ${name}; have ${rs.map((x) => x.name).join(", ")}`);
@@ -112,7 +156,8 @@ const secrets = ["ducklake:s3AccessKey", "ducklake:s3SecretKey"];
 describe("prod stack: protection of the catalog (items 3, 4)", () => {
   let rs: Recorded[];
   beforeAll(async () => {
-    mockAccess.readers = READERS; mockAccess.grants = GRANTS;
+    mockAccess.readers = READERS;
+    mockAccess.grants = GRANTS;
     rs = await loadProgram(prodConfig, secrets);
   });
 
@@ -141,7 +186,8 @@ describe("prod stack: protection of the catalog (items 3, 4)", () => {
 describe("prod stack: protectData=false and an SSH key that already exists in the project", () => {
   let rs: Recorded[];
   beforeAll(async () => {
-    mockAccess.readers = READERS; mockAccess.grants = GRANTS;
+    mockAccess.readers = READERS;
+    mockAccess.grants = GRANTS;
     const cfg: Record<string, string> = { ...prodConfig, "ducklake:protectData": "false", "ducklake:sshKeyName": "me@laptop" };
     delete cfg["ducklake:sshPublicKey"];
     rs = await loadProgram(cfg, secrets);
@@ -163,7 +209,8 @@ describe("prod stack: protectData=false and an SSH key that already exists in th
 
 describe("prod stack: reader order never reaches a resource (item 8)", () => {
   it("permuting readers and each reader's allowedIps (and adminIps) gives identical inputs for every resource", async () => {
-    mockAccess.readers = READERS; mockAccess.grants = GRANTS;
+    mockAccess.readers = READERS;
+    mockAccess.grants = GRANTS;
     const a = await loadProgram(prodConfig, secrets);
     mockAccess.readers = [...READERS].reverse().map((r) => (r.allowedIps ? { ...r, allowedIps: [...r.allowedIps].reverse() } : r));
     mockAccess.grants = [...GRANTS].reverse();
@@ -173,21 +220,36 @@ describe("prod stack: reader order never reaches a resource (item 8)", () => {
     for (const r of a) expect([r.name, asMap(b)[r.name]]).toEqual([r.name, plainDeep(r.inputs)]);
     // and the order is a canonical one (IPv4 before IPv6 as Hetzner wants, then sorted)
     const pgRule = byName(a, "ducklake-server-firewall").inputs.rules[1];
-    expect(pgRule.sourceIps).toEqual(["192.0.2.0/26", "192.0.2.64/26", "198.51.100.0/28", "198.51.100.7/32", "203.0.113.0/24", "203.0.113.7/32", "2001:db8:5::/48", "2001:db8:7::/48"]);
+    expect(pgRule.sourceIps).toEqual([
+      "192.0.2.0/26",
+      "192.0.2.64/26",
+      "198.51.100.0/28",
+      "198.51.100.7/32",
+      "203.0.113.0/24",
+      "203.0.113.7/32",
+      "2001:db8:5::/48",
+      "2001:db8:7::/48",
+    ]);
   });
 });
 
 describe("prod stack: secrets and server verification (items 7, 10)", () => {
   let rs: Recorded[];
   beforeAll(async () => {
-    mockAccess.readers = READERS; mockAccess.grants = GRANTS;
+    mockAccess.readers = READERS;
+    mockAccess.grants = GRANTS;
     rs = await loadProgram(prodConfig, secrets);
   });
 
   it("renders a cloud-init user data without any secret: no S3 key, no admin password, no TLS private key", () => {
     const userData: string = plainDeep(byName(rs, "ducklake-server-server").inputs.userData);
     expect(userData).toMatch(/^#cloud-config/);
-    for (const secret of [prodConfig["ducklake:s3SecretKey"], prodConfig["ducklake:s3AccessKey"], "Pwducklakeserveradminpassword0123456789abcdef", "EC PRIVATE KEY"])
+    for (const secret of [
+      prodConfig["ducklake:s3SecretKey"],
+      prodConfig["ducklake:s3AccessKey"],
+      "Pwducklakeserveradminpassword0123456789abcdef",
+      "EC PRIVATE KEY",
+    ])
       expect([secret, userData.includes(secret)]).toEqual([secret, false]);
     expect(userData).not.toMatch(/ADMIN_PASSWORD=[A-Za-z0-9]|AWS_SECRET_ACCESS_KEY=[A-Za-z0-9]|AWS_ACCESS_KEY_ID=[A-Za-z0-9]/);
   });
@@ -197,18 +259,36 @@ describe("prod stack: secrets and server verification (items 7, 10)", () => {
     expect(isWrappedSecret(ready.stdin)).toBe(true);
     const stdin: string = plainDeep(ready.stdin);
     expect(stdin).toContain(Buffer.from("ADMIN_PASSWORD=Pwducklakeserveradminpassword0123456789abcdef\n").toString("base64"));
-    expect(Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(stdin)![1], "base64").toString()).toContain(`AWS_SECRET_ACCESS_KEY=${prodConfig["ducklake:s3SecretKey"]}`);
+    expect(Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(stdin)![1], "base64").toString()).toContain(
+      `AWS_SECRET_ACCESS_KEY=${prodConfig["ducklake:s3SecretKey"]}`,
+    );
     expect(ready.create).not.toContain(prodConfig["ducklake:s3SecretKey"]);
   });
 
   it("with backupPrincipal, the backup job gets that key (over SSH) and the bucket policy lets it PutObject under backups/ only", async () => {
-    const rs2 = await loadProgram({ ...prodConfig, "ducklake:backupPrincipal": '{"projectId":"7654321","accessKey":"BACKUPKEY00000000001"}',
-      "ducklake:backupSecretKey": "backupSecretKey0123456789" }, [...secrets, "ducklake:backupSecretKey"]);
-    const env = Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(plainDeep(byName(rs2, "ducklake-server-postgres-ready").inputs.stdin))![1], "base64").toString();
+    const rs2 = await loadProgram(
+      {
+        ...prodConfig,
+        "ducklake:backupPrincipal": '{"projectId":"7654321","accessKey":"BACKUPKEY00000000001"}',
+        "ducklake:backupSecretKey": "backupSecretKey0123456789",
+      },
+      [...secrets, "ducklake:backupSecretKey"],
+    );
+    const env = Buffer.from(
+      /^BACKUP_ENV=(.*)$/m.exec(plainDeep(byName(rs2, "ducklake-server-postgres-ready").inputs.stdin))![1],
+      "base64",
+    ).toString();
     expect(env).toContain("AWS_ACCESS_KEY_ID=BACKUPKEY00000000001\nAWS_SECRET_ACCESS_KEY=backupSecretKey0123456789\n");
     const policy = JSON.parse(plainDeep(byName(rs2, "access-storage-bucket-policy").inputs.policy));
     const mine = policy.Statement.filter((st: any) => JSON.stringify(st.Principal).includes("p7654321:BACKUPKEY00000000001"));
-    expect(mine).toEqual([{ Effect: "Allow", Principal: { AWS: "arn:aws:iam:::user/p7654321:BACKUPKEY00000000001" }, Action: "s3:PutObject", Resource: "arn:aws:s3:::acme-lake/backups/*" }]);
+    expect(mine).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam:::user/p7654321:BACKUPKEY00000000001" },
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::acme-lake/backups/*",
+      },
+    ]);
   });
 
   it("connects the postgresql provider with verify-full against the stack's CA, written to a file it can read", () => {

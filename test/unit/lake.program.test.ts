@@ -3,8 +3,17 @@
 import type * as PulumiModule from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 
-interface Recorded { type: string; name: string; inputs: Record<string, any>; provider?: string }
-interface Loaded { program: Record<string, any>; resources: Recorded[]; pulumi: typeof PulumiModule }
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  provider?: string;
+}
+interface Loaded {
+  program: Record<string, any>;
+  resources: Recorded[];
+  pulumi: typeof PulumiModule;
+}
 
 const SERVER_IP = "198.51.100.10";
 // The program writes the server CA for the postgresql provider here (not into the checkout).
@@ -16,17 +25,27 @@ const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n
 function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
-      return { ...inputs, privateKeyPem: pem("EC PRIVATE KEY"), privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
-        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n` };
+      return {
+        ...inputs,
+        privateKeyPem: pem("EC PRIVATE KEY"),
+        privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
+        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n`,
+      };
     case "tls:index/selfSignedCert:SelfSignedCert":
     case "tls:index/locallySignedCert:LocallySignedCert":
       return { ...inputs, certPem: pem("CERTIFICATE") };
-    case "tls:index/certRequest:CertRequest": return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
-    case "random:index/randomPassword:RandomPassword": return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
-    case "hcloud:index/primaryIp:PrimaryIp": return { ...inputs, ipAddress: SERVER_IP };
-    case "hcloud:index/server:Server": return { ...inputs, ipv6Address: "2001:db8:1::1" };
-    case "command:remote:Command": return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
-    default: return inputs;
+    case "tls:index/certRequest:CertRequest":
+      return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
+    case "random:index/randomPassword:RandomPassword":
+      return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
+    case "hcloud:index/primaryIp:PrimaryIp":
+      return { ...inputs, ipAddress: SERVER_IP };
+    case "hcloud:index/server:Server":
+      return { ...inputs, ipv6Address: "2001:db8:1::1" };
+    case "command:remote:Command":
+      return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
+    default:
+      return inputs;
   }
 }
 
@@ -67,15 +86,28 @@ async function loadProgram(stack: string, config: Record<string, string>, secret
     const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
     const resources: Recorded[] = [];
     let n = 0;
-    pulumi.runtime.setMocks({
-      newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`, state: mockState(args.type, args.name, args.inputs) };
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+          return {
+            id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`,
+            state: mockState(args.type, args.name, args.inputs),
+          };
+        },
+        call: (args) => args.inputs,
       },
-      call: (args) => args.inputs,
-    }, "ducklake", stack, false);
+      "ducklake",
+      stack,
+      false,
+    );
     pulumi.runtime.setAllConfig(config, secretKeys);
-    try { loaded = { program: require("../../index"), resources, pulumi }; } catch (e) { failure = e; loaded = { program: {}, resources, pulumi }; }
+    try {
+      loaded = { program: require("../../index"), resources, pulumi };
+    } catch (e) {
+      failure = e;
+      loaded = { program: {}, resources, pulumi };
+    }
   });
   if (failure) throw Object.assign(failure as Error, { resources: loaded!.resources });
   // let registrations and applies settle
@@ -117,7 +149,9 @@ const secrets = ["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:local
 
 describe("prod stack (hetzner)", () => {
   let loaded: Loaded;
-  beforeAll(async () => { loaded = await loadProgram("prod", prodConfig, secrets); });
+  beforeAll(async () => {
+    loaded = await loadProgram("prod", prodConfig, secrets);
+  });
 
   it("creates the server, firewall, primary IP, keys, TLS chain, bucket and catalog, all named after their parent", () => {
     const names = loaded.resources.map((r) => `${r.type} ${r.name}`);
@@ -141,7 +175,8 @@ describe("prod stack (hetzner)", () => {
       "postgresql:index/database:Database ducklake-catalog-database",
       "postgresql:index/role:Role ducklake-catalog-owner",
       "postgresql:index/role:Role ducklake-catalog-writer",
-    ]) expect(names).toContain(expected);
+    ])
+      expect(names).toContain(expected);
     // The lake's resources are named after the lake, the access layer's (readers, grants, policy) after it.
     for (const r of loaded.resources.filter((x) => x.name !== "ducklake" && x.name !== "access"))
       expect(r.name.startsWith("ducklake-") || r.name.startsWith("access-")).toBe(true);
@@ -159,12 +194,22 @@ describe("prod stack (hetzner)", () => {
     const rules = byName(loaded.resources, "ducklake-server-firewall").inputs.rules;
     expect(rules).toEqual([
       expect.objectContaining({ direction: "in", protocol: "tcp", port: "22", sourceIps: ["203.0.113.7/32", "2001:db8:5::/48"] }),
-      expect.objectContaining({ direction: "in", protocol: "tcp", port: "5432", sourceIps: ["203.0.113.0/24", "203.0.113.7/32", "2001:db8:5::/48"] }),
+      expect.objectContaining({
+        direction: "in",
+        protocol: "tcp",
+        port: "5432",
+        sourceIps: ["203.0.113.0/24", "203.0.113.7/32", "2001:db8:5::/48"],
+      }),
     ]);
   });
 
   it("reads the bucket layout from the catalog as its owner, and wires readers, grants and the bucket policy", () => {
-    expect(layoutRequests).toContainEqual({ host: SERVER_IP, user: "ducklake_owner", bucket: "acme-lake", dataPath: "s3://acme-lake/data/" });
+    expect(layoutRequests).toContainEqual({
+      host: SERVER_IP,
+      user: "ducklake_owner",
+      bucket: "acme-lake",
+      dataPath: "s3://acme-lake/data/",
+    });
     const names = loaded.resources.map((r) => `${r.type} ${r.name}`);
     expect(names).toContain("ducklake:access:Grant access-grant-finance/sales/orders");
     expect(names).toContain("pulumi-nodejs:dynamic/ducklake:ReaderAcl access-acl-finance");
@@ -185,8 +230,9 @@ describe("prod stack (hetzner)", () => {
     expect(file("/etc/ducklake/pg_hba.conf")).toMatch(/^hostssl\s+all\s+all\s+203\.0\.113\.7\/32\s+scram-sha-256$/m);
     // backup.env (with the S3 key) comes over SSH: the provisioning command's stdin
     const stdin: string = plain(byName(loaded.resources, "ducklake-server-postgres-ready").inputs.stdin);
-    expect(Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(stdin)![1], "base64").toString())
-      .toContain("BACKUP_BUCKET=acme-lake\nBACKUP_PREFIX=backups/\nS3_ENDPOINT=https://fsn1.your-objectstorage.com\n");
+    expect(Buffer.from(/^BACKUP_ENV=(.*)$/m.exec(stdin)![1], "base64").toString()).toContain(
+      "BACKUP_BUCKET=acme-lake\nBACKUP_PREFIX=backups/\nS3_ENDPOINT=https://fsn1.your-objectstorage.com\n",
+    );
     expect(file("/etc/ducklake/tls/server.crt")).toContain("BEGIN CERTIFICATE");
     expect(file("/etc/systemd/system/ducklake-backup.timer")).toContain("OnCalendar=*-*-* 03:00:00 UTC");
   });
@@ -194,7 +240,11 @@ describe("prod stack (hetzner)", () => {
   it("waits for verify-full TLS over SSH with a pinned host key before the catalog connects", () => {
     const ready = byName(loaded.resources, "ducklake-server-postgres-ready").inputs;
     expect(isWrappedSecret(ready.connection)).toBe(true);
-    expect(plain(ready.connection)).toMatchObject({ host: SERVER_IP, user: "root", privateKey: expect.stringContaining("OPENSSH PRIVATE KEY") });
+    expect(plain(ready.connection)).toMatchObject({
+      host: SERVER_IP,
+      user: "root",
+      privateKey: expect.stringContaining("OPENSSH PRIVATE KEY"),
+    });
     expect(plain(ready.connection).hostKey).toMatch(/^ssh-ed25519 /);
     expect(ready.create.split("\n")[0]).toBe(`set -- ${SERVER_IP} 900`);
     expect(ready.create).toContain("sslmode=verify-full");
@@ -206,7 +256,14 @@ describe("prod stack (hetzner)", () => {
   it("points the S3 provider at Hetzner Object Storage, path style, AWS checks off; the bucket uses it", () => {
     const p = byName(loaded.resources, "ducklake-storage-s3").inputs;
     expect(JSON.parse(p.endpoints)).toEqual([{ s3: "https://fsn1.your-objectstorage.com" }]);
-    expect(p).toMatchObject({ region: "fsn1", s3UsePathStyle: "true", skipCredentialsValidation: "true", skipRequestingAccountId: "true", skipMetadataApiCheck: "true", skipRegionValidation: "true" });
+    expect(p).toMatchObject({
+      region: "fsn1",
+      s3UsePathStyle: "true",
+      skipCredentialsValidation: "true",
+      skipRequestingAccountId: "true",
+      skipMetadataApiCheck: "true",
+      skipRegionValidation: "true",
+    });
     expect([isWrappedSecret(p.accessKey), isWrappedSecret(p.secretKey)]).toEqual([true, true]);
     const b = byName(loaded.resources, "ducklake-storage-bucket");
     expect(b.inputs).toMatchObject({ bucket: "acme-lake", forceDestroy: false });
@@ -225,16 +282,30 @@ describe("prod stack (hetzner)", () => {
     expect(writer).toMatchObject({ name: "ducklake_writer", login: true, bypassRowLevelSecurity: true });
     expect(isWrappedSecret(writer.password)).toBe(true);
     expect(byName(loaded.resources, "ducklake-catalog-database").inputs).toMatchObject({ name: "ducklake", owner: "ducklake_owner" });
-    expect(byName(loaded.resources, "ducklake-catalog-writer-future-tables").inputs).toMatchObject({ owner: "ducklake_owner", role: "ducklake_writer", objectType: "table", schema: "public" });
+    expect(byName(loaded.resources, "ducklake-catalog-writer-future-tables").inputs).toMatchObject({
+      owner: "ducklake_owner",
+      role: "ducklake_writer",
+      objectType: "table",
+      schema: "public",
+    });
     // the guard (as the owner) grants the writer's new inlined tables to readers: it needs the grant option
-    expect(byName(loaded.resources, "ducklake-catalog-owner-on-writer-tables").inputs).toMatchObject({ owner: "ducklake_writer", role: "ducklake_owner", withGrantOption: true });
+    expect(byName(loaded.resources, "ducklake-catalog-owner-on-writer-tables").inputs).toMatchObject({
+      owner: "ducklake_writer",
+      role: "ducklake_owner",
+      withGrantOption: true,
+    });
   });
 
   it("installs the catalog guard as the superuser over verify-full TLS, naming the owner", () => {
     const g = byName(loaded.resources, "ducklake-catalog-guard");
     expect(g.type).toBe("pulumi-nodejs:dynamic/ducklake:CatalogGuard");
     expect(isWrappedSecret(g.inputs.connection)).toBe(true);
-    expect(plain(g.inputs.connection)).toMatchObject({ host: SERVER_IP, database: "ducklake", user: "ducklake_admin", sslmode: "verify-full" });
+    expect(plain(g.inputs.connection)).toMatchObject({
+      host: SERVER_IP,
+      database: "ducklake",
+      user: "ducklake_admin",
+      sslmode: "verify-full",
+    });
     expect(g.inputs).toMatchObject({ catalogSchema: "public", catalogOwner: "ducklake_owner" });
   });
 
@@ -245,7 +316,8 @@ describe("prod stack (hetzner)", () => {
     expect(await value(p.backupsLocation)).toBe("s3://acme-lake/backups/");
     expect(await value(p.catalog)).toEqual({ host: SERVER_IP, port: 5432, database: "ducklake", sslmode: "verify-full" });
     expect(await value(p.attachAsWriter)).toBe(
-      `ATTACH 'ducklake:postgres:dbname=ducklake host=${SERVER_IP} port=5432 user=ducklake_writer sslmode=verify-full sslrootcert=ducklake-ca.pem' AS "lake" (DATA_PATH 's3://acme-lake/data/', METADATA_SCHEMA 'public')`);
+      `ATTACH 'ducklake:postgres:dbname=ducklake host=${SERVER_IP} port=5432 user=ducklake_writer sslmode=verify-full sslrootcert=ducklake-ca.pem' AS "lake" (DATA_PATH 's3://acme-lake/data/', METADATA_SCHEMA 'public')`,
+    );
     expect(await value(p.caCertPem)).toContain("BEGIN CERTIFICATE");
     expect(p.monthlyCostEur).toBeCloseTo(10.98, 2);
     expect(p.monthlyCostOverBudget).toBe(true);
@@ -269,7 +341,10 @@ describe("prod stack (hetzner)", () => {
     expect(conn.catalog).toMatchObject({ host: SERVER_IP, user: "ducklake_owner", sslmode: "verify-full", schema: "public" });
     expect(conn.storage).toMatchObject({ bucket: "acme-lake", dataPrefix: "data/", adminProjectId: "1234567" });
     expect(conn.readers.map((r: any) => r.name)).toEqual(["analyst", "finance", "hr_partner"]);
-    expect(conn.readers[1].grants).toEqual([{ schema: "sales", table: "orders" }, { schema: "sales", table: "invoices" }]);
+    expect(conn.readers[1].grants).toEqual([
+      { schema: "sales", table: "orders" },
+      { schema: "sales", table: "invoices" },
+    ]);
     expect(await value<any>(p.accessMatrix)).toMatchObject({ analyst: { schemas: ["sales"] } });
     expect(await value<number>(p.bucketPolicyHeadroomBytes)).toBeGreaterThan(900000);
   });
@@ -277,7 +352,9 @@ describe("prod stack (hetzner)", () => {
 
 describe("local stack", () => {
   let loaded: Loaded;
-  beforeAll(async () => { loaded = await loadProgram("local", localConfig, secrets); });
+  beforeAll(async () => {
+    loaded = await loadProgram("local", localConfig, secrets);
+  });
 
   it("creates no Hetzner or SSH resources", () => {
     expect(loaded.resources.filter((r) => /^(hcloud:|command:|tls:)/.test(r.type) || r.type === "pulumi:providers:hcloud")).toEqual([]);
@@ -307,7 +384,11 @@ describe("bad config", () => {
   it("stops the program before any resource is registered", async () => {
     const bad = { ...prodConfig, "ducklake:serverType": "cx22", "ducklake:adminIps": '["0.0.0.0/0"]' };
     let err: (Error & { resources?: Recorded[] }) | undefined;
-    try { await loadProgram("prod", bad, secrets); } catch (e) { err = e as Error & { resources?: Recorded[] }; }
+    try {
+      await loadProgram("prod", bad, secrets);
+    } catch (e) {
+      err = e as Error & { resources?: Recorded[] };
+    }
     expect(err?.name).toBe("ConfigError");
     expect(err?.message).toMatch(/ducklake:serverType: "cx22" can no longer be ordered/);
     expect(err?.message).toMatch(/ducklake:adminIps: "0.0.0.0\/0" opens SSH and PostgreSQL to the whole internet/);

@@ -34,11 +34,20 @@ describe("npm start", () => {
     const bin = fs.mkdtempSync(path.join(os.tmpdir(), "start-fakecli-"));
     const log = path.join(bin, "calls.log");
     // A stand-in pulumi that records its arguments, stdin and the environment that matters.
-    fs.writeFileSync(path.join(bin, "pulumi"), `#!/usr/bin/env bash
+    fs.writeFileSync(
+      path.join(bin, "pulumi"),
+      `#!/usr/bin/env bash
 stdin=""; if [ "$1 $2" = "config set" ] && [[ " $* " == *" --secret "* ]]; then stdin=$(cat); fi
 printf '%s|stdin=%s|backend=%s|pass=%s\\n' "$*" "$stdin" "$PULUMI_BACKEND_URL" "$PULUMI_CONFIG_PASSPHRASE" >> "${log}"
-`, { mode: 0o755 });
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}`, LAKE_PG_DIR: path.dirname(pgFile), LAKE_RGW_DIR: path.dirname(rgwFile) };
+`,
+      { mode: 0o755 },
+    );
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH}`,
+      LAKE_PG_DIR: path.dirname(pgFile),
+      LAKE_RGW_DIR: path.dirname(rgwFile),
+    };
     delete (env as Record<string, string | undefined>).PULUMI_CONFIG_PASSPHRASE;
     const run = spawnSync("bash", [script, "--yes"], { env, encoding: "utf8", timeout: 60000 });
     expect(run.status).toBe(0);
@@ -50,14 +59,20 @@ printf '%s|stdin=%s|backend=%s|pass=%s\\n' "$*" "$stdin" "$PULUMI_BACKEND_URL" "
     expect(args[args.length - 1]).toBe("up --stack local --yes");
     expect(calls).toContain(`config set --stack local ducklake:localPgPort ${pg.port}|stdin=|backend=${backend}|pass=ducklake-local`);
     expect(calls).toContain(`config set --stack local ducklake:s3Endpoint ${s3.endpoint}|stdin=|backend=${backend}|pass=ducklake-local`);
-    expect(calls).toContain(`config set --stack local --secret ducklake:localPgPassword|stdin=${pg.password}|backend=${backend}|pass=ducklake-local`);
-    expect(calls).toContain(`config set --stack local --secret ducklake:s3SecretKey|stdin=${s3.admin.secretKey}|backend=${backend}|pass=ducklake-local`);
+    expect(calls).toContain(
+      `config set --stack local --secret ducklake:localPgPassword|stdin=${pg.password}|backend=${backend}|pass=ducklake-local`,
+    );
+    expect(calls).toContain(
+      `config set --stack local --secret ducklake:s3SecretKey|stdin=${s3.admin.secretKey}|backend=${backend}|pass=ducklake-local`,
+    );
     // readers of access.ts get keys of the local readers project, never the admin key; secrets via stdin
     const readerKeys = s3.readers.slice(0, 3);
     ["analyst", "finance", "hr_partner"].forEach((reader, i) => {
       expect(args).toContain(`config set --stack local --path ducklake:readerPrincipals.${reader}.projectId ${s3.readerProject}`);
       expect(args).toContain(`config set --stack local --path ducklake:readerPrincipals.${reader}.accessKey ${readerKeys[i].accessKey}`);
-      expect(calls).toContain(`config set --stack local --secret --path ducklake:readerSecretKeys.${reader}|stdin=${readerKeys[i].secretKey}|backend=${backend}|pass=ducklake-local`);
+      expect(calls).toContain(
+        `config set --stack local --secret --path ducklake:readerSecretKeys.${reader}|stdin=${readerKeys[i].secretKey}|backend=${backend}|pass=ducklake-local`,
+      );
     });
     for (const a of args) for (const k of readerKeys) expect(a).not.toContain(k.secretKey);
     // no secret value on any command line

@@ -1,4 +1,15 @@
-import { bucketKey, emptyLayout, grantPrefixes, LakeLayout, minimalPrefixes, parseDataPath, schemaPrefix, tableFileLocation, tablePrefix, tablesReachedBy } from "../../model/lakePaths";
+import {
+  bucketKey,
+  emptyLayout,
+  grantPrefixes,
+  LakeLayout,
+  minimalPrefixes,
+  parseDataPath,
+  schemaPrefix,
+  tableFileLocation,
+  tablePrefix,
+  tablesReachedBy,
+} from "../../model/lakePaths";
 
 function layout(): LakeLayout {
   const l = emptyLayout("s3://lake/data/");
@@ -110,7 +121,9 @@ describe("paths joined as DuckLake joins them", () => {
 
   it("schema folders get their final / too; a relative path under a bare bucket URL leaves the bucket", () => {
     expect(schemaPrefix(flatLayout(), "flat")).toBe("data/flat/");
-    expect(tablePrefix(flatLayout(), "abs", "x")).toEqual({ problem: expect.stringMatching(/lives at s3:\/\/lakex\/, outside bucket lake/) });
+    expect(tablePrefix(flatLayout(), "abs", "x")).toEqual({
+      problem: expect.stringMatching(/lives at s3:\/\/lakex\/, outside bucket lake/),
+    });
   });
 
   it.each([
@@ -120,10 +133,31 @@ describe("paths joined as DuckLake joins them", () => {
     ["sales", "loose", "f.parquet", true, "s3://lake/data/sales/loosef.parquet", undefined],
     ["sales", "loose", "_archive/f.parquet", true, "s3://lake/data/sales/loose_archive/f.parquet", undefined], // the sibling's file
     ["sales", "loose_archive", "../loose/f.parquet", true, "s3://lake/data/sales/loose_archive/../loose/f.parquet", undefined],
-    ["sales", "loose_archive", "s3://lake/data/sales/loose_archive/a.parquet", false, "s3://lake/data/sales/loose_archive/a.parquet", "data/sales/loose_archive/a.parquet"],
+    [
+      "sales",
+      "loose_archive",
+      "s3://lake/data/sales/loose_archive/a.parquet",
+      false,
+      "s3://lake/data/sales/loose_archive/a.parquet",
+      "data/sales/loose_archive/a.parquet",
+    ],
     ["sales", "loose_archive", "s3://lake/imports/a.parquet", false, "s3://lake/imports/a.parquet", undefined],
-    ["sales", "loose_archive", "s3://other/data/sales/loose_archive/a.parquet", false, "s3://other/data/sales/loose_archive/a.parquet", undefined],
-    ["sales", "loose_archive", "s3a://lake/data/sales/loose_archive/a.parquet", false, "s3a://lake/data/sales/loose_archive/a.parquet", undefined],
+    [
+      "sales",
+      "loose_archive",
+      "s3://other/data/sales/loose_archive/a.parquet",
+      false,
+      "s3://other/data/sales/loose_archive/a.parquet",
+      undefined,
+    ],
+    [
+      "sales",
+      "loose_archive",
+      "s3a://lake/data/sales/loose_archive/a.parquet",
+      false,
+      "s3a://lake/data/sales/loose_archive/a.parquet",
+      undefined,
+    ],
     ["abs", "x", "f.parquet", true, "s3://lakex/f.parquet", undefined], // the table lives in another bucket
   ])("file of %s.%s at %j (relative %j) is read from %s", (schema, table, path, pathIsRelative, location, key) => {
     const r = tableFileLocation(flatLayout(), schema, table, { path, pathIsRelative });

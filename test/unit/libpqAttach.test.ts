@@ -18,14 +18,30 @@ describe("libpq values", () => {
 
 describe("DuckLake ATTACH", () => {
   it("renders options in the order given, literals quoted the DuckDB way", () => {
-    expect(duckLakeAttachSql({ metadata: "sslmode='disable'", alias: "lake", options: [{ readOnly: true }, { metadataSchema: "it's" },
-      { metadataSecret: { type: "postgres", name: "lake_catalog" } }, { dataPath: "s3://b/" }] }))
-      .toBe("ATTACH 'ducklake:sslmode=''disable''' AS lake (READ_ONLY, METADATA_SCHEMA 'it''s', " +
-        "METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'lake_catalog'}, DATA_PATH 's3://b/')");
+    expect(
+      duckLakeAttachSql({
+        metadata: "sslmode='disable'",
+        alias: "lake",
+        options: [
+          { readOnly: true },
+          { metadataSchema: "it's" },
+          { metadataSecret: { type: "postgres", name: "lake_catalog" } },
+          { dataPath: "s3://b/" },
+        ],
+      }),
+    ).toBe(
+      "ATTACH 'ducklake:sslmode=''disable''' AS lake (READ_ONLY, METADATA_SCHEMA 'it''s', " +
+        "METADATA_PARAMETERS MAP {'TYPE': 'postgres', 'SECRET': 'lake_catalog'}, DATA_PATH 's3://b/')",
+    );
   });
   it("inlines a role's connection without a password", () => {
-    expect(roleAttachSql({ host: "10.0.0.2", port: 5432, database: "lakecat", user: "ducklake_writer", sslmode: "require" },
-      { dataPath: "s3://lake/data/", metadataSchema: "public" }))
-      .toBe(`ATTACH 'ducklake:postgres:dbname=lakecat host=10.0.0.2 port=5432 user=ducklake_writer sslmode=require' AS "lake" (DATA_PATH 's3://lake/data/', METADATA_SCHEMA 'public')`);
+    expect(
+      roleAttachSql(
+        { host: "10.0.0.2", port: 5432, database: "lakecat", user: "ducklake_writer", sslmode: "require" },
+        { dataPath: "s3://lake/data/", metadataSchema: "public" },
+      ),
+    ).toBe(
+      `ATTACH 'ducklake:postgres:dbname=lakecat host=10.0.0.2 port=5432 user=ducklake_writer sslmode=require' AS "lake" (DATA_PATH 's3://lake/data/', METADATA_SCHEMA 'public')`,
+    );
   });
 });

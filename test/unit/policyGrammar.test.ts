@@ -5,14 +5,32 @@ import { policyGrammarProblems, rgwKnowsAction } from "../../model/policyGrammar
 import { buildBucketPolicy, evaluatePolicy, noGrantsStatement } from "../../model/bucketPolicy";
 import { emptyLayout } from "../../model/lakePaths";
 
-const ok = { Effect: "Allow", Principal: { AWS: "arn:aws:iam:::user/p2002:P2002AAAAAAAAAAAAAAA" }, Action: "s3:GetObject", Resource: "arn:aws:s3:::lake/data/*" };
+const ok = {
+  Effect: "Allow",
+  Principal: { AWS: "arn:aws:iam:::user/p2002:P2002AAAAAAAAAAAAAAA" },
+  Action: "s3:GetObject",
+  Resource: "arn:aws:s3:::lake/data/*",
+};
 const doc = (...statements: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 describe("policyGrammarProblems", () => {
   it("accepts the documents the generator writes (Allow, Deny with NotResource, conditions with IfExists)", () => {
     expect(policyGrammarProblems(doc(ok))).toEqual([]);
-    expect(policyGrammarProblems(doc({ ...ok, Effect: "Deny", Action: ["s3:Put*", "s3:Delete*"], Resource: undefined, NotResource: "arn:aws:s3:::lake/x/*" }))).toEqual([]);
-    expect(policyGrammarProblems(doc({ ...ok, Action: "s3:ListBucket", Resource: "arn:aws:s3:::lake", Condition: { StringNotLikeIfExists: { "s3:prefix": ["a/*"] } } }))).toEqual([]);
+    expect(
+      policyGrammarProblems(
+        doc({ ...ok, Effect: "Deny", Action: ["s3:Put*", "s3:Delete*"], Resource: undefined, NotResource: "arn:aws:s3:::lake/x/*" }),
+      ),
+    ).toEqual([]);
+    expect(
+      policyGrammarProblems(
+        doc({
+          ...ok,
+          Action: "s3:ListBucket",
+          Resource: "arn:aws:s3:::lake",
+          Condition: { StringNotLikeIfExists: { "s3:prefix": ["a/*"] } },
+        }),
+      ),
+    ).toEqual([]);
   });
 
   it.each<[string, string, RegExp]>([
@@ -25,7 +43,11 @@ describe("policyGrammarProblems", () => {
     ["misspelt action", doc({ ...ok, Action: "s3:GetObjekt" }), /"s3:GetObjekt" is not an action Ceph RGW 16 knows/],
     ["action without service", doc({ ...ok, Action: "GetObject" }), /"GetObject" is not an action/],
     ["action RGW 16 lacks", doc({ ...ok, Action: "s3:GetObjectAttributes" }), /"s3:GetObjectAttributes" is not an action/],
-    ["action only newer Ceph knows", doc({ ...ok, Action: ["s3:GetObject", "s3:GetBucketEncryption"] }), /"s3:GetBucketEncryption" is not an action/],
+    [
+      "action only newer Ceph knows",
+      doc({ ...ok, Action: ["s3:GetObject", "s3:GetBucketEncryption"] }),
+      /"s3:GetBucketEncryption" is not an action/,
+    ],
     ["numeric action", doc({ ...ok, Action: 5 }), /Action must be a string or a list of strings/],
     ["resource that is no ARN", doc({ ...ok, Resource: "lake/data/*" }), /"lake\/data\/\*" is not an ARN/],
     ["truncated ARN", doc({ ...ok, Resource: "arn:aws:s3" }), /is not an ARN/],
@@ -55,8 +77,13 @@ describe("policyGrammarProblems", () => {
 
 describe("a policy without grants", () => {
   const bucket = "lake";
-  const built = buildBucketPolicy({ bucket, ownerProjectId: "1001", readers: [{ name: "r", principal: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } }],
-    grants: [], layout: emptyLayout(`s3://${bucket}/data/`) });
+  const built = buildBucketPolicy({
+    bucket,
+    ownerProjectId: "1001",
+    readers: [{ name: "r", principal: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } }],
+    grants: [],
+    layout: emptyLayout(`s3://${bucket}/data/`),
+  });
 
   it("has one statement that grants no reader anything, and passes the grammar check", () => {
     expect(built.problems).toEqual([]);
@@ -68,9 +95,14 @@ describe("a policy without grants", () => {
 });
 
 describe("BucketAccessPolicy runs the grammar check before anything is applied", () => {
-  const built = () => buildBucketPolicy({ bucket: "lake", ownerProjectId: "1001", layout: emptyLayout("s3://lake/data/"),
-    readers: [{ name: "r", principal: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } }],
-    grants: [{ reader: "r", schema: "s", table: null, mode: "read", key: "r/s/*" }] });
+  const built = () =>
+    buildBucketPolicy({
+      bucket: "lake",
+      ownerProjectId: "1001",
+      layout: emptyLayout("s3://lake/data/"),
+      readers: [{ name: "r", principal: { projectId: "2002", accessKey: "P2002AAAAAAAAAAAAAAA" } }],
+      grants: [{ reader: "r", schema: "s", table: null, mode: "read", key: "r/s/*" }],
+    });
 
   it("lets the generated policy through", async () => {
     const { refuseUnappliable } = await import("../../components/bucketAccessPolicy");
@@ -81,8 +113,12 @@ describe("BucketAccessPolicy runs the grammar check before anything is applied",
     const { refuseUnappliable } = await import("../../components/bucketAccessPolicy");
     const p = built();
     // e.g. an action only newer Ceph releases know.
-    const document = { ...p.document, Statement: p.document.Statement.map((s) => ({ ...s, Action: [s.Action, "s3:GetObjectAttributes"].flat() })) };
-    expect(() => refuseUnappliable({ ...p, document, json: JSON.stringify(document) }))
-      .toThrow(/would be refused by the S3 server: Statement\[0\]\.Action: "s3:GetObjectAttributes" is not an action Ceph RGW 16 knows/);
+    const document = {
+      ...p.document,
+      Statement: p.document.Statement.map((s) => ({ ...s, Action: [s.Action, "s3:GetObjectAttributes"].flat() })),
+    };
+    expect(() => refuseUnappliable({ ...p, document, json: JSON.stringify(document) })).toThrow(
+      /would be refused by the S3 server: Statement\[0\]\.Action: "s3:GetObjectAttributes" is not an action Ceph RGW 16 knows/,
+    );
   });
 });

@@ -12,7 +12,10 @@ describe("principalProblem", () => {
     [{ projectId: "2002", accessKey: "abcdefghij0123456789" }, /not a Hetzner S3 access key/],
     [{ projectId: "2002", accessKey: KEY.slice(1) }, /not a Hetzner S3 access key/],
     [{ projectId: "2002", accessKey: `${KEY.slice(1)}*` }, /not a Hetzner S3 access key/],
-    [{ projectId: "1001", accessKey: KEY }, /belongs to project 1001, which owns the bucket.*separate Hetzner project.*ownerProjectKeys: "deny"/s],
+    [
+      { projectId: "1001", accessKey: KEY },
+      /belongs to project 1001, which owns the bucket.*separate Hetzner project.*ownerProjectKeys: "deny"/s,
+    ],
   ])("refuses %j with a message saying how to fix it", (p, message) => {
     expect(principalProblem(p, "1001")).toMatch(message);
   });
@@ -28,8 +31,12 @@ describe("one project-id rule", () => {
   it("refuses a 13-digit project id in the bucket policy as the access list and config do", () => {
     const long = "1234567890123";
     expect(principalProblem({ projectId: long, accessKey: KEY }, "1001")).toMatch(/not a Hetzner project id/);
-    expect(checkAccess({ readers: [{ name: "alice", principal: { projectId: long, accessKey: KEY } }], grants: [] }, { ownerProjectId: "1001" }).errors)
-      .toEqual([`readers[0] ("alice"): principal.projectId "${long}" is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`]);
+    expect(
+      checkAccess({ readers: [{ name: "alice", principal: { projectId: long, accessKey: KEY } }], grants: [] }, { ownerProjectId: "1001" })
+        .errors,
+    ).toEqual([
+      `readers[0] ("alice"): principal.projectId "${long}" is not a Hetzner project id; write the numeric id as a string, e.g. "2002"`,
+    ]);
     expect(principalProblem({ projectId: "123456789012", accessKey: KEY }, "1001")).toBeUndefined();
   });
 });

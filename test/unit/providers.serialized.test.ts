@@ -43,19 +43,26 @@ Promise.all(rs.map((r) => new Promise((res) => r.urn.apply(res)))).then(async ()
 
 let r: any;
 beforeAll(() => {
-  const out = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], { cwd: root, encoding: "utf8" });
+  const out = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], {
+    cwd: root,
+    encoding: "utf8",
+  });
   r = JSON.parse(out.trim().split("\n").pop()!);
 }, 60000);
 
 test("ReaderAcl, serialized: check accepts a valid reader and refuses a reserved one or a bad table name", () => {
   expect(r.aclGood).toEqual([]);
-  expect(r.aclReserved).toEqual(['reader: reader "postgres" is reserved (it names a built-in or ducklake role); choose another reader name']);
+  expect(r.aclReserved).toEqual([
+    'reader: reader "postgres" is reserved (it names a built-in or ducklake role); choose another reader name',
+  ]);
   expect(r.aclBadTable).toEqual(['grants[0].table: table " x" starts or ends with white space; omit the table to grant the whole schema']);
 });
 
 test("UndeclaredAcl, serialized: check accepts declared readers and refuses a reserved one", () => {
   expect(r.sweepGood).toEqual([]);
-  expect(r.sweepReserved).toEqual(['declaredReaders[1]: reader "ducklake_owner" is reserved (it names a built-in or ducklake role); choose another reader name']);
+  expect(r.sweepReserved).toEqual([
+    'declaredReaders[1]: reader "ducklake_owner" is reserved (it names a built-in or ducklake role); choose another reader name',
+  ]);
 });
 
 test("CatalogGuard and WriterTableGrants, serialized: load, and the guard's check refuses an empty catalog schema", () => {

@@ -2,18 +2,27 @@
 // access-list field, and what LakeAccess registers and warns under Pulumi mocks.
 import * as pulumi from "@pulumi/pulumi";
 
-interface Created { type: string; name: string; inputs: Record<string, any> }
+interface Created {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+}
 let created: Created[] = [];
-pulumi.runtime.setMocks({
-  newResource: async (a) => {
-    const { __provider, ...inputs } = a.inputs;
-    if (!a.type.startsWith("pulumi:providers:")) created.push({ type: a.type, name: a.name, inputs });
-    const state: Record<string, unknown> = { ...a.inputs };
-    if (a.type === "random:index/randomPassword:RandomPassword") state.result = "pw";
-    return { id: `${a.name}-id`, state };
+pulumi.runtime.setMocks(
+  {
+    newResource: async (a) => {
+      const { __provider, ...inputs } = a.inputs;
+      if (!a.type.startsWith("pulumi:providers:")) created.push({ type: a.type, name: a.name, inputs });
+      const state: Record<string, unknown> = { ...a.inputs };
+      if (a.type === "random:index/randomPassword:RandomPassword") state.result = "pw";
+      return { id: `${a.name}-id`, state };
+    },
+    call: (a) => a.inputs,
   },
-  call: (a) => a.inputs,
-}, "lake", "test", true);
+  "lake",
+  "test",
+  true,
+);
 
 import * as aws from "@pulumi/aws";
 import * as postgresql from "@pulumi/postgresql";
@@ -26,15 +35,25 @@ import { renderPostgresqlConf } from "../../model/cloudInit";
 import { ConfigError, validateConfig } from "../../model/config";
 import { SERVER_TYPES } from "../../model/cost";
 import {
-  BACKEND_BUDGET_MB, BACKEND_PRIVATE_MB, connectionBudget, connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT,
-  maxConnectionsFor, OWNER_WRITER_RESERVED_CONNECTIONS, SUPERUSER_RESERVED_CONNECTIONS,
+  BACKEND_BUDGET_MB,
+  BACKEND_PRIVATE_MB,
+  connectionBudget,
+  connectionLimitProblem,
+  DEFAULT_READER_CONNECTION_LIMIT,
+  maxConnectionsFor,
+  OWNER_WRITER_RESERVED_CONNECTIONS,
+  SUPERUSER_RESERVED_CONNECTIONS,
 } from "../../model/connectionBudget";
 
 const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
 const readers = (n: number, over: Record<string, number> = {}): AccessSpec["readers"] =>
   Array.from({ length: n }, (_, i) => {
     const name = `r${String(i + 1).padStart(3, "0")}`;
-    return { name, principal: { projectId: "2002", accessKey: key(i + 1) }, ...(over[name] !== undefined ? { connectionLimit: over[name] } : {}) };
+    return {
+      name,
+      principal: { projectId: "2002", accessKey: key(i + 1) },
+      ...(over[name] !== undefined ? { connectionLimit: over[name] } : {}),
+    };
   });
 
 describe("connection budget", () => {
@@ -46,24 +65,41 @@ describe("connection budget", () => {
     expect(maxConnectionsFor(64)).toBe(2000); // cap
     expect(() => maxConnectionsFor(0)).toThrow(/must be positive/);
     // Backends fit in the memory the formula gives them on every server type
-    for (const t of Object.values(SERVER_TYPES))
-      expect(maxConnectionsFor(t.ramGb) * BACKEND_PRIVATE_MB).toBeLessThan((t.ramGb * 1024) / 2);
+    for (const t of Object.values(SERVER_TYPES)) expect(maxConnectionsFor(t.ramGb) * BACKEND_PRIVATE_MB).toBeLessThan((t.ramGb * 1024) / 2);
   });
 
   it("200 readers at 2 connections fit a cx23 with both reserves; at the default 4 the preview warns with the fix", () => {
-    const fits = connectionBudget({ ramGb: 4, serverType: "cx23", postgresVersion: 15,
-      readers: readers(200).map((r) => ({ name: r.name, connectionLimit: 2 })) });
-    expect(fits).toMatchObject({ maxConnections: 448, readerSlots: 448 - SUPERUSER_RESERVED_CONNECTIONS - OWNER_WRITER_RESERVED_CONNECTIONS,
-      readerLimitSum: 400, reserveEnforced: false, warnings: [] });
-    const over = connectionBudget({ ramGb: 4, serverType: "cx23", postgresVersion: 15,
-      readers: readers(200).map((r) => ({ name: r.name, connectionLimit: r.name === "r007" ? 40 : DEFAULT_READER_CONNECTION_LIMIT })) });
+    const fits = connectionBudget({
+      ramGb: 4,
+      serverType: "cx23",
+      postgresVersion: 15,
+      readers: readers(200).map((r) => ({ name: r.name, connectionLimit: 2 })),
+    });
+    expect(fits).toMatchObject({
+      maxConnections: 448,
+      readerSlots: 448 - SUPERUSER_RESERVED_CONNECTIONS - OWNER_WRITER_RESERVED_CONNECTIONS,
+      readerLimitSum: 400,
+      reserveEnforced: false,
+      warnings: [],
+    });
+    const over = connectionBudget({
+      ramGb: 4,
+      serverType: "cx23",
+      postgresVersion: 15,
+      readers: readers(200).map((r) => ({ name: r.name, connectionLimit: r.name === "r007" ? 40 : DEFAULT_READER_CONNECTION_LIMIT })),
+    });
     expect(over.warnings).toEqual([
       "200 readers may hold 836 catalog connections together (largest limits: r007 40, r001 4, r002 4), but a cx23 (4 GB) runs " +
-      "max_connections = 448, of which 13 are kept for the admin, owner and writer: 435 for readers. When they all connect at once, " +
-      "the last ones are refused and the owner and writer can be locked out (PostgreSQL 15 has no reserved_connections; 16+ keeps their share). " +
-      "Fix: lower readerConnectionLimit (or connectionLimit of the largest readers) to at most 2 per reader, or choose a larger serverType",
+        "max_connections = 448, of which 13 are kept for the admin, owner and writer: 435 for readers. When they all connect at once, " +
+        "the last ones are refused and the owner and writer can be locked out (PostgreSQL 15 has no reserved_connections; 16+ keeps their share). " +
+        "Fix: lower readerConnectionLimit (or connectionLimit of the largest readers) to at most 2 per reader, or choose a larger serverType",
     ]);
-    const on16 = connectionBudget({ ramGb: 4, serverType: "cx23", postgresVersion: 16, readers: readers(200).map((r) => ({ name: r.name, connectionLimit: 4 })) });
+    const on16 = connectionBudget({
+      ramGb: 4,
+      serverType: "cx23",
+      postgresVersion: 16,
+      readers: readers(200).map((r) => ({ name: r.name, connectionLimit: 4 })),
+    });
     expect(on16.reserveEnforced).toBe(true);
     expect(on16.warnings[0]).not.toMatch(/locked out/);
     expect(on16.warnings[0]).toMatch(/the last ones are refused\. Fix:/);
@@ -97,10 +133,13 @@ describe("rendered postgresql.conf", () => {
 
 describe("config readerConnectionLimit", () => {
   const prod = {
-    "ducklake:target": "hetzner", "ducklake:bucketName": "acme-lake",
+    "ducklake:target": "hetzner",
+    "ducklake:bucketName": "acme-lake",
     "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-    "ducklake:adminIps": '["203.0.113.7/32"]', "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD", "ducklake:ownerProjectId": "1234567",
+    "ducklake:adminIps": '["203.0.113.7/32"]',
+    "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
+    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+    "ducklake:ownerProjectId": "1234567",
   };
   it("defaults to 4 and takes a whole number", () => {
     expect(validateConfig(prod, { stack: "prod" }).readerConnectionLimit).toBe(4);
@@ -113,7 +152,11 @@ describe("config readerConnectionLimit", () => {
     ["four", '"four" is not a whole number'],
   ])("refuses %s", (value, problem) => {
     let err: unknown;
-    try { validateConfig({ ...prod, "ducklake:readerConnectionLimit": value }, { stack: "prod" }); } catch (e) { err = e; }
+    try {
+      validateConfig({ ...prod, "ducklake:readerConnectionLimit": value }, { stack: "prod" });
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ConfigError);
     const p = (err as ConfigError).problems.find((x) => x.key === "readerConnectionLimit");
     expect(p?.problem).toContain(problem);
@@ -121,7 +164,11 @@ describe("config readerConnectionLimit", () => {
   });
   it("a misspelt key is caught", () => {
     let err: unknown;
-    try { validateConfig({ ...prod, "ducklake:readerConnectionLimits": "2" }, { stack: "prod" }); } catch (e) { err = e; }
+    try {
+      validateConfig({ ...prod, "ducklake:readerConnectionLimits": "2" }, { stack: "prod" });
+    } catch (e) {
+      err = e;
+    }
     expect((err as ConfigError).problems[0].fix).toContain("did you mean ducklake:readerConnectionLimit?");
   });
 });
@@ -131,7 +178,11 @@ describe("access list connectionLimit", () => {
     const spec = { readers: readers(3, { r002: 9 }), grants: [] };
     const a = checkAccess(spec, { ownerProjectId: "1001" }).access!;
     const b = checkAccess({ readers: [...spec.readers].reverse(), grants: [] }, { ownerProjectId: "1001" }).access!;
-    expect(a.readers.map((r) => [r.name, r.connectionLimit])).toEqual([["r001", undefined], ["r002", 9], ["r003", undefined]]);
+    expect(a.readers.map((r) => [r.name, r.connectionLimit])).toEqual([
+      ["r001", undefined],
+      ["r002", 9],
+      ["r003", undefined],
+    ]);
     expect(b.readers).toEqual(a.readers);
   });
 });
@@ -139,13 +190,27 @@ describe("access list connectionLimit", () => {
 describe("LakeAccess under mocks", () => {
   const pgProvider = new postgresql.Provider("pg", { host: "127.0.0.1", port: 5432, sslmode: "disable", username: "owner", password: "x" });
   const awsProvider = new aws.Provider("s3", { region: "us-east-1", accessKey: "a", secretKey: "b", skipCredentialsValidation: true });
-  class TestGuard extends pulumi.CustomResource { constructor(n: string) { super("ducklake:catalog:Guard", n, {}); } }
+  class TestGuard extends pulumi.CustomResource {
+    constructor(n: string) {
+      super("ducklake:catalog:Guard", n, {});
+    }
+  }
   const guard = new TestGuard("guard");
   const args = (access: AccessSpec, over: Partial<LakeAccessArgs> = {}): LakeAccessArgs => ({
-    access, ownerProjectId: "1001", dataPrefix: "data/", backupsPrefix: "backups/",
+    access,
+    ownerProjectId: "1001",
+    dataPrefix: "data/",
+    backupsPrefix: "backups/",
     connection: { host: "db.example.com", port: 5432, database: "lake", user: "owner", password: "pw", sslmode: "verify-full" },
-    guard, postgresqlProvider: pgProvider, awsProvider, bucket: "lake", layout: emptyLayout("s3://lake/data/"),
-    s3Endpoint: "https://fsn1.your-objectstorage.com", s3Region: "fsn1", readerSecretKeys: pulumi.secret({}), ...over,
+    guard,
+    postgresqlProvider: pgProvider,
+    awsProvider,
+    bucket: "lake",
+    layout: emptyLayout("s3://lake/data/"),
+    s3Endpoint: "https://fsn1.your-objectstorage.com",
+    s3Region: "fsn1",
+    readerSecretKeys: pulumi.secret({}),
+    ...over,
   });
   const settle = async (la: LakeAccess) => {
     await new Promise<void>((resolve) => pulumi.all(Object.values(la.readers).map((r) => r.urn)).apply(() => resolve()));
@@ -154,37 +219,79 @@ describe("LakeAccess under mocks", () => {
 
   let warnings: string[] = [];
   let warn: jest.SpyInstance;
-  beforeEach(() => { created = []; warnings = []; warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async (m: string) => { warnings.push(m); }); });
+  beforeEach(() => {
+    created = [];
+    warnings = [];
+    warn = jest.spyOn(pulumi.log, "warn").mockImplementation(async (m: string) => {
+      warnings.push(m);
+    });
+  });
   afterEach(() => warn.mockRestore());
 
   it("each reader role gets its own limit, else the stack default", async () => {
-    const la = new LakeAccess("la", args({ readers: readers(3, { r003: 12 }), grants: [{ reader: "r001", schema: "s" }, { reader: "r002", schema: "s" }, { reader: "r003", schema: "s" }] },
-      { readerConnectionLimit: 2, catalogServer: { serverType: "cx23", ramGb: 4, postgresVersion: 15 } }));
+    const la = new LakeAccess(
+      "la",
+      args(
+        {
+          readers: readers(3, { r003: 12 }),
+          grants: [
+            { reader: "r001", schema: "s" },
+            { reader: "r002", schema: "s" },
+            { reader: "r003", schema: "s" },
+          ],
+        },
+        { readerConnectionLimit: 2, catalogServer: { serverType: "cx23", ramGb: 4, postgresVersion: 15 } },
+      ),
+    );
     await settle(la);
-    const limits = Object.fromEntries(created.filter((c) => c.type === "postgresql:index/role:Role").map((c) => [c.inputs.name, c.inputs.connectionLimit]));
+    const limits = Object.fromEntries(
+      created.filter((c) => c.type === "postgresql:index/role:Role").map((c) => [c.inputs.name, c.inputs.connectionLimit]),
+    );
     expect(limits).toEqual({ r001: 2, r002: 2, r003: 12 });
     expect(warnings.filter((w) => /catalog connections/.test(w))).toEqual([]);
   });
 
   it("warns in the preview when the readers' limits and the reserves exceed the server, and still registers the readers", async () => {
-    const la = new LakeAccess("la2", args({ readers: readers(2, { r001: 300, r002: 200 }), grants: readers(2).map((r) => ({ reader: r.name, schema: "s" })) },
-      { catalogServer: { serverType: "cx23", ramGb: 4, postgresVersion: 15 } }));
+    const la = new LakeAccess(
+      "la2",
+      args(
+        { readers: readers(2, { r001: 300, r002: 200 }), grants: readers(2).map((r) => ({ reader: r.name, schema: "s" })) },
+        { catalogServer: { serverType: "cx23", ramGb: 4, postgresVersion: 15 } },
+      ),
+    );
     await settle(la);
-    expect(warnings.filter((w) => /catalog connections/.test(w))).toEqual([expect.stringContaining("2 readers may hold 500 catalog connections together (largest limits: r001 300, r002 200)")]);
+    expect(warnings.filter((w) => /catalog connections/.test(w))).toEqual([
+      expect.stringContaining("2 readers may hold 500 catalog connections together (largest limits: r001 300, r002 200)"),
+    ]);
     expect(created.filter((c) => c.type === "postgresql:index/role:Role")).toHaveLength(2);
   });
 
   it("no server (local stack): no budget warning", async () => {
-    const la = new LakeAccess("la3", args({ readers: readers(2, { r001: 300, r002: 200 }), grants: readers(2).map((r) => ({ reader: r.name, schema: "s" })) }));
+    const la = new LakeAccess(
+      "la3",
+      args({ readers: readers(2, { r001: 300, r002: 200 }), grants: readers(2).map((r) => ({ reader: r.name, schema: "s" })) }),
+    );
     await settle(la);
     expect(warnings.filter((w) => /catalog connections/.test(w))).toEqual([]);
   });
 
   it("refuses a bad default or a bad limit before registering anything", () => {
     created = [];
-    expect(() => new LakeAccess("la4", args({ readers: readers(1), grants: [] }, { readerConnectionLimit: 0 }))).toThrow(/readerConnectionLimit 0 would keep/);
-    expect(() => new LakeReader("lr", { reader: readers(1)[0], connectionLimit: -1, connection: args({ readers: [], grants: [] }).connection,
-      bucket: "b", s3Endpoint: "https://x.example.com", s3Region: "fsn1", s3SecretKey: "k" })).toThrow(/connection limit of reader r001: -1/);
+    expect(() => new LakeAccess("la4", args({ readers: readers(1), grants: [] }, { readerConnectionLimit: 0 }))).toThrow(
+      /readerConnectionLimit 0 would keep/,
+    );
+    expect(
+      () =>
+        new LakeReader("lr", {
+          reader: readers(1)[0],
+          connectionLimit: -1,
+          connection: args({ readers: [], grants: [] }).connection,
+          bucket: "b",
+          s3Endpoint: "https://x.example.com",
+          s3Region: "fsn1",
+          s3SecretKey: "k",
+        }),
+    ).toThrow(/connection limit of reader r001: -1/);
     expect(created).toEqual([]);
   });
 });
@@ -195,14 +302,23 @@ describe("Catalog under mocks: the owner/writer reserve on PostgreSQL 16+", () =
     const { Catalog } = await import("../../components/catalog");
     const cat = new Catalog(`cat${postgresVersion ?? "x"}`, {
       admin: { host: "db.example.com", port: 5432, database: "postgres", user: "ducklake_admin", password: "pw", sslmode: "require" },
-      database: "ducklake", catalogSchema: "public", dataPath: "s3://lake/data/", postgresVersion,
+      database: "ducklake",
+      catalogSchema: "public",
+      dataPath: "s3://lake/data/",
+      postgresVersion,
     });
     await new Promise<void>((resolve) => cat.urn.apply(() => resolve()));
     await new Promise((r) => setTimeout(r, 50));
-    return created.filter((c) => c.type === "postgresql:index/grantRole:GrantRole").map((c) => [c.inputs.role, c.inputs.grantRole]).sort();
+    return created
+      .filter((c) => c.type === "postgresql:index/grantRole:GrantRole")
+      .map((c) => [c.inputs.role, c.inputs.grantRole])
+      .sort();
   };
   it("grants pg_use_reserved_connections to the owner and writer on 16 and 17 only", async () => {
-    expect(await grantsOf(16)).toEqual([["ducklake_owner", "pg_use_reserved_connections"], ["ducklake_writer", "pg_use_reserved_connections"]]);
+    expect(await grantsOf(16)).toEqual([
+      ["ducklake_owner", "pg_use_reserved_connections"],
+      ["ducklake_writer", "pg_use_reserved_connections"],
+    ]);
     expect(await grantsOf(17)).toHaveLength(2);
     expect(await grantsOf(15)).toEqual([]);
     expect(await grantsOf(undefined)).toEqual([]);

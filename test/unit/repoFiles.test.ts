@@ -9,7 +9,9 @@ import { REPO_ROOT, repoFile, repoSqlText } from "../../repoFiles";
 import { catalogQuery, loadMigrations, sqlFile } from "../../postgres/sqlFiles";
 
 const source = fs.readFileSync(path.join(__dirname, "..", "..", "repoFiles.ts"), "utf8");
-const compiled = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+const compiled = ts.transpileModule(source, {
+  compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+}).outputText;
 
 test("from the sources, the root is the folder holding package.json and sql/", () => {
   expect(REPO_ROOT).toBe(path.resolve(__dirname, "..", ".."));
@@ -22,7 +24,8 @@ test("compiled at the root and in bin/, the module finds the same checkout", () 
     fs.writeFileSync(path.join(dir, "package.json"), "{}");
     fs.mkdirSync(path.join(dir, "bin"));
     for (const at of [dir, path.join(dir, "bin")]) fs.writeFileSync(path.join(at, "repoFiles.js"), compiled);
-    const rootOf = (file: string) => execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(file)}).REPO_ROOT)`], { encoding: "utf8" });
+    const rootOf = (file: string) =>
+      execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(file)}).REPO_ROOT)`], { encoding: "utf8" });
     expect(rootOf(path.join(dir, "repoFiles.js"))).toBe(dir);
     expect(rootOf(path.join(dir, "bin", "repoFiles.js"))).toBe(dir);
   } finally {

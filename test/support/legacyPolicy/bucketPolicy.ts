@@ -18,7 +18,10 @@ export interface PolicyStatement {
   NotResource?: string | string[];
   Condition?: Condition;
 }
-export interface PolicyDocument { Version: "2012-10-17"; Statement: PolicyStatement[] }
+export interface PolicyDocument {
+  Version: "2012-10-17";
+  Statement: PolicyStatement[];
+}
 
 export interface BucketPolicyInput {
   bucket: string;
@@ -62,8 +65,12 @@ const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
 const itemBytes = (s: string) => Buffer.byteLength(JSON.stringify(s)) + 1;
 
 /** The Allow statements for one action, bundled. `cell(prefix)` is what the statement lists for a folder. */
-function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], action: string,
-  cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">, prefixBytes: (p: string) => number): PolicyStatement[] {
+function bundledAllows(
+  groups: { principals: string[]; prefixes: string[] }[],
+  action: string,
+  cell: (prefixes: string[]) => Pick<PolicyStatement, "Resource" | "Condition">,
+  prefixBytes: (p: string) => number,
+): PolicyStatement[] {
   // Column classes: folders read by exactly the same set of groups share one statement.
   const byPrefix = new Map<string, number[]>();
   groups.forEach((g, i) => g.prefixes.forEach((p) => byPrefix.set(p, [...(byPrefix.get(p) ?? []), i])));
@@ -90,11 +97,15 @@ function bundledAllows(groups: { principals: string[]; prefixes: string[] }[], a
     for (const g of c.groups) own.set(g, [...(own.get(g) ?? []), ...c.prefixes]);
     classes.delete(key);
   }
-  const bundles = [...[...own.entries()].map(([g, prefixes]) => ({ groups: [g], prefixes })),
-    ...[...classes.values()].filter((c) => c.groups.length > 1)];
+  const bundles = [
+    ...[...own.entries()].map(([g, prefixes]) => ({ groups: [g], prefixes })),
+    ...[...classes.values()].filter((c) => c.groups.length > 1),
+  ];
   return bundles.map((b) => ({
-    Effect: "Allow" as const, Principal: { AWS: one(b.groups.flatMap((g) => groups[g].principals).sort()) },
-    Action: action, ...cell([...b.prefixes].sort()),
+    Effect: "Allow" as const,
+    Principal: { AWS: one(b.groups.flatMap((g) => groups[g].principals).sort()) },
+    Action: action,
+    ...cell([...b.prefixes].sort()),
   }));
 }
 
@@ -107,14 +118,21 @@ export const OWNER_KEY_DENIED_ACTIONS = ["s3:Put*", "s3:Delete*", "s3:Abort*", "
  */
 export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: string[], allowListing: boolean): PolicyStatement[] {
   const all = [bucketArn(bucket), `${bucketArn(bucket)}/*`];
-  const gets: PolicyStatement = prefixes.length === 0
-    ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", Resource: all }
-    : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", NotResource: one(prefixes.map((p) => objectArn(bucket, p))) };
-  const lists: PolicyStatement = allowListing && prefixes.length > 0
-    // Ceph 16 omits s3:prefix on a list without prefix: IfExists makes that case match (and be denied).
-    ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket),
-      Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map((p) => `${p}*`) } } }
-    : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket) };
+  const gets: PolicyStatement =
+    prefixes.length === 0
+      ? { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", Resource: all }
+      : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:Get*", NotResource: one(prefixes.map((p) => objectArn(bucket, p))) };
+  const lists: PolicyStatement =
+    allowListing && prefixes.length > 0
+      ? // Ceph 16 omits s3:prefix on a list without prefix: IfExists makes that case match (and be denied).
+        {
+          Effect: "Deny",
+          Principal: { AWS: arn },
+          Action: "s3:List*",
+          Resource: bucketArn(bucket),
+          Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+        }
+      : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket) };
   return [{ Effect: "Deny", Principal: { AWS: arn }, Action: OWNER_KEY_DENIED_ACTIONS, Resource: all }, gets, lists];
 }
 
@@ -130,21 +148,29 @@ function readerFolders(input: BucketPolicyInput, reader: string, grants: Normali
     warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
   }
   const prefixes = minimalPrefixes(found);
-  const granted = (schema: string, table: string) => grants.some((g) =>
-    g.schema.toLowerCase() === schema.toLowerCase() && (g.table === null || g.table.toLowerCase() === table.toLowerCase()));
+  const granted = (schema: string, table: string) =>
+    grants.some(
+      (g) => g.schema.toLowerCase() === schema.toLowerCase() && (g.table === null || g.table.toLowerCase() === table.toLowerCase()),
+    );
   // A folder that overlaps another table's folder opens that table's files too: refuse rather than leak.
   for (const t of input.layout.tables) {
     if (granted(t.schema, t.name)) continue;
     const p = tablePrefix(input.layout, t.schema, t.name);
     const hit = typeof p === "string" ? prefixes.find((q) => prefixesOverlap(p, q)) : undefined;
-    if (hit) problems.push(`reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
-      "which the reader is not granted: its files would become readable; give the tables separate folders or grant both");
+    if (hit)
+      problems.push(
+        `reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
+          "which the reader is not granted: its files would become readable; give the tables separate folders or grant both",
+      );
   }
   for (const f of input.layout.outsideFiles) {
     if (granted(f.schema, f.table)) continue;
     const key = f.location.startsWith(`s3://${input.bucket}/`) ? f.location.slice(`s3://${input.bucket}/`.length) : undefined;
     const hit = key === undefined ? undefined : prefixes.find((q) => key.startsWith(q));
-    if (hit) problems.push(`reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`);
+    if (hit)
+      problems.push(
+        `reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`,
+      );
   }
   return { prefixes, problems, warnings };
 }
@@ -162,12 +188,16 @@ export function legacyBuildBucketPolicy(input: BucketPolicyInput): BucketPolicy 
 
   const readers = [...input.readers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const known = new Set(readers.map((r) => r.name));
-  for (const g of input.grants) if (!known.has(g.reader))
-    problems.push(`grant ${g.key} names reader "${g.reader}", which is not declared: add it to readers or remove the grant`);
+  for (const g of input.grants)
+    if (!known.has(g.reader))
+      problems.push(`grant ${g.key} names reader "${g.reader}", which is not declared: add it to readers or remove the grant`);
   const arnOwner = new Map<string, string>();
   for (const r of readers) {
     const arn = principalArn(r.principal);
-    if (arnOwner.has(arn)) problems.push(`readers "${arnOwner.get(arn)}" and "${r.name}" use the same access key ${r.principal.accessKey}: give each reader its own key`);
+    if (arnOwner.has(arn))
+      problems.push(
+        `readers "${arnOwner.get(arn)}" and "${r.name}" use the same access key ${r.principal.accessKey}: give each reader its own key`,
+      );
     arnOwner.set(arn, r.name);
   }
 
@@ -177,8 +207,16 @@ export function legacyBuildBucketPolicy(input: BucketPolicyInput): BucketPolicy 
   for (const r of readers) {
     const fallback = input.ownerProjectKeys === "deny";
     const bad = principalProblem(r.principal, input.ownerProjectId, { allowOwnerProject: fallback });
-    if (bad) { problems.push(`reader "${r.name}": ${bad}`); continue; }
-    const folders = readerFolders(input, r.name, input.grants.filter((g) => g.reader === r.name), backups);
+    if (bad) {
+      problems.push(`reader "${r.name}": ${bad}`);
+      continue;
+    }
+    const folders = readerFolders(
+      input,
+      r.name,
+      input.grants.filter((g) => g.reader === r.name),
+      backups,
+    );
     problems.push(...folders.problems);
     warnings.push(...folders.warnings);
     readerPrefixes[r.name] = folders.prefixes;
@@ -195,16 +233,31 @@ export function legacyBuildBucketPolicy(input: BucketPolicyInput): BucketPolicy 
   }
   const groups = [...allowGroups.keys()].sort().map((k) => allowGroups.get(k)!);
   const statements = [
-    ...bundledAllows(groups, "s3:GetObject", (ps) => ({ Resource: one(ps.map((p) => objectArn(input.bucket, p))) }),
-      (p) => itemBytes(objectArn(input.bucket, p))),
-    ...(listing ? bundledAllows(groups, "s3:ListBucket",
-      // "<folder>/*" also matches "<folder>/" itself; a prefix without the slash stays refused.
-      (ps) => ({ Resource: bucketArn(input.bucket), Condition: { StringLike: { "s3:prefix": ps.map((p) => `${p}*`) } } }),
-      (p) => itemBytes(`${p}*`)) : []),
+    ...bundledAllows(
+      groups,
+      "s3:GetObject",
+      (ps) => ({ Resource: one(ps.map((p) => objectArn(input.bucket, p))) }),
+      (p) => itemBytes(objectArn(input.bucket, p)),
+    ),
+    ...(listing
+      ? bundledAllows(
+          groups,
+          "s3:ListBucket",
+          // "<folder>/*" also matches "<folder>/" itself; a prefix without the slash stays refused.
+          (ps) => ({ Resource: bucketArn(input.bucket), Condition: { StringLike: { "s3:prefix": ps.map((p) => `${p}*`) } } }),
+          (p) => itemBytes(`${p}*`),
+        )
+      : []),
     ...denies,
   ];
   // Ported intended change (issue 11, item 9): no grants → one statement that adds nothing, not an empty list.
-  if (statements.length === 0) statements.push({ Effect: "Allow", Principal: { AWS: `arn:aws:iam:::user/p${input.ownerProjectId}` }, Action: "s3:GetBucketPolicy", Resource: bucketArn(input.bucket) });
+  if (statements.length === 0)
+    statements.push({
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam:::user/p${input.ownerProjectId}` },
+      Action: "s3:GetBucketPolicy",
+      Resource: bucketArn(input.bucket),
+    });
   const keyed = statements.map((s) => ({ s, k: JSON.stringify(s) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const document: PolicyDocument = { Version: "2012-10-17", Statement: keyed.map((x) => x.s) };
   const json = JSON.stringify(document);
@@ -214,14 +267,21 @@ export function legacyBuildBucketPolicy(input: BucketPolicyInput): BucketPolicy 
 }
 
 /** Says by how much the policy is too large and what shrinks it. */
-export function policyTooLargeMessage(bucket: string, bytes: number, limitBytes: number,
-  readerPrefixes: Record<string, string[]>, allowListing: boolean): string {
+export function policyTooLargeMessage(
+  bucket: string,
+  bytes: number,
+  limitBytes: number,
+  readerPrefixes: Record<string, string[]>,
+  allowListing: boolean,
+): string {
   const readers = Object.keys(readerPrefixes).length;
   const folders = Object.values(readerPrefixes).reduce((n, ps) => n + ps.length, 0);
-  return `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
+  return (
+    `bucket policy for ${bucket} is ${bytes.toLocaleString("en")} bytes, ${(bytes - limitBytes).toLocaleString("en")} over ` +
     `the ${limitBytes.toLocaleString("en")}-byte limit (${readers} readers, ${folders} reader-folder grants). To shrink it: ` +
     "grant whole schemas instead of many tables of one schema; give readers with the same needs exactly the same grants " +
-    "(identical sets share one statement); " + (allowListing ? "turn off listing (allowListing: false); " : "") +
-    "or move some readers' tables to a second lake bucket";
+    "(identical sets share one statement); " +
+    (allowListing ? "turn off listing (allowListing: false); " : "") +
+    "or move some readers' tables to a second lake bucket"
+  );
 }
-

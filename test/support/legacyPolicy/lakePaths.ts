@@ -41,7 +41,10 @@ export interface LakeLayout {
   outsideFiles: OutsideFile[];
 }
 
-export interface GrantTarget { schema: string; table: string | null }
+export interface GrantTarget {
+  schema: string;
+  table: string | null;
+}
 
 export interface GrantPrefixes {
   /** Bucket-relative key prefixes, each ending in "/", sorted. */
@@ -60,7 +63,8 @@ export function nameIsPathSafe(name: string): boolean {
 /** Splits `s3://bucket/prefix/` into bucket and key prefix, or says what is wrong. */
 export function parseDataPath(dataPath: string): { bucket: string; prefix: string } | { problem: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(dataPath);
-  if (!m) return { problem: `data path ${JSON.stringify(dataPath)} is not an s3:// URL: set DuckLake's DATA_PATH to s3://<bucket>/<prefix>/` };
+  if (!m)
+    return { problem: `data path ${JSON.stringify(dataPath)} is not an s3:// URL: set DuckLake's DATA_PATH to s3://<bucket>/<prefix>/` };
   const prefix = m[2];
   if (prefix !== "" && !prefix.endsWith("/"))
     return { problem: `data path ${JSON.stringify(dataPath)} must end with "/" so its prefix is a folder` };
@@ -75,7 +79,10 @@ export function emptyLayout(dataPath: string): LakeLayout {
 }
 
 /** A stored path: relative to its parent's location, or an absolute URL. */
-export interface StoredPath { path: string; pathIsRelative: boolean }
+export interface StoredPath {
+  path: string;
+  pathIsRelative: boolean;
+}
 
 /** DuckLake's join (DuckLakeMetadataManager::FromRelativePath): parent + path as strings, no separator added. */
 function join(parentUrl: string, p: StoredPath): string {
@@ -85,7 +92,7 @@ function join(parentUrl: string, p: StoredPath): string {
 /** The object key of `url` in the lake's bucket, or undefined when it points elsewhere (another bucket or scheme). */
 export function bucketKey(layout: LakeLayout, url: string): string | undefined {
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(url);
-  return m && m[1] === layout.bucket ? m[2] ?? "" : undefined;
+  return m && m[1] === layout.bucket ? (m[2] ?? "") : undefined;
 }
 
 /** A folder's key prefix: DuckLake writes files as `<location>/<file>` when the location lacks the "/". */
@@ -95,7 +102,8 @@ function folderOf(key: string): string {
 
 function folderIn(layout: LakeLayout, url: string, what: string): string | { problem: string } {
   const key = bucketKey(layout, url);
-  if (key === undefined) return { problem: `${what} lives at ${url}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
+  if (key === undefined)
+    return { problem: `${what} lives at ${url}, outside bucket ${layout.bucket}: this bucket's policy cannot grant it` };
   return folderOf(key);
 }
 
@@ -112,7 +120,9 @@ function schemaUrl(layout: LakeLayout, schema: string): string | { problem: stri
   const s = findByName(layout.schemas, schema);
   if (s) return join(layout.dataPath, s);
   if (!nameIsPathSafe(schema))
-    return { problem: `schema "${schema}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the schema first, then run the update again` };
+    return {
+      problem: `schema "${schema}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the schema first, then run the update again`,
+    };
   return `${layout.dataPath}${schema}/`;
 }
 
@@ -121,10 +131,17 @@ function tableUrl(layout: LakeLayout, schema: string, table: string): string | {
   const parent = schemaUrl(layout, schema);
   if (typeof parent !== "string") return parent;
   const s = findByName(layout.schemas, schema);
-  const t = s ? findByName(layout.tables.filter((x) => x.schema === s.name), table) : undefined;
+  const t = s
+    ? findByName(
+        layout.tables.filter((x) => x.schema === s.name),
+        table,
+      )
+    : undefined;
   if (t) return join(parent, t);
   if (!nameIsPathSafe(table))
-    return { problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)` };
+    return {
+      problem: `table "${schema}"."${table}" does not exist yet and its name has characters outside [A-Za-z0-9_-], so DuckLake will store it under a random UUID folder: create the table first, then run the update again (or grant the whole schema)`,
+    };
   return `${parent}${table}/`;
 }
 
@@ -139,7 +156,12 @@ export function tablePrefix(layout: LakeLayout, schema: string, table: string): 
   const url = tableUrl(layout, schema, table);
   if (typeof url !== "string") return url;
   const s = findByName(layout.schemas, schema);
-  const t = s ? findByName(layout.tables.filter((x) => x.schema === s.name), table) : undefined;
+  const t = s
+    ? findByName(
+        layout.tables.filter((x) => x.schema === s.name),
+        table,
+      )
+    : undefined;
   return folderIn(layout, url, t ? `table "${t.schema}"."${t.name}"` : `table "${schema}"."${table}"`);
 }
 
@@ -201,23 +223,31 @@ export function tablesReachedBy(layout: LakeLayout, prefixes: string[]): LakeTab
  * The key prefixes one grant opens: a table grant its table's folder; a schema grant the schema's folder plus
  * the folders of its current tables stored elsewhere. Tables not created yet get DuckLake's default folder.
  */
-export function grantPrefixes(layout: LakeLayout, grant: GrantTarget,
-  opts: { backupsPrefix?: string } = {}): GrantPrefixes {
+export function grantPrefixes(layout: LakeLayout, grant: GrantTarget, opts: { backupsPrefix?: string } = {}): GrantPrefixes {
   const backups = opts.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
   const label = grant.table === null ? `schema "${grant.schema}"` : `table "${grant.schema}"."${grant.table}"`;
   const problems: string[] = [];
   const warnings: string[] = [];
   const found: string[] = [];
   const add = (p: string | { problem: string }, what: string) => {
-    if (typeof p !== "string") { problems.push(p.problem); return; }
+    if (typeof p !== "string") {
+      problems.push(p.problem);
+      return;
+    }
     const problem = prefixProblem(layout, p, what, backups);
-    if (problem) problems.push(problem); else found.push(p);
+    if (problem) problems.push(problem);
+    else found.push(p);
   };
   const schema = findByName(layout.schemas, grant.schema);
-  const tables = grant.table === null
-    ? layout.tables.filter((t) => schema !== undefined && t.schema === schema.name)
-    : [findByName(layout.tables.filter((t) => schema !== undefined && t.schema === schema.name), grant.table)]
-      .filter((t): t is LakeTablePath => t !== undefined);
+  const tables =
+    grant.table === null
+      ? layout.tables.filter((t) => schema !== undefined && t.schema === schema.name)
+      : [
+          findByName(
+            layout.tables.filter((t) => schema !== undefined && t.schema === schema.name),
+            grant.table,
+          ),
+        ].filter((t): t is LakeTablePath => t !== undefined);
   if (grant.table === null) add(schemaPrefix(layout, grant.schema), label);
   else add(tablePrefix(layout, grant.schema, grant.table), label);
   for (const t of grant.table === null ? tables : []) {
@@ -229,9 +259,11 @@ export function grantPrefixes(layout: LakeLayout, grant: GrantTarget,
   for (const t of tables) {
     const outside = layout.outsideFiles.filter((f) => f.schema === t.schema && f.table === t.name);
     if (outside.length === 0) continue;
-    warnings.push(`table "${t.schema}"."${t.name}" has ${outside.length} file(s) outside its folder (e.g. ${outside[0].location}); ` +
-      "they stay closed to readers (403) and queries touching them fail: rewrite them into the table " +
-      "(e.g. CALL ducklake_rewrite_data_files / re-insert) or register them under the table's folder");
+    warnings.push(
+      `table "${t.schema}"."${t.name}" has ${outside.length} file(s) outside its folder (e.g. ${outside[0].location}); ` +
+        "they stay closed to readers (403) and queries touching them fail: rewrite them into the table " +
+        "(e.g. CALL ducklake_rewrite_data_files / re-insert) or register them under the table's folder",
+    );
   }
   return { prefixes, problems, warnings };
 }
