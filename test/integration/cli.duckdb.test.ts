@@ -9,7 +9,7 @@ import { spawnSync } from "child_process";
 import { Client } from "pg";
 import { PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
 import { pgAdmin, repoRoot, rgw } from "../support/services";
 import { installGuard, grantRead } from "../../postgres/guardClient";
 import { readCatalogLayout } from "../../postgres/catalogLayout";
@@ -36,14 +36,7 @@ async function setUp(): Promise<void> {
   conn = await createTestDatabase("cliduck");
   info = parseLakeConnectionInfo({
     catalog: { host: pg.host, port: pg.port, database: conn.database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: {
-      bucket,
-      dataPrefix: "data/",
-      endpoint: svc.endpoint,
-      region: svc.region,
-      adminProjectId: svc.adminProject,
-      admin: svc.admin,
-    },
+    storage: testStorage(bucket),
     readers: [
       {
         name: reader,

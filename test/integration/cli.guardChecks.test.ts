@@ -6,7 +6,7 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
 import { pgAdmin, rgw } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard, grantRead } from "../../postgres/guardClient";
@@ -41,14 +41,7 @@ function connectionInfo(database: string, withGrants = true): LakeConnectionInfo
   return parseLakeConnectionInfo({
     stack: "test",
     catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: {
-      bucket,
-      dataPrefix: "data/",
-      endpoint: svc.endpoint,
-      region: svc.region,
-      adminProjectId: svc.adminProject,
-      admin: svc.admin,
-    },
+    storage: testStorage(bucket),
     readers: [alice, bob].map((name, i) => ({
       name,
       password: passwords[name],

@@ -7,7 +7,7 @@ import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
 import { pgAdmin, rgw } from "../support/services";
 import { createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
 import { installGuard, grantRead } from "../../postgres/guardClient";
@@ -76,14 +76,7 @@ beforeAll(async () => {
   info = parseLakeConnectionInfo({
     stack: "test",
     catalog: { host: pg.host, port: pg.port, database: conn.database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: {
-      bucket,
-      dataPrefix: "data/",
-      endpoint: svc.endpoint,
-      region: svc.region,
-      adminProjectId: svc.adminProject,
-      admin: svc.admin,
-    },
+    storage: testStorage(bucket),
     readers: readers.map((name, i) => ({
       name,
       password: passwords[name],

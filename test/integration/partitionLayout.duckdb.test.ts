@@ -9,7 +9,7 @@ import { Client } from "pg";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
 import { pgAdmin, repoRoot, rgw, PgConnection } from "../support/services";
 import { parseLakeConnectionInfo } from "../../cli/connectionInfo";
 import { duckString, lakeSessionStatements } from "../../cli/duckdbSql";
@@ -104,7 +104,6 @@ async function partitionColumns(schema: string, table: string): Promise<string[]
 
 suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
   beforeAll(async () => {
-    const svc = rgw();
     const admin = pgAdmin();
     bucket = await createTestBucket("partlayout");
     conn = await createTestDatabase("partlayout");
@@ -120,14 +119,7 @@ suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
         sslmode: "disable",
         schema: SCHEMA,
       },
-      storage: {
-        bucket,
-        dataPrefix: "data/",
-        endpoint: svc.endpoint,
-        region: svc.region,
-        adminProjectId: svc.adminProject,
-        admin: svc.admin,
-      },
+      storage: testStorage(bucket),
       readers: [],
     });
     instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });

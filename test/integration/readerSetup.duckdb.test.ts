@@ -8,7 +8,7 @@ import * as path from "path";
 import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import { Client } from "pg";
-import { createTestBucket } from "../support/s3";
+import { createTestBucket, testStorage } from "../support/s3";
 import { repoRoot, rgw } from "../support/services";
 import { describeWithDuckDB, runPasted } from "../support/duckdb";
 import { startTlsPostgres, TlsPostgres } from "../support/tlsPostgres";
@@ -90,7 +90,6 @@ describeWithDuckDB("the rendered reader setup on a TLS-only catalog (verify-full
   beforeAll(async () => {
     pg = await startTlsPostgres();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "reader-setup-"));
-    const svc = rgw();
     info = parseLakeConnectionInfo({
       catalog: {
         host: pg.host,
@@ -101,14 +100,7 @@ describeWithDuckDB("the rendered reader setup on a TLS-only catalog (verify-full
         sslmode: "verify-full",
         sslRootCert: pg.caPem,
       },
-      storage: {
-        bucket: await createTestBucket("tls"),
-        dataPrefix: "data/",
-        endpoint: svc.endpoint,
-        region: svc.region,
-        adminProjectId: svc.adminProject,
-        admin: svc.admin,
-      },
+      storage: testStorage(await createTestBucket("tls")),
       readers: [],
     });
     const admin = new Client(pgClientConfig({ ...info.catalog, database: "postgres" }));

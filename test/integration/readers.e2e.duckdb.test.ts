@@ -13,7 +13,7 @@ import { spawnSync } from "child_process";
 import { Client } from "pg";
 import { DuckDBConnection } from "@duckdb/node-api";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
 import { pgAdmin, PgConnection, repoRoot, rgw } from "../support/services";
 import { AccessStack } from "../support/lakeApply";
 import { describeWithDuckDB, rows, runPasted, scalar } from "../support/duckdb";
@@ -146,14 +146,7 @@ describeWithDuckDB("readers on a real lake with the real DuckDB client", () => {
     info = parseLakeConnectionInfo({
       stack: "e2e",
       catalog: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-      storage: {
-        bucket,
-        dataPrefix: "data/",
-        endpoint: svc.endpoint,
-        region: svc.region,
-        adminProjectId: svc.adminProject,
-        admin: svc.admin,
-      },
+      storage: testStorage(bucket),
       readers: Object.values(R).map((name, i) => ({
         name,
         password: passwords[name],

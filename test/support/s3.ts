@@ -22,3 +22,9 @@ export async function createTestBucket(prefix: string): Promise<string> {
   await s3Client(rgw().admin).send(new CreateBucketCommand({ Bucket: bucket }));
   return bucket;
 }
+
+/** The `storage` section of a lake connection file for `bucket` on the test RGW (data under `data/`). */
+export function testStorage(bucket: string) {
+  const svc = rgw();
+  return { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin };
+}
