@@ -3,121 +3,37 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { randomBytes } from "crypto";
 import { execFile } from "child_process";
 import { Client } from "pg";
-import { PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client, testStorage } from "../support/s3";
-import { pgAdmin, repoRoot, rgw } from "../support/services";
+import { CliLake, cliLakeReaders, createCliLake, Grant, TestDatabase } from "../support/cliLake";
+import { createTestDatabase, withClient } from "../support/pg";
+import { repoRoot } from "../support/services";
 import { buildSampleLake, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
-import { installGuard, grantRead, revokeRead } from "../../postgres/guardClient";
-import { readCatalogLayout } from "../../postgres/catalogLayout";
-import { buildBucketPolicy } from "../../model/bucketPolicy";
-import { grantKey } from "../../model/grants";
-import { NormalizedGrant } from "../../model/accessSpec";
-import { quoteIdent, quoteLiteral } from "../../model/names";
-import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
+import { grantRead, revokeRead } from "../../postgres/guardClient";
+import { quoteIdent } from "../../model/names";
+import { LakeConnectionInfo } from "../../cli/connectionInfo";
 import { lakeStatus } from "../../cli/status";
 import { verifyLake, formatVerifyReport, VerifyReport } from "../../cli/verify";
 import { accessMatrix } from "../../cli/accessMatrix";
 
-const hex = randomBytes(3).toString("hex");
-const alice = `cli_alice_${hex}`;
-const bob = `cli_bob_${hex}`;
-type Grant = { reader: string; schema: string; table: string | null };
-const declared: Grant[] = [
-  { reader: alice, schema: "sales", table: "orders" },
-  { reader: bob, schema: "hr", table: null },
-];
+const { alice, bob, declared } = cliLakeReaders("cli");
 
-let conn: Awaited<ReturnType<typeof createTestDatabase>>;
-let bareConn: Awaited<ReturnType<typeof createTestDatabase>>;
+let deployed: CliLake | undefined;
+let bareConn: TestDatabase | undefined;
 let admin: Client;
 let bucket: string;
 let lake: SampleLake;
 let info: LakeConnectionInfo;
-const passwords: Record<string, string> = { [alice]: randomBytes(9).toString("hex"), [bob]: randomBytes(9).toString("hex") };
-
-function connectionInfo(database: string, withGrants = true): LakeConnectionInfo {
-  const svc = rgw();
-  const pg = pgAdmin();
-  return parseLakeConnectionInfo({
-    stack: "test",
-    catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
-    storage: testStorage(bucket),
-    readers: [alice, bob].map((name, i) => ({
-      name,
-      password: passwords[name],
-      s3: { projectId: svc.readerProject, ...svc.readers[i] },
-      ...(withGrants
-        ? {
-            grants: declared
-              .filter((g) => g.reader === name)
-              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
-          }
-        : {}),
-    })),
-  });
-}
-
-/** Applies the bucket policy the storage guard builds for `grants`. */
-async function applyPolicy(grants: Grant[]): Promise<void> {
-  const svc = rgw();
-  const layout = await readCatalogLayout(admin, { bucket });
-  const normalized: NormalizedGrant[] = grants.map((g) => ({ ...g, mode: "read", key: grantKey(g.reader, g.schema, g.table) }));
-  const policy = buildBucketPolicy({
-    bucket,
-    ownerProjectId: svc.adminProject,
-    layout,
-    grants: normalized,
-    readers: [alice, bob].map((name, i) => ({ name, principal: { projectId: svc.readerProject, accessKey: svc.readers[i].accessKey } })),
-  });
-  expect(policy.problems).toEqual([]);
-  await s3Client(svc.admin).send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
-}
-
-/** Puts a real object at every current data file's location inside the bucket. */
-async function putDataFiles(client: Client): Promise<number> {
-  const { rows } = await client.query(`
-    SELECT m.value AS data_path, s.path AS sp, t.path AS tp, t.path_is_relative AS trel, f.path AS fp, f.path_is_relative AS frel
-    FROM ducklake_data_file f JOIN ducklake_table t ON t.table_id = f.table_id AND t.end_snapshot IS NULL
-    JOIN ducklake_schema s ON s.schema_id = t.schema_id AND s.end_snapshot IS NULL
-    CROSS JOIN (SELECT value FROM ducklake_metadata WHERE key = 'data_path' AND scope IS NULL) m
-    WHERE f.end_snapshot IS NULL`);
-  let n = 0;
-  for (const r of rows) {
-    const url = !r.frel ? r.fp : `${r.trel ? r.data_path + r.sp + r.tp : r.tp}${r.fp}`;
-    const prefix = `s3://${bucket}/`;
-    if (!url.startsWith(prefix)) continue;
-    await s3Client(rgw().admin).send(new PutObjectCommand({ Bucket: bucket, Key: url.slice(prefix.length), Body: "PAR1 fixture PAR1" }));
-    n++;
-  }
-  return n;
-}
+let connectionInfo: CliLake["connectionInfo"];
+let applyPolicy: CliLake["applyPolicy"];
 
 beforeAll(async () => {
-  bucket = await createTestBucket("cliwf");
-  conn = await createTestDatabase("cliwf");
-  admin = new Client(conn);
-  await admin.connect();
-  const b = await createDuckLakeCatalog(admin, { dataPath: `s3://${bucket}/data/` });
-  lake = await buildSampleLake(b);
-  await installGuard(admin);
-  for (const r of [alice, bob]) await admin.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
-  for (const g of declared) await grantRead(admin, g);
-  expect(await putDataFiles(admin)).toBeGreaterThan(5);
-  await applyPolicy(declared);
-  info = connectionInfo(conn.database);
+  deployed = await createCliLake("cliwf", { alice, bob, declared });
+  ({ admin, bucket, lake, info, connectionInfo, applyPolicy } = deployed);
 }, 120_000);
 
 afterAll(async () => {
-  await admin?.end();
-  if (conn) await dropTestDatabase(conn);
-  if (bareConn) await dropTestDatabase(bareConn);
-  await withClient(pgAdmin(), async (c) => {
-    for (const r of [alice, bob]) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
-  });
+  await deployed?.dispose(bareConn);
 });
 
 const problemsOf = (r: VerifyReport) => r.problems.join("\n");
