@@ -2,29 +2,15 @@
 // postgresql.conf fragment and pg_hba.conf with an openssl-made CA + server certificate, then
 // clients that must (or must not) get in. Also runs the admin bootstrap SQL and the readiness script.
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
-import { execFileSync, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import { randomBytes } from "crypto";
 import { Client, ClientConfig } from "pg";
 import { renderPgHba, renderPostgresqlConf, renderTlsReadyCommand } from "../../model/cloudInit";
 import { loadServerScripts } from "../../templates/load";
 import { writeCaFile } from "../../components/caFile";
 import { pluginConnStr } from "../contract/postgresPlugin";
-
-const PG_BIN = fs
-  .readdirSync("/usr/lib/postgresql")
-  .sort()
-  .map((v) => `/usr/lib/postgresql/${v}/bin`)
-  .reverse()
-  .find((d) => fs.existsSync(`${d}/initdb`));
-const isRoot = process.getuid?.() === 0;
-const asPg = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-  execFileSync(isRoot ? "runuser" : cmd, isRoot ? ["-u", "postgres", "--", cmd, ...args] : args, {
-    env: { ...process.env, ...env },
-    stdio: "pipe",
-    encoding: "utf8",
-  });
+import { asPg, freePort, initCluster, makeTlsFiles, PG_BIN, removeCluster, startCluster } from "../support/tlsPostgres";
 
 const dir = `/tmp/ducklake-pulumi/cloudinit-pg-${randomBytes(4).toString("hex")}`;
 const data = path.join(dir, "data");
@@ -36,37 +22,6 @@ let port = 0;
 let adminPassword = "";
 const readerPassword = randomBytes(12).toString("hex");
 
-function openssl(...args: string[]) {
-  execFileSync("openssl", args, { cwd: tlsDir, stdio: "pipe" });
-}
-function makeCa(name: string, cn: string) {
-  openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
-  openssl(
-    "req",
-    "-x509",
-    "-new",
-    "-key",
-    `${name}.key`,
-    "-subj",
-    `/CN=${cn}`,
-    "-days",
-    "2",
-    "-out",
-    `${name}.crt`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  );
-}
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 const tlsClient = (user: string, password: string, database: string, ca = path.join(tlsDir, "ca.crt")): ClientConfig => ({
   host: "127.0.0.1",
   port,
@@ -85,29 +40,11 @@ async function query(config: ClientConfig, sql: string): Promise<Record<string, 
     await c.end();
   }
 }
+/** psql as the superuser over the cluster's socket, stopping at the first error. */
+const psqlAsPostgres = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+  asPg("psql", ["-X", "-q", "-h", dir, "-p", String(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", ...args], env);
 function bootstrapAdmin(password: string) {
-  asPg(
-    "psql",
-    [
-      "-X",
-      "-q",
-      "-h",
-      dir,
-      "-p",
-      String(port),
-      "-U",
-      "postgres",
-      "-d",
-      "postgres",
-      "-v",
-      "ON_ERROR_STOP=1",
-      "-v",
-      `admin_role=${adminRole}`,
-      "-f",
-      path.join(dir, "bootstrap-admin.sql"),
-    ],
-    { ADMIN_PASSWORD: password },
-  );
+  psqlAsPostgres(["-v", `admin_role=${adminRole}`, "-f", path.join(dir, "bootstrap-admin.sql")], { ADMIN_PASSWORD: password });
 }
 
 const describeIfPg = PG_BIN ? describe : describe.skip;
@@ -116,49 +53,11 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
   beforeAll(async () => {
     fs.mkdirSync(tlsDir, { recursive: true });
     fs.chmodSync(dir, 0o755);
-    makeCa("ca", "test ducklake CA");
-    makeCa("other-ca", "some other CA");
+    makeTlsFiles(tlsDir);
     fs.copyFileSync(path.join(tlsDir, "other-ca.crt"), otherCa);
-    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "server.key");
-    openssl("req", "-new", "-key", "server.key", "-subj", "/CN=127.0.0.1", "-out", "server.csr");
-    fs.writeFileSync(
-      path.join(tlsDir, "ext.cnf"),
-      "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
-    );
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      "server.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "2",
-      "-extfile",
-      "ext.cnf",
-      "-out",
-      "server.crt",
-    );
-    fs.chmodSync(path.join(tlsDir, "server.key"), 0o600);
     fs.writeFileSync(path.join(dir, "bootstrap-admin.sql"), loadServerScripts().bootstrapAdminSql);
-    fs.writeFileSync(path.join(dir, "pwfile"), "initial-superuser-pw\n");
-    if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
-
     port = await freePort();
-    asPg(`${PG_BIN}/initdb`, [
-      "-D",
-      data,
-      "-U",
-      "postgres",
-      `--pwfile=${path.join(dir, "pwfile")}`,
-      "--auth-local=peer",
-      "--auth-host=scram-sha-256",
-      "--encoding=UTF8",
-      "--locale=C.UTF-8",
-    ]);
+    initCluster(dir, data, "initial-superuser-pw");
     // Debian's cluster config includes conf.d: mimic it and drop the rendered fragment there.
     fs.mkdirSync(path.join(data, "conf.d"));
     fs.appendFileSync(path.join(data, "postgresql.conf"), "\ninclude_dir = 'conf.d'\n");
@@ -176,41 +75,12 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
         adminRole,
       }),
     );
-    if (isRoot) execFileSync("chown", ["-R", "postgres", dir]);
-    const started = spawnSync(
-      isRoot ? "runuser" : `${PG_BIN}/pg_ctl`,
-      [
-        ...(isRoot ? ["-u", "postgres", "--", `${PG_BIN}/pg_ctl`] : []),
-        "-D",
-        data,
-        "-l",
-        path.join(dir, "server.log"),
-        "-w",
-        "-t",
-        "30",
-        "start",
-      ],
-      { encoding: "utf8" },
-    );
-    if (started.status !== 0)
-      throw new Error(`postgres refused the rendered config:\n${fs.readFileSync(path.join(dir, "server.log"), "utf8")}`);
+    startCluster(dir, data, "postgres refused the rendered config");
 
     adminPassword = randomBytes(16).toString("hex");
     bootstrapAdmin("first-password-to-be-replaced");
     bootstrapAdmin(adminPassword); // idempotent: re-asserts the role with the new password
-    asPg("psql", [
-      "-X",
-      "-q",
-      "-h",
-      dir,
-      "-p",
-      String(port),
-      "-U",
-      "postgres",
-      "-d",
-      "postgres",
-      "-v",
-      "ON_ERROR_STOP=1",
+    psqlAsPostgres([
       "-c",
       "CREATE DATABASE lakecat",
       "-c",
@@ -220,10 +90,7 @@ describeIfPg("rendered PostgreSQL config on a real server", () => {
     ]);
   }, 60000);
 
-  afterAll(() => {
-    if (fs.existsSync(path.join(data, "postmaster.pid"))) asPg(`${PG_BIN}/pg_ctl`, ["-D", data, "-m", "immediate", "stop"]);
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => removeCluster(dir, data));
 
   it("accepts the rendered files: TLS on, TLS 1.2 floor, jit off, no pg_hba errors", async () => {
     const row = await query(
