@@ -1,9 +1,9 @@
 // `npm run access`: the effective access matrix from the live catalog ACL (catalog guard) and the
 // live bucket policy (evaluated per reader and table for s3:GetObject on the table's files), with the
 // declared grants when the connection info carries them. Exit 1 when the layers disagree.
-import { parseCommandArgs } from "./args";
+import { runReportCommand } from "./args";
 import { runMain } from "./errors";
-import { LakeConnectionInfo, loadLakeConnectionInfo } from "./connectionInfo";
+import { LakeConnectionInfo } from "./connectionInfo";
 import { connectCatalog } from "../postgres/connection";
 import { GuardApi, loadGuardApi } from "./guardApi";
 import { qualifiedName, readInventory } from "./lakeInventory";
@@ -111,17 +111,11 @@ export function formatAccessMatrix(m: AccessMatrix): string {
 const USAGE = "usage: npm run access -- [--stack <s> | --from <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
-  const m = await accessMatrix(info);
-  process.stdout.write(
-    args.values.json ? `${JSON.stringify({ agree: m.problems.length === 0, ...m }, null, 2)}\n` : `${formatAccessMatrix(m)}\n`,
-  );
-  return m.problems.length === 0 ? 0 : 1;
+  return runReportCommand(argv, USAGE, accessMatrix, {
+    good: (m) => m.problems.length === 0,
+    json: (m) => ({ agree: m.problems.length === 0, ...m }),
+    text: formatAccessMatrix,
+  });
 }
 
 if (require.main === module) runMain(() => main(process.argv.slice(2)));

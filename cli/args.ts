@@ -2,7 +2,7 @@
 // connection-source flags every command takes.
 import { parseArgs } from "util";
 import { CliError } from "./errors";
-import { ConnectionSource } from "./connectionInfo";
+import { ConnectionSource, LakeConnectionInfo, loadLakeConnectionInfo } from "./connectionInfo";
 
 export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
 
@@ -44,4 +44,25 @@ export function parseScaleFactor(text: string | undefined, fallback = 0.01): num
       `--sf: expected a scale factor greater than 0 and at most 1000 (e.g. 0.01 = ~86k rows, 1 = ~8.7M rows), got ${JSON.stringify(text)}`,
     );
   return sf;
+}
+
+/**
+ * main() of a read-only report command (`--json` plus the connection flags): builds the report for the
+ * lake, prints it as JSON or as text, and exits 0 when it is good, 1 otherwise.
+ */
+export async function runReportCommand<R>(
+  argv: string[],
+  usage: string,
+  build: (info: LakeConnectionInfo) => Promise<R>,
+  view: { good: (r: R) => boolean; json: (r: R) => object; text: (r: R) => string },
+): Promise<number> {
+  const args = parseCommandArgs(argv, { json: { type: "boolean" } }, usage);
+  if (args.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
+  const r = await build(info);
+  process.stdout.write(args.values.json ? `${JSON.stringify(view.json(r), null, 2)}\n` : `${view.text(r)}\n`);
+  return view.good(r) ? 0 : 1;
 }

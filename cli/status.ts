@@ -4,9 +4,9 @@
 // (exists, can log in with its password, member of the reader role, no elevated rights).
 // Exit 1 when anything is unhealthy.
 import { Client } from "pg";
-import { parseCommandArgs } from "./args";
+import { runReportCommand } from "./args";
 import { explainError, runMain } from "./errors";
-import { LakeConnectionInfo, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
+import { LakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
 import { connectCatalog } from "../postgres/connection";
 import { GuardApi, latestGuardVersion, loadGuardApi } from "./guardApi";
 import { lakeS3Client, probes, readBucketPolicy } from "./s3";
@@ -288,17 +288,11 @@ export function formatStatus(checks: StatusCheck[]): string {
 const USAGE = "usage: npm run status -- [--stack <s> | --from <file>] [--json]";
 
 export async function main(argv: string[]): Promise<number> {
-  const args = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
-  if (args.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const info = loadLakeConnectionInfo(args.source, (m) => process.stderr.write(`${m}\n`));
-  const checks = await lakeStatus(info);
-  process.stdout.write(
-    args.values.json ? `${JSON.stringify({ healthy: checks.every((c) => c.ok), checks }, null, 2)}\n` : `${formatStatus(checks)}\n`,
-  );
-  return checks.every((c) => c.ok) ? 0 : 1;
+  return runReportCommand(argv, USAGE, lakeStatus, {
+    good: (checks) => checks.every((c) => c.ok),
+    json: (checks) => ({ healthy: checks.every((c) => c.ok), checks }),
+    text: formatStatus,
+  });
 }
 
 if (require.main === module) runMain(() => main(process.argv.slice(2)));

@@ -6,6 +6,7 @@ import * as command from "@pulumi/command";
 import {
   ADMIN_ROLE,
   AccessRules,
+  BackupSettings,
   canonicalCidrs,
   canonicalRoleCidrs,
   postgresCidrs,
@@ -42,15 +43,7 @@ export interface LakeServerArgs {
   /** Catalog database (pg_hba scope of reader rules, name of the nightly dump). */
   catalogDatabase: string;
   /** Where the nightly dump goes, with the key that uploads it (secret; sent over SSH, never in user data). */
-  backup: pulumi.Input<{
-    bucket: string;
-    prefix: string;
-    endpoint: string;
-    region: string;
-    accessKey: string;
-    secretKey: string;
-    hourUtc: number;
-  }>;
+  backup: pulumi.Input<Omit<BackupSettings, "catalogDatabase">>;
   /** How long `pulumi up` waits for PostgreSQL to accept TLS after boot (default 900 s). */
   readyTimeoutSeconds?: number;
 }
