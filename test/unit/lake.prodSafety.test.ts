@@ -6,6 +6,7 @@ import type * as PulumiModule from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { mockResourceState } from "../support/programMocks";
 
 interface Recorded {
   type: string;
@@ -15,37 +16,8 @@ interface Recorded {
 }
 
 const SERVER_IP = "198.51.100.10";
-const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n-----END ${label}-----\n`;
 const CA_PEM = `-----BEGIN CERTIFICATE-----\n${"Q0FD".repeat(16)}\n-----END CERTIFICATE-----\n`;
 const EXISTING_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExistingKeyInTheHetznerProject0000000000 me@old";
-
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  switch (type) {
-    case "tls:index/privateKey:PrivateKey":
-      return {
-        ...inputs,
-        privateKeyPem: pem("EC PRIVATE KEY"),
-        privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
-        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n`,
-      };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-      return { ...inputs, certPem: CA_PEM };
-    case "tls:index/locallySignedCert:LocallySignedCert":
-      return { ...inputs, certPem: pem("CERTIFICATE") };
-    case "tls:index/certRequest:CertRequest":
-      return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
-    case "random:index/randomPassword:RandomPassword":
-      return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
-    case "hcloud:index/primaryIp:PrimaryIp":
-      return { ...inputs, ipAddress: SERVER_IP };
-    case "hcloud:index/server:Server":
-      return { ...inputs, ipv6Address: "2001:db8:1::1" };
-    case "command:remote:Command":
-      return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
-    default:
-      return inputs;
-  }
-}
 
 jest.mock("../../postgres/lakeLayoutSource", () => {
   const { emptyLayout } = jest.requireActual("../../model/lakePaths");
@@ -96,7 +68,7 @@ async function loadProgram(config: Record<string, string>, secretKeys: string[])
           else resources.set(args.name, { type: args.type, name: args.name, inputs: args.inputs, opts: {} });
           return {
             id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`,
-            state: mockState(args.type, args.name, args.inputs),
+            state: mockResourceState(args.type, args.name, args.inputs, { serverIp: SERVER_IP, caCertPem: CA_PEM }),
           };
         },
         call: (args) =>

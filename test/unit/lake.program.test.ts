@@ -2,6 +2,7 @@
 // inputs, the stack outputs, and that secrets stay secret.
 import type * as PulumiModule from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
+import { mockResourceState } from "../support/programMocks";
 
 interface Recorded {
   type: string;
@@ -19,35 +20,6 @@ const SERVER_IP = "198.51.100.10";
 // The program writes the server CA for the postgresql provider here (not into the checkout).
 process.env.DUCKLAKE_CA_DIR = require("fs").mkdtempSync(require("path").join(require("os").tmpdir(), "ducklake-ca-"));
 afterAll(() => require("fs").rmSync(process.env.DUCKLAKE_CA_DIR!, { recursive: true, force: true }));
-const pem = (label: string) => `-----BEGIN ${label}-----\n${"QUJD".repeat(16)}\n-----END ${label}-----\n`;
-
-// Outputs the real providers would compute, so the program's applies see realistic values.
-function mockState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
-  switch (type) {
-    case "tls:index/privateKey:PrivateKey":
-      return {
-        ...inputs,
-        privateKeyPem: pem("EC PRIVATE KEY"),
-        privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"),
-        publicKeyOpenssh: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA${name.replace(/[^A-Za-z0-9]/g, "")}\n`,
-      };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-    case "tls:index/locallySignedCert:LocallySignedCert":
-      return { ...inputs, certPem: pem("CERTIFICATE") };
-    case "tls:index/certRequest:CertRequest":
-      return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
-    case "random:index/randomPassword:RandomPassword":
-      return { ...inputs, result: `Pw${name.replace(/[^A-Za-z0-9]/g, "")}0123456789abcdef` };
-    case "hcloud:index/primaryIp:PrimaryIp":
-      return { ...inputs, ipAddress: SERVER_IP };
-    case "hcloud:index/server:Server":
-      return { ...inputs, ipv6Address: "2001:db8:1::1" };
-    case "command:remote:Command":
-      return { ...inputs, stdout: "PostgreSQL accepts verify-full TLS connections" };
-    default:
-      return inputs;
-  }
-}
 
 // The program reads table folders from the live catalog; under mocks there is none (and no host to reach),
 // so the layout source answers with DuckLake's default layout and records what it was asked.
@@ -92,7 +64,7 @@ async function loadProgram(stack: string, config: Record<string, string>, secret
           resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
           return {
             id: args.type.startsWith("hcloud:") ? String(1000 + n++) : `${args.name}-id`,
-            state: mockState(args.type, args.name, args.inputs),
+            state: mockResourceState(args.type, args.name, args.inputs, { serverIp: SERVER_IP }),
           };
         },
         call: (args) => args.inputs,
