@@ -33,6 +33,26 @@ export interface GrantSpec {
   table?: string;
   /** Only "read" exists today; writes stay with the catalog owner/writer roles. */
   mode?: "read";
+  /**
+   * Partition grant (needs `table`): only the rows whose partition keys take one of the listed values. Keys are
+   * written like DuckLake's DDL: a column name (identity) or `year(col)`, `month(col)`, `day(col)`, `hour(col)`.
+   * AND across keys, OR within a key's list; `null` grants the NULL partition. Example: `{ "year(ts)": [2026] }`.
+   */
+  rows?: Record<string, ReadonlyArray<string | number | boolean | null>>;
+}
+
+/** A DuckLake partition transform a partition grant may name (DuckLake's `ducklake_partition_column.transform`). */
+export type PartitionTransform = "identity" | "year" | "month" | "day" | "hour";
+
+/** One key of a partition grant after validation. */
+export interface RowFilterKey {
+  /** As written in access.ts after trimming: `region`, `year(ts)`. */
+  key: string;
+  /** DuckLake column name the key reads. */
+  column: string;
+  transform: PartitionTransform;
+  /** Canonical text of each value as DuckLake records it in ducklake_file_partition_value (null = NULL), sorted, unique. */
+  values: Array<string | null>;
 }
 
 export interface AccessSpec {
@@ -46,6 +66,8 @@ export interface NormalizedGrant {
   schema: string;
   table: string | null;
   mode: "read";
-  /** Stable identity derived from (reader, schema, table), used for logical resource names. */
+  /** Partition grant: its keys sorted by `key` (absent or empty = the whole table or schema). */
+  rows?: RowFilterKey[];
+  /** Stable identity derived from (reader, schema, table[, rows]), used for logical resource names. */
   key: string;
 }
