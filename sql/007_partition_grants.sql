@@ -359,21 +359,22 @@ BEGIN
     -- Both branches test the same set (see visible_count in 001); `table_id` inside the probe is the catalog
     -- table's column: visible has no column of that name.
     WHEN 'table' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id LIMIT 1) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('tp') || ' END'
     WHEN 'table_full' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END'
     -- A file's rows: the whole table is granted, or the file itself (a per-row index probe: a partition reader
-    -- may see thousands of files, and DuckDB lists one table's files at a time).
+    -- may see thousands of files, and DuckDB lists one table's files at a time). Probes are scalar sub-selects,
+    -- not EXISTS, which the planner would turn into a hashed scan of all the reader's ids.
     WHEN 'file' THEN '(CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END)'
-      || ' OR EXISTS (SELECT FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
-      || ' AND f.kind = ''f'' AND f.object_id = data_file_id)'
+      || ' OR (SELECT true FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
+      || ' AND f.kind = ''f'' AND f.object_id = data_file_id) IS NOT NULL'
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('tp')
     WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s') || ' OR schema_name = ''main'''
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')
@@ -1059,6 +1060,10 @@ END
 $body$
 $fn$;
     REVOKE ALL ON FUNCTION ducklake_guard.on_create_inlined_table() FROM PUBLIC;
+    -- Harmless (an event trigger function cannot be called) and needed: the guard's files revoke every guard
+    -- function from PUBLIC as the catalog owner, which fails on a function the owner holds no privilege on.
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION ducklake_guard.on_create_inlined_table() TO %I',
+                              (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner'));
     COMMENT ON FUNCTION ducklake_guard.on_create_inlined_table() IS 'ducklake_guard event trigger function (owned by a superuser): puts the row filter on a new inlined table. Not callable.';
     DROP EVENT TRIGGER IF EXISTS ducklake_guard_a_inlined_row_filter;
     CREATE EVENT TRIGGER ducklake_guard_a_inlined_row_filter ON ddl_command_end
