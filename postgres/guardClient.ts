@@ -222,9 +222,8 @@ export async function installGuard(
       `the database has guard version ${before.version}, newer than this program's ${latest}; upgrade the program instead of downgrading the guard`,
     );
   if (opts.catalogWriter !== undefined) {
-    // A role name, passed as a value (the writer is usually ducklake_writer, which readerNameProblem reserves).
-    const p = lakeNameProblem(opts.catalogWriter);
-    if (p) throw new Error(`catalogWriter ${p}`);
+    const p = catalogWriterProblem(opts.catalogWriter);
+    if (p) throw new Error(p);
   }
   // A non-superuser admin acts as the owner; 004 and 006 RESET ROLE inside, so it is set again before each file.
   const asOwner = async () => {
@@ -281,7 +280,13 @@ export async function unprotectedCatalogTables(client: Queryable): Promise<Array
   return rows.map((r) => ({ table: r.table_name, problem: r.problem }));
 }
 
-/** Protects every catalog table that exists now (policies, grants, triggers, resync); returns how many tables. Owner only. */
+/** Problem with a writer role name, or undefined (a value: the writer is usually ducklake_writer, reserved for readers). */
+export function catalogWriterProblem(name: unknown): string | undefined {
+  const p = lakeNameProblem(name);
+  return p ? `catalogWriter ${p}` : undefined;
+}
+
+/** Protects every catalog table that exists now (policies, grants, triggers, resync); returns how many tables. SECURITY DEFINER: the owner or a member of it. */
 export async function protectAll(client: Queryable): Promise<number> {
   const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.protect_all() AS n`);
   return Number(rows[0].n);
