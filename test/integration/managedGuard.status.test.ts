@@ -2,7 +2,7 @@
 // catalog tables the guard does not protect yet, the writer's policy, readers that are members of the writer or
 // owner, grants of missing roles, the event trigger recorded but gone. Each problem is broken on purpose, status
 // names it with its repair, the repair is run as printed (as the admin) and status is healthy again.
-import { grantRead, installGuard } from "../../postgres/guardClient";
+import { grantRead } from "../../postgres/guardClient";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
 import { managedLake, ManagedLake, MANAGED_CATALOG, MANAGED_PASSWORD } from "../fixtures/managedLake";
 import { catalogStatus, StatusCheck } from "../../cli/status";
@@ -183,6 +183,5 @@ describe("the guard installed before DuckLake's first ATTACH (what `pulumi up` d
     );
     expect(tables.rows.length).toBeGreaterThan(0);
     expect(tables.rows.every((r) => r.schema_name === "sales")).toBe(true);
-    void installGuard;
   });
 });
