@@ -44,6 +44,29 @@ async function main(): Promise<void> {
   await admin.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${quoteIdent(owner)}`);
   const db = new Client({ ...su, database });
   await db.connect();
+  try {
+    await run(db, { database, owner, writer, reader, pw, dataDir });
+  } finally {
+    await db.end().catch(() => undefined);
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
+    await admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(database)}`);
+    for (const r of [reader, writer, owner]) await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
+    await admin.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function run(
+  db: Client,
+  {
+    database,
+    owner,
+    writer,
+    reader,
+    pw,
+    dataDir,
+  }: { database: string; owner: string; writer: string; reader: string; pw: string; dataDir: string },
+): Promise<void> {
   const setup = [
     `GRANT CONNECT ON DATABASE ${quoteIdent(database)} TO ${quoteIdent(writer)}`,
     `CREATE SCHEMA lake AUTHORIZATION ${quoteIdent(owner)}`,
@@ -145,12 +168,6 @@ async function main(): Promise<void> {
 
   w.closeSync();
   instance.closeSync();
-  await db.end();
-  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [database]);
-  await admin.query(`DROP DATABASE ${quoteIdent(database)}`);
-  for (const r of [reader, writer, owner]) await admin.query(`DROP ROLE ${quoteIdent(r)}`);
-  await admin.end();
-  fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 main().catch((e) => {
