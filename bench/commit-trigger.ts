@@ -75,6 +75,8 @@ async function run(
     `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(writer)} IN SCHEMA lake GRANT ALL ON TABLES TO ${quoteIdent(owner)} WITH GRANT OPTION`,
   ];
   for (const s of setup) await db.query(s);
+  // PostgreSQL's own timing of the trigger function (pg_stat_user_functions) for every session of this database.
+  await db.query(`ALTER DATABASE ${quoteIdent(database)} SET track_functions = 'pl'`);
   const ext = findOfflineExtensions();
   const instance = await DuckDBInstance.create(":memory:", instanceOptions(ext));
   const attach = async (role: string): Promise<DuckDBConnection> => {
@@ -118,6 +120,15 @@ async function run(
       await trigger(true);
       results.push({ catalog, workload: name, off: median(times.off), on: median(times.on) });
     }
+    await new Promise((r) => setTimeout(r, 1500)); // let the writer's backend flush its function statistics
+    const f = await db.query(
+      "SELECT calls, total_time FROM pg_stat_user_functions WHERE schemaname = 'ducklake_guard' AND funcname = 'on_snapshot_commit'",
+    );
+    const calls = Number(f.rows[0]?.calls ?? 0),
+      total = Number(f.rows[0]?.total_time ?? 0);
+    functionTimes.push({ catalog, ms: (total - seen.total) / Math.max(1, calls - seen.calls), calls: calls - seen.calls });
+    seen.calls = calls;
+    seen.total = total;
     // The trigger's own pg_class scan (what every commit pays even when it creates no inlined table), in PostgreSQL:
     // the query of ducklake_guard.on_snapshot_commit(), with its xid and namespace computed once as there.
     await db.query(`DO $$ DECLARE t0 timestamptz := clock_timestamp(); x bigint[]; v_xid xid := pg_current_xact_id()::xid;
@@ -132,6 +143,8 @@ async function run(
     scans.push({ catalog, ms: Number(rows[0].ms) });
   };
   const scans: Array<{ catalog: string; ms: number }> = [];
+  const functionTimes: Array<{ catalog: string; ms: number; calls: number }> = [];
+  const seen = { calls: 0, total: 0 };
   const inlinedCount = async () =>
     Number(
       (
@@ -163,6 +176,8 @@ async function run(
   );
   console.log("catalog                 | workload  | trigger off | trigger on | on/off");
   for (const sc of scans) console.log(`trigger's pg_class scan alone, ${sc.catalog}: ${sc.ms.toFixed(3)} ms`);
+  for (const ft of functionTimes)
+    console.log(`on_snapshot_commit() per call (pg_stat_user_functions), ${ft.catalog}: ${ft.ms.toFixed(3)} ms over ${ft.calls} calls`);
   for (const r of results)
     console.log(
       `${r.catalog.padEnd(23)} | ${r.workload.padEnd(9)} | ${r.off.toFixed(2).padStart(11)} | ${r.on.toFixed(2).padStart(10)} | ${(r.on / r.off).toFixed(3)}`,
