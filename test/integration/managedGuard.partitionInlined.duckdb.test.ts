@@ -138,7 +138,14 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
 
   test("the repair as printed (GRANT as the admin, resync as the owner) lets the reader read exactly its rows", async () => {
     await m.admin.query(`GRANT ${m.writer} TO ${m.owner}`);
+    // What the guard provider's diff reads: with the membership the owner can filter the table now, so `pulumi up` updates
+    // the guard (protect_all, whose resync filters and grants it).
+    const t = (await newestInlined()).relname;
+    expect(await q(m.admin, "SELECT table_name, problem FROM ducklake_guard.unprotected_catalog_tables()")).toEqual([
+      { table_name: t, problem: "no row filter: partition readers cannot read it" },
+    ]);
     await m.admin.query("SELECT ducklake_guard.resync()");
+    expect(await q(m.admin, "SELECT * FROM ducklake_guard.unprotected_catalog_tables()")).toEqual([]);
     expect(await newestInlined()).toMatchObject({ owner: m.writer, rls: true, reader_select: true });
     expect(await readerIds()).toEqual([1, 3]);
     expect(await emeaIds()).toEqual([1, 3]);
