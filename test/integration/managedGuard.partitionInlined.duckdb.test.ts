@@ -201,4 +201,46 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
     expect(left).toEqual([]);
     expect(await q(m.admin, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
   });
+
+  test("inlined_tables(ids) finds exactly the tables of those ids (what the regex over all of pg_class found), by pg_class's name index", async () => {
+    const names = [
+      "ducklake_inlined_data_900005_1",
+      "ducklake_inlined_data_900005_12",
+      "ducklake_inlined_data_9000055_1",
+      "ducklake_inlined_delete_900005",
+      "ducklake_inlined_delete_9000055",
+      "ducklake_inlined_data_900005_x",
+      "ducklake_inlined_data_900005",
+      "ducklake_inlined_delete_900005_1",
+    ];
+    for (const n of names) await writerPg.query(`CREATE TABLE ${MANAGED_CATALOG}.${quoteIdent(n)} (i integer)`);
+    try {
+      await m.admin.query(`SET ROLE ${quoteIdent(m.owner)}`);
+      const byId = (
+        await q(m.admin, "SELECT relname, table_id FROM ducklake_guard.inlined_tables(ARRAY[900005, NULL, 900005]) ORDER BY 1")
+      ).map((r) => `${r.relname}:${r.table_id}`);
+      const byScan = (
+        await q(m.admin, "SELECT relname, table_id FROM ducklake_guard.inlined_tables(NULL) WHERE table_id = 900005 ORDER BY 1")
+      ).map((r) => `${r.relname}:${r.table_id}`);
+      expect(byId).toEqual([
+        "ducklake_inlined_data_900005_1:900005",
+        "ducklake_inlined_data_900005_12:900005",
+        "ducklake_inlined_delete_900005:900005",
+      ]);
+      expect(byScan).toEqual(byId);
+      // The lookup inlined_tables(ids) runs per id: a range scan of pg_class's (relname, relnamespace) index.
+      const inner = (
+        await q(
+          m.admin,
+          `EXPLAIN SELECT c.oid FROM unnest(ARRAY[900005::bigint]) t(id) CROSS JOIN LATERAL (
+             SELECT c1.oid FROM pg_class c1 WHERE c1.relnamespace = '${MANAGED_CATALOG}'::regnamespace
+               AND c1.relname >= ('ducklake_inlined_data_' || t.id || '_')::name AND c1.relname < ('ducklake_inlined_data_' || t.id || '\`')::name) c`,
+        )
+      ).map((r) => String(r["QUERY PLAN"]));
+      expect(inner.join("\n")).toMatch(/pg_class_relname_nsp_index/);
+    } finally {
+      await m.admin.query("RESET ROLE");
+      for (const n of names) await writerPg.query(`DROP TABLE ${MANAGED_CATALOG}.${quoteIdent(n)}`);
+    }
+  });
 });
