@@ -244,3 +244,43 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
     }
   });
 });
+
+maybe("partition grants on inlined tables: the membership in place from the start (what `pulumi up` makes)", () => {
+  let m: ManagedLake;
+  const notices: string[] = [];
+  beforeAll(async () => {
+    m = await managedLake("mg_pinl2");
+    const o = await m.duck(m.owner);
+    await o.run("CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)");
+    await o.run("ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)");
+    o.closeSync();
+    m.admin.on("notice", (n) => notices.push(n.message ?? ""));
+    await m.install();
+  }, 120000);
+  afterAll(async () => {
+    await m?.close();
+  });
+
+  test("no install warning; the reader reads exactly its rows of the writer's new inlined tables, no resync, no superuser", async () => {
+    expect(notices.join("\n")).not.toContain("new inlined tables of the writer get no row filter");
+    expect((await m.admin.query("SELECT value FROM ducklake_guard.setting WHERE key = 'inlined_row_filter'")).rows).toEqual([
+      { value: "owner_member_of_writer" },
+    ]);
+    const reader = await m.newRole("mg_p2reader");
+    await grantRows(m.admin, { reader, schema: "hr", table: "sales", rows: EMEA });
+    const w = await m.duck(m.writer);
+    await w.run("ALTER TABLE lake.hr.sales ADD COLUMN note VARCHAR");
+    await w.run("INSERT INTO lake.hr.sales VALUES (1, 'emea', 'a'), (2, 'apac', 'b'), (3, 'emea', 'c')");
+    w.closeSync();
+    const owners = await m.admin.query(
+      `SELECT DISTINCT pg_get_userbyid(relowner) AS owner, relrowsecurity AS rls FROM pg_class
+        WHERE relnamespace = '${MANAGED_CATALOG}'::regnamespace AND relname ~ '^ducklake_inlined_data_[0-9]+_[0-9]+$' AND relowner = $1::regrole`,
+      [m.writer],
+    );
+    expect(owners.rows).toEqual([{ owner: m.writer, rls: true }]);
+    const r = await m.duck(reader, { readOnly: true });
+    expect((await rows(r, "SELECT id FROM lake.hr.sales ORDER BY id")).map((x) => Number(x[0]))).toEqual([1, 3]);
+    r.closeSync();
+    expect((await m.admin.query("SELECT * FROM ducklake_guard.enforcement_drift()")).rows).toEqual([]);
+  }, 60000);
+});
