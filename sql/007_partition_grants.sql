@@ -21,10 +21,12 @@
 -- 4. Inlined tables get row-level security with a fixed policy: readers of the whole table see every row, readers
 --    with partition grants the rows whose values fall in their partitions. Only the table's owner (the role that
 --    created it: DuckLake's writer) or a superuser may enable it, so a superuser-installed event trigger does it
---    at creation; the guard itself does it for tables the catalog owner owns. A partition reader gets SELECT only
---    on inlined tables that carry the filter (fail closed otherwise; enforcement_drift names the rest).
+--    at creation; the guard itself does it for tables the catalog owner owns, and for the writer's when the owner
+--    is a member of the writer (GRANT <writer> TO <owner>: no superuser needed; the commit trigger of the next
+--    migration does it at COMMIT). A partition reader gets SELECT only on inlined tables that carry the filter
+--    (fail closed otherwise; enforcement_drift names the rest).
 --
--- Run as a superuser (recommended: the event trigger of 4 needs one) or as the catalog owner; safe to re-run.
+-- Run as a superuser or as the catalog owner (then the owner must be a member of the writer for 4); safe to re-run.
 BEGIN;
 SELECT pg_catalog.pg_advisory_xact_lock(7433205101);
 -- This migration's version, the one place it is written (the previous one must be applied).
@@ -1176,7 +1178,7 @@ $fn$;
     IF v_writer IS NOT NULL AND pg_catalog.to_regrole(pg_catalog.quote_ident(v_writer)) IS NOT NULL
        AND pg_catalog.pg_has_role(v_owner, v_writer, 'USAGE') THEN
       INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'owner_member_of_writer')
-        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE ducklake_guard.setting.value = 'missing';
     ELSE
       RAISE WARNING '%', pg_catalog.format('not a superuser, and the catalog owner %I is not a member of the writer %s: new inlined tables of the writer get no row filter, so partition readers cannot read them (fail closed). Fix: as the admin GRANT %s TO %I; (`pulumi up` does it on the external target), or as a superuser run sql/007_partition_grants.sql',
                                             v_owner, coalesce(pg_catalog.quote_ident(v_writer), '(none recorded)'),
