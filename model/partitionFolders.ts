@@ -195,6 +195,8 @@ function cartesian<T>(lists: T[][]): T[][] {
 }
 
 const plural = (n: number, what: string) => `${n.toLocaleString("en")} ${what}${n === 1 ? "" : "s"}`;
+/** "1 file was" / "2 files were" (and lies/lie). */
+const counted = (n: number, what: string, singular: string, pluralVerb: string) => `${plural(n, what)} ${n === 1 ? singular : pluralVerb}`;
 
 /**
  * The object-key patterns one partition grant opens, given the table's folder (ends in "/") and its catalog facts.
@@ -314,22 +316,22 @@ export function partitionGrantResources(
   }
   if (closed.unpartitioned > 0)
     warnings.push(
-      `${label}: ${plural(closed.unpartitioned, "data file")} of the table (e.g. ${sample.unpartitioned}) were written without partitioning (before SET PARTITIONED BY, or after RESET): ` +
+      `${label}: ${counted(closed.unpartitioned, "data file", "of the table was", "of the table were")} written without partitioning (e.g. ${sample.unpartitioned}; before SET PARTITIONED BY, or after RESET): ` +
         "their rows are not part of any partition grant and stay closed (403). To include them, re-insert their rows so they are written under the current partitioning (INSERT INTO … SELECT …, then DELETE the old rows)",
     );
   if (closed.flat > 0)
     warnings.push(
-      `${label}: ${plural(closed.flat, "data file")} of granted partitions lie outside the partition folders (e.g. ${sample.flat}; hive_file_pattern = false or a hand-made path): ` +
+      `${label}: ${counted(closed.flat, "data file", "of granted partitions lies", "of granted partitions lie")} outside the partition folders (e.g. ${sample.flat}; hive_file_pattern = false or a hand-made path): ` +
         "storage keeps them closed (403), so this reader's scans that reach them fail. Set hive_file_pattern to true and rewrite them (CALL ducklake_rewrite_data_files), or re-insert their rows",
     );
   if (closed.outside > 0)
     warnings.push(
-      `${label}: ${plural(closed.outside, "data file")} of granted partitions lie outside the table's folder (e.g. ${sample.outside}; added with ducklake_add_data_files): ` +
+      `${label}: ${counted(closed.outside, "data file", "of granted partitions lies", "of granted partitions lie")} outside the table's folder (e.g. ${sample.outside}; added with ducklake_add_data_files): ` +
         "they stay closed (403), so this reader's scans that reach them fail. Re-insert their rows (INSERT INTO … SELECT …) so DuckLake writes them into the partition folders, then remove the added files",
     );
   if (closed.otherSpec > 0)
     warnings.push(
-      `${label}: ${plural(closed.otherSpec, "data file")} of the table (e.g. ${sample.otherSpec}) were written under an earlier partitioning without the grant's keys: ` +
+      `${label}: ${counted(closed.otherSpec, "data file", "of the table was", "of the table were")} written (e.g. ${sample.otherSpec}) under an earlier partitioning without the grant's keys: ` +
         "they are not part of the grant and stay closed (403). To include them, re-insert their rows under the current partitioning",
     );
   return { patterns: [...new Set(patterns)].sort(), problems, warnings };
