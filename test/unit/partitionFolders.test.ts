@@ -79,7 +79,7 @@ describe("hive folder names", () => {
 });
 
 describe("wildcards", () => {
-  test("RGW 16's lazy `*` (observed on RGW: scratch run recorded in docs/storage-guard.md) vs backtracking", () => {
+  test("RGW 16 lazy `*` (observed on RGW in partitionStorage.rgwWildcards.test.ts) vs backtracking", () => {
     // `*` stops at the first "-": a UUID with dashes never matches `ducklake-*-delete.parquet` on RGW 16.
     expect(rgwPacificMatch("t/ducklake-*-delete.parquet", `t/ducklake-${UUID}-delete.parquet`)).toBe(false);
     expect(backtrackingMatch("t/ducklake-*-delete.parquet", `t/ducklake-${UUID}-delete.parquet`)).toBe(true);
