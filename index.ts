@@ -11,6 +11,8 @@ import { roleCidrsFromReaders } from "./model/cloudInit";
 import { emptyLayout, indexLayout } from "./model/lakePaths";
 import { SERVER_TYPES } from "./model/cost";
 import { catalogLayoutOrDefault } from "./postgres/lakeLayoutSource";
+import { partitionSpecsOrUnavailable } from "./postgres/partitionSpec";
+import { parseGrantRows } from "./model/rowFilter";
 
 /** Full keys of config values stored encrypted (Pulumi passes them in PULUMI_CONFIG_SECRET_KEYS). */
 function secretConfigKeys(): ReadonlySet<string> | undefined {
@@ -40,7 +42,7 @@ const accessRules = {
   ownerProjectKeys: config.ownerProjectKeys,
 };
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
-LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
+const validatedAccess = LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
 const lake = new Lake("ducklake", {
   config,
@@ -66,6 +68,18 @@ const layout = pulumi.unsecret(
   }),
 );
 
+// Partition grants are checked against their tables' current partition specs (read only when there are any).
+const partitionTables = validatedAccess.grants.flatMap((g) =>
+  g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : [],
+);
+const partitionSpecs = partitionTables.length
+  ? pulumi.unsecret(
+      lake.catalog.ownerConnection.apply((conn) =>
+        partitionSpecsOrUnavailable(conn, { catalogSchema: config.catalogSchema, tables: partitionTables }),
+      ),
+    )
+  : undefined;
+
 const readerSecretKeys = pulumi.secret(config.readerSecretKeys);
 const lakeAccess = new LakeAccess(
   "access",
@@ -78,6 +92,7 @@ const lakeAccess = new LakeAccess(
     awsProvider: lake.awsProvider,
     bucket: lake.bucketName,
     layout,
+    partitionSpecs,
     s3Endpoint: config.s3Endpoint,
     s3Region: config.s3Region,
     readerSecretKeys,
@@ -147,7 +162,13 @@ export const lakeConnection = pulumi.secret(
             s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
             grants: accessSpec.grants
               .filter((g) => g.reader === r.name)
-              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+              .map((g) =>
+                !g.table
+                  ? { schema: g.schema }
+                  : g.rows
+                    ? { schema: g.schema, table: g.table, rows: parseGrantRows(g.rows).rows }
+                    : { schema: g.schema, table: g.table },
+              ),
           })),
         }) satisfies LakeConnectionInfo,
     ),

@@ -5,6 +5,8 @@
 import type { Client, ClientBase } from "pg";
 import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, readerNameProblem } from "../model/names";
 import { loadMigrations, GuardMigration } from "../postgres/sqlFiles";
+import type { RowFilterKey } from "../model/accessSpec";
+import { canonicalRows } from "../model/rowFilter";
 
 export type { GuardMigration };
 
@@ -38,6 +40,15 @@ export interface GuardGrantDetail extends GuardGrant {
   currentSchema: string | null;
   currentTable: string | null;
   status: "active" | "renamed" | "dropped" | "role missing";
+  /** Partition grant: its row filter (list_grants' rows column; absent for table and schema grants). */
+  rows?: RowFilterKey[];
+}
+
+/** A partition grant's filter as the guard takes it (grant_rows/revoke_rows p_filter): RowFilterKey without `key`. */
+export interface GuardRowKey {
+  column: string;
+  transform: RowFilterKey["transform"];
+  values: ReadonlyArray<string | null>;
 }
 
 type Queryable = Pick<ClientBase, "query">;
@@ -212,6 +223,48 @@ export async function revokeRead(client: Queryable, g: { reader: string; schema:
   return rows[0].revoked === true;
 }
 
+/** The p_filter JSON of grant_rows/revoke_rows: keys in canonical order, values canonical (order-insensitive for the guard anyway). */
+function rowFilterJson(rows: ReadonlyArray<GuardRowKey>): string {
+  if (!rows.length) throw new Error("invalid partition grant: rows lists no key");
+  return JSON.stringify(canonicalRows(rows).map((r) => ({ column: r.column, transform: r.transform, values: r.values })));
+}
+
+/** Grants `reader` the rows of one table whose partition keys take the listed values (a partition grant). Idempotent. */
+export async function grantRows(
+  client: Queryable,
+  g: { reader: string; schema: string; table: string; rows: ReadonlyArray<GuardRowKey> },
+): Promise<boolean> {
+  assertGrant(g);
+  const { rows } = await client.query("SELECT ducklake_guard.grant_rows($1, $2, $3, $4::jsonb) AS changed", [
+    g.reader,
+    g.schema,
+    g.table,
+    rowFilterJson(g.rows),
+  ]);
+  return rows[0].changed === true;
+}
+
+/** Removes one partition grant (the same filter, in any order); false when it did not exist. */
+export async function revokeRows(
+  client: Queryable,
+  g: { reader: string; schema: string; table: string; rows: ReadonlyArray<GuardRowKey> },
+): Promise<boolean> {
+  const { rows } = await client.query("SELECT ducklake_guard.revoke_rows($1, $2, $3, $4::jsonb) AS changed", [
+    g.reader,
+    g.schema,
+    g.table,
+    rowFilterJson(g.rows),
+  ]);
+  return rows[0].changed === true;
+}
+
+/** list_grants' rows column (jsonb, NULL for table/schema grants; absent before the partition-grant migration) as canonical keys. */
+export function parseGuardRows(value: unknown): RowFilterKey[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  const list = (typeof value === "string" ? JSON.parse(value) : value) as GuardRowKey[];
+  return Array.isArray(list) && list.length ? canonicalRows(list) : undefined;
+}
+
 /** The ACL with what each pinned grant points at now. */
 export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
   const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
@@ -224,6 +277,7 @@ export async function listGrantDetails(client: Queryable, reader?: string): Prom
     currentSchema: r.current_schema_name ?? null,
     currentTable: r.current_table_name ?? null,
     status: r.status,
+    ...(parseGuardRows(r.rows) ? { rows: parseGuardRows(r.rows) } : {}),
   }));
 }
 
