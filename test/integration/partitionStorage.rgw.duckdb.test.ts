@@ -17,6 +17,10 @@ import { NormalizedGrant, ReaderSpec, RowFilterKey } from "../../model/accessSpe
 import { policyGrammarProblems } from "../../model/policyGrammar";
 import { hiveEscape } from "../../model/partitionFolders";
 import { IndexedLayout } from "../../model/lakePaths";
+import { randomBytes } from "crypto";
+import { grantRead, installGuard } from "../../postgres/guardClient";
+import { verifyLake } from "../../cli/verify";
+import { quoteIdent, quoteLiteral } from "../../model/names";
 
 const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
 const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
@@ -81,9 +85,9 @@ const one = (all: string[], re: RegExp): string => {
   return `data/hr/sales/${hits[0]}`;
 };
 
-async function applyPolicy(): Promise<void> {
+async function applyPolicy(grants: NormalizedGrant[] = GRANTS): Promise<void> {
   layout = await readCatalogLayout(pg, { bucket, catalogSchema: SCHEMA, partitionTables: [{ schema: "hr", table: "sales" }] });
-  policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: READERS, grants: GRANTS, layout });
+  policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: READERS, grants, layout });
   expect(policy.problems).toEqual([]);
   expect(policyGrammarProblems(policy.json)).toEqual([]);
   await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
@@ -150,11 +154,16 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     await run("DELETE FROM hr.sales WHERE region = 'apac' AND year(ts) = 2025 AND id < 300");
     await applyPolicy();
   }, 120_000);
+  const role = `ps_year_${randomBytes(3).toString("hex")}`;
   afterAll(async () => {
     duck?.closeSync();
     instance?.closeSync();
     await pg?.end();
     if (conn) await dropTestDatabase(conn);
+    const c = new Client(pgAdmin());
+    await c.connect();
+    await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    await c.end();
   });
 
   test("the policy: year(ts) behind a `region=*/` wildcard, region folders by DuckDB's encoding (also for a value without files), the delete-file pattern; warnings name the closed files", () => {
@@ -250,5 +259,46 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     } finally {
       s.close();
     }
+  }, 120_000);
+
+  test("verify: for the partition grant, a granted partition's file gives 200 and another partition's 403; a policy granting the whole table, or nothing, is reported", async () => {
+    // The catalog side of partition grants is p16-guard's: here the reader's catalog login sees the whole table
+    // (grant_read), so verify's catalog checks pass and its storage probes are what this test is about.
+    await installGuard(pg);
+    const password = randomBytes(9).toString("hex");
+    await pg.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
+    await grantRead(pg, { reader: role, schema: "hr", table: "sales" });
+    const verifyInfo = parseLakeConnectionInfo({
+      ...JSON.parse(JSON.stringify(rawInfo)),
+      readers: [
+        {
+          name: role,
+          password,
+          s3: { projectId: svc.readerProject, ...yearKey },
+          grants: [{ schema: "hr", table: "sales", rows: { "year(ts)": [2026] } }],
+        },
+      ],
+    });
+    const check = () => verifyLake(verifyInfo, { probeWrites: false, duckdb: false });
+    const ok = await check();
+    const partitionRows = ok.rows
+      .filter((r) => r.object.startsWith("hr.sales "))
+      .map((r) => [r.object.replace(/\(region=[^/]+\/year=\d+\//, "(<other>/"), r.expected, r.s3, r.ok]);
+    expect(partitionRows).toEqual([
+      ["hr.sales [year(ts)=2026]", "read", "200", true],
+      ["hr.sales (<other>/, not granted)", "none", "403", true],
+    ]);
+    expect(ok.rows.find((r) => r.object === "hr.sales")).toMatchObject({ expected: "read", s3: "partitions" });
+    expect(ok.problems).toEqual([]);
+
+    await applyPolicy([{ reader: "by_year", schema: "hr", table: "sales", mode: "read", key: "by_year/hr/sales" }]);
+    expect((await check()).problems).toEqual([
+      expect.stringMatching(/lets it read a file of another partition of hr.sales .* the bucket policy grants too much/),
+    ]);
+    await applyPolicy([]);
+    expect((await check()).problems).toEqual([
+      expect.stringMatching(/S3 refuses a file of granted partitions hr.sales \[year\(ts\)=2026\] \(403 .* lacks the partition grant/),
+    ]);
+    await applyPolicy();
   }, 120_000);
 });
