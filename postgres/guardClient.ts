@@ -31,6 +31,8 @@ export interface GuardGrant {
   schema: string;
   /** null = the whole schema, including tables created later. */
   table: string | null;
+  /** A partition grant's filter (absent for table and schema grants). */
+  rows?: RowFilterKey[];
 }
 
 export interface GuardGrantDetail extends GuardGrant {
@@ -281,9 +283,14 @@ export async function listGrantDetails(client: Queryable, reader?: string): Prom
   }));
 }
 
-/** The ACL as (reader, schema, table) triples, ordered by reader, schema, table (schema grants first). */
+/** The ACL as (reader, schema, table[, rows]) entries, ordered by reader, schema, table (schema grants first). */
 export async function listGrants(client: Queryable, reader?: string): Promise<GuardGrant[]> {
-  return (await listGrantDetails(client, reader)).map(({ reader: r, schema, table }) => ({ reader: r, schema, table }));
+  return (await listGrantDetails(client, reader)).map(({ reader: r, schema, table, rows }) => ({
+    reader: r,
+    schema,
+    table,
+    ...(rows ? { rows } : {}),
+  }));
 }
 
 /** One grant with its status, or undefined when it is not in the ACL (what `pulumi refresh` reads). */
