@@ -51,6 +51,11 @@ const lake = new Lake("ducklake", {
   caFileDir: process.env.DUCKLAKE_CA_DIR,
 });
 
+// Tables with partition grants: their current specs and their files are read for the checks and the bucket policy.
+const partitionTables = validatedAccess.grants.flatMap((g) =>
+  g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : [],
+);
+
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
 // (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)
 // Read once per preview, sealed and indexed by the reader. Pulumi copies plain objects as they pass through
@@ -58,7 +63,8 @@ const lake = new Lake("ducklake", {
 // ~40 ms CPU at 20,000 tables next to a ~290 ms build (bench/policy-build.ts).
 const layout = pulumi.unsecret(
   pulumi.all([lake.catalog.ownerConnection, lake.bucketName, lake.dataPath]).apply(async ([conn, bucket, dataPath]) => {
-    const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema });
+    // Partition-granted tables also bring their partition specs and files (which folders their grants may open).
+    const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema, partitionTables });
     if (found.source !== "catalog") pulumi.log.info(`bucket policy uses the ${found.source}`);
     for (const f of found.layout.outsideFiles)
       pulumi.log.warn(
@@ -69,9 +75,6 @@ const layout = pulumi.unsecret(
 );
 
 // Partition grants are checked against their tables' current partition specs (read only when there are any).
-const partitionTables = validatedAccess.grants.flatMap((g) =>
-  g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : [],
-);
 const partitionSpecs = partitionTables.length
   ? pulumi.unsecret(
       lake.catalog.ownerConnection.apply((conn) =>

@@ -1,0 +1,254 @@
+// Partition grants in storage (issue 16) on a real Ceph RGW with a DuckLake written by the real DuckDB client:
+// the bucket policy built from the catalog's file facts opens exactly the granted partitions' folders and the
+// table's delete files, and a DuckDB reader with the reader's S3 key reads the granted rows and nothing else.
+import * as fs from "fs";
+import * as path from "path";
+import { Client } from "pg";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { createTestDatabase, dropTestDatabase } from "../support/pg";
+import { createTestBucket, s3Client, testStorage } from "../support/s3";
+import { pgAdmin, repoRoot, rgw, PgConnection, S3Key } from "../support/services";
+import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
+import { duckString, lakeSessionStatements } from "../../cli/duckdbSql";
+import { readCatalogLayout } from "../../postgres/catalogLayout";
+import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";
+import { NormalizedGrant, ReaderSpec, RowFilterKey } from "../../model/accessSpec";
+import { policyGrammarProblems } from "../../model/policyGrammar";
+import { hiveEscape } from "../../model/partitionFolders";
+import { IndexedLayout } from "../../model/lakePaths";
+
+const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
+const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
+if (!haveExtensions && process.env.CI === "true")
+  throw new Error(
+    `partitionStorage: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`,
+  );
+if (!haveExtensions) console.warn(`partitionStorage: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir}`);
+const suite = haveExtensions ? describe : describe.skip;
+
+const SCHEMA = "public";
+const svc = rgw();
+const admin = s3Client(svc.admin);
+const [yearKey, regionKey, otherKey] = svc.readers as [S3Key, S3Key, S3Key];
+const reader = (name: string, k: S3Key): ReaderSpec => ({ name, principal: { projectId: svc.readerProject, accessKey: k.accessKey } });
+const READERS = [reader("by_year", yearKey), reader("by_region", regionKey), reader("nobody", otherKey)];
+// A region value with characters DuckDB percent-encodes (and `*`, which a policy would read as a wildcard).
+const ODD = `a+b&'"\\* ~z`;
+
+function rowsGrant(r: string, keys: RowFilterKey[]): NormalizedGrant {
+  return { reader: r, schema: "hr", table: "sales", mode: "read", rows: keys, key: `${r}/hr/sales/${JSON.stringify(keys)}` };
+}
+const GRANTS: NormalizedGrant[] = [
+  // year(ts) is the spec's second key: its folders need `region=*/` before `year=2026/`.
+  rowsGrant("by_year", [{ key: "year(ts)", column: "ts", transform: "year", values: ["2026"] }]),
+  // a leading key, including a value that has no files when the policy is applied
+  rowsGrant("by_region", [{ key: "region", column: "region", transform: "identity", values: ["emea", ODD].sort() }]),
+];
+
+let conn: PgConnection | undefined;
+let pg: Client;
+let bucket: string;
+let info: LakeConnectionInfo;
+let instance: DuckDBInstance;
+let duck: DuckDBConnection;
+let policy: BucketPolicy;
+let layout: IndexedLayout;
+
+async function run(sql: string): Promise<void> {
+  await duck.run(sql);
+}
+async function status(key: S3Key, objectKey: string): Promise<number> {
+  try {
+    const r = await s3Client(key).send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }));
+    await r.Body?.transformToByteArray();
+    return 200;
+  } catch (e) {
+    const code = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (code === undefined) throw e;
+    return code;
+  }
+}
+/** The keys under data/hr/sales/, table-relative. */
+async function keys(): Promise<string[]> {
+  const prefix = "data/hr/sales/";
+  const r = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (r.Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
+}
+const one = (all: string[], re: RegExp): string => {
+  const hits = all.filter((k) => re.test(k));
+  expect(hits.length).toBeGreaterThanOrEqual(1);
+  return `data/hr/sales/${hits[0]}`;
+};
+
+async function applyPolicy(): Promise<void> {
+  layout = await readCatalogLayout(pg, { bucket, catalogSchema: SCHEMA, partitionTables: [{ schema: "hr", table: "sales" }] });
+  policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: READERS, grants: GRANTS, layout });
+  expect(policy.problems).toEqual([]);
+  expect(policyGrammarProblems(policy.json)).toEqual([]);
+  await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
+}
+
+/** A DuckDB session with the owner's catalog login but the given S3 key: only the storage guard stands in the way. */
+async function storageOnlySession(key: S3Key): Promise<{ c: DuckDBConnection; close: () => void }> {
+  const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
+  const c = await i.connect();
+  for (const ext of ["ducklake", "postgres", "httpfs"]) await c.run(`LOAD ${ext}`);
+  await c.run("SET TimeZone = 'UTC'");
+  const asKey = parseLakeConnectionInfo({ ...JSON.parse(JSON.stringify(rawInfo)), storage: { ...testStorage(bucket), admin: key } });
+  for (const s of lakeSessionStatements(asKey)) await c.run(s.sql);
+  return {
+    c,
+    close: () => {
+      c.closeSync();
+      i.closeSync();
+    },
+  };
+}
+let rawInfo: unknown;
+
+suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5.5)", () => {
+  beforeAll(async () => {
+    const pga = pgAdmin();
+    bucket = await createTestBucket("partstore");
+    conn = await createTestDatabase("partstore");
+    pg = new Client(conn);
+    await pg.connect();
+    rawInfo = {
+      catalog: {
+        host: pga.host,
+        port: pga.port,
+        database: conn.database,
+        user: pga.user,
+        password: pga.password,
+        sslmode: "disable",
+        schema: SCHEMA,
+      },
+      storage: testStorage(bucket),
+      readers: [],
+    };
+    info = parseLakeConnectionInfo(rawInfo);
+    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
+    duck = await instance.connect();
+    for (const ext of ["ducklake", "postgres", "httpfs"]) await run(`LOAD ${ext}`);
+    await run("SET TimeZone = 'UTC'");
+    for (const s of lakeSessionStatements(info)) await run(s.sql);
+    await run("USE lake");
+    await run("CREATE SCHEMA hr");
+    await run("CREATE TABLE hr.sales (id INT, region VARCHAR, ts TIMESTAMP, amount INT)");
+    // Rows written before the table was partitioned: a file at the table root.
+    await run("INSERT INTO hr.sales SELECT i, 'emea', TIMESTAMP '2026-02-01', 1 FROM range(20) t(i)");
+    await run("ALTER TABLE hr.sales SET PARTITIONED BY (region, year(ts))");
+    await run(`INSERT INTO hr.sales SELECT i, ['emea', 'apac'][i % 2 + 1], [TIMESTAMP '2025-05-01', TIMESTAMP '2026-05-01'][i // 2 % 2 + 1], i
+               FROM range(100, 500) t(i)`);
+    // ducklake_add_data_files: an absolute path outside the table folder (its partition values come from the path).
+    const added = `s3://${bucket}/imports/region=emea/year=2026/added.parquet`;
+    await run(`COPY (SELECT 999 AS id, 'emea' AS region, TIMESTAMP '2026-07-01' AS ts, 5 AS amount) TO ${duckString(added)}`);
+    await run(`CALL ducklake_add_data_files('lake', 'sales', ${duckString(added)}, schema => 'hr')`);
+    // Deletes large enough for delete files (not inlined): one in a granted partition, one in another.
+    await run("DELETE FROM hr.sales WHERE region = 'emea' AND year(ts) = 2026 AND id < 300");
+    await run("DELETE FROM hr.sales WHERE region = 'apac' AND year(ts) = 2025 AND id < 300");
+    await applyPolicy();
+  }, 120_000);
+  afterAll(async () => {
+    duck?.closeSync();
+    instance?.closeSync();
+    await pg?.end();
+    if (conn) await dropTestDatabase(conn);
+  });
+
+  test("the policy: year(ts) behind a `region=*/` wildcard, region folders by DuckDB's encoding (also for a value without files), the delete-file pattern; warnings name the closed files", () => {
+    const arn = (p: string) => `arn:aws:s3:::${bucket}/data/hr/sales/${p}`;
+    const del = "ducklake-????????-????-????-????-????????????-delete.parquet";
+    const resources = (who: ReaderSpec) =>
+      policy.document.Statement.filter((s) => JSON.stringify(s.Principal.AWS).includes(who.principal.accessKey)).flatMap((s) => s.Resource);
+    expect(resources(READERS[0]).sort()).toEqual([arn(del), arn("region=*/year=2026/*")].sort());
+    expect(resources(READERS[1]).sort()).toEqual([arn(del), arn(`region=${hiveEscape(ODD)}/*`), arn("region=emea/*")].sort());
+    expect(hiveEscape(ODD)).toBe("a%2Bb%26%27%22%5C%2A%20~z");
+    const w = policy.warnings.join("\n");
+    expect(w).toMatch(/by_year.*1 data file of the table was written without partitioning/);
+    expect(w).toMatch(
+      /by_region.*1 data file of granted partitions lies outside the table's folder .*imports\/region=emea\/year=2026\/added\.parquet/,
+    );
+    // The added file is 2026 too: by_year is warned as well.
+    expect(w).toMatch(/by_year.*1 data file of granted partitions lies outside the table's folder/);
+  });
+
+  test("GetObject: 200 on granted partitions' files, 403 on other partitions, the pre-partitioning file and the add_data_files file; delete files readable table-wide (the documented leak)", async () => {
+    const all = await keys();
+    const emea26 = one(all, /^region=emea\/year=2026\/ducklake-[^/]+\.parquet$/);
+    const apac26 = one(all, /^region=apac\/year=2026\//);
+    const emea25 = one(all, /^region=emea\/year=2025\//);
+    const apac25 = one(all, /^region=apac\/year=2025\//);
+    const root = one(all, /^ducklake-[0-9a-f-]{36}\.parquet$/);
+    const deletes = all.filter((k) => /^ducklake-[0-9a-f-]{36}-delete\.parquet$/.test(k)).map((k) => `data/hr/sales/${k}`);
+    expect(deletes.length).toBe(2);
+    const added = `imports/region=emea/year=2026/added.parquet`;
+    const expected: Array<[S3Key, string, number]> = [
+      [yearKey, emea26, 200],
+      [yearKey, apac26, 200],
+      [yearKey, emea25, 403],
+      [yearKey, apac25, 403],
+      [yearKey, root, 403],
+      [yearKey, added, 403],
+      [regionKey, emea26, 200],
+      [regionKey, emea25, 200],
+      [regionKey, apac26, 403],
+      [regionKey, apac25, 403],
+      [regionKey, root, 403],
+      [regionKey, added, 403],
+      [otherKey, emea26, 403],
+      [otherKey, deletes[0], 403],
+      ...deletes.flatMap((d): Array<[S3Key, string, number]> => [
+        [yearKey, d, 200],
+        [regionKey, d, 200],
+      ]),
+    ];
+    const got = await Promise.all(expected.map(([k, key]) => status(k, key)));
+    expect(expected.map(([k, key], i) => `${k.accessKey} ${key} ${got[i]}`)).toEqual(
+      expected.map(([k, key, s]) => `${k.accessKey} ${key} ${s}`),
+    );
+  }, 60_000);
+
+  test("files written after the policy: a new region's 2026 file and the first file of a granted value are readable without re-applying it; a 2027 file is not", async () => {
+    const before = new Set(await keys());
+    await run(`INSERT INTO hr.sales SELECT i, 'latam', TIMESTAMP '2026-09-01', 1 FROM range(20) t(i)`);
+    await run(`INSERT INTO hr.sales SELECT i, ${duckString(ODD)}, TIMESTAMP '2027-01-01', 1 FROM range(20) t(i)`);
+    const fresh = (await keys()).filter((k) => !before.has(k));
+    const latam = one(fresh, /^region=latam\/year=2026\//);
+    const odd = one(fresh, /\/year=2027\//);
+    // DuckLake (through DuckDB's partitioned COPY) names the folder exactly as hiveEscape predicted.
+    expect(odd.startsWith(`data/hr/sales/region=${hiveEscape(ODD)}/year=2027/`)).toBe(true);
+    expect([
+      await status(yearKey, latam),
+      await status(regionKey, latam),
+      await status(yearKey, odd),
+      await status(regionKey, odd),
+    ]).toEqual([200, 403, 403, 200]);
+  }, 60_000);
+
+  test("DuckDB with the reader's S3 key: the granted rows read as the owner reads them; another partition's file by path gets 403", async () => {
+    // DuckLake skips files by their catalog statistics: this filter leaves out the closed files (the pre-partitioning
+    // file and the added file have amounts 1 and 5) and the 2025/2027 partitions, so only granted folders are read.
+    const where = "ts >= TIMESTAMP '2026-01-01' AND ts < TIMESTAMP '2027-01-01' AND amount >= 100";
+    const owner = (
+      await duck.runAndReadAll(`SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM hr.sales WHERE ${where}`)
+    ).getRowObjectsJson();
+    const s = await storageOnlySession(yearKey);
+    try {
+      const mine = (
+        await s.c.runAndReadAll(`SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM lake.hr.sales WHERE ${where}`)
+      ).getRowObjectsJson();
+      expect(mine).toEqual(owner);
+      expect(Number(owner[0].n)).toBeGreaterThan(0);
+      const emea25 = one(await keys(), /^region=emea\/year=2025\//);
+      await expect(s.c.run(`SELECT count(*) FROM read_parquet(${duckString(`s3://${bucket}/${emea25}`)})`)).rejects.toThrow(
+        /403|Forbidden|Access/i,
+      );
+      // The whole table touches closed files: the storage guard alone refuses it.
+      await expect(s.c.run("SELECT sum(amount) FROM lake.hr.sales")).rejects.toThrow(/403|Forbidden|Access/i);
+    } finally {
+      s.close();
+    }
+  }, 120_000);
+});
