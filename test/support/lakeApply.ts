@@ -75,7 +75,9 @@ export async function checkPartitions(target: AccessTarget, access: ValidatedAcc
 
 /** The bucket policy BucketAccessPolicy would apply for this list on the live catalog layout. */
 export async function desiredPolicy(target: AccessTarget, access: ValidatedAccess): Promise<BucketPolicy> {
-  const layout = await readCatalogLayout(target.owner, { catalogSchema: target.catalogSchema, bucket: target.bucket });
+  // The partition-granted tables' file facts travel with the layout, as the program reads them (index.ts).
+  const partitionTables = access.grants.flatMap((g) => (g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : []));
+  const layout = await readCatalogLayout(target.owner, { catalogSchema: target.catalogSchema, bucket: target.bucket, partitionTables });
   const policy = buildBucketPolicy({
     bucket: target.bucket,
     ownerProjectId: target.ownerProjectId,
