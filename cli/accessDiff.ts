@@ -8,6 +8,7 @@ import * as ts from "typescript";
 import { AccessSpec, ReaderSpec } from "../model/accessSpec";
 import { accessMatrix, checkAccess, grantTarget } from "../model/grants";
 import { REPO_ROOT } from "../repoFiles";
+import { parseGrantRows } from "../model/rowFilter";
 
 const ROOT = REPO_ROOT;
 
@@ -61,7 +62,11 @@ function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Se
     readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"),
     grants: (spec.grants ?? [])
       .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
-      .map((g) => ({ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "" })),
+      .map((g) => {
+        // A partition grant shows as its table and filter; one with a bad filter as the table with the filter as written.
+        const rows = g.rows === undefined || !g.table ? undefined : parseGrantRows(g.rows).rows;
+        return { reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "", ...(rows ? { rows } : {}) };
+      }),
   };
   const matrix = accessMatrix(declared);
   for (const [name, m] of Object.entries(matrix)) {
@@ -71,6 +76,7 @@ function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Se
       e.schemas.add(s);
     }
     for (const t of m.tables) e.targets.add(grantTarget(t.schema, t.table));
+    for (const p of m.partitions ?? []) e.targets.add(`${grantTarget(p.schema, p.table)} [${p.rows}]`);
     byReader.set(name, e);
   }
   return byReader;
@@ -86,8 +92,10 @@ export function diffAccess(base: AccessSpec, head: AccessSpec): ReaderChange[] {
     const before = b.get(name),
       after = h.get(name);
     const gains = [...(after?.targets ?? [])].filter((t) => !before?.targets.has(t));
-    // A table that is now covered by a schema grant is not lost.
-    const loses = [...(before?.targets ?? [])].filter((t) => !after?.targets.has(t) && !coveredBySchema(t, after?.schemas));
+    // A table that is now covered by a schema grant is not lost, nor are partitions of a table now granted whole.
+    const loses = [...(before?.targets ?? [])].filter(
+      (t) => !after?.targets.has(t) && !coveredBySchema(t, after?.schemas) && !after?.targets.has(t.replace(/ \[.*\]$/s, "")),
+    );
     const notes: string[] = [];
     if (!before?.reader && after?.reader) notes.push("new reader");
     if (before?.reader && !after?.reader) notes.push("reader removed (its login role is dropped)");
@@ -137,7 +145,10 @@ export function renderAccessDiff(
       lines.push(
         `| ${md(c.reader)} | ${md(c.gains.join(", ")) || "—"} | ${md(c.loses.join(", ")) || "—"} | ${md(c.notes.join("; ")) || "—"} |`,
       );
-    lines.push("", "`schema.*` covers every current and future table of the schema.");
+    lines.push(
+      "",
+      "`schema.*` covers every current and future table of the schema; `schema.table [key in (…)]` only the rows in files of those partitions.",
+    );
   }
   if (headWarnings.length) {
     lines.push("", "Warnings:", "");
