@@ -10,7 +10,7 @@ import { CliError, explainError, runMain } from "./errors";
 import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
 import { connectCatalog } from "../postgres/connection";
 import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
-import { expectedTables, GrantLike, grantLabel, isPartitionGrantLike, partitionOnlyTables } from "./expectedAccess";
+import { expectedTables, GrantLike, grantCovers, grantLabel, isPartitionGrantLike, partitionOnlyTables } from "./expectedAccess";
 import { readPartitionFacts } from "../postgres/partitionFiles";
 import { layoutIndex } from "../model/lakePaths";
 import { groupBelongs, partitionGrantResources, surelyOpens } from "../model/partitionFolders";
@@ -22,6 +22,7 @@ import {
   compareRowCounts,
   existingTableKeyedTables,
   expectedIds,
+  partitionGrantFiles,
   probeCatalogTables,
   readCatalogObjects,
   resolveGrants,
@@ -87,6 +88,7 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
         ...every,
         expected: await expectedIds(admin, resolveGrants(grants, every.objects, await listGrantDetails(admin, reader.name)), every.objects),
       };
+      if (probe) probe.expected.partitionFiles = await partitionFilesOf(admin, grants, inventory);
       await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report, probe);
       await verifyPartitionGrants(admin, info, reader, grants, inventory, report);
       if (opts.duckdb) await verifyReaderWithDuckDB(info, reader, grants, inventory, report);
@@ -95,6 +97,19 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
     await admin.end();
   }
   return report;
+}
+
+/** Tables the reader is granted only in part → the data files its partition grants cover (union over its grants). */
+async function partitionFilesOf(admin: Client, grants: GrantLike[], inv: LakeInventory): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (const id of partitionOnlyTables(grants, inv.tables)) {
+    const t = inv.tables.find((x) => x.tableId === id)!;
+    const files = new Set<string>();
+    for (const g of grants.filter(isPartitionGrantLike).filter((x) => grantCovers(x, t)))
+      for (const f of await partitionGrantFiles(admin, id, g.rows)) files.add(f);
+    out.set(id, files);
+  }
+  return out;
 }
 
 async function declaredOrLiveGrants(admin: Client, reader: ReaderConnection, opts: VerifyOptions): Promise<GrantLike[]> {

@@ -18,7 +18,7 @@ import { policyGrammarProblems } from "../../model/policyGrammar";
 import { hiveEscape } from "../../model/partitionFolders";
 import { IndexedLayout } from "../../model/lakePaths";
 import { randomBytes } from "crypto";
-import { grantRead, installGuard } from "../../postgres/guardClient";
+import { grantRead, grantRows, installGuard } from "../../postgres/guardClient";
 import { verifyLake } from "../../cli/verify";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 
@@ -155,6 +155,20 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     await applyPolicy();
   }, 120_000);
   const role = `ps_year_${randomBytes(3).toString("hex")}`;
+  const readerPassword = randomBytes(9).toString("hex");
+  const verifyInfo = () =>
+    parseLakeConnectionInfo({
+      ...JSON.parse(JSON.stringify(rawInfo)),
+      readers: [
+        {
+          name: role,
+          password: readerPassword,
+          s3: { projectId: svc.readerProject, ...yearKey },
+          grants: [{ schema: "hr", table: "sales", rows: { "year(ts)": [2026] } }],
+        },
+      ],
+    });
+
   afterAll(async () => {
     duck?.closeSync();
     instance?.closeSync();
@@ -262,24 +276,11 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
   }, 120_000);
 
   test("verify: for the partition grant, a granted partition's file gives 200 and another partition's 403; a policy granting the whole table, or nothing, is reported", async () => {
-    // The catalog side of partition grants is p16-guard's: here the reader's catalog login sees the whole table
-    // (grant_read), so verify's catalog checks pass and its storage probes are what this test is about.
+    // The catalog guard with the same partition grant (sql/007, p16-guard), so verify's catalog checks run too.
     await installGuard(pg);
-    const password = randomBytes(9).toString("hex");
-    await pg.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(password)}`);
-    await grantRead(pg, { reader: role, schema: "hr", table: "sales" });
-    const verifyInfo = parseLakeConnectionInfo({
-      ...JSON.parse(JSON.stringify(rawInfo)),
-      readers: [
-        {
-          name: role,
-          password,
-          s3: { projectId: svc.readerProject, ...yearKey },
-          grants: [{ schema: "hr", table: "sales", rows: { "year(ts)": [2026] } }],
-        },
-      ],
-    });
-    const check = () => verifyLake(verifyInfo, { probeWrites: false, duckdb: false });
+    await pg.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(readerPassword)}`);
+    await grantRows(pg, { reader: role, schema: "hr", table: "sales", rows: [{ column: "ts", transform: "year", values: ["2026"] }] });
+    const check = () => verifyLake(verifyInfo(), { probeWrites: false, duckdb: false });
     const ok = await check();
     const partitionRows = ok.rows
       .filter((r) => r.object.startsWith("hr.sales "))
@@ -300,5 +301,48 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
       expect.stringMatching(/S3 refuses a file of granted partitions hr.sales \[year\(ts\)=2026\] \(403 .* lacks the partition grant/),
     ]);
     await applyPolicy();
+  }, 120_000);
+
+  test("DuckDB as the reader (its catalog login under the partition guard + its S3 key): its scan equals the owner's filtered count; the add_data_files file and other partitions' files get 403", async () => {
+    const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
+    const c = await i.connect();
+    try {
+      for (const ext of ["ducklake", "postgres", "httpfs"]) await c.run(`LOAD ${ext}`);
+      await c.run("SET TimeZone = 'UTC'");
+      const asReader = parseLakeConnectionInfo({
+        ...JSON.parse(JSON.stringify(rawInfo)),
+        readers: [{ name: role, password: readerPassword, s3: { projectId: svc.readerProject, ...yearKey } }],
+      });
+      for (const st of lakeSessionStatements(asReader, { reader: asReader.readers[0] })) await c.run(st.sql);
+      // The owner's rows of year 2026 outside the file written before partitioning (ts 2026-02-01, hidden in both layers).
+      const owner = (
+        await duck.runAndReadAll(
+          "SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM hr.sales WHERE year(ts) = 2026 AND ts <> TIMESTAMP '2026-02-01' AND id <> 999",
+        )
+      ).getRowObjectsJson();
+      // id <> 999 skips (by its statistics) the file added with ducklake_add_data_files: the catalog guard lists it
+      // (its path says region=emea/year=2026), storage keeps it closed, as the preview warns.
+      const mine = (
+        await c.runAndReadAll("SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM lake.hr.sales WHERE id <> 999")
+      ).getRowObjectsJson();
+      expect(mine).toEqual(owner);
+      expect(Number(owner[0].n)).toBeGreaterThan(0);
+      await expect(c.run("SELECT sum(amount) FROM lake.hr.sales")).rejects.toThrow(
+        /imports\/region%3Demea\/year%3D2026\/added\.parquet.*403/,
+      );
+      // Another partition's file by path: 403.
+      const emea25 = one(await keys(), /^region=emea\/year=2025\//);
+      await expect(c.run(`SELECT count(*) FROM read_parquet(${duckString(`s3://${bucket}/${emea25}`)})`)).rejects.toThrow(/403/);
+    } finally {
+      c.closeSync();
+      i.closeSync();
+    }
+  }, 120_000);
+
+  test("verify: a catalog that shows the whole table to a reader declared with a partition grant is reported (files of other partitions, table-wide stats)", async () => {
+    await grantRead(pg, { reader: role, schema: "hr", table: "sales" });
+    const problems = (await verifyLake(verifyInfo(), { probeWrites: false, duckdb: false })).problems.join("\n");
+    expect(problems).toMatch(/ducklake_data_file shows \d+ data file\(s\) of table hr.sales .* outside its granted partitions/);
+    expect(problems).toMatch(/ducklake_table_stats shows table-wide rows of table hr.sales/);
   }, 120_000);
 });
