@@ -345,4 +345,39 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     expect(problems).toMatch(/ducklake_data_file shows \d+ data file\(s\) of table hr.sales .* outside its granted partitions/);
     expect(problems).toMatch(/ducklake_table_stats shows table-wide rows of table hr.sales/);
   }, 120_000);
+
+  test("hive_file_pattern = false: the partition grant opens no folder for new files, counts the files at the table root, and they stay closed (403)", async () => {
+    await run("CREATE TABLE hr.flat (id INT, y INT)");
+    await run("ALTER TABLE hr.flat SET PARTITIONED BY (y)");
+    await run("CALL lake.set_option('hive_file_pattern', false, schema => 'hr', table_name => 'flat')");
+    await run("INSERT INTO hr.flat SELECT i, 2024 + i % 2 FROM range(40) t(i)");
+    const l = await readCatalogLayout(pg, { bucket, catalogSchema: SCHEMA, partitionTables: [{ schema: "hr", table: "flat" }] });
+    expect(l.partitions?.map((f) => [f.table, f.hiveFilePattern])).toEqual([["flat", false]]);
+    const p = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers: READERS,
+      grants: [
+        {
+          reader: "by_year",
+          schema: "hr",
+          table: "flat",
+          mode: "read",
+          rows: [{ key: "y", column: "y", transform: "identity", values: ["2025"] }],
+          key: "f",
+        },
+      ],
+      layout: l,
+    });
+    expect(p.problems).toEqual([]);
+    expect(p.readerPrefixes.by_year).toEqual(["data/hr/flat/ducklake-????????-????-????-????-????????????-delete.parquet"]);
+    expect(p.warnings.join("\n")).toMatch(/writes files without hive folders/);
+    expect(p.warnings.join("\n")).toMatch(/1 data file of granted partitions lies outside the partition folders/);
+    await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: p.json }));
+    const r = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/hr/flat/" }));
+    const files = (r.Contents ?? []).map((o) => o.Key!);
+    expect(files).toHaveLength(2);
+    for (const k of files) expect(await status(yearKey, k)).toBe(403);
+    await applyPolicy();
+  }, 60_000);
 });
