@@ -19,6 +19,13 @@ export function effectiveHivePattern(
   return !options.some((o) => o.key === "encrypted" && o.scope === null && o.value.toLowerCase() === "true");
 }
 
+/** `{"0": "emea", "1": "2026"}` (jsonb_object_agg by key index) → ["emea", "2026"]. */
+function valuesByIndex(vals: Record<string, string | null> | null): Array<string | null> {
+  const out: Array<string | null> = [];
+  for (const [i, v] of Object.entries(vals ?? {})) out[Number(i)] = v;
+  return Array.from(out, (v) => (v === undefined ? null : v));
+}
+
 /** Facts of the given tables (as resolved in `ix`); tables that do not exist are left out. */
 export async function readPartitionFacts(
   client: ClientBase,
@@ -48,6 +55,9 @@ export async function readPartitionFacts(
     if (r.partition_key_index !== null)
       spec.keys.push({ index: Number(r.partition_key_index), column: r.column_name ?? null, transform: String(r.transform) });
   }
+  // One aggregation over every file of these tables: in memory, in this process (transaction-local settings;
+  // parallel workers each rebuilt the per-file hash, and the default work_mem spilled the sorts to disk).
+  await client.query("SELECT set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)");
   const groups = new Map<number, PartitionFileGroup[]>();
   for (const r of (await client.query(catalogQuery("partition_files"), [ids])).rows) {
     const id = Number(r.table_id);
@@ -69,7 +79,7 @@ export async function readPartitionFacts(
       folder,
       sample: file.location,
       sampleKey: file.key,
-      values: (r.vals ?? []) as Array<string | null>,
+      values: valuesByIndex(r.vals as Record<string, string | null> | null),
       files: Number(r.files),
       deleteShaped: shaped,
     });
