@@ -359,21 +359,22 @@ BEGIN
     -- Both branches test the same set (see visible_count in 001); `table_id` inside the probe is the catalog
     -- table's column: visible has no column of that name.
     WHEN 'table' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id LIMIT 1) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('tp') || ' END'
     WHEN 'table_full' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END'
     -- A file's rows: the whole table is granted, or the file itself (a per-row index probe: a partition reader
-    -- may see thousands of files, and DuckDB lists one table's files at a time).
+    -- may see thousands of files, and DuckDB lists one table's files at a time). Probes are scalar sub-selects,
+    -- not EXISTS, which the planner would turn into a hashed scan of all the reader's ids.
     WHEN 'file' THEN '(CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END)'
-      || ' OR EXISTS (SELECT FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
-      || ' AND f.kind = ''f'' AND f.object_id = data_file_id)'
+      || ' OR (SELECT true FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
+      || ' AND f.kind = ''f'' AND f.object_id = data_file_id) IS NOT NULL'
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('tp')
     WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s') || ' OR schema_name = ''main'''
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')
@@ -386,21 +387,46 @@ BEGIN
 END
 $$;
 
-UPDATE ducklake_guard.catalog_rule SET rule = 'file', why = w.why
-  FROM (VALUES
-    ('ducklake_data_file', 'tables granted whole, and for partition grants the files whose own spec values are granted (per file: older snapshots too)'),
-    ('ducklake_file_partition_value', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_file_column_stats', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_file_variant_stats', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_delete_file', 'follows the data file it deletes from: hiding deletes of a visible file would resurrect deleted rows')) w(t, why)
- WHERE table_name = w.t;
-UPDATE ducklake_guard.catalog_rule SET rule = 'table_full', why = w.why
-  FROM (VALUES
-    ('ducklake_table_stats', 'tables granted whole only: record counts and sizes summarize every partition (DuckDB reads without them)'),
-    ('ducklake_table_column_stats', 'tables granted whole only: min/max summarize every partition (DuckDB reads without them)')) w(t, why)
- WHERE table_name = w.t;
-UPDATE ducklake_guard.catalog_rule SET why = why || '; partition grants see it like a table grant'
- WHERE rule IN ('table', 'table_or_null', 'metadata', 'tag') AND why NOT LIKE '%partition grants see it%';
+-- The file tables and the table-level statistics keep their permissive 'table' policy (ducklake_guard_read, from
+-- catalog_rule: the rule names 001-006 know, so re-running an older file over this one fails closed instead of
+-- failing) and get a second, RESTRICTIVE policy ducklake_guard_partition: a row must pass both.
+CREATE TABLE IF NOT EXISTS ducklake_guard.partition_rule (
+  table_name text PRIMARY KEY,
+  rule text NOT NULL CHECK (rule IN ('file', 'table_full')),
+  why text NOT NULL
+);
+REVOKE ALL ON ducklake_guard.partition_rule FROM PUBLIC;
+INSERT INTO ducklake_guard.partition_rule (table_name, rule, why) VALUES
+  ('ducklake_data_file', 'file', 'tables granted whole; for partition grants the files whose own spec values are granted (per file, so older snapshots too)'),
+  ('ducklake_file_partition_value', 'file', 'follows its data file'),
+  ('ducklake_file_column_stats', 'file', 'follows its data file'),
+  ('ducklake_file_variant_stats', 'file', 'follows its data file'),
+  ('ducklake_delete_file', 'file', 'follows the data file it deletes from (hiding deletes of a visible file would resurrect deleted rows)'),
+  ('ducklake_table_stats', 'table_full', 'tables granted whole only: record counts and sizes summarize every partition (DuckDB reads without them)'),
+  ('ducklake_table_column_stats', 'table_full', 'tables granted whole only: min/max summarize every partition (DuckDB reads without them)')
+ON CONFLICT (table_name) DO UPDATE SET rule = EXCLUDED.rule, why = EXCLUDED.why;
+
+-- Puts the restrictive partition policy on every partition_rule table that exists (idempotent; run by attach_triggers,
+-- so protect_all covers catalog tables DuckLake creates later).
+CREATE OR REPLACE FUNCTION ducklake_guard.protect_partitions() RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_schema text := ducklake_guard.catalog_schema();
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT pr.table_name, pr.rule, pr.why FROM ducklake_guard.partition_rule pr ORDER BY pr.table_name LOOP
+    CONTINUE WHEN NOT ducklake_guard.has_catalog_table(r.table_name);
+    EXECUTE format('DROP POLICY IF EXISTS ducklake_guard_partition ON %I.%I', v_schema, r.table_name);
+    EXECUTE format('CREATE POLICY ducklake_guard_partition ON %I.%I AS RESTRICTIVE FOR SELECT TO ducklake_reader USING (%s)',
+                   v_schema, r.table_name, ducklake_guard.rule_predicate(r.rule, v_schema));
+    EXECUTE format('COMMENT ON POLICY ducklake_guard_partition ON %I.%I IS %L', v_schema, r.table_name,
+                   format('ducklake_guard: with ducklake_guard_read (a row must pass both), partition readers see only rows of their files; rule %s: %s', r.rule, r.why));
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
 
 -- ---- Inlined tables: the row filter ---------------------------------------------------------------------------
 
@@ -619,6 +645,7 @@ BEGIN
                         ELSE 'ducklake_guard: makes objects DuckLake adds to a schema granted whole visible to its readers, and grants new inlined tables' END);
     n := n + 1;
   END LOOP;
+  PERFORM ducklake_guard.protect_partitions();
   RETURN n;
 END
 $$;
@@ -700,9 +727,11 @@ BEGIN
 END
 $$;
 
--- list_grants gains `rows` (the canonical filter of a partition grant; NULL for table and schema grants).
+-- list_grants gains `rows` (the canonical filter of a partition grant; NULL for table and schema grants). A result
+-- type cannot change in place: the old list_grants(name) goes, and the new one takes text, so that re-running an
+-- older migration (which recreates list_grants(name)) does not fail on it; this file drops that one again.
 DROP FUNCTION IF EXISTS ducklake_guard.list_grants(name);
-CREATE FUNCTION ducklake_guard.list_grants(p_reader name DEFAULT NULL)
+CREATE OR REPLACE FUNCTION ducklake_guard.list_grants(p_reader text DEFAULT NULL)
 RETURNS TABLE (reader name, schema_name text, table_name text, schema_id bigint, table_id bigint,
                current_schema_name text, current_table_name text, status text, rows jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -930,6 +959,14 @@ $guard$;
 GRANT EXECUTE ON FUNCTION ducklake_guard.inlined_row_visible(bigint, jsonb, text[]) TO ducklake_reader;
 
 COMMENT ON TABLE ducklake_guard.partition_acl IS 'ducklake_guard: partition grants, one row per grant (reader, table, canonical filter `rows`, pinned ids). Owner only; change it with grant_rows/revoke_rows or by hand: every change is logged (acl_log) and enforced in the same statement.';
+COMMENT ON SEQUENCE ducklake_guard.partition_acl_id_seq IS 'ducklake_guard: ids of partition grants (visible_rows.grant_id). Owner only.';
+COMMENT ON INDEX ducklake_guard.partition_acl_table_id IS 'ducklake_guard: finds the partition grants of a table when DuckLake adds files.';
+COMMENT ON TABLE ducklake_guard.partition_rule IS 'ducklake_guard: catalog tables that also get the restrictive policy ducklake_guard_partition (rule file or table_full, expanded by rule_predicate). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.protect_partitions() IS 'ducklake_guard: (re)creates the restrictive ducklake_guard_partition policies of partition_rule. Owner only; called by attach_triggers.';
+COMMENT ON FUNCTION ducklake_guard.rule_predicate(text, text) IS 'ducklake_guard: the policy expression of one catalog_rule or partition_rule rule. Owner only (install time).';
+COMMENT ON FUNCTION ducklake_guard.recount_visible() IS 'ducklake_guard trigger on visible: recounts the tables (whole or through partition grants) of the roles a statement touched. Not callable.';
+COMMENT ON FUNCTION ducklake_guard.on_catalog_insert() IS 'ducklake_guard trigger on ducklake_table/_view/_macro/_inlined_data_tables/_data_file/_file_partition_value: follows objects and files DuckLake adds. Not callable.';
+COMMENT ON FUNCTION ducklake_guard.attach_triggers() IS 'ducklake_guard: (re)creates the ducklake_guard_resolve triggers on the catalog tables and the partition policies. Owner only.';
 COMMENT ON TABLE ducklake_guard.visible_rows IS 'ducklake_guard: the keys of each reader''s partition grants, read by the row filter of inlined tables. Maintained by refresh_visible; each reader may SELECT its own rows.';
 COMMENT ON POLICY own_rows ON ducklake_guard.visible_rows IS 'ducklake_guard: a reader sees only its own granted keys.';
 COMMENT ON COLUMN ducklake_guard.acl_log.rows IS 'the filter of a partition grant (partition_acl.rows); NULL for table and schema grants.';
@@ -945,7 +982,7 @@ COMMENT ON FUNCTION ducklake_guard.inlined_is_filtered(oid) IS 'ducklake_guard: 
 COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (run as a superuser to cover the writer''s tables). Owner and superusers.';
 COMMENT ON FUNCTION ducklake_guard.grant_rows(name, text, text, jsonb) IS 'ducklake_guard: grants a reader the rows of one table whose partition keys take the listed values; true if the ACL changed. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.revoke_rows(name, text, text, jsonb) IS 'ducklake_guard: removes one partition grant; false if there was none. Owner only.';
-COMMENT ON FUNCTION ducklake_guard.list_grants(name) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.list_grants(text) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.log_partition_acl_change() IS 'ducklake_guard trigger on partition_acl: appends each change to acl_log, as the editing role. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.data_file_exists(bigint) IS 'ducklake_guard: whether a data file id is in the catalog. Owner only.';
 COMMENT ON TRIGGER enforce_lock ON ducklake_guard.partition_acl IS 'ducklake_guard: serializes ACL statements (the lock of acl).';
@@ -1023,6 +1060,10 @@ END
 $body$
 $fn$;
     REVOKE ALL ON FUNCTION ducklake_guard.on_create_inlined_table() FROM PUBLIC;
+    -- Harmless (an event trigger function cannot be called) and needed: the guard's files revoke every guard
+    -- function from PUBLIC as the catalog owner, which fails on a function the owner holds no privilege on.
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION ducklake_guard.on_create_inlined_table() TO %I',
+                              (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner'));
     COMMENT ON FUNCTION ducklake_guard.on_create_inlined_table() IS 'ducklake_guard event trigger function (owned by a superuser): puts the row filter on a new inlined table. Not callable.';
     DROP EVENT TRIGGER IF EXISTS ducklake_guard_a_inlined_row_filter;
     CREATE EVENT TRIGGER ducklake_guard_a_inlined_row_filter ON ddl_command_end
