@@ -194,6 +194,8 @@ interface OverlapIndex {
   tablesUnder: Map<string, number[]>;
   /** Outside files with a key in the policy's bucket, sorted by key. */
   fileKeys: { key: string; at: number }[];
+  /** Partition grant resources by table and filter: readers with the same partition grant share the work. */
+  partitionMemo: Map<string, ReturnType<typeof partitionGrantResources>>;
 }
 
 /** "a/b/c/" → "", "a/", "a/b/", "a/b/c/": every folder containing `p` and itself. */
@@ -222,7 +224,7 @@ function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
   const fileKeys = layout.layout.outsideFiles
     .flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
-  return { layout, tablesAt, tablesUnder, fileKeys };
+  return { layout, tablesAt, tablesUnder, fileKeys, partitionMemo: new Map() };
 }
 
 /** Layout positions of the tables whose folder overlaps one of `prefixes` (granted folders, each ending in "/"), ascending. */
@@ -273,11 +275,12 @@ function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: strin
       problems.push(`reader "${reader}": ${bad}`);
       continue;
     }
-    const r = partitionGrantResources(folder, ix.layout.partitionFactsOf(g.schema, g.table), {
-      schema: g.schema,
-      table: g.table,
-      rows: g.rows!,
-    });
+    const memoKey = JSON.stringify([folder, g.schema, g.table, g.rows]);
+    let r = ix.partitionMemo.get(memoKey);
+    if (!r) {
+      const target = { schema: g.schema, table: g.table, rows: g.rows! };
+      ix.partitionMemo.set(memoKey, (r = partitionGrantResources(folder, ix.layout.partitionFactsOf(g.schema, g.table), target)));
+    }
     const t = ix.layout.findTable(g.schema, g.table);
     partial.push({ schema: t?.schema ?? g.schema, table: t?.name ?? g.table, patterns: r.patterns });
     found.push(...r.patterns);

@@ -113,13 +113,19 @@ export const DELETE_FILE_PATTERN = "ducklake-????????-????-????-????-???????????
 /** The same as a regular expression over a table-relative key. */
 export const DELETE_FILE_RE = /^ducklake-.{8}-.{4}-.{4}-.{4}-.{12}-delete\.parquet$/s;
 
+const compiled = new Map<string, RegExp>();
 /** AWS and newer Ceph: `*` any run (backtracking), `?` one character. */
 export function backtrackingMatch(pattern: string, value: string): boolean {
-  const rx = pattern
-    .split("")
-    .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
-    .join("");
-  return new RegExp(`^${rx}$`, "s").test(value);
+  let rx = compiled.get(pattern);
+  if (!rx) {
+    const body = pattern
+      .split("")
+      .map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+      .join("");
+    if (compiled.size > 10_000) compiled.clear(); // patterns of one build; bounded across builds
+    compiled.set(pattern, (rx = new RegExp(`^${body}$`, "s")));
+  }
+  return rx.test(value);
 }
 
 /** Ceph RGW 16 (`match_wildcards` in rgw_string.cc, Pacific): `*` stops at the first character equal to the next pattern character. */

@@ -17,6 +17,10 @@ import { NormalizedGrant, ReaderSpec, RowFilterKey } from "../../model/accessSpe
 import { policyGrammarProblems } from "../../model/policyGrammar";
 import { hiveEscape } from "../../model/partitionFolders";
 import { IndexedLayout } from "../../model/lakePaths";
+import { randomBytes } from "crypto";
+import { grantRead, grantRows, installGuard } from "../../postgres/guardClient";
+import { verifyLake } from "../../cli/verify";
+import { quoteIdent, quoteLiteral } from "../../model/names";
 
 const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
 const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
@@ -81,9 +85,9 @@ const one = (all: string[], re: RegExp): string => {
   return `data/hr/sales/${hits[0]}`;
 };
 
-async function applyPolicy(): Promise<void> {
+async function applyPolicy(grants: NormalizedGrant[] = GRANTS): Promise<void> {
   layout = await readCatalogLayout(pg, { bucket, catalogSchema: SCHEMA, partitionTables: [{ schema: "hr", table: "sales" }] });
-  policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: READERS, grants: GRANTS, layout });
+  policy = buildBucketPolicy({ bucket, ownerProjectId: svc.adminProject, readers: READERS, grants, layout });
   expect(policy.problems).toEqual([]);
   expect(policyGrammarProblems(policy.json)).toEqual([]);
   await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: policy.json }));
@@ -150,11 +154,30 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     await run("DELETE FROM hr.sales WHERE region = 'apac' AND year(ts) = 2025 AND id < 300");
     await applyPolicy();
   }, 120_000);
+  const role = `ps_year_${randomBytes(3).toString("hex")}`;
+  const readerPassword = randomBytes(9).toString("hex");
+  const verifyInfo = () =>
+    parseLakeConnectionInfo({
+      ...JSON.parse(JSON.stringify(rawInfo)),
+      readers: [
+        {
+          name: role,
+          password: readerPassword,
+          s3: { projectId: svc.readerProject, ...yearKey },
+          grants: [{ schema: "hr", table: "sales", rows: { "year(ts)": [2026] } }],
+        },
+      ],
+    });
+
   afterAll(async () => {
     duck?.closeSync();
     instance?.closeSync();
     await pg?.end();
     if (conn) await dropTestDatabase(conn);
+    const c = new Client(pgAdmin());
+    await c.connect();
+    await c.query(`DROP ROLE IF EXISTS ${quoteIdent(role)}`);
+    await c.end();
   });
 
   test("the policy: year(ts) behind a `region=*/` wildcard, region folders by DuckDB's encoding (also for a value without files), the delete-file pattern; warnings name the closed files", () => {
@@ -250,5 +273,76 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     } finally {
       s.close();
     }
+  }, 120_000);
+
+  test("verify: for the partition grant, a granted partition's file gives 200 and another partition's 403; a policy granting the whole table, or nothing, is reported", async () => {
+    // The catalog guard with the same partition grant (sql/007, p16-guard), so verify's catalog checks run too.
+    await installGuard(pg);
+    await pg.query(`CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${quoteLiteral(readerPassword)}`);
+    await grantRows(pg, { reader: role, schema: "hr", table: "sales", rows: [{ column: "ts", transform: "year", values: ["2026"] }] });
+    const check = () => verifyLake(verifyInfo(), { probeWrites: false, duckdb: false });
+    const ok = await check();
+    const partitionRows = ok.rows
+      .filter((r) => r.object.startsWith("hr.sales "))
+      .map((r) => [r.object.replace(/\(region=[^/]+\/year=\d+\//, "(<other>/"), r.expected, r.s3, r.ok]);
+    expect(partitionRows).toEqual([
+      ["hr.sales [year(ts)=2026]", "read", "200", true],
+      ["hr.sales (<other>/, not granted)", "none", "403", true],
+    ]);
+    expect(ok.rows.find((r) => r.object === "hr.sales")).toMatchObject({ expected: "read", s3: "partitions" });
+    expect(ok.problems).toEqual([]);
+
+    await applyPolicy([{ reader: "by_year", schema: "hr", table: "sales", mode: "read", key: "by_year/hr/sales" }]);
+    expect((await check()).problems).toEqual([
+      expect.stringMatching(/lets it read a file of another partition of hr.sales .* the bucket policy grants too much/),
+    ]);
+    await applyPolicy([]);
+    expect((await check()).problems).toEqual([
+      expect.stringMatching(/S3 refuses a file of granted partitions hr.sales \[year\(ts\)=2026\] \(403 .* lacks the partition grant/),
+    ]);
+    await applyPolicy();
+  }, 120_000);
+
+  test("DuckDB as the reader (its catalog login under the partition guard + its S3 key): its scan equals the owner's filtered count; the add_data_files file and other partitions' files get 403", async () => {
+    const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
+    const c = await i.connect();
+    try {
+      for (const ext of ["ducklake", "postgres", "httpfs"]) await c.run(`LOAD ${ext}`);
+      await c.run("SET TimeZone = 'UTC'");
+      const asReader = parseLakeConnectionInfo({
+        ...JSON.parse(JSON.stringify(rawInfo)),
+        readers: [{ name: role, password: readerPassword, s3: { projectId: svc.readerProject, ...yearKey } }],
+      });
+      for (const st of lakeSessionStatements(asReader, { reader: asReader.readers[0] })) await c.run(st.sql);
+      // The owner's rows of year 2026 outside the file written before partitioning (ts 2026-02-01, hidden in both layers).
+      const owner = (
+        await duck.runAndReadAll(
+          "SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM hr.sales WHERE year(ts) = 2026 AND ts <> TIMESTAMP '2026-02-01' AND id <> 999",
+        )
+      ).getRowObjectsJson();
+      // id <> 999 skips (by its statistics) the file added with ducklake_add_data_files: the catalog guard lists it
+      // (its path says region=emea/year=2026), storage keeps it closed, as the preview warns.
+      const mine = (
+        await c.runAndReadAll("SELECT count(*)::INT AS n, sum(amount)::BIGINT AS s FROM lake.hr.sales WHERE id <> 999")
+      ).getRowObjectsJson();
+      expect(mine).toEqual(owner);
+      expect(Number(owner[0].n)).toBeGreaterThan(0);
+      await expect(c.run("SELECT sum(amount) FROM lake.hr.sales")).rejects.toThrow(
+        /imports\/region%3Demea\/year%3D2026\/added\.parquet.*403/,
+      );
+      // Another partition's file by path: 403.
+      const emea25 = one(await keys(), /^region=emea\/year=2025\//);
+      await expect(c.run(`SELECT count(*) FROM read_parquet(${duckString(`s3://${bucket}/${emea25}`)})`)).rejects.toThrow(/403/);
+    } finally {
+      c.closeSync();
+      i.closeSync();
+    }
+  }, 120_000);
+
+  test("verify: a catalog that shows the whole table to a reader declared with a partition grant is reported (files of other partitions, table-wide stats)", async () => {
+    await grantRead(pg, { reader: role, schema: "hr", table: "sales" });
+    const problems = (await verifyLake(verifyInfo(), { probeWrites: false, duckdb: false })).problems.join("\n");
+    expect(problems).toMatch(/ducklake_data_file shows \d+ data file\(s\) of table hr.sales .* outside its granted partitions/);
+    expect(problems).toMatch(/ducklake_table_stats shows table-wide rows of table hr.sales/);
   }, 120_000);
 });
