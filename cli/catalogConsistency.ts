@@ -55,10 +55,13 @@ export async function catalogRules(admin: Client): Promise<CatalogRule[] | undef
 export async function existingTableKeyedTables(admin: Client, rules?: CatalogRule[]): Promise<string[]> {
   const r = rules ?? (await catalogRules(admin));
   if (r)
-    return r
-      .filter((x) => x.rule === "table" || x.rule === "table_or_null")
-      .map((x) => x.table)
-      .sort();
+    return (
+      r
+        // 'file' and 'table_full' (sql/007) are table-keyed for whole-table readers; partition readers are probed per file.
+        .filter((x) => ["table", "table_or_null", "file", "table_full"].includes(x.rule))
+        .map((x) => x.table)
+        .sort()
+    );
   return (await admin.query<{ table_name: string }>(sqlFile("table_keyed_tables"))).rows.map((x) => x.table_name);
 }
 

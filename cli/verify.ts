@@ -149,7 +149,7 @@ async function verifyReader(
       } catch (e) {
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
-      if (visible) await checkCatalogRows(client, r, granted, inv, keyed, ownerCounts, report);
+      if (visible) await checkCatalogRows(client, r, granted, partial, inv, keyed, ownerCounts, report);
       if (visible && probe) report.problems.push(...(await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects)));
     }
     const s3 = lakeS3Client(info, reader.s3);
@@ -267,6 +267,8 @@ async function checkCatalogRows(
   client: Client,
   r: string,
   granted: Set<string>,
+  /** Tables granted only in part: their file rows are checked per file by probeCatalogTables, not counted here. */
+  partial: Set<string>,
   inv: LakeInventory,
   keyed: string[],
   ownerCounts: Map<string, RowCounts | undefined>,
@@ -276,8 +278,9 @@ async function checkCatalogRows(
   const label = (id: string) => names.get(id) ?? `dropped table #${id}`;
   // Rows of dropped tables are history, not access: compare current tables only.
   const current = new Set(inv.tables.map((t) => t.tableId));
+  const counted = new Set([...current].filter((id) => !partial.has(id)));
   const onlyCurrent = (m: Map<string, RowCounts | undefined>) =>
-    new Map([...m].map(([k, v]) => [k, v && new Map([...v].filter(([id]) => current.has(id)))] as const));
+    new Map([...m].map(([k, v]) => [k, v && new Map([...v].filter(([id]) => counted.has(id)))] as const));
   const readerCounts = await catalogRowCounts(client, keyed);
   for (const p of compareRowCounts(onlyCurrent(ownerCounts), onlyCurrent(readerCounts), granted)) {
     if (p.kind === "hidden-rows-visible")
