@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       const t = process.hrtime.bigint();
       await su.query("BEGIN");
       await su.query(
-        `INSERT INTO lake.ducklake_data_file SELECT $1, $2, $3, NULL, NULL, 'year=2026/n' || $1 || '.parquet', true, 'parquet', 10, 1000, 512, 0, p.partition_id, NULL, NULL, NULL
+        `INSERT INTO lake.ducklake_data_file SELECT $1::bigint, $2, $3, NULL, NULL, 'year=2026/n' || $1::bigint || '.parquet', true, 'parquet', 10, 1000, 512, 0, p.partition_id, NULL, NULL, NULL
          FROM lake.ducklake_partition_info p WHERE p.table_id = $2`,
         [f, tableId, snap],
       );

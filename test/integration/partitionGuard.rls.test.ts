@@ -5,7 +5,7 @@ import { Client } from "pg";
 import { DuckDBConnection } from "@duckdb/node-api";
 import { describeWithDuckDB } from "../support/duckdb";
 import { CATALOG, partitionLake, PartitionLake } from "../support/partitionLake";
-import { grantRead, grantRows, listGrantDetails, revokeRows } from "../../postgres/guardClient";
+import { grantRead, grantRows, listGrantDetails, readAclLog, revokeRows } from "../../postgres/guardClient";
 
 const Y2026 = [{ column: "ts", transform: "year" as const, values: ["2026"] }];
 
@@ -136,6 +136,15 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
     expect(seen.sort()).toEqual([900, 903]);
     // The owner still sees every inlined row of the writer's tables.
     expect((await q(owner, `SELECT id FROM ${CATALOG}.${last} ORDER BY id`)).map((r) => Number(r.id))).toEqual([903, 904]);
+    // Any role that is not an enrolled reader keeps what its privileges give (a writer without BYPASSRLS, say).
+    const plain = await lake.newReader("part_rls_plain");
+    await lake.su.query(`GRANT USAGE ON SCHEMA ${CATALOG} TO ${plain}`);
+    const wc = await lake.connectAs(lake.writer);
+    await wc.query(`GRANT SELECT ON ${CATALOG}.${last} TO ${plain}`);
+    expect((await q(await lake.connectAs(plain), `SELECT id FROM ${CATALOG}.${last} ORDER BY id`)).map((r) => Number(r.id))).toEqual([
+      903, 904,
+    ]);
+    await wc.query(`REVOKE SELECT ON ${CATALOG}.${last} FROM ${plain}`);
     // A few deleted rows of files are inlined deletes: one in a 2026 file, one in the unpartitioned file.
     await w.run("DELETE FROM hr.salaries WHERE id IN (101, 5)");
     const del = `ducklake_inlined_delete_${tableId}`;
@@ -172,6 +181,12 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
       }),
     ).toBe(true);
     expect(await listGrantDetails(lake.su, two)).toEqual([]);
+    // Both went to the ACL change log with their canonical filter.
+    const log = await readAclLog(lake.su, { reader: two });
+    expect(log.map((e) => [e.action, e.table, e.rows?.[0].values])).toEqual([
+      ["grant", "salaries", ["2025", "2026"]],
+      ["revoke", "salaries", ["2025", "2026"]],
+    ]);
   });
 
   test("grant_rows refuses, with the reason, what it cannot enforce", async () => {
