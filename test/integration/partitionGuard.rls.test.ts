@@ -157,6 +157,30 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
     expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
   });
 
+  test("an inlined table of the writer without the row filter: the partition reader gets no SELECT (fail closed), status names the repair", async () => {
+    const inlined = (
+      await q(owner, `SELECT table_name FROM ${CATALOG}.ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version`, [
+        tableId,
+      ])
+    ).map((r) => String(r.table_name));
+    const t = inlined[inlined.length - 1];
+    // As if the writer had created it without the superuser's event trigger (guard installed by the owner alone).
+    await lake.su.query(`DROP POLICY ducklake_guard_rows ON ${CATALOG}.${t}; ALTER TABLE ${CATALOG}.${t} DISABLE ROW LEVEL SECURITY`);
+    await owner.query("SELECT ducklake_guard.resync()"); // the catalog owner cannot filter the writer's table
+    await expect(rc.query(`SELECT id FROM ${CATALOG}.${t}`)).rejects.toThrow(/permission denied/);
+    expect(await q(lake.su, "SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()")).toEqual([
+      {
+        area: "inlined",
+        reader,
+        detail: `cannot read ${CATALOG}.${t} (inlined rows of table id ${tableId}, owned by ${lake.writer}): it has no row filter; as a superuser run: SELECT ducklake_guard.filter_inlined_tables();`,
+      },
+    ]);
+    expect((await q(lake.su, "SELECT ducklake_guard.filter_inlined_tables() AS n"))[0].n).toBe(1);
+    await owner.query("SELECT ducklake_guard.resync()");
+    expect((await q(rc, `SELECT id FROM ${CATALOG}.${t}`)).map((r) => Number(r.id))).toEqual([903]);
+    expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
+  });
+
   test("list_grants shows the canonical filter; granting the same filter in another order changes nothing", async () => {
     const details = await listGrantDetails(lake.su, reader);
     expect(details).toEqual([
