@@ -463,11 +463,13 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
           limitBytes,
           allowListing: listing,
           readers: allowReaders,
-          grants: input.grants,
+          // Advice replaces table grants by schema grants: never suggested for partition grants (kept as they are).
+          grants: input.grants.filter((g) => !isPartitionGrant(g)),
           tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
           schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
           listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
-          bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
+          bytesWith: (grants) =>
+            buildBucketPolicy({ ...input, grants: [...grants, ...input.grants.filter(isPartitionGrant)], limitBytes: Infinity }).bytes,
         }),
       ),
     );

@@ -345,4 +345,108 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
     expect(problems).toMatch(/ducklake_data_file shows \d+ data file\(s\) of table hr.sales .* outside its granted partitions/);
     expect(problems).toMatch(/ducklake_table_stats shows table-wide rows of table hr.sales/);
   }, 120_000);
+
+  test("hive_file_pattern = false: the partition grant opens no folder for new files, counts the files at the table root, and they stay closed (403)", async () => {
+    await run("CREATE TABLE hr.flat (id INT, y INT)");
+    await run("ALTER TABLE hr.flat SET PARTITIONED BY (y)");
+    await run("CALL lake.set_option('hive_file_pattern', false, schema => 'hr', table_name => 'flat')");
+    await run("INSERT INTO hr.flat SELECT i, 2024 + i % 2 FROM range(40) t(i)");
+    const l = await readCatalogLayout(pg, { bucket, catalogSchema: SCHEMA, partitionTables: [{ schema: "hr", table: "flat" }] });
+    expect(l.partitions?.map((f) => [f.table, f.hiveFilePattern])).toEqual([["flat", false]]);
+    const p = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers: READERS,
+      grants: [
+        {
+          reader: "by_year",
+          schema: "hr",
+          table: "flat",
+          mode: "read",
+          rows: [{ key: "y", column: "y", transform: "identity", values: ["2025"] }],
+          key: "f",
+        },
+      ],
+      layout: l,
+    });
+    expect(p.problems).toEqual([]);
+    expect(p.readerPrefixes.by_year).toEqual(["data/hr/flat/ducklake-????????-????-????-????-????????????-delete.parquet"]);
+    expect(p.warnings.join("\n")).toMatch(/writes files without hive folders/);
+    expect(p.warnings.join("\n")).toMatch(/1 data file of granted partitions lies outside the partition folders/);
+    await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: p.json }));
+    const r = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/hr/flat/" }));
+    const files = (r.Contents ?? []).map((o) => o.Key!);
+    expect(files).toHaveLength(2);
+    for (const k of files) expect(await status(yearKey, k)).toBe(403);
+    await applyPolicy();
+  }, 60_000);
+
+  test("re-partitioning: folders of the grant's files under an earlier spec are granted too; a folder name that meant another key before is refused", async () => {
+    // hist: PARTITIONED BY (y), then (r, y): y=2025 lives in y=2025/, y=2026 in r=x/y=2026/.
+    await run("CREATE TABLE hr.hist (id INT, r VARCHAR, y INT)");
+    await run("ALTER TABLE hr.hist SET PARTITIONED BY (y)");
+    await run("INSERT INTO hr.hist SELECT i, 'x', 2025 FROM range(20) t(i)");
+    await run("ALTER TABLE hr.hist SET PARTITIONED BY (r, y)");
+    await run("INSERT INTO hr.hist SELECT i, 'x', 2026 + i % 2 FROM range(40) t(i)");
+    // clash: first an identity column named `year`, then year(ts): both write year=2026/ folders.
+    await run("CREATE TABLE hr.clash (id INT, year INT, ts TIMESTAMP)");
+    await run("ALTER TABLE hr.clash SET PARTITIONED BY (year)");
+    await run("INSERT INTO hr.clash SELECT i, 2026, TIMESTAMP '2024-01-01' FROM range(20) t(i)");
+    await run("ALTER TABLE hr.clash SET PARTITIONED BY (year(ts))");
+    await run("INSERT INTO hr.clash SELECT i, 0, TIMESTAMP '2026-01-01' FROM range(20) t(i)");
+    const l = await readCatalogLayout(pg, {
+      bucket,
+      catalogSchema: SCHEMA,
+      partitionTables: [
+        { schema: "hr", table: "hist" },
+        { schema: "hr", table: "clash" },
+      ],
+    });
+    const grant = (table: string, rows: RowFilterKey[]): NormalizedGrant => ({
+      reader: "by_year",
+      schema: "hr",
+      table,
+      mode: "read",
+      rows,
+      key: table,
+    });
+    const hist = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers: READERS,
+      grants: [grant("hist", [{ key: "y", column: "y", transform: "identity", values: ["2025", "2026"] }])],
+      layout: l,
+    });
+    expect(hist.problems).toEqual([]);
+    expect(hist.readerPrefixes.by_year).toEqual([
+      "data/hr/hist/ducklake-????????-????-????-????-????????????-delete.parquet",
+      "data/hr/hist/r=*/y=2025/",
+      "data/hr/hist/r=*/y=2026/",
+      "data/hr/hist/y=2025/",
+    ]);
+    await admin.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: hist.json }));
+    const keysOf = async (prefix: string) =>
+      ((await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!);
+    const histKeys = await keysOf("data/hr/hist/");
+    const got = await Promise.all(histKeys.map(async (k) => `${k.replace(/ducklake-.*$/, "<file>")} ${await status(yearKey, k)}`));
+    expect(got.sort()).toEqual([
+      "data/hr/hist/r=x/y=2026/<file> 200",
+      "data/hr/hist/r=x/y=2027/<file> 403",
+      "data/hr/hist/y=2025/<file> 200",
+    ]);
+
+    const clash = buildBucketPolicy({
+      bucket,
+      ownerProjectId: svc.adminProject,
+      readers: READERS,
+      grants: [grant("clash", [{ key: "year(ts)", column: "ts", transform: "year", values: ["2026"] }])],
+      layout: l,
+    });
+    expect(clash.problems).toEqual([
+      expect.stringMatching(
+        /folder "data\/hr\/clash\/year=2026\/" would also open 1 file outside the grant .*written under partition spec #\d+/,
+      ),
+    ]);
+    await applyPolicy();
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import {
   specKeyNames,
 } from "../../model/partitionFolders";
 import { policyGrammarProblems } from "../../model/policyGrammar";
+import { effectiveHivePattern } from "../../postgres/partitionFiles";
 
 const T = "data/hr/sales/";
 const DEL = "ducklake-????????-????-????-????-????????????-delete.parquet";
@@ -322,5 +323,44 @@ describe("buildBucketPolicy with partition grants", () => {
     const can = (key: string) => evaluatePolicy(p.document, ownerArn, "s3:GetObject", key, { bucket: "lake", owner: true });
     expect(can(`${T}region=emea/x.parquet`)).toBe(true);
     expect(can(`${T}region=apac/x.parquet`)).toBe(false);
+  });
+
+  test("too large: the size advice never suggests turning partition grants into a schema grant", () => {
+    const names = ["t0", "t1", "t2", "t3", "t4", "t5"];
+    const many: LakeLayout = {
+      ...layout([]),
+      tables: names.map((n) => ({ schema: "hr", name: n, path: `${n}/`, pathIsRelative: true })),
+      partitions: names.map((n) => ({ ...facts([]), table: n })),
+    };
+    const build = (rows?: RowFilterKey[]) =>
+      buildBucketPolicy({
+        bucket: "lake",
+        ownerProjectId: "1001",
+        readers,
+        grants: names.map((n) => g("a", rows, n)),
+        layout: many,
+        limitBytes: 250,
+      });
+    // The same tables granted whole: the advice offers the schema grant.
+    expect(build().problems[0]).toMatch(/"a" gets all of "hr"/);
+    const p = build([region(["emea"])]);
+    expect(p.problems).toHaveLength(1);
+    expect(p.problems[0]).toMatch(/over the 250-byte limit/);
+    expect(p.problems[0]).not.toMatch(/gets all of/);
+  });
+});
+
+describe("effectiveHivePattern (postgres/partitionFiles.ts)", () => {
+  const opt = (key: string, value: string, scope: string | null = null, scopeId: number | null = null) => ({ key, value, scope, scopeId });
+  test("table option, else schema option, else global, else true unless the lake is encrypted", () => {
+    expect(effectiveHivePattern([], 1, 7)).toBe(true);
+    expect(effectiveHivePattern([opt("encrypted", "true")], 1, 7)).toBe(false);
+    expect(effectiveHivePattern([opt("encrypted", "true"), opt("hive_file_pattern", "true")], 1, 7)).toBe(true);
+    expect(effectiveHivePattern([opt("hive_file_pattern", "false", "schema", 1)], 1, 7)).toBe(false);
+    expect(effectiveHivePattern([opt("hive_file_pattern", "false", "schema", 2)], 1, 7)).toBe(true);
+    expect(effectiveHivePattern([opt("hive_file_pattern", "false", "schema", 1), opt("hive_file_pattern", "true", "table", 7)], 1, 7)).toBe(
+      true,
+    );
+    expect(effectiveHivePattern([opt("hive_file_pattern", "false", "table", 8)], 1, 7)).toBe(true);
   });
 });
