@@ -58,16 +58,23 @@ export interface ReaderChange {
 function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }> {
   const byReader = new Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }>();
   for (const r of spec.readers ?? []) byReader.set(r.name, { reader: r, targets: new Set(), schemas: new Set() });
-  const declared = {
-    readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"),
-    grants: (spec.grants ?? [])
-      .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
-      .map((g) => {
-        // A partition grant shows as its table and filter; one with a bad filter as the table with the filter as written.
-        const rows = g.rows === undefined || !g.table ? undefined : parseGrantRows(g.rows).rows;
-        return { reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "", ...(rows ? { rows } : {}) };
-      }),
-  };
+  // A partition grant shows as its table and filter. One whose filter is invalid (the errors say why) shows with the
+  // filter as written, never as the whole table it would otherwise look like.
+  const invalidRows: { reader: string; target: string }[] = [];
+  const grants = (spec.grants ?? [])
+    .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
+    .flatMap((g) => {
+      const rows = g.rows === undefined || !g.table ? undefined : parseGrantRows(g.rows).rows;
+      if (g.rows !== undefined && !rows) {
+        invalidRows.push({
+          reader: g.reader,
+          target: `${grantTarget(g.schema, g.table ?? null)} [invalid rows ${JSON.stringify(g.rows)}]`,
+        });
+        return [];
+      }
+      return [{ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "", ...(rows ? { rows } : {}) }];
+    });
+  const declared = { readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"), grants };
   const matrix = accessMatrix(declared);
   for (const [name, m] of Object.entries(matrix)) {
     const e = byReader.get(name) ?? { targets: new Set<string>(), schemas: new Set<string>() };
@@ -78,6 +85,11 @@ function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Se
     for (const t of m.tables) e.targets.add(grantTarget(t.schema, t.table));
     for (const p of m.partitions ?? []) e.targets.add(`${grantTarget(p.schema, p.table)} [${p.rows}]`);
     byReader.set(name, e);
+  }
+  for (const { reader, target } of invalidRows) {
+    const e = byReader.get(reader) ?? { targets: new Set<string>(), schemas: new Set<string>() };
+    e.targets.add(target);
+    byReader.set(reader, e);
   }
   return byReader;
 }

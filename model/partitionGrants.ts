@@ -172,33 +172,37 @@ export function identityValueProblem(type: string, value: string): string | unde
 export function checkPartitionGrants(grants: ReadonlyArray<NormalizedGrant>, source: PartitionSpecSource): PartitionGrantCheck {
   const errors: string[] = [];
   const warnings: string[] = [];
+  const byFolded = new Map<string, TablePartitionSpec[]>();
+  if (!("unavailable" in source))
+    for (const t of source.tables) {
+      const k = `${t.schema.toLowerCase()}\u0000${t.table.toLowerCase()}`;
+      byFolded.set(k, [...(byFolded.get(k) ?? []), t]);
+    }
   for (const g of grants) {
     if (!g.rows?.length || g.table === null) continue;
-    const label = `partition grant ${grantTarget(g.schema, g.table, g.rows)} of "${g.reader}"`;
+    // Messages are built only when there is a problem: at 20,000 partition grants rendering every label costs.
+    const label = () => `partition grant ${grantTarget(g.schema, g.table, g.rows)} of "${g.reader}"`;
     const target = grantTarget(g.schema, g.table);
     if ("unavailable" in source) {
       errors.push(
-        `${label}: cannot be checked, the catalog's partition specs could not be read (${source.unavailable}); a partition grant needs its table to exist and be partitioned: create and partition ${target} first, then run the update again`,
+        `${label()}: cannot be checked, the catalog's partition specs could not be read (${source.unavailable}); a partition grant needs its table to exist and be partitioned: create and partition ${target} first, then run the update again`,
       );
       continue;
     }
-    const schemaTables = source.tables.filter((t) => t.schema === g.schema || t.schema.toLowerCase() === g.schema.toLowerCase());
+    // Exact names first, else the one table equal ignoring case (DuckDB's resolution); indexed once, not per grant.
+    const candidates = byFolded.get(`${g.schema.toLowerCase()}\u0000${g.table.toLowerCase()}`) ?? [];
     const spec =
-      resolve(
-        schemaTables.filter((t) => t.schema === g.schema),
-        (t) => t.table,
-        g.table,
-      ) ?? resolve(schemaTables, (t) => t.table, g.table);
+      candidates.find((t) => t.schema === g.schema && t.table === g.table) ?? (candidates.length === 1 ? candidates[0] : undefined);
     if (!spec) {
       errors.push(
-        `${label}: table ${target} does not exist in the catalog: fix the name, or create the table and partition it (ALTER TABLE ${target} SET PARTITIONED BY (…)) first`,
+        `${label()}: table ${target} does not exist in the catalog: fix the name, or create the table and partition it (ALTER TABLE ${target} SET PARTITIONED BY (…)) first`,
       );
       continue;
     }
-    const ddl = specDdl(spec);
+    const ddl = () => specDdl(spec);
     if (!spec.keys.length) {
       errors.push(
-        `${label}: ${target} is not partitioned, so none of its files holds only these rows: partition it first (ALTER TABLE ${target} SET PARTITIONED BY (…); only rows written afterwards are in partitions), or grant the whole table`,
+        `${label()}: ${target} is not partitioned, so none of its files holds only these rows: partition it first (ALTER TABLE ${target} SET PARTITIONED BY (…); only rows written afterwards are in partitions), or grant the whole table`,
       );
       continue;
     }
@@ -207,7 +211,7 @@ export function checkPartitionGrants(grants: ReadonlyArray<NormalizedGrant>, sou
   return { errors, warnings };
 }
 
-function keyProblems(label: string, target: string, ddl: string, spec: TablePartitionSpec, k: RowFilterKey): string[] {
+function keyProblems(label: () => string, target: string, ddl: () => string, spec: TablePartitionSpec, k: RowFilterKey): string[] {
   const sameColumn = spec.keys.filter((s) => s.column === k.column || s.column.toLowerCase() === k.column.toLowerCase());
   const key = resolve(
     sameColumn.filter((s) => s.transform === k.transform),
@@ -219,7 +223,7 @@ function keyProblems(label: string, target: string, ddl: string, spec: TablePart
       ? ` (${ddlName(sameColumn[0].column)} is partitioned by ${sameColumn.map(keyDdl).join(", ")}, not ${k.key})`
       : "";
     return [
-      `${label}: ${target} is ${ddl}, which has no key ${k.key}${hint}: grant one of its keys, or change the table's partitioning first (ALTER TABLE ${target} SET PARTITIONED BY (…))`,
+      `${label()}: ${target} is ${ddl()}, which has no key ${k.key}${hint}: grant one of its keys, or change the table's partitioning first (ALTER TABLE ${target} SET PARTITIONED BY (…))`,
     ];
   }
   const type = key.type.toLowerCase();
@@ -227,24 +231,24 @@ function keyProblems(label: string, target: string, ddl: string, spec: TablePart
   if (k.transform !== "identity") {
     if (type === "timestamptz")
       return [
-        `${label}: ${k.key} partitions TIMESTAMPTZ column ${ddlName(key.column)}, and which ${k.transform} a row lands in depends on the TimeZone of the session that wrote it (2026-01-01 02:00 UTC written from New York lands in year 2025), so the grant could not say which rows it gives: partition ${target} by a TIMESTAMP or DATE column instead (e.g. ts_utc TIMESTAMP holding ts AT TIME ZONE 'UTC')`,
+        `${label()}: ${k.key} partitions TIMESTAMPTZ column ${ddlName(key.column)}, and which ${k.transform} a row lands in depends on the TimeZone of the session that wrote it (2026-01-01 02:00 UTC written from New York lands in year 2025), so the grant could not say which rows it gives: partition ${target} by a TIMESTAMP or DATE column instead (e.g. ts_utc TIMESTAMP holding ts AT TIME ZONE 'UTC')`,
       ];
     if (!TEMPORAL_COLUMN_TYPES.includes(type))
       return [
-        `${label}: ${k.key} partitions ${typeName} column ${ddlName(key.column)}; year/month/day/hour partitions can only be granted on DATE and TIMESTAMP columns: grant by the column's values (${ddlName(key.column)}) or partition by a DATE/TIMESTAMP column`,
+        `${label()}: ${k.key} partitions ${typeName} column ${ddlName(key.column)}; year/month/day/hour partitions can only be granted on DATE and TIMESTAMP columns: grant by the column's values (${ddlName(key.column)}) or partition by a DATE/TIMESTAMP column`,
       ];
     return []; // values were range-checked with the access list (model/rowFilter parseGrantRows)
   }
   const typeProblem = identityTypeProblem(type);
   if (typeProblem)
-    return [`${label}: ${ddlName(key.column)} is a ${typeName} column, which cannot be a granted partition key: ${typeProblem}`];
+    return [`${label()}: ${ddlName(key.column)} is a ${typeName} column, which cannot be a granted partition key: ${typeProblem}`];
   const out: string[] = [];
   for (const v of k.values) {
     if (v === null) continue;
     const p = identityValueProblem(type, v);
     if (p)
       out.push(
-        `${label}: ${showValue(v)} ${p}, so it can never be a partition of ${typeName} column ${ddlName(key.column)} (${target} is ${ddl}): fix the value`,
+        `${label()}: ${showValue(v)} ${p}, so it can never be a partition of ${typeName} column ${ddlName(key.column)} (${target} is ${ddl()}): fix the value`,
       );
   }
   return out;

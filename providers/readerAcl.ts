@@ -151,13 +151,16 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
     if (!listed)
       failures.push({ property: "grants", reason: "grants must be a list of { schema, table, rows? } (table null for the whole schema)" });
     const shaped: any[] = listed ? news.grants : [];
+    const rowsFailures: pulumi.dynamic.CheckFailure[] = [];
     shaped.forEach((g, i) => {
       if (g.rows === undefined || g.rows === null) return;
       if (g.table === undefined || g.table === null)
-        failures.push({ property: `grants[${i}].rows`, reason: "a partition grant (rows) needs a table" });
-      for (const p of aclRowsProblems(g.rows)) failures.push({ property: `grants[${i}].rows`, reason: p });
+        rowsFailures.push({ property: `grants[${i}].rows`, reason: "a partition grant (rows) needs a table" });
+      for (const p of aclRowsProblems(g.rows)) rowsFailures.push({ property: `grants[${i}].rows`, reason: p });
     });
-    const grants: AclGrant[] = listed && !failures.length ? canonicalGrants(news.grants) : [];
+    failures.push(...rowsFailures);
+    // A malformed filter cannot be put in canonical form; the other entries' names are still checked below.
+    const grants: AclGrant[] = listed && !rowsFailures.length ? canonicalGrants(news.grants) : [];
     grants.forEach((g, i) => {
       const ps = lakeNameProblem(g.schema);
       if (ps) failures.push({ property: `grants[${i}].schema`, reason: `schema ${ps}` });

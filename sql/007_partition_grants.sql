@@ -14,7 +14,8 @@
 --    grant_rows/revoke_rows or by hand; logged to acl_log (new column `rows`) and enforced by the same statement
 --    triggers and lock as acl (006).
 -- 2. `visible` gets two kinds: 'p' (a table seen through partition grants: its definition) and 'f' (a data file).
---    'f' is extended by statement triggers when DuckLake adds files; nothing is resolved per query.
+--    'f' is extended by a statement trigger when DuckLake records new files' partition values; nothing is
+--    resolved per query.
 -- 3. ducklake_guard.visible_rows: each reader's granted keys, readable by that reader only; the row filter of
 --    inlined tables reads it.
 -- 4. Inlined tables get row-level security with a fixed policy: readers of the whole table see every row, readers
@@ -252,27 +253,40 @@ $$;
 CREATE OR REPLACE FUNCTION ducklake_guard.expected_files(p_reader_oid oid DEFAULT NULL, p_file_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (role_oid oid, data_file_id bigint)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_schema text := ducklake_guard.catalog_schema();
+DECLARE
+  v_schema text := ducklake_guard.catalog_schema();
+  v_keys text;
 BEGIN
-  IF NOT (ducklake_guard.has_catalog_table('ducklake_data_file') AND ducklake_guard.has_catalog_table('ducklake_partition_column')
-          AND ducklake_guard.has_catalog_table('ducklake_file_partition_value'))
-     OR NOT EXISTS (SELECT FROM ducklake_guard.partition_acl a WHERE p_reader_oid IS NULL OR a.reader_oid = p_reader_oid) THEN
-    RETURN;
+  IF p_file_ids IS NULL THEN
+    -- Resolving from the ACL (refresh_visible, enforcement_drift): the keys as partition_acl says.
+    IF NOT (ducklake_guard.has_catalog_table('ducklake_data_file') AND ducklake_guard.has_catalog_table('ducklake_partition_column')
+            AND ducklake_guard.has_catalog_table('ducklake_file_partition_value'))
+       OR NOT EXISTS (SELECT FROM ducklake_guard.partition_acl a WHERE p_reader_oid IS NULL OR a.reader_oid = p_reader_oid) THEN
+      RETURN;
+    END IF;
+    v_keys := 'SELECT * FROM ducklake_guard.partition_keys($1)';
+  ELSE
+    -- New files in a writer's commit (the catalog triggers): the keys as refresh_visible materialized them in
+    -- visible_rows (rebuilt by every ACL change), and only the given files (primary key): cheap per commit.
+    v_keys := 'SELECT w.* FROM ducklake_guard.visible_rows w WHERE $1 IS NULL OR w.role_oid = $1';
   END IF;
   RETURN QUERY EXECUTE format($q$
-    WITH k AS MATERIALIZED (SELECT * FROM ducklake_guard.partition_keys($1)),
-    n AS (SELECT k.grant_id, count(*) AS keys FROM k GROUP BY k.grant_id)
+    WITH k AS MATERIALIZED (%3$s),
+    n AS (SELECT k.grant_id, count(*) AS keys FROM k GROUP BY k.grant_id),
+    f AS MATERIALIZED (SELECT d.data_file_id, d.table_id, d.partition_id FROM %1$I.ducklake_data_file d
+                        WHERE d.partition_id IS NOT NULL AND %2$s)
     SELECT DISTINCT m.role_oid, m.data_file_id FROM (
       SELECT k.role_oid, k.grant_id, f.data_file_id, count(DISTINCT (k.column_id, k.transform)) AS matched
         FROM k
-        JOIN %1$I.ducklake_data_file f ON f.table_id = k.table_id AND f.partition_id IS NOT NULL
+        JOIN f ON f.table_id = k.table_id
         JOIN %1$I.ducklake_partition_column pc ON pc.table_id = f.table_id AND pc.partition_id = f.partition_id
              AND pc.column_id = k.column_id AND pc.transform = k.transform
         JOIN %1$I.ducklake_file_partition_value v ON v.data_file_id = f.data_file_id AND v.partition_key_index = pc.partition_key_index
-       WHERE ($2::bigint[] IS NULL OR f.data_file_id = ANY ($2::bigint[]))
-         AND (v.partition_value = ANY (k.vals) OR (v.partition_value IS NULL AND k.has_null))
+       WHERE v.partition_value = ANY (k.vals) OR (v.partition_value IS NULL AND k.has_null)
        GROUP BY k.role_oid, k.grant_id, f.data_file_id) m
-    JOIN n ON n.grant_id = m.grant_id AND m.matched = n.keys$q$, v_schema) USING p_reader_oid, p_file_ids;
+    JOIN n ON n.grant_id = m.grant_id AND m.matched = n.keys$q$, v_schema,
+    CASE WHEN p_file_ids IS NULL THEN 'd.table_id IN (SELECT k.table_id FROM k)' ELSE 'd.data_file_id = ANY ($2::bigint[])' END, v_keys)
+    USING p_reader_oid, p_file_ids;
 END
 $$;
 
@@ -315,6 +329,10 @@ CREATE OR REPLACE FUNCTION ducklake_guard.refresh_visible(p_reader_oid oid DEFAU
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE n bigint;
 BEGIN
+  DELETE FROM ducklake_guard.visible_rows w WHERE p_reader_oid IS NULL OR w.role_oid = p_reader_oid;
+  INSERT INTO ducklake_guard.visible_rows (role_oid, table_id, grant_id, column_name, column_id, transform, vals, has_null, hexes)
+    SELECT k.role_oid, k.table_id, k.grant_id, k.column_name, k.column_id, k.transform, k.vals, k.has_null, k.hexes
+      FROM ducklake_guard.partition_keys(p_reader_oid) k;
   WITH e AS MATERIALIZED (SELECT x.role_oid, x.kind, x.object_id FROM ducklake_guard.expected_visible(p_reader_oid) x),
   gone AS (DELETE FROM ducklake_guard.visible v
             WHERE (p_reader_oid IS NULL OR v.role_oid = p_reader_oid)
@@ -323,10 +341,6 @@ BEGIN
   added AS (INSERT INTO ducklake_guard.visible (role_oid, kind, object_id) SELECT e.role_oid, e.kind, e.object_id FROM e
             ON CONFLICT DO NOTHING RETURNING 1)
   SELECT (SELECT count(*) FROM e) + 0 * ((SELECT count(*) FROM gone) + (SELECT count(*) FROM added)) INTO n;
-  DELETE FROM ducklake_guard.visible_rows w WHERE p_reader_oid IS NULL OR w.role_oid = p_reader_oid;
-  INSERT INTO ducklake_guard.visible_rows (role_oid, table_id, grant_id, column_name, column_id, transform, vals, has_null, hexes)
-    SELECT k.role_oid, k.table_id, k.grant_id, k.column_name, k.column_id, k.transform, k.vals, k.has_null, k.hexes
-      FROM ducklake_guard.partition_keys(p_reader_oid) k;
   RETURN n;
 END
 $$;
@@ -359,21 +373,22 @@ BEGIN
     -- Both branches test the same set (see visible_count in 001); `table_id` inside the probe is the catalog
     -- table's column: visible has no column of that name.
     WHEN 'table' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind IN (''t'', ''p'') AND v.object_id = table_id LIMIT 1) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('tp') || ' END'
     WHEN 'table_full' THEN 'CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END'
     -- A file's rows: the whole table is granted, or the file itself (a per-row index probe: a partition reader
-    -- may see thousands of files, and DuckDB lists one table's files at a time).
+    -- may see thousands of files, and DuckDB lists one table's files at a time). Probes are scalar sub-selects,
+    -- not EXISTS, which the planner would turn into a hashed scan of all the reader's ids.
     WHEN 'file' THEN '(CASE WHEN ' || many
-      || ' THEN EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
-      || ' AND v.kind = ''t'' AND v.object_id = table_id)'
+      || ' THEN (SELECT true FROM ducklake_guard.visible v WHERE v.role_oid = ' || me
+      || ' AND v.kind = ''t'' AND v.object_id = table_id) IS NOT NULL'
       || ' ELSE table_id IN ' || ducklake_guard.visible_ids_sql('t') || ' END)'
-      || ' OR EXISTS (SELECT FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
-      || ' AND f.kind = ''f'' AND f.object_id = data_file_id)'
+      || ' OR (SELECT true FROM ducklake_guard.visible f WHERE f.role_oid = ' || me
+      || ' AND f.kind = ''f'' AND f.object_id = data_file_id) IS NOT NULL'
     WHEN 'table_or_null' THEN 'table_id IS NULL OR table_id IN ' || ducklake_guard.visible_ids_sql('tp')
     WHEN 'schema' THEN 'schema_id IN ' || ducklake_guard.visible_ids_sql('s') || ' OR schema_name = ''main'''
     WHEN 'view' THEN 'view_id IN ' || ducklake_guard.visible_ids_sql('v')
@@ -386,21 +401,46 @@ BEGIN
 END
 $$;
 
-UPDATE ducklake_guard.catalog_rule SET rule = 'file', why = w.why
-  FROM (VALUES
-    ('ducklake_data_file', 'tables granted whole, and for partition grants the files whose own spec values are granted (per file: older snapshots too)'),
-    ('ducklake_file_partition_value', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_file_column_stats', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_file_variant_stats', 'follows its data file (ducklake_data_file''s rule)'),
-    ('ducklake_delete_file', 'follows the data file it deletes from: hiding deletes of a visible file would resurrect deleted rows')) w(t, why)
- WHERE table_name = w.t;
-UPDATE ducklake_guard.catalog_rule SET rule = 'table_full', why = w.why
-  FROM (VALUES
-    ('ducklake_table_stats', 'tables granted whole only: record counts and sizes summarize every partition (DuckDB reads without them)'),
-    ('ducklake_table_column_stats', 'tables granted whole only: min/max summarize every partition (DuckDB reads without them)')) w(t, why)
- WHERE table_name = w.t;
-UPDATE ducklake_guard.catalog_rule SET why = why || '; partition grants see it like a table grant'
- WHERE rule IN ('table', 'table_or_null', 'metadata', 'tag') AND why NOT LIKE '%partition grants see it%';
+-- The file tables and the table-level statistics keep their permissive 'table' policy (ducklake_guard_read, from
+-- catalog_rule: the rule names 001-006 know, so re-running an older file over this one fails closed instead of
+-- failing) and get a second, RESTRICTIVE policy ducklake_guard_partition: a row must pass both.
+CREATE TABLE IF NOT EXISTS ducklake_guard.partition_rule (
+  table_name text PRIMARY KEY,
+  rule text NOT NULL CHECK (rule IN ('file', 'table_full')),
+  why text NOT NULL
+);
+REVOKE ALL ON ducklake_guard.partition_rule FROM PUBLIC;
+INSERT INTO ducklake_guard.partition_rule (table_name, rule, why) VALUES
+  ('ducklake_data_file', 'file', 'tables granted whole; for partition grants the files whose own spec values are granted (per file, so older snapshots too)'),
+  ('ducklake_file_partition_value', 'file', 'follows its data file'),
+  ('ducklake_file_column_stats', 'file', 'follows its data file'),
+  ('ducklake_file_variant_stats', 'file', 'follows its data file'),
+  ('ducklake_delete_file', 'file', 'follows the data file it deletes from (hiding deletes of a visible file would resurrect deleted rows)'),
+  ('ducklake_table_stats', 'table_full', 'tables granted whole only: record counts and sizes summarize every partition (DuckDB reads without them)'),
+  ('ducklake_table_column_stats', 'table_full', 'tables granted whole only: min/max summarize every partition (DuckDB reads without them)')
+ON CONFLICT (table_name) DO UPDATE SET rule = EXCLUDED.rule, why = EXCLUDED.why;
+
+-- Puts the restrictive partition policy on every partition_rule table that exists (idempotent; run by attach_triggers,
+-- so protect_all covers catalog tables DuckLake creates later).
+CREATE OR REPLACE FUNCTION ducklake_guard.protect_partitions() RETURNS integer
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_schema text := ducklake_guard.catalog_schema();
+  r record;
+  n integer := 0;
+BEGIN
+  FOR r IN SELECT pr.table_name, pr.rule, pr.why FROM ducklake_guard.partition_rule pr ORDER BY pr.table_name LOOP
+    CONTINUE WHEN NOT ducklake_guard.has_catalog_table(r.table_name);
+    EXECUTE format('DROP POLICY IF EXISTS ducklake_guard_partition ON %I.%I', v_schema, r.table_name);
+    EXECUTE format('CREATE POLICY ducklake_guard_partition ON %I.%I AS RESTRICTIVE FOR SELECT TO ducklake_reader USING (%s)',
+                   v_schema, r.table_name, ducklake_guard.rule_predicate(r.rule, v_schema));
+    EXECUTE format('COMMENT ON POLICY ducklake_guard_partition ON %I.%I IS %L', v_schema, r.table_name,
+                   format('ducklake_guard: with ducklake_guard_read (a row must pass both), partition readers see only rows of their files; rule %s: %s', r.rule, r.why));
+    n := n + 1;
+  END LOOP;
+  RETURN n;
+END
+$$;
 
 -- ---- Inlined tables: the row filter ---------------------------------------------------------------------------
 
@@ -434,14 +474,22 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     END, false)))
 $$;
 
+-- Whether the current role is an enrolled reader: a member of ducklake_reader without ADMIN OPTION (the catalog
+-- owner holds ADMIN OPTION to enrol readers and is no reader). pg_auth_members is readable by every role.
+CREATE OR REPLACE FUNCTION ducklake_guard.is_reader_sql() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT 'EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ''ducklake_reader'')'
+      || ' AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND NOT m.admin_option)'
+$$;
+
 -- The policies of one inlined table, as the statements to run (the table's owner or a superuser runs them).
 -- A fixed text per table: what a reader may see is read at query time from visible/visible_rows, so later
--- grants need no ALTER. The catalog owner, when it does not own the table, keeps every row (flush, maintenance).
+-- grants need no ALTER. Every role that is not an enrolled reader keeps every row its table privileges give
+-- (the catalog owner flushing or maintaining the writer's tables; a writer without BYPASSRLS).
 CREATE OR REPLACE FUNCTION ducklake_guard.inlined_policy_sql(p_rel oid) RETURNS text[]
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_schema text := ducklake_guard.catalog_schema();
-  v_owner text := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner');
   c record;
   v_table_id bigint;
   v_bytea text[];
@@ -459,8 +507,7 @@ BEGIN
   v_table_id := c.table_id;
   v_whole := format('EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = %s AND v.kind = ''t'' AND v.object_id = %s)', me, v_table_id);
   v_sql := ARRAY[format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', v_schema, c.relname),
-                 format('DROP POLICY IF EXISTS ducklake_guard_rows ON %I.%I', v_schema, c.relname),
-                 format('DROP POLICY IF EXISTS ducklake_guard_owner ON %I.%I', v_schema, c.relname)];
+                 format('DROP POLICY IF EXISTS ducklake_guard_rows ON %I.%I', v_schema, c.relname)];
   IF c.relname LIKE 'ducklake_inlined_data_%' THEN
     SELECT coalesce(array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO v_bytea FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = p_rel AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'pg_catalog.bytea'::pg_catalog.regtype;
@@ -471,12 +518,12 @@ BEGIN
                              v_schema, c.relname, v_whole, me);
   END IF;
   v_sql := v_sql || format('COMMENT ON POLICY ducklake_guard_rows ON %I.%I IS %L', v_schema, c.relname,
-                           'ducklake_guard: readers of the whole table see every row; readers with partition grants only rows in their partitions (inlined data: by column value; inlined deletes: of visible files)');
-  IF c.owner_name <> v_owner THEN
-    v_sql := v_sql || format('CREATE POLICY ducklake_guard_owner ON %I.%I FOR ALL TO %I USING (true) WITH CHECK (true)', v_schema, c.relname, v_owner)
-                   || format('COMMENT ON POLICY ducklake_guard_owner ON %I.%I IS %L', v_schema, c.relname,
-                             'ducklake_guard: the catalog owner keeps every row of the writer''s inlined table (flush, maintenance)');
-  END IF;
+                           'ducklake_guard: readers of the whole table see every row; readers with partition grants only rows in their partitions (inlined data: by column value; inlined deletes: of visible files)')
+                 || format('DROP POLICY IF EXISTS ducklake_guard_others ON %I.%I', v_schema, c.relname)
+                 || format('CREATE POLICY ducklake_guard_others ON %I.%I FOR ALL TO PUBLIC USING (NOT %s) WITH CHECK (NOT %s)',
+                           v_schema, c.relname, ducklake_guard.is_reader_sql(), ducklake_guard.is_reader_sql())
+                 || format('COMMENT ON POLICY ducklake_guard_others ON %I.%I IS %L', v_schema, c.relname,
+                           'ducklake_guard: every role that is not an enrolled reader (the catalog owner, a writer without BYPASSRLS) keeps what its table privileges give');
   RETURN v_sql;
 END
 $$;
@@ -559,8 +606,9 @@ $$;
 -- ---- Following DuckLake's writes: new files -----------------------------------------------------------------
 
 -- As 006, plus: files DuckLake adds to a table with partition grants become visible to the readers whose
--- partitions they fall in. DuckLake inserts a file's ducklake_file_partition_value rows after its data_file row,
--- so both tables' inserts re-check the new files.
+-- partitions they fall in, when DuckLake inserts their ducklake_file_partition_value rows (it does so after the
+-- data_file row, in the same commit: partitionGuard.duckdb.test.ts depends on it). Were the order ever reversed,
+-- new files would stay hidden from partition readers (fail closed) and enforcement_drift would list them.
 CREATE OR REPLACE FUNCTION ducklake_guard.on_catalog_insert() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v_ids bigint[];
@@ -588,7 +636,7 @@ BEGIN
   ELSIF TG_TABLE_NAME = 'ducklake_inlined_data_tables' THEN
     SELECT array_agg(DISTINCT n.table_id) INTO v_ids FROM new_rows n;
     PERFORM ducklake_guard.sync_inlined_grants(NULL, v_ids);
-  ELSIF TG_TABLE_NAME IN ('ducklake_data_file', 'ducklake_file_partition_value') THEN
+  ELSIF TG_TABLE_NAME = 'ducklake_file_partition_value' THEN
     IF EXISTS (SELECT FROM ducklake_guard.partition_acl a WHERE a.table_id IN (SELECT n.table_id FROM new_rows n)) THEN
       SELECT array_agg(DISTINCT n.data_file_id) INTO v_ids FROM new_rows n;
       INSERT INTO ducklake_guard.visible (role_oid, kind, object_id)
@@ -608,17 +656,18 @@ DECLARE
   n integer := 0;
 BEGIN
   FOREACH t IN ARRAY ARRAY['ducklake_table', 'ducklake_view', 'ducklake_macro', 'ducklake_inlined_data_tables',
-                           'ducklake_data_file', 'ducklake_file_partition_value'] LOOP
+                           'ducklake_file_partition_value'] LOOP
     CONTINUE WHEN NOT ducklake_guard.has_catalog_table(t);
     EXECUTE format('DROP TRIGGER IF EXISTS ducklake_guard_resolve ON %I.%I', v_schema, t);
     EXECUTE format('CREATE TRIGGER ducklake_guard_resolve AFTER INSERT ON %I.%I REFERENCING NEW TABLE AS new_rows
                     FOR EACH STATEMENT EXECUTE FUNCTION ducklake_guard.on_catalog_insert()', v_schema, t);
     EXECUTE format('COMMENT ON TRIGGER ducklake_guard_resolve ON %I.%I IS %L', v_schema, t,
-                   CASE WHEN t IN ('ducklake_data_file', 'ducklake_file_partition_value')
+                   CASE WHEN t = 'ducklake_file_partition_value'
                         THEN 'ducklake_guard: makes files DuckLake adds visible to the readers whose partition grants they fall in'
                         ELSE 'ducklake_guard: makes objects DuckLake adds to a schema granted whole visible to its readers, and grants new inlined tables' END);
     n := n + 1;
   END LOOP;
+  PERFORM ducklake_guard.protect_partitions();
   RETURN n;
 END
 $$;
@@ -700,9 +749,11 @@ BEGIN
 END
 $$;
 
--- list_grants gains `rows` (the canonical filter of a partition grant; NULL for table and schema grants).
+-- list_grants gains `rows` (the canonical filter of a partition grant; NULL for table and schema grants). A result
+-- type cannot change in place: the old list_grants(name) goes, and the new one takes text, so that re-running an
+-- older migration (which recreates list_grants(name)) does not fail on it; this file drops that one again.
 DROP FUNCTION IF EXISTS ducklake_guard.list_grants(name);
-CREATE FUNCTION ducklake_guard.list_grants(p_reader name DEFAULT NULL)
+CREATE OR REPLACE FUNCTION ducklake_guard.list_grants(p_reader text DEFAULT NULL)
 RETURNS TABLE (reader name, schema_name text, table_name text, schema_id bigint, table_id bigint,
                current_schema_name text, current_table_name text, status text, rows jsonb)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -930,6 +981,14 @@ $guard$;
 GRANT EXECUTE ON FUNCTION ducklake_guard.inlined_row_visible(bigint, jsonb, text[]) TO ducklake_reader;
 
 COMMENT ON TABLE ducklake_guard.partition_acl IS 'ducklake_guard: partition grants, one row per grant (reader, table, canonical filter `rows`, pinned ids). Owner only; change it with grant_rows/revoke_rows or by hand: every change is logged (acl_log) and enforced in the same statement.';
+COMMENT ON SEQUENCE ducklake_guard.partition_acl_id_seq IS 'ducklake_guard: ids of partition grants (visible_rows.grant_id). Owner only.';
+COMMENT ON INDEX ducklake_guard.partition_acl_table_id IS 'ducklake_guard: finds the partition grants of a table when DuckLake adds files.';
+COMMENT ON TABLE ducklake_guard.partition_rule IS 'ducklake_guard: catalog tables that also get the restrictive policy ducklake_guard_partition (rule file or table_full, expanded by rule_predicate). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.protect_partitions() IS 'ducklake_guard: (re)creates the restrictive ducklake_guard_partition policies of partition_rule. Owner only; called by attach_triggers.';
+COMMENT ON FUNCTION ducklake_guard.rule_predicate(text, text) IS 'ducklake_guard: the policy expression of one catalog_rule or partition_rule rule. Owner only (install time).';
+COMMENT ON FUNCTION ducklake_guard.recount_visible() IS 'ducklake_guard trigger on visible: recounts the tables (whole or through partition grants) of the roles a statement touched. Not callable.';
+COMMENT ON FUNCTION ducklake_guard.on_catalog_insert() IS 'ducklake_guard trigger on ducklake_table/_view/_macro/_inlined_data_tables/_file_partition_value: follows objects and files DuckLake adds. Not callable.';
+COMMENT ON FUNCTION ducklake_guard.attach_triggers() IS 'ducklake_guard: (re)creates the ducklake_guard_resolve triggers on the catalog tables and the partition policies. Owner only.';
 COMMENT ON TABLE ducklake_guard.visible_rows IS 'ducklake_guard: the keys of each reader''s partition grants, read by the row filter of inlined tables. Maintained by refresh_visible; each reader may SELECT its own rows.';
 COMMENT ON POLICY own_rows ON ducklake_guard.visible_rows IS 'ducklake_guard: a reader sees only its own granted keys.';
 COMMENT ON COLUMN ducklake_guard.acl_log.rows IS 'the filter of a partition grant (partition_acl.rows); NULL for table and schema grants.';
@@ -941,11 +1000,12 @@ COMMENT ON FUNCTION ducklake_guard.partition_keys(oid) IS 'ducklake_guard: the k
 COMMENT ON FUNCTION ducklake_guard.expected_files(oid, bigint[]) IS 'ducklake_guard: the data files partition grants cover (per file spec and values). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.inlined_row_visible(bigint, jsonb, text[]) IS 'ducklake_guard: whether an inlined row falls in the current reader''s partition grants; called by the inlined tables'' row filter as the reader.';
 COMMENT ON FUNCTION ducklake_guard.inlined_policy_sql(oid) IS 'ducklake_guard: the statements putting the row filter on one inlined table. Owner only.';
+COMMENT ON FUNCTION ducklake_guard.is_reader_sql() IS 'ducklake_guard: the policy expression telling an enrolled reader from every other role (owner, writer). Owner only (install time).';
 COMMENT ON FUNCTION ducklake_guard.inlined_is_filtered(oid) IS 'ducklake_guard: whether an inlined table carries the row filter. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (run as a superuser to cover the writer''s tables). Owner and superusers.';
 COMMENT ON FUNCTION ducklake_guard.grant_rows(name, text, text, jsonb) IS 'ducklake_guard: grants a reader the rows of one table whose partition keys take the listed values; true if the ACL changed. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.revoke_rows(name, text, text, jsonb) IS 'ducklake_guard: removes one partition grant; false if there was none. Owner only.';
-COMMENT ON FUNCTION ducklake_guard.list_grants(name) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.list_grants(text) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.log_partition_acl_change() IS 'ducklake_guard trigger on partition_acl: appends each change to acl_log, as the editing role. Not callable.';
 COMMENT ON FUNCTION ducklake_guard.data_file_exists(bigint) IS 'ducklake_guard: whether a data file id is in the catalog. Owner only.';
 COMMENT ON TRIGGER enforce_lock ON ducklake_guard.partition_acl IS 'ducklake_guard: serializes ACL statements (the lock of acl).';
@@ -980,8 +1040,9 @@ CREATE OR REPLACE FUNCTION ducklake_guard.on_create_inlined_table() RETURNS even
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
 DECLARE
   v_schema text := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema');
-  v_owner text := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner');
   me constant text := 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid';
+  v_reader constant text := 'EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ''ducklake_reader'')'
+                            || ' AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND NOT m.admin_option)';
   r record;
   v_whole text;
   v_bytea text[];
@@ -996,7 +1057,6 @@ BEGIN
       v_whole := pg_catalog.format('EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = %s AND v.kind = ''t'' AND v.object_id = %s)', me, r.table_id);
       EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', v_schema, r.relname);
       EXECUTE pg_catalog.format('DROP POLICY IF EXISTS ducklake_guard_rows ON %I.%I', v_schema, r.relname);
-      EXECUTE pg_catalog.format('DROP POLICY IF EXISTS ducklake_guard_owner ON %I.%I', v_schema, r.relname);
       IF r.relname LIKE 'ducklake_inlined_data_%' THEN
         SELECT coalesce(pg_catalog.array_agg(a.attname::text ORDER BY a.attnum), '{}') INTO v_bytea FROM pg_catalog.pg_attribute a
          WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'pg_catalog.bytea'::pg_catalog.regtype;
@@ -1008,11 +1068,11 @@ BEGIN
       END IF;
       EXECUTE pg_catalog.format('COMMENT ON POLICY ducklake_guard_rows ON %I.%I IS %L', v_schema, r.relname,
                                 'ducklake_guard: readers of the whole table see every row; readers with partition grants only rows in their partitions (inlined data: by column value; inlined deletes: of visible files)');
-      IF r.owner_name <> v_owner THEN
-        EXECUTE pg_catalog.format('CREATE POLICY ducklake_guard_owner ON %I.%I FOR ALL TO %I USING (true) WITH CHECK (true)', v_schema, r.relname, v_owner);
-        EXECUTE pg_catalog.format('COMMENT ON POLICY ducklake_guard_owner ON %I.%I IS %L', v_schema, r.relname,
-                                  'ducklake_guard: the catalog owner keeps every row of the writer''s inlined table (flush, maintenance)');
-      END IF;
+      EXECUTE pg_catalog.format('DROP POLICY IF EXISTS ducklake_guard_others ON %I.%I', v_schema, r.relname);
+      EXECUTE pg_catalog.format('CREATE POLICY ducklake_guard_others ON %I.%I FOR ALL TO PUBLIC USING (NOT %s) WITH CHECK (NOT %s)',
+                                v_schema, r.relname, v_reader, v_reader);
+      EXECUTE pg_catalog.format('COMMENT ON POLICY ducklake_guard_others ON %I.%I IS %L', v_schema, r.relname,
+                                'ducklake_guard: every role that is not an enrolled reader (the catalog owner, a writer without BYPASSRLS) keeps what its table privileges give');
     EXCEPTION WHEN OTHERS THEN
       -- Never break the writer's commit; partition readers then get no SELECT on the table (fail closed).
       RAISE WARNING 'ducklake_guard could not put the row filter on %.%: % (as a superuser run SELECT ducklake_guard.filter_inlined_tables())',
@@ -1023,6 +1083,10 @@ END
 $body$
 $fn$;
     REVOKE ALL ON FUNCTION ducklake_guard.on_create_inlined_table() FROM PUBLIC;
+    -- Harmless (an event trigger function cannot be called) and needed: the guard's files revoke every guard
+    -- function from PUBLIC as the catalog owner, which fails on a function the owner holds no privilege on.
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION ducklake_guard.on_create_inlined_table() TO %I',
+                              (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner'));
     COMMENT ON FUNCTION ducklake_guard.on_create_inlined_table() IS 'ducklake_guard event trigger function (owned by a superuser): puts the row filter on a new inlined table. Not callable.';
     DROP EVENT TRIGGER IF EXISTS ducklake_guard_a_inlined_row_filter;
     CREATE EVENT TRIGGER ducklake_guard_a_inlined_row_filter ON ddl_command_end

@@ -16,6 +16,8 @@ import { pgAdmin, rgw, PgConnection, S3Key } from "../support/services";
 import { AccessStack, AccessTarget, livePolicy } from "../support/lakeApply";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { lakeSessionStatements } from "../../cli/duckdbSql";
+import { accessMatrix } from "../../cli/accessMatrix";
+import { verifyLake } from "../../cli/verify";
 import { installGuard, listGrants } from "../../postgres/guardClient";
 import { AccessSpec } from "../../model/accessSpec";
 import { describeRows } from "../../model/rowFilter";
@@ -81,6 +83,23 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
       i.closeSync();
     }
   };
+  /** The CLIs' connection info with the readers and their declared grants (rows as lakeConnection exports them). */
+  const withReaders = (declared: AccessSpec) =>
+    parseLakeConnectionInfo({
+      ...JSON.parse(JSON.stringify(info)),
+      readers: declared.readers.map((rd) => ({
+        name: rd.name,
+        password: PW,
+        s3: { projectId: svc.readerProject, ...(rd.name === HR ? hrKey : otherKey) },
+        grants: declared.grants
+          .filter((g) => g.reader === rd.name)
+          .map((g) => ({
+            schema: g.schema,
+            table: g.table,
+            ...(g.rows ? { rows: Object.entries(g.rows).map(([key, values]) => ({ key, values })) } : {}),
+          })),
+      })),
+    });
   const liveAcl = async (reader: string) =>
     (await listGrants(owner, reader)).map((g) => `${g.schema}.${g.table ?? "*"}${g.rows ? ` [${describeRows(g.rows)}]` : ""}`);
 
@@ -156,11 +175,34 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
     expect(await status(hrKey, await fileOf(/\/year=2026\//))).toBe(200);
     expect(await status(hrKey, await fileOf(/\/year=2025\//))).toBe(403);
     expect(await status(otherKey, await fileOf(/\/year=2026\//))).toBe(403);
+    // `npm run access`: the partition cell shows the same filter declared and in the catalog.
+    const m = await accessMatrix(withReaders(spec({ "year(ts)": [2026] })));
+    expect(m.problems).toEqual([]);
+    expect(m.cells.find((c) => c.reader === HR && c.table === "hr.sales")).toEqual({
+      reader: HR,
+      table: "hr.sales",
+      declared: true,
+      declaredRows: ["year(ts) in (2026)"],
+      catalog: true,
+      catalogRows: ["year(ts) in (2026)"],
+      agree: true,
+    });
+    // Declared 2025 while the catalog holds 2026: the layers disagree, named.
+    expect((await accessMatrix(withReaders(spec({ "year(ts)": [2025] })))).problems).toEqual([
+      `${HR} on hr.sales: layers disagree (declared rows [year(ts) in (2025)], catalog rows [year(ts) in (2026)])`,
+    ]);
     // The same list again, keys and values reordered/respelled: nothing changes.
     const again = await stack.up(spec({ "YEAR(ts)": [2026, 2026] }));
     expect(again.acl).toEqual({ [HR]: "same", [OTHER]: "same" });
     expect(again.policyApplied).toBe(false);
   }, 120_000);
+
+  test("npm run verify agrees: the partition reader's catalog view and storage are what the grant says", async () => {
+    // Runs after the first test's `up` (year(ts) = 2026 applied).
+    const v = await verifyLake(withReaders(spec({ "year(ts)": [2026] })));
+    expect(v.problems).toEqual([]);
+    expect(v.rows.filter((row) => !row.ok)).toEqual([]);
+  });
 
   test("a grant the table cannot honour is refused before anything changes", async () => {
     const policyBefore = await livePolicy(s3Client(svc.admin), bucket);

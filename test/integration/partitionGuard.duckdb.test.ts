@@ -117,6 +117,49 @@ describeWithDuckDB("partition grants read through DuckDB (READ_ONLY reader)", ()
     expect(mn.reader).toBe(mn.owner);
   }, 240_000);
 
+  test("month, day and hour keys (TIMESTAMP and DATE) and an INTEGER identity key, in files and inlined rows", async () => {
+    await w.run("CREATE TABLE hr.events (id INT, shard INT, ts TIMESTAMP, d DATE)");
+    await w.run("ALTER TABLE hr.events SET PARTITIONED BY (shard, year(ts), month(ts), day(ts), hour(ts), year(d))");
+    await w.run(
+      "INSERT INTO hr.events SELECT i, i % 4, TIMESTAMP '2026-02-27 20:00:00' + INTERVAL (i * 37) MINUTE, DATE '2025-12-30' + (i % 5)::INT FROM range(400) t(i)",
+    );
+    // Inlined: fractional seconds, midnight, a date-only value, NULLs.
+    await w.run(
+      "INSERT INTO hr.events VALUES (1000, 1, TIMESTAMP '2026-03-01 07:15:00.25', DATE '2026-01-01'), (1001, 2, TIMESTAMP '2026-03-02 00:00:00', DATE '2025-12-31'), (1002, NULL, NULL, NULL), (1003, 1, TIMESTAMP '2026-02-28 07:00:00', DATE '2026-01-02')",
+    );
+    const cases: Array<
+      [Array<{ column: string; transform: "identity" | "year" | "month" | "day" | "hour"; values: (string | null)[] }>, string]
+    > = [
+      [[{ column: "ts", transform: "month", values: ["3"] }], "month(ts) = 3"],
+      [
+        [
+          { column: "ts", transform: "day", values: ["1", "28"] },
+          { column: "ts", transform: "hour", values: ["7", "0"] },
+        ],
+        "day(ts) IN (1, 28) AND hour(ts) IN (7, 0)",
+      ],
+      [
+        [
+          { column: "shard", transform: "identity", values: ["1", null] },
+          { column: "d", transform: "year", values: ["2026"] },
+        ],
+        "(shard = 1 OR shard IS NULL) AND year(d) = 2026",
+      ],
+    ];
+    for (const [rows, filter] of cases) {
+      const reader = await lake.newReader("part_duck_time");
+      await grantRows(lake.su, { reader, schema: "hr", table: "events", rows });
+      const r = await lake.duck(reader, { readOnly: true });
+      const m = await same(r, "hr.events", filter);
+      expect({ filter, reader: m.reader }).toEqual({ filter, reader: m.owner });
+      expect(String(m.reader)).not.toMatch(/^0:/);
+      // The inlined rows it sees are exactly the owner's filtered inlined rows.
+      expect(await scalar(r, "SELECT list(id ORDER BY id)::VARCHAR FROM hr.events WHERE id >= 1000")).toBe(
+        await scalar(w, `SELECT list(id ORDER BY id)::VARCHAR FROM hr.events WHERE id >= 1000 AND (${filter})`),
+      );
+    }
+  }, 240_000);
+
   test("two keys (region AND year), and two grants of one reader add up (OR)", async () => {
     await w.run("CREATE TABLE hr.orders (id INT, region VARCHAR, ts TIMESTAMP)");
     await w.run("ALTER TABLE hr.orders SET PARTITIONED BY (region, year(ts))");

@@ -5,7 +5,7 @@ import { Client } from "pg";
 import { DuckDBConnection } from "@duckdb/node-api";
 import { describeWithDuckDB } from "../support/duckdb";
 import { CATALOG, partitionLake, PartitionLake } from "../support/partitionLake";
-import { grantRead, grantRows, listGrantDetails, revokeRows } from "../../postgres/guardClient";
+import { grantRead, grantRows, listGrantDetails, readAclLog, revokeRows } from "../../postgres/guardClient";
 
 const Y2026 = [{ column: "ts", transform: "year" as const, values: ["2026"] }];
 
@@ -136,6 +136,15 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
     expect(seen.sort()).toEqual([900, 903]);
     // The owner still sees every inlined row of the writer's tables.
     expect((await q(owner, `SELECT id FROM ${CATALOG}.${last} ORDER BY id`)).map((r) => Number(r.id))).toEqual([903, 904]);
+    // Any role that is not an enrolled reader keeps what its privileges give (a writer without BYPASSRLS, say).
+    const plain = await lake.newReader("part_rls_plain");
+    await lake.su.query(`GRANT USAGE ON SCHEMA ${CATALOG} TO ${plain}`);
+    const wc = await lake.connectAs(lake.writer);
+    await wc.query(`GRANT SELECT ON ${CATALOG}.${last} TO ${plain}`);
+    expect((await q(await lake.connectAs(plain), `SELECT id FROM ${CATALOG}.${last} ORDER BY id`)).map((r) => Number(r.id))).toEqual([
+      903, 904,
+    ]);
+    await wc.query(`REVOKE SELECT ON ${CATALOG}.${last} FROM ${plain}`);
     // A few deleted rows of files are inlined deletes: one in a 2026 file, one in the unpartitioned file.
     await w.run("DELETE FROM hr.salaries WHERE id IN (101, 5)");
     const del = `ducklake_inlined_delete_${tableId}`;
@@ -145,6 +154,30 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
     const mine = ids(await q(rc, `SELECT file_id FROM ${CATALOG}.${del}`), "file_id");
     expect(mine.length).toBeGreaterThan(0);
     expect(mine).toEqual(ids(all, "file_id").filter((id) => granted.includes(id)));
+    expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
+  });
+
+  test("an inlined table of the writer without the row filter: the partition reader gets no SELECT (fail closed), status names the repair", async () => {
+    const inlined = (
+      await q(owner, `SELECT table_name FROM ${CATALOG}.ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version`, [
+        tableId,
+      ])
+    ).map((r) => String(r.table_name));
+    const t = inlined[inlined.length - 1];
+    // As if the writer had created it without the superuser's event trigger (guard installed by the owner alone).
+    await lake.su.query(`DROP POLICY ducklake_guard_rows ON ${CATALOG}.${t}; ALTER TABLE ${CATALOG}.${t} DISABLE ROW LEVEL SECURITY`);
+    await owner.query("SELECT ducklake_guard.resync()"); // the catalog owner cannot filter the writer's table
+    await expect(rc.query(`SELECT id FROM ${CATALOG}.${t}`)).rejects.toThrow(/permission denied/);
+    expect(await q(lake.su, "SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()")).toEqual([
+      {
+        area: "inlined",
+        reader,
+        detail: `cannot read ${CATALOG}.${t} (inlined rows of table id ${tableId}, owned by ${lake.writer}): it has no row filter; as a superuser run: SELECT ducklake_guard.filter_inlined_tables();`,
+      },
+    ]);
+    expect((await q(lake.su, "SELECT ducklake_guard.filter_inlined_tables() AS n"))[0].n).toBe(1);
+    await owner.query("SELECT ducklake_guard.resync()");
+    expect((await q(rc, `SELECT id FROM ${CATALOG}.${t}`)).map((r) => Number(r.id))).toEqual([903]);
     expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
   });
 
@@ -172,6 +205,12 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
       }),
     ).toBe(true);
     expect(await listGrantDetails(lake.su, two)).toEqual([]);
+    // Both went to the ACL change log with their canonical filter.
+    const log = await readAclLog(lake.su, { reader: two });
+    expect(log.map((e) => [e.action, e.table, e.rows?.[0].values])).toEqual([
+      ["grant", "salaries", ["2025", "2026"]],
+      ["revoke", "salaries", ["2025", "2026"]],
+    ]);
   });
 
   test("grant_rows refuses, with the reason, what it cannot enforce", async () => {

@@ -43,6 +43,13 @@ describe("access:diff with partition grants", () => {
     ]);
   });
 
+  it("an invalid filter shows as written, never as the whole table", () => {
+    const head = spec({ reader: "hr_partner", schema: "hr", table: "salaries", rows: { "week(ts)": [1] } });
+    expect(diffAccess(spec(), head)).toEqual([
+      { reader: "hr_partner", gains: ['hr.salaries [invalid rows {"week(ts)":[1]}]'], loses: [], notes: [] },
+    ]);
+  });
+
   it("renders the partition targets in the markdown table", () => {
     const changes = diffAccess(spec(), spec({ reader: "hr_partner", schema: "hr", table: "salaries", rows: { "year(ts)": [2026] } }));
     expect(renderAccessDiff("origin/main", "HEAD", changes, [], [])).toContain("| hr_partner | hr.salaries [year(ts) in (2026)] | — | — |");
