@@ -51,6 +51,20 @@ export async function catalogRules(admin: Client): Promise<CatalogRule[] | undef
   }));
 }
 
+/**
+ * The partition guard's restrictive rules (sql/007 ducklake_guard.partition_rule: 'file', 'table_full'), checked per
+ * file by probeCatalogTables for readers with partition grants. [] when the guard has no partition grants.
+ */
+export async function partitionRules(admin: Client): Promise<CatalogRule[]> {
+  const installed = (await admin.query<{ ok: boolean }>("SELECT to_regclass('ducklake_guard.partition_rule') IS NOT NULL AS ok")).rows[0]
+    .ok;
+  if (!installed) return [];
+  return (await admin.query<{ table_name: string; rule: string }>(sqlFile("partition_rules"))).rows.map((r) => ({
+    table: r.table_name,
+    rule: r.rule,
+  }));
+}
+
 /** The catalog tables whose rows belong to one table: the guard's 'table' rules, or (no guard) those with a table_id column. */
 export async function existingTableKeyedTables(admin: Client, rules?: CatalogRule[]): Promise<string[]> {
   const r = rules ?? (await catalogRules(admin));

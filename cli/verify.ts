@@ -23,6 +23,7 @@ import {
   existingTableKeyedTables,
   expectedIds,
   partitionGrantFiles,
+  partitionRules,
   probeCatalogTables,
   readCatalogObjects,
   resolveGrants,
@@ -80,7 +81,7 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
     const rules = await catalogRules(admin);
     const keyed = await existingTableKeyedTables(admin, rules);
     const ownerCounts = await catalogRowCounts(admin, keyed);
-    const every = rules && { rules, objects: await readCatalogObjects(admin) };
+    const every = rules && { rules, partitionRules: await partitionRules(admin), objects: await readCatalogObjects(admin) };
     for (const reader of readers) {
       const grants = await declaredOrLiveGrants(admin, reader, opts);
       // Every other catalog table, probed for rows of objects the reader was not granted (needs the guard's rules).
@@ -127,7 +128,12 @@ async function verifyReader(
   ownerCounts: Map<string, RowCounts | undefined>,
   opts: VerifyOptions,
   report: VerifyReport,
-  probe?: { rules: CatalogRule[]; objects: CatalogObjects; expected: Awaited<ReturnType<typeof expectedIds>> },
+  probe?: {
+    rules: CatalogRule[];
+    partitionRules: CatalogRule[];
+    objects: CatalogObjects;
+    expected: Awaited<ReturnType<typeof expectedIds>>;
+  },
 ): Promise<void> {
   const r = reader.name;
   const { ids: granted, unmatched } = expectedTables(grants, inv.tables);
@@ -150,7 +156,10 @@ async function verifyReader(
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
       if (visible) await checkCatalogRows(client, r, granted, partial, inv, keyed, ownerCounts, report);
-      if (visible && probe) report.problems.push(...(await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects)));
+      if (visible && probe)
+        report.problems.push(
+          ...(await probeCatalogTables(client, r, [...probe.rules, ...probe.partitionRules], probe.expected, probe.objects)),
+        );
     }
     const s3 = lakeS3Client(info, reader.s3);
     for (const t of inv.tables) {
