@@ -6,6 +6,12 @@
 //   A stack may swap key ids with `readerPrincipals.<name>` (the local stack uses its local RGW keys).
 // - grants: a reader may read one table (`table` given) or a whole schema (`table` left out), which
 //   includes tables created later. Order does not matter; each grant is named by (reader, schema, table).
+// - partition grants: `rows` gives only the rows of a partitioned table whose partition keys take the listed
+//   values (every key must match; any value of a key's list). Keys are written like DuckLake's
+//   SET PARTITIONED BY: a column (`region`) or `year(col)`, `month(col)`, `day(col)`, `hour(col)`. Example:
+//     { reader: "hr_partner", schema: "hr", table: "salaries", rows: { "year(paid_at)": [2025, 2026] } },
+//   The table must be partitioned by those keys (checked at preview against the catalog); rows written before
+//   it was partitioned are not covered. See docs/access-as-code.md, "Partition grants".
 //
 // Keep this file plain data: `npm run access:diff` evaluates it at two git revisions without credentials.
 import type { AccessSpec } from "./model/accessSpec";

@@ -11,6 +11,8 @@ import { roleCidrsFromReaders } from "./model/cloudInit";
 import { emptyLayout, indexLayout } from "./model/lakePaths";
 import { SERVER_TYPES } from "./model/cost";
 import { catalogLayoutOrDefault } from "./postgres/lakeLayoutSource";
+import { partitionSpecsOrUnavailable } from "./postgres/partitionSpec";
+import { parseGrantRows } from "./model/rowFilter";
 
 /** Full keys of config values stored encrypted (Pulumi passes them in PULUMI_CONFIG_SECRET_KEYS). */
 function secretConfigKeys(): ReadonlySet<string> | undefined {
@@ -40,7 +42,7 @@ const accessRules = {
   ownerProjectKeys: config.ownerProjectKeys,
 };
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
-LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
+const validatedAccess = LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
 const lake = new Lake("ducklake", {
   config,
@@ -49,6 +51,11 @@ const lake = new Lake("ducklake", {
   caFileDir: process.env.DUCKLAKE_CA_DIR,
 });
 
+// Tables with partition grants: their current specs and their files are read for the checks and the bucket policy.
+const partitionTables = validatedAccess.grants.flatMap((g) =>
+  g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : [],
+);
+
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).
 // (Read with the owner's secret connection, but folders are not secret: unsecret so the policy size shows.)
 // Read once per preview, sealed and indexed by the reader. Pulumi copies plain objects as they pass through
@@ -56,7 +63,8 @@ const lake = new Lake("ducklake", {
 // ~40 ms CPU at 20,000 tables next to a ~290 ms build (bench/policy-build.ts).
 const layout = pulumi.unsecret(
   pulumi.all([lake.catalog.ownerConnection, lake.bucketName, lake.dataPath]).apply(async ([conn, bucket, dataPath]) => {
-    const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema });
+    // Partition-granted tables also bring their partition specs and files (which folders their grants may open).
+    const found = await catalogLayoutOrDefault(conn, { bucket, dataPath, catalogSchema: config.catalogSchema, partitionTables });
     if (found.source !== "catalog") pulumi.log.info(`bucket policy uses the ${found.source}`);
     for (const f of found.layout.outsideFiles)
       pulumi.log.warn(
@@ -65,6 +73,15 @@ const layout = pulumi.unsecret(
     return found.layout;
   }),
 );
+
+// Partition grants are checked against their tables' current partition specs (read only when there are any).
+const partitionSpecs = partitionTables.length
+  ? pulumi.unsecret(
+      lake.catalog.ownerConnection.apply((conn) =>
+        partitionSpecsOrUnavailable(conn, { catalogSchema: config.catalogSchema, tables: partitionTables }),
+      ),
+    )
+  : undefined;
 
 const readerSecretKeys = pulumi.secret(config.readerSecretKeys);
 const lakeAccess = new LakeAccess(
@@ -78,6 +95,7 @@ const lakeAccess = new LakeAccess(
     awsProvider: lake.awsProvider,
     bucket: lake.bucketName,
     layout,
+    partitionSpecs,
     s3Endpoint: config.s3Endpoint,
     s3Region: config.s3Region,
     readerSecretKeys,
@@ -147,7 +165,13 @@ export const lakeConnection = pulumi.secret(
             s3: { ...r.principal, secretKey: secretKeys[r.name] ?? "" },
             grants: accessSpec.grants
               .filter((g) => g.reader === r.name)
-              .map((g) => (g.table ? { schema: g.schema, table: g.table } : { schema: g.schema })),
+              .map((g) =>
+                !g.table
+                  ? { schema: g.schema }
+                  : g.rows
+                    ? { schema: g.schema, table: g.table, rows: parseGrantRows(g.rows).rows }
+                    : { schema: g.schema, table: g.table },
+              ),
           })),
         }) satisfies LakeConnectionInfo,
     ),

@@ -8,6 +8,7 @@ import * as ts from "typescript";
 import { AccessSpec, ReaderSpec } from "../model/accessSpec";
 import { accessMatrix, checkAccess, grantTarget } from "../model/grants";
 import { REPO_ROOT } from "../repoFiles";
+import { parseGrantRows } from "../model/rowFilter";
 
 const ROOT = REPO_ROOT;
 
@@ -57,12 +58,23 @@ export interface ReaderChange {
 function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }> {
   const byReader = new Map<string, { reader?: ReaderSpec; targets: Set<string>; schemas: Set<string> }>();
   for (const r of spec.readers ?? []) byReader.set(r.name, { reader: r, targets: new Set(), schemas: new Set() });
-  const declared = {
-    readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"),
-    grants: (spec.grants ?? [])
-      .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
-      .map((g) => ({ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "" })),
-  };
+  // A partition grant shows as its table and filter. One whose filter is invalid (the errors say why) shows with the
+  // filter as written, never as the whole table it would otherwise look like.
+  const invalidRows: { reader: string; target: string }[] = [];
+  const grants = (spec.grants ?? [])
+    .filter((g) => typeof g?.reader === "string" && typeof g?.schema === "string")
+    .flatMap((g) => {
+      const rows = g.rows === undefined || !g.table ? undefined : parseGrantRows(g.rows).rows;
+      if (g.rows !== undefined && !rows) {
+        invalidRows.push({
+          reader: g.reader,
+          target: `${grantTarget(g.schema, g.table ?? null)} [invalid rows ${JSON.stringify(g.rows)}]`,
+        });
+        return [];
+      }
+      return [{ reader: g.reader, schema: g.schema, table: g.table ?? null, mode: "read" as const, key: "", ...(rows ? { rows } : {}) }];
+    });
+  const declared = { readers: (spec.readers ?? []).filter((r) => typeof r?.name === "string"), grants };
   const matrix = accessMatrix(declared);
   for (const [name, m] of Object.entries(matrix)) {
     const e = byReader.get(name) ?? { targets: new Set<string>(), schemas: new Set<string>() };
@@ -71,7 +83,13 @@ function reach(spec: AccessSpec): Map<string, { reader?: ReaderSpec; targets: Se
       e.schemas.add(s);
     }
     for (const t of m.tables) e.targets.add(grantTarget(t.schema, t.table));
+    for (const p of m.partitions ?? []) e.targets.add(`${grantTarget(p.schema, p.table)} [${p.rows}]`);
     byReader.set(name, e);
+  }
+  for (const { reader, target } of invalidRows) {
+    const e = byReader.get(reader) ?? { targets: new Set<string>(), schemas: new Set<string>() };
+    e.targets.add(target);
+    byReader.set(reader, e);
   }
   return byReader;
 }
@@ -86,8 +104,10 @@ export function diffAccess(base: AccessSpec, head: AccessSpec): ReaderChange[] {
     const before = b.get(name),
       after = h.get(name);
     const gains = [...(after?.targets ?? [])].filter((t) => !before?.targets.has(t));
-    // A table that is now covered by a schema grant is not lost.
-    const loses = [...(before?.targets ?? [])].filter((t) => !after?.targets.has(t) && !coveredBySchema(t, after?.schemas));
+    // A table that is now covered by a schema grant is not lost, nor are partitions of a table now granted whole.
+    const loses = [...(before?.targets ?? [])].filter(
+      (t) => !after?.targets.has(t) && !coveredBySchema(t, after?.schemas) && !after?.targets.has(t.replace(/ \[.*\]$/s, "")),
+    );
     const notes: string[] = [];
     if (!before?.reader && after?.reader) notes.push("new reader");
     if (before?.reader && !after?.reader) notes.push("reader removed (its login role is dropped)");
@@ -137,7 +157,10 @@ export function renderAccessDiff(
       lines.push(
         `| ${md(c.reader)} | ${md(c.gains.join(", ")) || "—"} | ${md(c.loses.join(", ")) || "—"} | ${md(c.notes.join("; ")) || "—"} |`,
       );
-    lines.push("", "`schema.*` covers every current and future table of the schema.");
+    lines.push(
+      "",
+      "`schema.*` covers every current and future table of the schema; `schema.table [key in (…)]` only the rows in files of those partitions.",
+    );
   }
   if (headWarnings.length) {
     lines.push("", "Warnings:", "");

@@ -12,6 +12,8 @@ import { lakeS3Client, readBucketPolicy } from "./s3";
 import { policyEvaluator, PolicyEvaluator } from "./policyApi";
 import { principalArn } from "../model/principal";
 import { formatTable } from "./table";
+import { describeRows } from "../model/rowFilter";
+import type { RowFilterKey } from "../model/accessSpec";
 
 export interface AccessCell {
   reader: string;
@@ -19,6 +21,10 @@ export interface AccessCell {
   /** Declared in the program (undefined when the connection info carries no grants for the reader). */
   declared?: boolean;
   catalog: boolean;
+  /** Partition grants only: the filters the catalog ACL holds for this table (each as a review shows it, sorted). */
+  catalogRows?: string[];
+  /** Partition grants only: the declared filters for this table. */
+  declaredRows?: string[];
   /** undefined when the table's files lie outside its folder in the lake bucket (no grant opens them). */
   storage?: boolean;
   agree: boolean;
@@ -50,17 +56,47 @@ export async function accessMatrix(
   const known = new Set(info.readers.map((r) => r.name));
   for (const g of acl)
     if (!known.has(g.reader))
-      out.problems.push(`the catalog ACL grants ${g.schema}.${g.table ?? "*"} to ${g.reader}, which is not a reader of this stack`);
+      out.problems.push(
+        `the catalog ACL grants ${g.schema}.${g.table ?? "*"}${g.rows ? ` [${describeRows(g.rows)}]` : ""} to ${g.reader}, which is not a reader of this stack`,
+      );
 
   for (const reader of info.readers) {
+    const mine = acl.filter((g) => g.reader === reader.name);
     const inCatalog = expectedTables(
-      acl.filter((g) => g.reader === reader.name),
+      mine.filter((g) => !g.rows),
       inv.tables,
     ).ids;
-    const declared = reader.grants ? expectedTables(reader.grants, inv.tables).ids : undefined;
+    const declared = reader.grants
+      ? expectedTables(
+          reader.grants.filter((g) => !g.rows),
+          inv.tables,
+        ).ids
+      : undefined;
+    const catalogRows = rowsByTable(mine);
+    const declaredRows = reader.grants ? rowsByTable(reader.grants) : undefined;
     const arn = principalArn({ projectId: reader.s3.projectId, accessKey: reader.s3.accessKey });
     const ownerKey = reader.s3.projectId === info.storage.adminProjectId;
     for (const t of inv.tables) {
+      const cRows = catalogRows.get(`${t.schema}\u0000${t.table}`);
+      const dRows = declaredRows?.get(`${t.schema}\u0000${t.table}`);
+      if ((cRows || dRows) && !inCatalog.has(t.tableId) && !declared?.has(t.tableId)) {
+        // A partition grant: which files it opens in storage depends on their partitions; `npm run verify` probes them.
+        const agree = declaredRows === undefined || JSON.stringify(cRows ?? []) === JSON.stringify(dRows ?? []);
+        out.cells.push({
+          reader: reader.name,
+          table: qualifiedName(t),
+          catalog: cRows !== undefined,
+          agree,
+          ...(cRows ? { catalogRows: cRows } : {}),
+          ...(dRows ? { declaredRows: dRows } : {}),
+          ...(declaredRows ? { declared: dRows !== undefined } : {}),
+        });
+        if (!agree)
+          out.problems.push(
+            `${reader.name} on ${qualifiedName(t)}: layers disagree (declared ${rowsText(dRows)}, catalog ${rowsText(cRows)})`,
+          );
+        continue;
+      }
       // A key inside the table's folder, as the policy grants it: a real data file, else a made-up name there.
       // A file outside the folder (or the bucket) is not the policy's to open: no storage answer.
       const file = inv.probeFiles.get(t.tableId);
@@ -91,6 +127,18 @@ export async function accessMatrix(
 }
 
 const yes = (b: boolean) => (b ? "read" : "none");
+const rowsText = (rows: string[] | undefined) => (rows ? rows.map((r) => `rows [${r}]`).join(" + ") : "none");
+
+/** schema\0table → the described filters of the partition grants of that table, sorted. */
+function rowsByTable(grants: { schema: string; table?: string | null; rows?: RowFilterKey[] }[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const g of grants) {
+    if (!g.rows || !g.table) continue;
+    const k = `${g.schema}\u0000${g.table}`;
+    out.set(k, [...(out.get(k) ?? []), describeRows(g.rows)].sort());
+  }
+  return out;
+}
 
 export function formatAccessMatrix(m: AccessMatrix): string {
   const withDeclared = m.cells.some((c) => c.declared !== undefined);
@@ -98,9 +146,9 @@ export function formatAccessMatrix(m: AccessMatrix): string {
   const rows = m.cells.map((c) => [
     c.reader,
     c.table,
-    ...(withDeclared ? [c.declared === undefined ? "-" : yes(c.declared)] : []),
-    yes(c.catalog),
-    c.storage === undefined ? "(outside folder)" : yes(c.storage),
+    ...(withDeclared ? [c.declared === undefined ? "-" : c.declaredRows ? rowsText(c.declaredRows) : yes(c.declared)] : []),
+    c.catalogRows ? rowsText(c.catalogRows) : yes(c.catalog),
+    c.storage !== undefined ? yes(c.storage) : c.catalogRows || c.declaredRows ? "(partitions: npm run verify)" : "(outside folder)",
     c.agree ? "ok" : "DISAGREE",
   ]);
   const lines = [formatTable(headers, rows), ...m.problems.map((p) => `DISAGREE: ${p}`)];

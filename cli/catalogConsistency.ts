@@ -51,14 +51,31 @@ export async function catalogRules(admin: Client): Promise<CatalogRule[] | undef
   }));
 }
 
+/**
+ * The partition guard's restrictive rules (sql/007 ducklake_guard.partition_rule: 'file', 'table_full'), checked per
+ * file by probeCatalogTables for readers with partition grants. [] when the guard has no partition grants.
+ */
+export async function partitionRules(admin: Client): Promise<CatalogRule[]> {
+  const installed = (await admin.query<{ ok: boolean }>("SELECT to_regclass('ducklake_guard.partition_rule') IS NOT NULL AS ok")).rows[0]
+    .ok;
+  if (!installed) return [];
+  return (await admin.query<{ table_name: string; rule: string }>(sqlFile("partition_rules"))).rows.map((r) => ({
+    table: r.table_name,
+    rule: r.rule,
+  }));
+}
+
 /** The catalog tables whose rows belong to one table: the guard's 'table' rules, or (no guard) those with a table_id column. */
 export async function existingTableKeyedTables(admin: Client, rules?: CatalogRule[]): Promise<string[]> {
   const r = rules ?? (await catalogRules(admin));
   if (r)
-    return r
-      .filter((x) => x.rule === "table" || x.rule === "table_or_null")
-      .map((x) => x.table)
-      .sort();
+    return (
+      r
+        // 'file' and 'table_full' (sql/007) are table-keyed for whole-table readers; partition readers are probed per file.
+        .filter((x) => ["table", "table_or_null", "file", "table_full"].includes(x.rule))
+        .map((x) => x.table)
+        .sort()
+    );
   return (await admin.query<{ table_name: string }>(sqlFile("table_keyed_tables"))).rows.map((x) => x.table_name);
 }
 
@@ -71,6 +88,31 @@ export interface ExpectedIds {
   v: Set<string>;
   m: Set<string>;
   mappings: Set<string>;
+  /** Tables granted only in part (partition grants) → the data files (any snapshot) the reader may see. */
+  partitionFiles?: Map<string, Set<string>>;
+}
+
+/** Data files of `tableId` a partition grant covers: every key matches (the guard's rule, from the owner's view). */
+export async function partitionGrantFiles(
+  admin: Client,
+  tableId: string,
+  rows: Array<{ column: string; transform: string; values: Array<string | null> }>,
+): Promise<Set<string>> {
+  let out: Set<string> | undefined;
+  for (const k of rows) {
+    const nonNull = k.values.filter((v): v is string => v !== null);
+    const ids = (
+      await admin.query<{ data_file_id: string }>(sqlFile("partition_grant_files"), [
+        tableId,
+        k.column,
+        k.transform,
+        nonNull,
+        k.values.includes(null),
+      ])
+    ).rows.map((r) => String(r.data_file_id));
+    out = out === undefined ? new Set(ids) : new Set(ids.filter((id) => out!.has(id)));
+  }
+  return out ?? new Set();
 }
 
 /** A grant resolved to ids: a schema id, and a table id or null for the whole schema. */
@@ -235,6 +277,39 @@ export async function probeCatalogTables(
       case "name_mapping":
         for (const id of await ids("mapping_id"))
           if (!e.mappings.has(id)) leak(table, `column mapping ${id} of ${label("t", objects.mappingTable.get(id) ?? "?")}`);
+        break;
+      // Per-file rows (sql/007): whole-table readers see the table's rows, partition readers those of their files.
+      case "file": {
+        const seen =
+          (await read<{ table_id: string; data_file_id: string }>(
+            table,
+            `SELECT DISTINCT table_id::bigint AS table_id, data_file_id::bigint AS data_file_id FROM ${t}`,
+          )) ?? [];
+        const outside = new Map<string, number>();
+        for (const r of seen) {
+          const id = String(r.table_id);
+          const files = e.partitionFiles?.get(id);
+          if (!e.t.has(id)) leak(table, label("t", id));
+          else if (files && !files.has(String(r.data_file_id))) outside.set(id, (outside.get(id) ?? 0) + 1);
+        }
+        for (const [id, n] of outside) leak(table, `${n} data file(s) of ${label("t", id)} outside its granted partitions`);
+        if (table === "ducklake_data_file")
+          for (const [id, files] of e.partitionFiles ?? []) {
+            const visible = new Set(seen.filter((r) => String(r.table_id) === id).map((r) => String(r.data_file_id)));
+            const missing = [...files].filter((f) => !visible.has(f)).length;
+            if (missing > 0)
+              problems.push(
+                `${readerName}: ${table} hides ${missing} data file(s) of granted partitions of ${label("t", id)}: reads would be wrong`,
+              );
+          }
+        break;
+      }
+      // Table-wide summaries (sql/007): whole-table readers only; they would leak other partitions to partition readers.
+      case "table_full":
+        for (const id of await ids("table_id"))
+          if (!e.t.has(id)) leak(table, label("t", id));
+          else if (e.partitionFiles?.has(id))
+            leak(table, `table-wide rows of ${label("t", id)}, of which it is granted only some partitions`);
         break;
       default:
         problems.push(`${readerName}: ${table} has guard rule "${rule}", which verify does not know: upgrade this checkout`);

@@ -8,6 +8,7 @@ import { CatalogConnection } from "../model/connection";
 import { LakeConnectionInfo, ReaderConnection, S3KeyPair } from "../model/lakeConnection";
 import { lakeNameProblem, readerNameProblem, DEFAULT_CATALOG_SCHEMA } from "../model/names";
 import { CliError } from "./errors";
+import { parseGrantRows } from "../model/rowFilter";
 
 // The shape itself is the program's contract with the CLIs: model/lakeConnection.ts (index.ts checks it with `satisfies`).
 export type { LakeConnectionInfo, ReaderConnection, S3KeyPair } from "../model/lakeConnection";
@@ -110,7 +111,17 @@ export function parseLakeConnectionInfo(json: unknown, source = "connection info
         const table = str(go, "table", gp);
         const tp = lakeNameProblem(table);
         if (tp) throw new CliError(`${gp}.table: ${tp}`);
-        return { schema: schemaName, table };
+        if (go.rows === undefined || go.rows === null) return { schema: schemaName, table };
+        // A partition grant's filter: re-validated as access.ts is (the file is untrusted input).
+        const parsed = parseGrantRows(
+          Array.isArray(go.rows)
+            ? Object.fromEntries(
+                (go.rows as { key?: unknown; values?: unknown }[]).map((k) => [String(k?.key ?? ""), k?.values as unknown[]]),
+              )
+            : go.rows,
+        );
+        if (parsed.problems.length) throw new CliError(`${gp}.rows: ${parsed.problems.join("; ")}`);
+        return { schema: schemaName, table, rows: parsed.rows };
       });
     }
     return out;

@@ -10,7 +10,10 @@ import { CliError, explainError, runMain } from "./errors";
 import { LakeConnectionInfo, ReaderConnection, loadLakeConnectionInfo, readerCatalogConnection } from "./connectionInfo";
 import { connectCatalog } from "../postgres/connection";
 import { LakeInventory, qualifiedName, readInventory, visibleTableIds } from "./lakeInventory";
-import { expectedTables, GrantLike, grantLabel } from "./expectedAccess";
+import { expectedTables, GrantLike, grantCovers, grantLabel, isPartitionGrantLike, partitionOnlyTables } from "./expectedAccess";
+import { readPartitionFacts } from "../postgres/partitionFiles";
+import { layoutIndex } from "../model/lakePaths";
+import { groupBelongs, partitionGrantResources, surelyOpens } from "../model/partitionFolders";
 import {
   catalogRowCounts,
   catalogRules,
@@ -19,6 +22,8 @@ import {
   compareRowCounts,
   existingTableKeyedTables,
   expectedIds,
+  partitionGrantFiles,
+  partitionRules,
   probeCatalogTables,
   readCatalogObjects,
   resolveGrants,
@@ -76,7 +81,7 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
     const rules = await catalogRules(admin);
     const keyed = await existingTableKeyedTables(admin, rules);
     const ownerCounts = await catalogRowCounts(admin, keyed);
-    const every = rules && { rules, objects: await readCatalogObjects(admin) };
+    const every = rules && { rules, partitionRules: await partitionRules(admin), objects: await readCatalogObjects(admin) };
     for (const reader of readers) {
       const grants = await declaredOrLiveGrants(admin, reader, opts);
       // Every other catalog table, probed for rows of objects the reader was not granted (needs the guard's rules).
@@ -84,13 +89,28 @@ export async function verifyLake(info: LakeConnectionInfo, opts: VerifyOptions =
         ...every,
         expected: await expectedIds(admin, resolveGrants(grants, every.objects, await listGrantDetails(admin, reader.name)), every.objects),
       };
+      if (probe) probe.expected.partitionFiles = await partitionFilesOf(admin, grants, inventory);
       await verifyReader(info, reader, grants, inventory, keyed, ownerCounts, opts, report, probe);
+      await verifyPartitionGrants(admin, info, reader, grants, inventory, report);
       if (opts.duckdb) await verifyReaderWithDuckDB(info, reader, grants, inventory, report);
     }
   } finally {
     await admin.end();
   }
   return report;
+}
+
+/** Tables the reader is granted only in part → the data files its partition grants cover (union over its grants). */
+async function partitionFilesOf(admin: Client, grants: GrantLike[], inv: LakeInventory): Promise<Map<string, Set<string>>> {
+  const out = new Map<string, Set<string>>();
+  for (const id of partitionOnlyTables(grants, inv.tables)) {
+    const t = inv.tables.find((x) => x.tableId === id)!;
+    const files = new Set<string>();
+    for (const g of grants.filter(isPartitionGrantLike).filter((x) => grantCovers(x, t)))
+      for (const f of await partitionGrantFiles(admin, id, g.rows)) files.add(f);
+    out.set(id, files);
+  }
+  return out;
 }
 
 async function declaredOrLiveGrants(admin: Client, reader: ReaderConnection, opts: VerifyOptions): Promise<GrantLike[]> {
@@ -108,10 +128,17 @@ async function verifyReader(
   ownerCounts: Map<string, RowCounts | undefined>,
   opts: VerifyOptions,
   report: VerifyReport,
-  probe?: { rules: CatalogRule[]; objects: CatalogObjects; expected: Awaited<ReturnType<typeof expectedIds>> },
+  probe?: {
+    rules: CatalogRule[];
+    partitionRules: CatalogRule[];
+    objects: CatalogObjects;
+    expected: Awaited<ReturnType<typeof expectedIds>>;
+  },
 ): Promise<void> {
   const r = reader.name;
   const { ids: granted, unmatched } = expectedTables(grants, inv.tables);
+  // Tables granted only in part: their files are probed per partition (verifyPartitionGrants), not as a whole.
+  const partial = partitionOnlyTables(grants, inv.tables);
   for (const g of unmatched) report.notes.push(`${r}: grant ${grantLabel(g)} matches no current table`);
 
   let visible: Set<string> | undefined;
@@ -128,8 +155,11 @@ async function verifyReader(
       } catch (e) {
         report.problems.push(`${r}: cannot list catalog tables: ${explainError(e)}`);
       }
-      if (visible) await checkCatalogRows(client, r, granted, inv, keyed, ownerCounts, report);
-      if (visible && probe) report.problems.push(...(await probeCatalogTables(client, r, probe.rules, probe.expected, probe.objects)));
+      if (visible) await checkCatalogRows(client, r, granted, partial, inv, keyed, ownerCounts, report);
+      if (visible && probe)
+        report.problems.push(
+          ...(await probeCatalogTables(client, r, [...probe.rules, ...probe.partitionRules], probe.expected, probe.objects)),
+        );
     }
     const s3 = lakeS3Client(info, reader.s3);
     for (const t of inv.tables) {
@@ -145,7 +175,9 @@ async function verifyReader(
           `${r}: ${qualifiedName(t)} has a data file outside its folder ` +
             `${typeof t.folder === "string" ? `s3://${info.storage.bucket}/${t.folder}` : `(${t.folder.problem})`} (${file.location}); not probed`,
         );
-      if (key !== undefined) {
+      if (key !== undefined && partial.has(t.tableId)) {
+        s3Result = "partitions";
+      } else if (key !== undefined) {
         const status = await probes.head(s3, info.storage.bucket, key);
         s3Result = String(status);
         s3Ok = expected ? status === 200 : status === 403;
@@ -180,10 +212,72 @@ async function verifyReader(
   }
 }
 
+/**
+ * Each partition grant in storage: GetObject (HEAD) on a file of a granted partition must give 200, and on a file
+ * of another partition of the same table 403. Files come from the catalog (postgres/partitionFiles.ts); the granted
+ * folders from the same rule the bucket policy uses (model/partitionFolders.ts).
+ */
+async function verifyPartitionGrants(
+  admin: Client,
+  info: LakeConnectionInfo,
+  reader: ReaderConnection,
+  grants: GrantLike[],
+  inv: LakeInventory,
+  report: VerifyReport,
+): Promise<void> {
+  const partitionGrants = grants.filter(isPartitionGrantLike);
+  if (partitionGrants.length === 0) return;
+  const r = reader.name;
+  const bucket = info.storage.bucket;
+  const ix = layoutIndex(inv.layout);
+  const facts = await readPartitionFacts(admin, ix, partitionGrants);
+  const s3 = lakeS3Client(info, reader.s3);
+  for (const g of partitionGrants) {
+    const label = grantLabel(g);
+    const t = ix.findTable(g.schema, g.table);
+    const f = t && facts.find((x) => x.schema === t.schema && x.table === t.name);
+    const folder = ix.tablePrefix(g.schema, g.table);
+    if (!t || !f || typeof folder !== "string") {
+      report.notes.push(`${r}: partition grant ${label} matches no current table: nothing to probe`);
+      continue;
+    }
+    const target = { schema: g.schema, table: g.table, rows: g.rows };
+    const { patterns } = partitionGrantResources(folder, f, target);
+    const data = f.groups.filter((x) => x.kind === "data" && x.sampleKey !== undefined);
+    const inside = data.find((x) => groupBelongs(f, target, x) && patterns.some((p) => surelyOpens(p, x.sampleKey!)));
+    const other = data.find((x) => x.partitionId !== null && !groupBelongs(f, target, x));
+    const probe = async (object: string, key: string, expected: "read" | "none") => {
+      const status = await probes.head(s3, bucket, key);
+      // A granted file already removed from the bucket (older snapshot, cleaned up) is 404: not a policy mismatch.
+      const ok = expected === "read" ? status === 200 || status === 404 : status === 403;
+      if (expected === "read" && status === 404)
+        report.notes.push(`${r}: ${object}: s3://${bucket}/${key} is gone (404); not a policy probe`);
+      if (!ok)
+        report.problems.push(
+          expected === "read"
+            ? `${r}: S3 refuses a file of granted partitions ${label} (${status} on s3://${bucket}/${key}): the bucket policy lacks the partition grant`
+            : `${r}: S3 lets it read a file of another partition of ${g.schema}.${g.table} (${status} on s3://${bucket}/${key}) although only ${label} is granted: the bucket policy grants too much`,
+        );
+      report.rows.push({ reader: r, object, expected, catalog: "-", s3: String(status), ok });
+    };
+    if (inside) await probe(label, inside.sampleKey!, "read");
+    else report.notes.push(`${r}: partition grant ${label} has no file in its folders to probe (no rows yet, or inlined only)`);
+    if (other)
+      await probe(
+        `${g.schema}.${g.table} (${other.folder?.slice(folder.length) || "table folder"}, not granted)`,
+        other.sampleKey!,
+        "none",
+      );
+    else report.notes.push(`${r}: ${g.schema}.${g.table} has no file of another partition to probe`);
+  }
+}
+
 async function checkCatalogRows(
   client: Client,
   r: string,
   granted: Set<string>,
+  /** Tables granted only in part: their file rows are checked per file by probeCatalogTables, not counted here. */
+  partial: Set<string>,
   inv: LakeInventory,
   keyed: string[],
   ownerCounts: Map<string, RowCounts | undefined>,
@@ -193,8 +287,9 @@ async function checkCatalogRows(
   const label = (id: string) => names.get(id) ?? `dropped table #${id}`;
   // Rows of dropped tables are history, not access: compare current tables only.
   const current = new Set(inv.tables.map((t) => t.tableId));
+  const counted = new Set([...current].filter((id) => !partial.has(id)));
   const onlyCurrent = (m: Map<string, RowCounts | undefined>) =>
-    new Map([...m].map(([k, v]) => [k, v && new Map([...v].filter(([id]) => current.has(id)))] as const));
+    new Map([...m].map(([k, v]) => [k, v && new Map([...v].filter(([id]) => counted.has(id)))] as const));
   const readerCounts = await catalogRowCounts(client, keyed);
   for (const p of compareRowCounts(onlyCurrent(ownerCounts), onlyCurrent(readerCounts), granted)) {
     if (p.kind === "hidden-rows-visible")

@@ -14,7 +14,11 @@ export interface BucketAccessPolicyArgs {
   readers: pulumi.Input<ReaderSpec[]>;
   /** Every validated grant of the stack; the policy is rebuilt whole from them on each update. */
   grants: pulumi.Input<NormalizedGrant[]>;
-  /** Where the lake keeps each table's files: `readCatalogLayout(...)`, or `emptyLayout(dataPath)` before the catalog exists. */
+  /**
+   * Where the lake keeps each table's files: `readCatalogLayout(...)`, or `emptyLayout(dataPath)` before the catalog exists.
+   * For partition grants it must carry their tables' file facts (`partitions`: read with `partitionTables`), which say
+   * which partition folders may be opened; without them a partition grant opens nothing and the preview warns.
+   */
   layout: pulumi.Input<LakeLayout>;
   /** Allow ListBucket inside granted folders (browsing); DuckDB reads DuckLake files by path and does not need it. Default false. */
   allowListing?: pulumi.Input<boolean>;

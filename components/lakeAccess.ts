@@ -8,6 +8,7 @@ import { CatalogConnection } from "../model/connection";
 import { AccessValidationError, accessMatrix, checkAccess, ReaderAccess, renderAccessReview, ValidatedAccess } from "../model/grants";
 import { buildBucketPolicy, HETZNER_POLICY_LIMIT_BYTES } from "../model/bucketPolicy";
 import { DEFAULT_BACKUPS_PREFIX, LakeLayout } from "../model/lakePaths";
+import { checkPartitionGrants, PartitionSpecSource } from "../model/partitionGrants";
 import { connectionBudget, connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "../model/connectionBudget";
 import { BucketAccessPolicy } from "./bucketAccessPolicy";
 import { ReaderAcl, UndeclaredAcl } from "../providers/readerAcl";
@@ -39,6 +40,12 @@ export interface LakeAccessArgs {
   bucket: pulumi.Input<string>;
   /** Where each table's files are: readCatalogLayout(...) or emptyLayout(dataPath). A plain value lets size problems surface before registering. */
   layout: pulumi.Input<LakeLayout>;
+  /**
+   * The current partition specs of the tables partition grants name (postgres/partitionSpec.ts
+   * partitionSpecsOrUnavailable). Needed when any grant has `rows`: every ACL entry and the bucket policy wait
+   * for the check, so a refused partition grant applies nothing. A plain value is checked before registering.
+   */
+  partitionSpecs?: pulumi.Input<PartitionSpecSource>;
   /** Let readers list inside their folders (DuckDB does not need it). Default false. */
   allowListing?: boolean;
   /** S3 endpoint URL written into readers' DuckDB setup. */
@@ -133,6 +140,10 @@ export class LakeAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: LakeAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     const validated = LakeAccess.validate(args);
+    if (args.partitionSpecs === undefined && validated.grants.some((g) => g.rows?.length))
+      throw new AccessValidationError([
+        "the access list has partition grants (rows), but LakeAccess got no partitionSpecs to check them against: pass postgres/partitionSpec partitionSpecsOrUnavailable(...)",
+      ]);
     const grantBatch = args.grantBatch ?? DEFAULT_GRANT_BATCH;
     if (!Number.isInteger(grantBatch) || grantBatch < 1) throw new Error(`grantBatch must be a positive integer, got ${grantBatch}`);
     const defaultLimit = args.readerConnectionLimit ?? DEFAULT_READER_CONNECTION_LIMIT;
@@ -178,6 +189,17 @@ export class LakeAccess extends pulumi.ComponentResource {
         { parent: this, providers: { postgresql: args.postgresqlProvider } },
       );
     }
+    // Partition grants are checked against the live specs; everything that applies access waits for the check.
+    const partitioned = validated.grants.some((g) => g.rows?.length);
+    const partitionsChecked: pulumi.Output<boolean> = partitioned
+      ? pulumi.output(args.partitionSpecs!).apply((source) => {
+          const check = checkPartitionGrants(validated.grants, source);
+          if (check.errors.length) throw new AccessValidationError(check.errors);
+          for (const w of check.warnings) pulumi.log.warn(w, this);
+          return true;
+        })
+      : pulumi.output(true);
+    const afterCheck = <T>(value: T): pulumi.Output<T> => partitionsChecked.apply(() => value);
     this.acls = {};
     const byReader = new Map<string, NormalizedGrant[]>(validated.readers.map((r) => [r.name, []]));
     for (const g of validated.grants) byReader.get(g.reader)!.push(g); // one pass: 200 readers × 20k grants add up
@@ -191,7 +213,9 @@ export class LakeAccess extends pulumi.ComponentResource {
         {
           connection,
           reader: reader.name,
-          grants: mine.map((g) => ({ schema: g.schema, table: g.table })),
+          grants: afterCheck(
+            mine.map((g) => (g.rows?.length ? { schema: g.schema, table: g.table, rows: g.rows } : { schema: g.schema, table: g.table })),
+          ),
         },
         { parent, dependsOn: [parent.role, args.guard] },
       );
@@ -213,7 +237,7 @@ export class LakeAccess extends pulumi.ComponentResource {
         bucket: args.bucket,
         ownerProjectId: args.ownerProjectId,
         readers: validated.readers,
-        grants: validated.grants,
+        grants: afterCheck(validated.grants),
         layout: args.layout,
         allowListing: args.allowListing ?? false,
         backupsPrefix: args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX,
@@ -250,7 +274,15 @@ export class LakeAccess extends pulumi.ComponentResource {
   static validate(
     args: Pick<
       LakeAccessArgs,
-      "access" | "ownerProjectId" | "dataPrefix" | "backupsPrefix" | "ownerProjectKeys" | "layout" | "allowListing" | "bucket"
+      | "access"
+      | "ownerProjectId"
+      | "dataPrefix"
+      | "backupsPrefix"
+      | "ownerProjectKeys"
+      | "layout"
+      | "allowListing"
+      | "bucket"
+      | "partitionSpecs"
     >,
   ): ValidatedAccess {
     const backupsPrefix = args.backupsPrefix ?? DEFAULT_BACKUPS_PREFIX;
@@ -261,6 +293,14 @@ export class LakeAccess extends pulumi.ComponentResource {
       ownerProjectKeys: args.ownerProjectKeys,
     });
     if (!check.access) throw new AccessValidationError(check.errors);
+    // Without specs (the program's first check, before the catalog is read) the partition grants wait for them.
+    const specs = args.partitionSpecs;
+    if (specs !== undefined && check.access.grants.some((g) => g.rows?.length)) {
+      if (!pulumi.Output.isInstance(specs) && !(specs instanceof Promise)) {
+        const partitions = checkPartitionGrants(check.access.grants, specs as PartitionSpecSource);
+        if (partitions.errors.length) throw new AccessValidationError(partitions.errors);
+      }
+    }
     const layout = args.layout;
     if (!pulumi.Output.isInstance(layout) && !(layout instanceof Promise) && typeof args.bucket === "string") {
       const built = buildBucketPolicy({

@@ -46,7 +46,7 @@ export type PartitionTransform = "identity" | "year" | "month" | "day" | "hour";
 
 /** One key of a partition grant after validation. */
 export interface RowFilterKey {
-  /** As written in access.ts after trimming: `region`, `year(ts)`. */
+  /** Canonical spelling (model/rowFilter rowKeyText): `region`, `year(ts)`, `month("paid at")`; `YEAR( ts )` becomes `year(ts)`. */
   key: string;
   /** DuckLake column name the key reads. */
   column: string;

@@ -11,8 +11,10 @@ import {
   layoutIndex,
   minimalPrefixes,
   prefixesOverlap,
+  prefixProblem,
   schemaPrefix,
 } from "./lakePaths";
+import { partitionGrantResources, isFolderPattern, resourcePattern, staticPrefix } from "./partitionFolders";
 import { principalArn, principalProblem } from "./principal";
 import { sizeAdvice } from "./policySizeAdvice";
 
@@ -70,7 +72,8 @@ export interface BucketPolicy {
   warnings: string[];
 }
 
-const objectArn = (bucket: string, prefix: string) => `arn:aws:s3:::${bucket}/${prefix}*`;
+/** A folder (ending in "/") opens `<folder>*`; a partition grant's delete-file pattern names keys exactly. */
+const objectArn = (bucket: string, prefix: string) => `arn:aws:s3:::${bucket}/${resourcePattern(prefix)}`;
 const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
 const one = (xs: string[]): string | string[] => (xs.length === 1 ? xs[0] : xs);
 /** JSON bytes of a string inside an array (quotes + comma). */
@@ -148,7 +151,7 @@ export function ownerKeyDenyStatements(bucket: string, arn: string, prefixes: st
           Principal: { AWS: arn },
           Action: "s3:List*",
           Resource: bucketArn(bucket),
-          Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map((p) => `${p}*`) } },
+          Condition: { StringNotLikeIfExists: { "s3:prefix": prefixes.map(resourcePattern) } },
         }
       : { Effect: "Deny", Principal: { AWS: arn }, Action: "s3:List*", Resource: bucketArn(bucket) };
   return [{ Effect: "Deny", Principal: { AWS: arn }, Action: OWNER_KEY_DENIED_ACTIONS, Resource: all }, gets, lists];
@@ -191,6 +194,8 @@ interface OverlapIndex {
   tablesUnder: Map<string, number[]>;
   /** Outside files with a key in the policy's bucket, sorted by key. */
   fileKeys: { key: string; at: number }[];
+  /** Partition grant resources by table and filter: readers with the same partition grant share the work. */
+  partitionMemo: Map<string, ReturnType<typeof partitionGrantResources>>;
 }
 
 /** "a/b/c/" → "", "a/", "a/b/", "a/b/c/": every folder containing `p` and itself. */
@@ -219,7 +224,7 @@ function overlapIndex(layout: LayoutIndex, bucket: string): OverlapIndex {
   const fileKeys = layout.layout.outsideFiles
     .flatMap((f, at) => (f.location.startsWith(inBucket) ? [{ key: f.location.slice(inBucket.length), at }] : []))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.at - b.at));
-  return { layout, tablesAt, tablesUnder, fileKeys };
+  return { layout, tablesAt, tablesUnder, fileKeys, partitionMemo: new Map() };
 }
 
 /** Layout positions of the tables whose folder overlaps one of `prefixes` (granted folders, each ending in "/"), ascending. */
@@ -243,21 +248,50 @@ function filesUnder(ix: OverlapIndex, prefixes: string[]): number[] {
   return [...found].sort((a, b) => a - b);
 }
 
+/** A grant of part of a table's rows (NormalizedGrant.rows); the rest are whole tables or schemas. */
+const isPartitionGrant = (g: NormalizedGrant): g is NormalizedGrant & { table: string } =>
+  g.table !== null && g.rows !== undefined && g.rows.length > 0;
+
 /** Folders of one reader from its grants, plus problems (unsafe folders, tables exposed without a grant). */
 function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: string, grants: NormalizedGrant[], backups: string) {
   const problems: string[] = [];
   const warnings: string[] = [];
   const found: string[] = [];
-  for (const g of grants) {
+  const whole = grants.filter((g) => !isPartitionGrant(g));
+  for (const g of whole) {
     const r = grantPrefixes(ix.layout, g, { backupsPrefix: backups });
     found.push(...r.prefixes);
     problems.push(...r.problems.map((p) => `reader "${reader}": ${p}`));
     warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
   }
+  const wholePrefixes = minimalPrefixes(found);
+  // Partition grants: object-key patterns inside the table's folder (model/partitionFolders.ts).
+  const partial: { schema: string; table: string; patterns: string[] }[] = [];
+  for (const g of grants.filter(isPartitionGrant)) {
+    const folder = ix.layout.tablePrefix(g.schema, g.table);
+    const label = `table "${g.schema}"."${g.table}"`;
+    const bad = typeof folder === "string" ? prefixProblem(ix.layout.layout, folder, label, backups) : folder.problem;
+    if (bad || typeof folder !== "string") {
+      problems.push(`reader "${reader}": ${bad}`);
+      continue;
+    }
+    const memoKey = JSON.stringify([folder, g.schema, g.table, g.rows]);
+    let r = ix.partitionMemo.get(memoKey);
+    if (!r) {
+      const target = { schema: g.schema, table: g.table, rows: g.rows! };
+      ix.partitionMemo.set(memoKey, (r = partitionGrantResources(folder, ix.layout.partitionFactsOf(g.schema, g.table), target)));
+    }
+    const t = ix.layout.findTable(g.schema, g.table);
+    partial.push({ schema: t?.schema ?? g.schema, table: t?.name ?? g.table, patterns: r.patterns });
+    found.push(...r.patterns);
+    problems.push(...r.problems.map((p) => `reader "${reader}": ${p}`));
+    warnings.push(...r.warnings.map((w) => `reader "${reader}": ${w}`));
+  }
   const prefixes = minimalPrefixes(found);
   // Granted (schema, table) pairs as DuckDB compares names: case-insensitively; a null table = whole schema.
+  // Only whole grants count: a folder that reaches a partition-granted table's files would open all its rows.
   const grantedIn = new Map<string, Set<string> | null>();
-  for (const g of grants) {
+  for (const g of whole) {
     const s = g.schema.toLowerCase(),
       had = grantedIn.get(s);
     if (g.table === null) grantedIn.set(s, null);
@@ -269,24 +303,45 @@ function readerFolders(input: BucketPolicyInput, ix: OverlapIndex, reader: strin
     return ts === null || (ts !== undefined && ts.has(table.toLowerCase()));
   };
   // A folder that overlaps another table's folder opens that table's files too: refuse rather than leak.
-  for (const at of tablesOverlapping(ix, prefixes)) {
+  for (const at of tablesOverlapping(ix, wholePrefixes)) {
     const t = ix.layout.layout.tables[at];
     if (granted(t.schema, t.name)) continue;
     const p = ix.layout.prefixOfTable(t) as string;
-    const hit = prefixes.find((q) => prefixesOverlap(p, q))!;
+    const hit = wholePrefixes.find((q) => prefixesOverlap(p, q))!;
     problems.push(
       `reader "${reader}": folder "${hit}" overlaps folder "${p}" of table "${t.schema}"."${t.name}", ` +
         "which the reader is not granted: its files would become readable; give the tables separate folders or grant both",
     );
   }
-  for (const at of filesUnder(ix, prefixes)) {
+  for (const at of filesUnder(ix, wholePrefixes)) {
     const f = ix.layout.layout.outsideFiles[at];
     if (granted(f.schema, f.table)) continue;
     const key = f.location.slice(`s3://${input.bucket}/`.length);
-    const hit = prefixes.find((q) => key.startsWith(q))!;
+    const hit = wholePrefixes.find((q) => key.startsWith(q))!;
     problems.push(
       `reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted) lies in granted folder "${hit}": move or remove it`,
     );
+  }
+  // A partition grant's patterns may open keys anywhere below their literal start: other tables nested there, or
+  // their files, must not be (its own table's files are checked against the grant by partitionGrantResources).
+  for (const p of partial) {
+    const own = (schema: string, table: string) => schema === p.schema && table === p.table;
+    const starts = minimalPrefixes(p.patterns.map(staticPrefix));
+    for (const at of tablesOverlapping(ix, starts)) {
+      const t = ix.layout.layout.tables[at];
+      if (granted(t.schema, t.name) || own(t.schema, t.name)) continue;
+      problems.push(
+        `reader "${reader}": partition folders of table "${p.schema}"."${p.table}" (under "${starts[0]}") overlap folder ` +
+          `"${ix.layout.prefixOfTable(t) as string}" of table "${t.schema}"."${t.name}", which the reader is not granted whole: its files would become readable; give the tables separate folders`,
+      );
+    }
+    for (const at of filesUnder(ix, starts)) {
+      const f = ix.layout.layout.outsideFiles[at];
+      if (granted(f.schema, f.table) || own(f.schema, f.table)) continue;
+      problems.push(
+        `reader "${reader}": ${f.kind} file ${f.location} of table "${f.schema}"."${f.table}" (not granted whole) lies under the partition folders of table "${p.schema}"."${p.table}": move or remove it`,
+      );
+    }
   }
   return { prefixes, problems, warnings };
 }
@@ -377,7 +432,8 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
     ),
     ...(listing
       ? bundledAllows(
-          groups,
+          // Listing only inside folders: a partition grant's delete-file pattern names objects, not a folder.
+          groups.map((g) => ({ ...g, prefixes: g.prefixes.filter(isFolderPattern) })).filter((g) => g.prefixes.length > 0),
           "s3:ListBucket",
           // "<folder>/*" also matches "<folder>/" itself; a prefix without the slash stays refused.
           (ps) => ({ Resource: bucketArn(input.bucket), Condition: { StringLike: { "s3:prefix": ps.map((p) => `${p}*`) } } }),
@@ -407,11 +463,13 @@ export function buildBucketPolicy(input: BucketPolicyInput): BucketPolicy {
           limitBytes,
           allowListing: listing,
           readers: allowReaders,
-          grants: input.grants,
+          // Advice replaces table grants by schema grants: never suggested for partition grants (kept as they are).
+          grants: input.grants.filter((g) => !isPartitionGrant(g)),
           tableFolder: (schema, table) => folder(overlaps.layout.tablePrefix(schema, table)),
           schemaFolder: (schema) => folder(schemaPrefix(overlaps.layout, schema)),
           listingBytes: keyed.filter((x) => x.s.Action === "s3:ListBucket").reduce((n, x) => n + Buffer.byteLength(x.k) + 1, 0),
-          bytesWith: (grants) => buildBucketPolicy({ ...input, grants, limitBytes: Infinity }).bytes,
+          bytesWith: (grants) =>
+            buildBucketPolicy({ ...input, grants: [...grants, ...input.grants.filter(isPartitionGrant)], limitBytes: Infinity }).bytes,
         }),
       ),
     );

@@ -1,6 +1,7 @@
 // Validation and normalisation of the access list (readers + grants). Pure: no Pulumi, no I/O.
 // Every problem names the entry and the fix; all problems are collected before anything is registered.
-import { AccessSpec, NormalizedGrant, ReaderSpec, S3Principal } from "./accessSpec";
+import { AccessSpec, NormalizedGrant, ReaderSpec, RowFilterKey, S3Principal } from "./accessSpec";
+import { describeRows, parseGrantRows, rowsKeySegments } from "./rowFilter";
 import { lakeNameProblem, readerNameProblem } from "./names";
 import { connectionLimitProblem } from "./connectionBudget";
 import { cidrProblem, isIpv6Cidr, isWorld } from "./cidr";
@@ -50,7 +51,7 @@ export class AccessValidationError extends Error {
 
 const READER_KEYS = new Set(["name", "principal", "allowedIps", "connectionLimit"]);
 const PRINCIPAL_KEYS = new Set(["projectId", "accessKey"]);
-const GRANT_KEYS = new Set(["reader", "schema", "table", "mode"]);
+const GRANT_KEYS = new Set(["reader", "schema", "table", "mode", "rows"]);
 /** Characters DuckLake keeps in a default path segment; other names get a UUID path. */
 const PATH_SAFE = /^[A-Za-z0-9_-]+$/;
 
@@ -73,19 +74,27 @@ export function decodeNameSegment(segment: string): string {
 }
 
 /**
- * The identity of a grant: `reader/schema` (whole schema) or `reader/schema/table`, each name
- * escaped by encodeNameSegment. Injective: distinct (reader, schema, table) never share a key.
+ * The identity of a grant: `reader/schema` (whole schema), `reader/schema/table`, or for a partition grant
+ * `reader/schema/table/<key>=<values>[/<key>=<values>…]` (model/rowFilter rowsKeySegments, e.g.
+ * `hr_partner/hr/salaries/year(ts)=2025,2026`), each name escaped by encodeNameSegment. Injective: escaped
+ * names never contain "=", so a rows segment is never a table; keys and values are in canonical order, so
+ * the same grant written in any order has the same key.
  */
-export function grantKey(reader: string, schema: string, table: string | null): string {
+export function grantKey(reader: string, schema: string, table: string | null, rows?: ReadonlyArray<RowFilterKey>): string {
   const parts = [reader, encodeNameSegment(schema)];
   if (table !== null) parts.push(encodeNameSegment(table));
+  if (table !== null && rows && rows.length) parts.push(rowsKeySegments(rows));
   return parts.join("/");
 }
 
-/** "sales.orders" or "sales.*" — how messages and reviews show a grant's target. */
-export function grantTarget(schema: string, table: string | null): string {
+/**
+ * "sales.orders", "sales.*", or for a partition grant "hr.salaries [year(ts) in (2025, 2026)]": how messages
+ * and reviews show a grant's target.
+ */
+export function grantTarget(schema: string, table: string | null, rows?: ReadonlyArray<RowFilterKey>): string {
   const show = (n: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : JSON.stringify(n));
-  return table === null ? `${show(schema)}.*` : `${show(schema)}.${show(table)}`;
+  const target = table === null ? `${show(schema)}.*` : `${show(schema)}.${show(table)}`;
+  return table !== null && rows && rows.length ? `${target} [${describeRows(rows)}]` : target;
 }
 
 /** A reader allowedIps entry: a network in CIDR form (model/cidr.ts), never the whole internet. */
@@ -107,7 +116,8 @@ function unknownKeys(entry: Record<string, unknown>, allowed: Set<string>): stri
 
 function describeGrant(g: Record<string, unknown>): string {
   const part = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : String(v));
-  return `{ reader: ${part(g.reader)}, schema: ${part(g.schema)}${g.table === undefined || g.table === null ? "" : `, table: ${part(g.table)}`} }`;
+  const rows = g.rows === undefined ? "" : `, rows: ${JSON.stringify(g.rows)}`;
+  return `{ reader: ${part(g.reader)}, schema: ${part(g.schema)}${g.table === undefined || g.table === null ? "" : `, table: ${part(g.table)}`}${rows} }`;
 }
 
 /** The object-key prefix a schema's data lives under by DuckLake's default layout, or undefined (UUID path). */
@@ -231,7 +241,7 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
       errors.push(`${label}: ${msg}`);
       ok = false;
     };
-    for (const k of unknownKeys(g, GRANT_KEYS)) bad(`unknown key "${k}"; a grant has reader, schema, table and mode`);
+    for (const k of unknownKeys(g, GRANT_KEYS)) bad(`unknown key "${k}"; a grant has reader, schema, table, rows and mode`);
     if (typeof g.reader !== "string" || g.reader === "") bad("reader is missing; name a reader declared in readers");
     else if (!declared.has(g.reader)) {
       const known = [...declared].sort();
@@ -249,9 +259,18 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
     }
     if (g.mode !== undefined && g.mode !== "read")
       bad(`mode ${JSON.stringify(g.mode)} is not supported; only "read" exists (writes stay with the catalog owner)`);
+    let rows: RowFilterKey[] | undefined;
+    if (g.rows !== undefined) {
+      if (table === null || table === "")
+        bad("rows needs a table: a partition grant selects rows of one table; name the table, or leave rows out to grant the whole schema");
+      const parsed = parseGrantRows(g.rows);
+      for (const p of parsed.problems) bad(p);
+      for (const w of parsed.warnings) warnings.push(`${label}: ${w}`);
+      rows = parsed.rows;
+    }
     if (!ok) return;
     const schema = g.schema as string;
-    const key = grantKey(g.reader as string, schema, table as string | null);
+    const key = grantKey(g.reader as string, schema, table as string | null, rows);
     if (backups !== undefined && backups !== "") {
       const prefix = defaultSchemaPrefix(dataPrefix, schema);
       if (prefix !== undefined && (prefix.startsWith(backups) || backups.startsWith(prefix)))
@@ -259,20 +278,53 @@ export function checkAccess(spec: unknown, ctx: AccessContext): AccessCheck {
           `schema "${schema}" stores its files under "${prefix}", which overlaps the backups prefix "${backups}"; rename the schema or move backups (backupsPrefix) outside the data path`,
         );
     }
-    const folded = key.toLowerCase();
+    // DuckDB names fold case, partition values do not: fold the names only.
+    const folded = grantKey(
+      (g.reader as string).toLowerCase(),
+      schema.toLowerCase(),
+      table === null ? null : (table as string).toLowerCase(),
+      rows?.map((r) => ({ ...r, column: r.column.toLowerCase() })),
+    );
     const first = seenFolded.get(folded);
     if (grants.has(key)) return void bad(`duplicate of ${first}; remove one of them`);
     if (first !== undefined)
       return void bad(`differs from ${first} only in letter case, and DuckDB names are case-insensitive; keep one spelling`);
     seenFolded.set(folded, `grants[${i}]`);
-    const ng: NormalizedGrant = { reader: g.reader as string, schema, table: table as string | null, mode: "read", key };
+    const ng: NormalizedGrant = {
+      reader: g.reader as string,
+      schema,
+      table: table as string | null,
+      mode: "read",
+      ...(rows ? { rows } : {}),
+      key,
+    };
     grants.set(key, ng);
     entries.push({ label, g: ng });
   });
 
+  // A partition grant next to a grant of the whole table (or schema) of the same reader would be dead weight
+  // at best, and which one the user meant is unclear: refuse and say which to keep.
+  const wholeGrants = new Map<string, string>(); // folded reader/schema[/table] of table and schema grants → label
+  const foldedKey = (g: NormalizedGrant, table: string | null) =>
+    grantKey(g.reader.toLowerCase(), g.schema.toLowerCase(), table === null ? null : table.toLowerCase());
+  for (const { label, g } of entries) if (!g.rows) wholeGrants.set(foldedKey(g, g.table), label);
+  for (const { label, g } of entries) {
+    if (!g.rows) continue;
+    const table = wholeGrants.get(foldedKey(g, g.table));
+    const schema = wholeGrants.get(foldedKey(g, null));
+    for (const [other, what] of [
+      [table, "table"],
+      [schema, "schema"],
+    ] as const)
+      if (other !== undefined)
+        errors.push(
+          `${label}: "${g.reader}" also has the whole ${what} (${other}), which includes every row of ${grantTarget(g.schema, g.table)}; ` +
+            `keep that grant to give the whole ${what}, or remove it to give only the rows [${describeRows(g.rows)}]`,
+        );
+  }
   // A table grant under a schema grant of the same reader changes nothing: warn so the list stays honest.
   for (const { label, g } of entries) {
-    if (g.table === null) continue;
+    if (g.table === null || g.rows) continue;
     if (grants.has(grantKey(g.reader, g.schema, null)))
       warnings.push(
         `${label}: already covered by the schema grant ${grantTarget(g.schema, null)} of "${g.reader}"; remove the table grant (it is kept, but changes nothing)`,
@@ -305,10 +357,12 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** What one reader may read: whole schemas, and single tables outside those schemas. */
+/** What one reader may read: whole schemas, single tables outside those schemas, and partitions of tables. */
 export interface ReaderAccess {
   schemas: string[];
   tables: { schema: string; table: string }[];
+  /** Partition grants (only when the reader has any): the table and its row filter as a review shows it. */
+  partitions?: { schema: string; table: string; rows: string }[];
 }
 
 /** reader → schemas/tables, with table grants inside a granted schema folded away. */
@@ -321,11 +375,13 @@ export function accessMatrix(access: Pick<ValidatedAccess, "readers" | "grants">
   }
   for (const g of access.grants) {
     if (g.table === null || out[g.reader].schemas.includes(g.schema)) continue;
-    out[g.reader].tables.push({ schema: g.schema, table: g.table });
+    if (g.rows?.length) (out[g.reader].partitions ??= []).push({ schema: g.schema, table: g.table, rows: describeRows(g.rows) });
+    else out[g.reader].tables.push({ schema: g.schema, table: g.table });
   }
   for (const e of Object.values(out)) {
     e.schemas.sort(cmp);
     e.tables.sort((a, b) => cmp(a.schema, b.schema) || cmp(a.table, b.table));
+    e.partitions?.sort((a, b) => cmp(a.schema, b.schema) || cmp(a.table, b.table) || cmp(a.rows, b.rows));
   }
   return out;
 }
@@ -345,14 +401,19 @@ export function renderAccessReview(access: ValidatedAccess): string {
     "## Lake access review",
     "",
     `${access.readers.length} reader${access.readers.length === 1 ? "" : "s"}, ${access.grants.length} grant${access.grants.length === 1 ? "" : "s"}. ` +
-      "A schema grant (`schema.*`) covers its current and future tables.",
+      "A schema grant (`schema.*`) covers its current and future tables; a partition grant (`schema.table [key in (…)]`) " +
+      "only the rows in files of those partitions.",
     "",
     "| reader | S3 key (project:key) | PostgreSQL from | may read |",
     "|---|---|---|---|",
   ];
   for (const r of access.readers) {
     const m = matrix[r.name];
-    const reads = [...m.schemas.map((s) => grantTarget(s, null)), ...m.tables.map((t) => grantTarget(t.schema, t.table))];
+    const reads = [
+      ...m.schemas.map((s) => grantTarget(s, null)),
+      ...m.tables.map((t) => grantTarget(t.schema, t.table)),
+      ...(m.partitions ?? []).map((p) => `${grantTarget(p.schema, p.table)} [${p.rows}]`),
+    ];
     lines.push(
       `| ${mdCell(r.name)} | p${r.principal.projectId}:${r.principal.accessKey} | ${r.allowedIps?.length ? mdCell(r.allowedIps.join(", ")) : "(server allow-list)"} | ${reads.length ? mdCell(reads.join(", ")) : "nothing"} |`,
     );

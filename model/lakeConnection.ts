@@ -2,6 +2,7 @@
 // connection file (--from / DUCKLAKE_CONNECTION) holds, and what every workflow CLI reads
 // (cli/connectionInfo.ts parses untrusted JSON into it). index.ts builds it with `satisfies LakeConnectionInfo`.
 import { CatalogConnection } from "./connection";
+import type { RowFilterKey } from "./accessSpec";
 
 /** An S3 access key pair. */
 export interface S3KeyPair {
@@ -19,9 +20,10 @@ export interface ReaderConnection {
   s3: S3KeyPair & { projectId: string };
   /**
    * The grants declared for this reader in the program (desired state). `verify` proves the live
-   * system against them; when absent, `verify` falls back to the live catalog ACL.
+   * system against them; when absent, `verify` falls back to the live catalog ACL. `rows`: a partition
+   * grant's filter (canonical, as model/grants normalises it).
    */
-  grants?: { schema: string; table?: string }[];
+  grants?: { schema: string; table?: string; rows?: RowFilterKey[] }[];
 }
 
 /**

@@ -4,6 +4,7 @@
 // puts table "t/" at "salest/"). New schemas/tables get `<name>/`, or a UUID when the name has characters
 // outside [A-Za-z0-9_-] (DuckLakeCatalog::GeneratePathFromName). The program's bucket policy and the
 // workflow CLIs (verify, access) both resolve paths here, so they cannot disagree on a table's folder.
+import type { PartitionedTableFacts } from "./partitionFolders";
 
 /** Never grantable: the stack's database backups live here. */
 export const DEFAULT_BACKUPS_PREFIX = "backups/";
@@ -43,6 +44,11 @@ export interface LakeLayout {
   schemas: LakeSchemaPath[];
   tables: LakeTablePath[];
   outsideFiles: OutsideFile[];
+  /**
+   * File facts of the tables that have partition grants (postgres/partitionFiles.ts), read only for those tables;
+   * absent before the catalog exists.
+   */
+  partitions?: PartitionedTableFacts[];
 }
 
 export interface GrantTarget {
@@ -135,6 +141,7 @@ export class LayoutIndex {
   readonly schemas = new NameIndex<LakeSchemaPath>();
   private readonly tablesBySchema = new Map<string, { all: LakeTablePath[]; names: NameIndex<LakeTablePath> }>();
   private outsideByTable?: Map<string, Map<string, OutsideFile[]>>;
+  private partitionsByTable?: Map<string, PartitionedTableFacts>;
   /** tablePrefix results by schema then table name as asked (pure in the layout, which is not edited while indexed). */
   private readonly tablePrefixes = new Map<string, Map<string, string | { problem: string }>>();
 
@@ -172,6 +179,14 @@ export class LayoutIndex {
       }
     }
     return this.outsideByTable.get(schema)?.get(table) ?? [];
+  }
+
+  /** Partition file facts of the table DuckDB resolves `schema.table` to, if they were read. */
+  partitionFactsOf(schema: string, table: string): PartitionedTableFacts | undefined {
+    const t = this.findTable(schema, table);
+    if (!t) return undefined;
+    this.partitionsByTable ??= new Map((this.layout.partitions ?? []).map((p) => [`${p.schema}\u0000${p.table}`, p]));
+    return this.partitionsByTable.get(`${t.schema}\u0000${t.name}`);
   }
 
   /** Key prefix of `schema.table` (see tablePrefix), computed once per name pair. */

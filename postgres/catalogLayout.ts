@@ -1,17 +1,21 @@
 // Reads where a live DuckLake catalog keeps its files: data_path, the current schema and table paths, and
-// data/delete files that lie outside their table's folder (ducklake_add_data_files, hand-written paths).
+// data/delete files that lie outside their table's folder (ducklake_add_data_files, hand-written paths), and for
+// partition-granted tables their specs and files (postgres/partitionFiles.ts).
 // Read-only; runs as any role that may SELECT the catalog tables (the catalog owner at deploy time, the
 // workflow CLIs' admin login). Paths are resolved by model/lakePaths.ts only.
 import type { ClientBase } from "pg";
 import { IndexedLayout, OutsideFile, emptyLayout, indexLayout, layoutIndex, tableFileLocation } from "../model/lakePaths";
 import { DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent } from "../model/names";
 import { catalogQuery } from "../postgres/sqlFiles";
+import { readPartitionFacts } from "./partitionFiles";
 
 export interface ReadCatalogLayoutOptions {
   /** PostgreSQL schema holding the ducklake_* tables. Default "public". */
   catalogSchema?: string;
   /** The bucket the policy guards; the catalog's data_path must be inside it. */
   bucket: string;
+  /** Tables with partition grants: their specs and files are read too (LakeLayout.partitions). */
+  partitionTables?: { schema: string; table: string }[];
 }
 
 /**
@@ -27,7 +31,7 @@ export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLay
   try {
     // The schema name reaches PostgreSQL quoted, as a value: no SQL text is built from it.
     await client.query("SELECT set_config('search_path', $1, true)", [quoteIdent(schemaName)]);
-    const layout = await readLayout(client, schemaName, opts.bucket);
+    const layout = await readLayout(client, schemaName, opts.bucket, opts.partitionTables ?? []);
     await client.query("COMMIT");
     return layout;
   } catch (e) {
@@ -36,7 +40,12 @@ export async function readCatalogLayout(client: ClientBase, opts: ReadCatalogLay
   }
 }
 
-async function readLayout(client: ClientBase, schemaName: string, bucket: string): Promise<IndexedLayout> {
+async function readLayout(
+  client: ClientBase,
+  schemaName: string,
+  bucket: string,
+  partitionTables: { schema: string; table: string }[],
+): Promise<IndexedLayout> {
   const dp = await client.query<{ value: string }>(catalogQuery("data_path"));
   if (dp.rows.length !== 1)
     throw new Error(
@@ -76,5 +85,6 @@ async function readLayout(client: ClientBase, schemaName: string, bucket: string
     const file = tableFileLocation(ix, t.schema, t.name, { path: f.path, pathIsRelative: f.path_is_relative !== false });
     if (file.key === undefined) outside.push({ schema: t.schema, table: t.name, kind: f.kind, location: file.location });
   }
-  return indexLayout({ ...layout, outsideFiles: outside });
+  const partitions = partitionTables.length > 0 ? await readPartitionFacts(client, ix, partitionTables) : undefined;
+  return indexLayout({ ...layout, outsideFiles: outside, ...(partitions ? { partitions } : {}) });
 }

@@ -6,6 +6,7 @@ import type { Client, ClientBase } from "pg";
 import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent, readerNameProblem } from "../model/names";
 import { loadMigrations, GuardMigration } from "../postgres/sqlFiles";
 import type { PartitionTransform, RowFilterKey } from "../model/accessSpec";
+import { canonicalRows } from "../model/rowFilter";
 
 export type { GuardMigration };
 
@@ -399,22 +400,26 @@ export async function revokeRows(client: Queryable, g: RowGrant): Promise<boolea
   return rows[0].revoked === true;
 }
 
-/** A canonical filter from list_grants as RowFilterKey (the key written like DuckLake's DDL: `region`, `year(ts)`). */
-function rowFilterKeys(json: unknown): RowFilterKey[] | undefined {
+/**
+ * list_grants' rows column (jsonb; NULL for table/schema grants, absent before sql/007) as RowFilterKey in
+ * model/rowFilter's canonical order, the key written like access.ts (`region`, `year(ts)`, `month("paid at")`),
+ * so live entries compare equal to declared ones.
+ */
+export function parseGuardRows(json: unknown): RowFilterKey[] | undefined {
   if (json === null || json === undefined) return undefined;
-  return (json as { column: string; transform: PartitionTransform; values: (string | null)[] }[]).map((k) => ({
-    key: k.transform === "identity" ? k.column : `${k.transform}(${k.column})`,
-    column: k.column,
-    transform: k.transform,
-    values: k.values,
-  }));
+  const list = (typeof json === "string" ? JSON.parse(json) : json) as {
+    column: string;
+    transform: PartitionTransform;
+    values: (string | null)[];
+  }[];
+  return Array.isArray(list) && list.length ? canonicalRows(list) : undefined;
 }
 
 /** The ACL with what each pinned grant points at now (partition grants carry `rows`). */
 export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
   const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
   return rows.map((r) => {
-    const filter = rowFilterKeys(r.rows);
+    const filter = parseGuardRows(r.rows);
     return {
       reader: r.reader,
       schema: r.schema_name,
@@ -649,7 +654,7 @@ export async function readAclLog(client: Queryable, filter: AclLogFilter = {}): 
     tableId: r.table_id === null ? null : Number(r.table_id),
     grantedAt: r.granted_at ?? null,
     grantedBy: r.granted_by ?? null,
-    rows: rowFilterKeys(r.rows) ?? null,
+    rows: parseGuardRows(r.rows) ?? null,
     previous: r.previous ?? null,
     txid: r.txid_text,
     sessionUser: r.session_user_name,

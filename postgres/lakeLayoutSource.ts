@@ -17,7 +17,7 @@ export interface LayoutSource {
 /** Reads the layout from the catalog (with a short connect timeout); falls back to the default rule. */
 export async function catalogLayoutOrDefault(
   conn: CatalogConnection,
-  opts: { bucket: string; dataPath: string; catalogSchema: string },
+  opts: { bucket: string; dataPath: string; catalogSchema: string; partitionTables?: { schema: string; table: string }[] },
 ): Promise<LayoutSource> {
   const fallback = (why: string): LayoutSource => ({ layout: indexLayout(emptyLayout(opts.dataPath)), source: `default layout (${why})` });
   const client = new Client({ ...pgClientConfig(conn), connectionTimeoutMillis: 5000 });
@@ -32,7 +32,12 @@ export async function catalogLayoutOrDefault(
     ]);
     if (!rows[0].ok) return fallback("no DuckLake catalog yet");
     // A catalog that exists but cannot be read as expected (another bucket, broken rows) is an error, not a fallback.
-    return { layout: await readCatalogLayout(client, { bucket: opts.bucket, catalogSchema: opts.catalogSchema }), source: "catalog" };
+    const layout = await readCatalogLayout(client, {
+      bucket: opts.bucket,
+      catalogSchema: opts.catalogSchema,
+      partitionTables: opts.partitionTables,
+    });
+    return { layout, source: "catalog" };
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -7,7 +7,11 @@
 // which entries are added or removed. `read` returns the live ACL, so `pulumi refresh` shows entries added
 // or revoked by hand, and the next `pulumi up` puts the list back.
 //
-// The provider calls only the guard's own owner-only SQL functions (grant_read, revoke_read, list_grants)
+// Partition grants (access.ts `rows`) are entries too: { schema, table, rows }, applied with grant_rows /
+// revoke_rows. An entry is its whole filter: changing a filter revokes the old entry and grants the new one,
+// and the same filter in another order is the same entry (canonicalGrants), so reordering shows no diff.
+//
+// The provider calls only the guard's own owner-only SQL functions (grant_read, revoke_read, grant_rows, revoke_rows, list_grants)
 // with parameters, in one transaction per reader: a failing entry applies nothing of that reader's change.
 //
 // One more resource per LakeAccess, UndeclaredAcl, owns the rest of the ACL: entries of roles that are NOT
@@ -17,13 +21,24 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Client } from "pg";
 import type { CatalogConnection } from "../model/connection";
 import { inTransaction as inClientTransaction, withCatalog as withCatalogClient } from "../postgres/connection";
-import { grantRead, revokeRead } from "../postgres/guardClient";
+import { grantRead, grantRows, parseGuardRows, revokeRead, revokeRows } from "../postgres/guardClient";
 import { lakeNameProblem, readerNameProblem } from "../model/names";
+import type { PartitionTransform } from "../model/accessSpec";
+import { canonicalRows, columnNameProblem, describeRows, TEMPORAL_TRANSFORMS } from "../model/rowFilter";
 
-/** One ACL entry: the whole schema when `table` is null. */
+/** One key of a partition grant's filter, as the guard takes it (grant_rows p_filter). */
+export interface AclRowKey {
+  column: string;
+  transform: PartitionTransform;
+  values: Array<string | null>;
+}
+
+/** One ACL entry: the whole schema when `table` is null; only the rows of the listed partitions when `rows` is set. */
 export interface AclGrant {
   schema: string;
   table: string | null;
+  /** Partition grant: keys sorted, values canonical and sorted (absent = the whole table or schema). */
+  rows?: AclRowKey[];
 }
 
 export interface ReaderAclArgs {
@@ -41,11 +56,47 @@ interface ReaderAclState {
   grants: AclGrant[];
 }
 
-/** Canonical order and shape, so the same list in any order is the same input. */
-export function canonicalGrants(grants: ReadonlyArray<{ schema: string; table?: string | null }>): AclGrant[] {
-  const out = grants.map((g) => ({ schema: g.schema, table: g.table ?? null }));
-  const key = (g: AclGrant) => JSON.stringify([g.schema, g.table]);
+/** A filter's canonical form: keys sorted by their key text, values sorted and unique, no `key` field. */
+export function canonicalAclRows(
+  rows: ReadonlyArray<{ column: string; transform: PartitionTransform; values: ReadonlyArray<string | null> }>,
+): AclRowKey[] {
+  return canonicalRows(rows).map((r) => ({ column: r.column, transform: r.transform, values: r.values }));
+}
+
+/**
+ * Canonical order and shape, so the same list in any order is the same input. Entries without rows keep
+ * exactly the shape they had before partition grants existed (no `rows` field): existing stacks see no diff.
+ */
+export function canonicalGrants(
+  grants: ReadonlyArray<{
+    schema: string;
+    table?: string | null;
+    rows?: ReadonlyArray<{ column: string; transform: PartitionTransform; values: ReadonlyArray<string | null> }> | null;
+  }>,
+): AclGrant[] {
+  const out: AclGrant[] = grants.map((g) =>
+    g.rows && g.rows.length && g.table
+      ? { schema: g.schema, table: g.table, rows: canonicalAclRows(g.rows) }
+      : { schema: g.schema, table: g.table ?? null },
+  );
+  const key = (g: AclGrant) => JSON.stringify(g.rows ? [g.schema, g.table, g.rows] : [g.schema, g.table]);
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** Problems with one entry's filter (inputs may come from anywhere: check before SQL sees them). */
+function aclRowsProblems(rows: unknown): string[] {
+  if (!Array.isArray(rows) || rows.length === 0) return ["rows must be a non-empty list of { column, transform, values }"];
+  const problems: string[] = [];
+  rows.forEach((r: any, i: number) => {
+    if (r === null || typeof r !== "object") return void problems.push(`rows[${i}] is not an object`);
+    const c = columnNameProblem(r.column);
+    if (c) problems.push(`rows[${i}].column ${c}`);
+    if (r.transform !== "identity" && !TEMPORAL_TRANSFORMS.includes(r.transform))
+      problems.push(`rows[${i}].transform ${JSON.stringify(r.transform)} is not identity, year, month, day or hour`);
+    if (!Array.isArray(r.values) || r.values.length === 0 || !r.values.every((v: unknown) => v === null || typeof v === "string"))
+      problems.push(`rows[${i}].values must be a non-empty list of strings and nulls (canonical partition values)`);
+  });
+  return problems;
 }
 
 // Everything below runs inside Pulumi's dynamic-provider host: Pulumi serializes what these functions capture
@@ -58,7 +109,8 @@ async function withCatalog<T>(conn: CatalogConnection, fn: (q: Query, client: Cl
   return withCatalogClient(conn, (client) => fn(async (sql, params) => (await client.query(sql, params)).rows, client));
 }
 
-const sameEntry = (a: AclGrant, b: AclGrant) => a.schema === b.schema && (a.table ?? null) === (b.table ?? null);
+const sameEntry = (a: AclGrant, b: AclGrant) =>
+  a.schema === b.schema && (a.table ?? null) === (b.table ?? null) && JSON.stringify(a.rows ?? null) === JSON.stringify(b.rows ?? null);
 const missingFrom = (xs: AclGrant[], ys: AclGrant[]) => xs.filter((x) => !ys.some((y) => sameEntry(x, y)));
 
 /** Runs `fn` in one transaction: all of it commits, or nothing does. */
@@ -69,17 +121,22 @@ async function inTransaction<T>(conn: CatalogConnection, fn: (q: Query, client: 
 /** Writes `desired` for `reader` in one transaction: revokes `revoke`, (re-)grants `grant`. */
 async function apply(conn: CatalogConnection, reader: string, revoke: AclGrant[], grant: AclGrant[]): Promise<void> {
   await inTransaction(conn, async (_q, client) => {
-    for (const g of revoke) await revokeRead(client, { reader, schema: g.schema, table: g.table });
-    for (const g of grant) await grantRead(client, { reader, schema: g.schema, table: g.table });
+    for (const g of revoke)
+      if (g.rows && g.table !== null) await revokeRows(client, { reader, schema: g.schema, table: g.table, rows: g.rows });
+      else await revokeRead(client, { reader, schema: g.schema, table: g.table });
+    for (const g of grant)
+      if (g.rows && g.table !== null) await grantRows(client, { reader, schema: g.schema, table: g.table, rows: g.rows });
+      else await grantRead(client, { reader, schema: g.schema, table: g.table });
   });
 }
 
 /** The live entries of `reader` that still point at an existing schema/table (dropped ones read as absent). */
 async function liveGrants(conn: CatalogConnection, reader: string): Promise<AclGrant[]> {
   const rows = await withCatalog(conn, (q) =>
-    q("SELECT schema_name, table_name FROM ducklake_guard.list_grants($1) WHERE status IN ('active', 'renamed')", [reader]),
+    q("SELECT * FROM ducklake_guard.list_grants($1) WHERE status IN ('active', 'renamed')", [reader]),
   );
-  return canonicalGrants(rows.map((r) => ({ schema: r.schema_name, table: r.table_name })));
+  // `rows` exists from the partition-grant migration on; before it, every entry is a table or schema grant.
+  return canonicalGrants(rows.map((r) => ({ schema: r.schema_name, table: r.table_name, rows: parseGuardRows(r.rows) })));
 }
 
 /** Shared by every ReaderAcl (Pulumi serializes it once); exported for the integration tests. */
@@ -92,8 +149,18 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
     }
     const listed = Array.isArray(news.grants) && news.grants.every((g: unknown) => g !== null && typeof g === "object");
     if (!listed)
-      failures.push({ property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" });
-    const grants: AclGrant[] = listed ? canonicalGrants(news.grants) : [];
+      failures.push({ property: "grants", reason: "grants must be a list of { schema, table, rows? } (table null for the whole schema)" });
+    const shaped: any[] = listed ? news.grants : [];
+    const rowsFailures: pulumi.dynamic.CheckFailure[] = [];
+    shaped.forEach((g, i) => {
+      if (g.rows === undefined || g.rows === null) return;
+      if (g.table === undefined || g.table === null)
+        rowsFailures.push({ property: `grants[${i}].rows`, reason: "a partition grant (rows) needs a table" });
+      for (const p of aclRowsProblems(g.rows)) rowsFailures.push({ property: `grants[${i}].rows`, reason: p });
+    });
+    failures.push(...rowsFailures);
+    // A malformed filter cannot be put in canonical form; the other entries' names are still checked below.
+    const grants: AclGrant[] = listed && !rowsFailures.length ? canonicalGrants(news.grants) : [];
     grants.forEach((g, i) => {
       const ps = lakeNameProblem(g.schema);
       if (ps) failures.push({ property: `grants[${i}].schema`, reason: `schema ${ps}` });
@@ -102,7 +169,10 @@ export const readerAclProvider: pulumi.dynamic.ResourceProvider = {
         if (pt) failures.push({ property: `grants[${i}].table`, reason: `table ${pt}; omit the table to grant the whole schema` });
       }
       if (i > 0 && sameEntry(grants[i - 1], g))
-        failures.push({ property: `grants[${i}]`, reason: `duplicate grant of ${JSON.stringify(g)}: list each schema/table once` });
+        failures.push({
+          property: `grants[${i}]`,
+          reason: `duplicate grant of ${JSON.stringify({ schema: g.schema, table: g.table })}${g.rows ? ` [${describeRows(g.rows.map((r) => ({ ...r, key: "" })))}]` : ""}: list each schema/table once`,
+        });
     });
     // A grant to a schema/table missing from the catalog fails here, at preview, whenever the catalog can be
     // reached (on a first deployment it cannot, and grant_read refuses it at apply with the same message).
@@ -227,6 +297,8 @@ export interface UndeclaredEntry {
   reader: string;
   schema: string;
   table: string | null;
+  /** A partition grant's filter (absent for table and schema entries). */
+  rows?: AclRowKey[];
 }
 
 export interface UndeclaredAclArgs {
@@ -249,9 +321,15 @@ export function canonicalReaders(readers: ReadonlyArray<string>): string[] {
 
 /** Canonical order: by reader, schema, then table (whole-schema entries first). */
 function canonicalEntries(entries: UndeclaredEntry[]): UndeclaredEntry[] {
-  const key = (e: UndeclaredEntry) => JSON.stringify([e.reader, e.schema, e.table ?? ""]); // "" is never a table: schema entries first
+  // "" is never a table: schema entries first; a table's partition entries after its table entry.
+  const key = (e: UndeclaredEntry) =>
+    JSON.stringify(e.rows ? [e.reader, e.schema, e.table ?? "", e.rows] : [e.reader, e.schema, e.table ?? ""]);
   return entries
-    .map((e) => ({ reader: e.reader, schema: e.schema, table: e.table ?? null }))
+    .map((e): UndeclaredEntry =>
+      e.rows && e.rows.length && e.table
+        ? { reader: e.reader, schema: e.schema, table: e.table, rows: canonicalAclRows(e.rows) }
+        : { reader: e.reader, schema: e.schema, table: e.table ?? null },
+    )
     .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -261,13 +339,15 @@ function canonicalEntries(entries: UndeclaredEntry[]): UndeclaredEntry[] {
  */
 async function undeclaredEntries(q: Query, declared: string[]): Promise<UndeclaredEntry[]> {
   const rows = await q(
-    `SELECT reader::text AS reader, schema_name, table_name FROM ducklake_guard.list_grants(NULL)
-    WHERE NOT (reader::text = ANY ($1::text[]))`,
+    `SELECT l.*, l.reader::text AS reader_name FROM ducklake_guard.list_grants(NULL) l
+    WHERE NOT (l.reader::text = ANY ($1::text[]))`,
     [declared],
   );
   // The SQL filter already excludes declared readers; filtering again keeps that true whatever the SQL does.
   return canonicalEntries(
-    rows.filter((r) => !declared.includes(r.reader)).map((r) => ({ reader: r.reader, schema: r.schema_name, table: r.table_name ?? null })),
+    rows
+      .filter((r) => !declared.includes(r.reader_name))
+      .map((r) => ({ reader: r.reader_name, schema: r.schema_name, table: r.table_name ?? null, rows: parseGuardRows(r.rows) })),
   );
 }
 
@@ -277,7 +357,8 @@ async function sweep(conn: CatalogConnection, declared: string[]): Promise<void>
     for (const e of await undeclaredEntries(q, declared)) {
       if (declared.includes(e.reader)) throw new Error(`refusing to revoke an entry of declared reader "${e.reader}"`);
       // Revoking an entry that is gone meanwhile returns false: harmless.
-      await revokeRead(client, e);
+      if (e.rows && e.table !== null) await revokeRows(client, { reader: e.reader, schema: e.schema, table: e.table, rows: e.rows });
+      else await revokeRead(client, e);
     }
   });
 }

@@ -158,7 +158,7 @@ describe("ReaderAcl provider", () => {
       expect.stringContaining('"sales"."staging" does not exist'),
     ]);
     expect((await check("not a list")).failures).toEqual([
-      { property: "grants", reason: "grants must be a list of { schema, table } (table null for the whole schema)" },
+      { property: "grants", reason: "grants must be a list of { schema, table, rows? } (table null for the whole schema)" },
     ]);
     // Unknown at preview: a connection not known yet (first deployment) skips the catalog lookup; an unknown
     // reader name does not stop it.

@@ -13,6 +13,8 @@ import { checkAccess, ValidatedAccess } from "../../model/grants";
 import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";
 import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { canonicalGrants, readerAclProvider, UndeclaredEntry, undeclaredAclProvider } from "../../providers/readerAcl";
+import { checkPartitionGrants } from "../../model/partitionGrants";
+import { readPartitionSpecs } from "../../postgres/partitionSpec";
 
 export interface AccessTarget {
   /** The catalog as its owner: what LakeAccess passes to every ReaderAcl. */
@@ -44,7 +46,11 @@ export interface UpResult {
 /** ReaderAcl inputs exactly as LakeAccess builds them for one reader (before the provider's check). */
 export function readerAclInputs(target: AccessTarget, access: ValidatedAccess, reader: string) {
   const mine = access.grants.filter((g) => g.reader === reader);
-  return { connection: target.connection, reader, grants: canonicalGrants(mine.map((g) => ({ schema: g.schema, table: g.table }))) };
+  return {
+    connection: target.connection,
+    reader,
+    grants: canonicalGrants(mine.map((g) => ({ schema: g.schema, table: g.table, rows: g.rows }))),
+  };
 }
 
 /** The validated list, or an Error listing every problem (what LakeAccess.validate throws at preview). */
@@ -58,9 +64,20 @@ export function validate(target: AccessTarget, spec: AccessSpec): ValidatedAcces
   return check.access;
 }
 
+/** Refuses partition grants the tables' current specs cannot honour (what LakeAccess's check does at preview). */
+export async function checkPartitions(target: AccessTarget, access: ValidatedAccess): Promise<void> {
+  const tables = access.grants.flatMap((g) => (g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : []));
+  if (!tables.length) return;
+  const specs = await readPartitionSpecs(target.owner, { catalogSchema: target.catalogSchema, tables });
+  const check = checkPartitionGrants(access.grants, { tables: specs });
+  if (check.errors.length) throw new Error(`partition grants refused:\n${check.errors.join("\n")}`);
+}
+
 /** The bucket policy BucketAccessPolicy would apply for this list on the live catalog layout. */
 export async function desiredPolicy(target: AccessTarget, access: ValidatedAccess): Promise<BucketPolicy> {
-  const layout = await readCatalogLayout(target.owner, { catalogSchema: target.catalogSchema, bucket: target.bucket });
+  // The partition-granted tables' file facts travel with the layout, as the program reads them (index.ts).
+  const partitionTables = access.grants.flatMap((g) => (g.rows?.length && g.table !== null ? [{ schema: g.schema, table: g.table }] : []));
+  const layout = await readCatalogLayout(target.owner, { catalogSchema: target.catalogSchema, bucket: target.bucket, partitionTables });
   const policy = buildBucketPolicy({
     bucket: target.bucket,
     ownerProjectId: target.ownerProjectId,
@@ -111,6 +128,7 @@ export class AccessStack {
   /** `pulumi up` for the access part: validate, converge each reader's ACL, rebuild and apply the policy. */
   async up(spec: AccessSpec): Promise<UpResult> {
     const access = validate(this.target, spec);
+    await checkPartitions(this.target, access); // refused before anything is applied
     const policy = await desiredPolicy(this.target, access); // refused before anything is applied
     const acl: Record<string, AclOp> = {};
     const checked = new Map<string, Record<string, unknown>>();

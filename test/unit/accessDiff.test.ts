@@ -72,7 +72,7 @@ describe("access diff", () => {
       "|---|---|---|---|",
       "| a | s.* | — | — |",
       "",
-      "`schema.*` covers every current and future table of the schema.",
+      "`schema.*` covers every current and future table of the schema; `schema.table [key in (…)]` only the rows in files of those partitions.",
       "",
     ]);
   });

@@ -281,7 +281,7 @@ describe("checkAccess: bad inputs, each with its exact message", () => {
     [
       "misspelled table key",
       withGrant({ reader: "bob", schema: "hr", tabel: "people" }),
-      ['grants[2] { reader: "bob", schema: "hr" }: unknown key "tabel"; a grant has reader, schema, table and mode'],
+      ['grants[2] { reader: "bob", schema: "hr" }: unknown key "tabel"; a grant has reader, schema, table, rows and mode'],
     ],
     [
       "exact duplicate grant",

@@ -1,0 +1,12 @@
+-- Data files (any snapshot) of table $1 whose own partition spec has key column $2 (case-insensitive, as DuckDB
+-- resolves names) with transform $3 and a value in $4 (or NULL when $5): the files one key of a partition grant
+-- covers, computed from the owner's unfiltered view. A grant with several keys covers the intersection.
+SELECT DISTINCT d.data_file_id::bigint AS data_file_id
+FROM ducklake_data_file d
+JOIN ducklake_partition_column pc ON pc.partition_id = d.partition_id AND pc.table_id = d.table_id
+JOIN ducklake_column c ON c.table_id = pc.table_id AND c.column_id = pc.column_id AND c.end_snapshot IS NULL
+JOIN ducklake_file_partition_value v ON v.data_file_id = d.data_file_id AND v.partition_key_index = pc.partition_key_index
+WHERE d.table_id = $1::bigint
+  AND lower(c.column_name) = lower($2)
+  AND pc.transform = $3
+  AND (v.partition_value = ANY ($4::text[]) OR (v.partition_value IS NULL AND $5::boolean))
