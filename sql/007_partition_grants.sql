@@ -251,7 +251,10 @@ $$;
 
 -- The data files the partition grants of one reader (or all) cover; p_file_ids limits the files looked at. A file
 -- matches a grant when, for every key of the grant, the file's own spec has that key (column and transform) and
--- the file's value for it is granted. Files without a spec (partition_id NULL) never match.
+-- the file's value for it is granted. Files without a spec (partition_id NULL) never match, nor do files the
+-- storage guard keeps closed because they lie outside the table's partition folders: an absolute path (added with
+-- ducklake_add_data_files) or a file at the table root (written with hive_file_pattern = false). So both layers
+-- agree and a partition reader's scan never reaches a file S3 refuses it (the preview warns about such files).
 CREATE OR REPLACE FUNCTION ducklake_guard.expected_files(p_reader_oid oid DEFAULT NULL, p_file_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (role_oid oid, data_file_id bigint)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -276,7 +279,7 @@ BEGIN
     WITH k AS MATERIALIZED (%3$s),
     n AS (SELECT k.grant_id, count(*) AS keys FROM k GROUP BY k.grant_id),
     f AS MATERIALIZED (SELECT d.data_file_id, d.table_id, d.partition_id FROM %1$I.ducklake_data_file d
-                        WHERE d.partition_id IS NOT NULL AND %2$s)
+                        WHERE d.partition_id IS NOT NULL AND d.path_is_relative AND pg_catalog.strpos(d.path, '/') > 0 AND %2$s)
     SELECT DISTINCT m.role_oid, m.data_file_id FROM (
       SELECT k.role_oid, k.grant_id, f.data_file_id, count(DISTINCT (k.column_id, k.transform)) AS matched
         FROM k
