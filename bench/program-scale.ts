@@ -5,7 +5,9 @@
 //                   1,000 at a time (grantBatch); one bucket policy.
 //   lean-unbatched  the same with every Grant registration in flight at once (the design before batching).
 //   obvious         a component per grant with its own ACL entry (a dynamic resource of the same provider) as child.
-//   npx ts-node --transpile-only bench/program-scale.ts [--batch-sizes 250,4000] [sizes...]   default 1000 5000 20000
+//   lean-partitions lean with every grant a partition grant (`rows: { "year(ts)": [2025, 2026] }`) and the tables'
+//                   specs passed as a plain value (the preview check runs; added by --partitions).
+//   npx ts-node --transpile-only bench/program-scale.ts [--batch-sizes 250,4000] [--partitions] [--only lean,lean-partitions] [sizes...]   default 1000 5000 20000
 // Children run the tsc-compiled program: under ts-node, source-map-support makes every stack trace Pulumi
 // captures several times dearer, for all designs alike.
 import { execFileSync } from "child_process";
@@ -14,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 
 // `lean-batch-<n>`: lean with `grantBatch: n` (added by --batch-sizes).
-type Design = "lean" | "lean-unbatched" | "obvious" | `lean-batch-${number}`;
+type Design = "lean" | "lean-unbatched" | "obvious" | "lean-partitions" | `lean-batch-${number}`;
 const DESIGNS: Design[] = ["lean", "lean-unbatched", "obvious"];
 
 async function child(design: Design, n: number): Promise<void> {
@@ -33,8 +35,22 @@ async function child(design: Design, n: number): Promise<void> {
     access.readers.push({ name: `reader_${r}`, principal: { projectId: "2002", accessKey: `P2002${String(r).padStart(15, "0")}` } });
     // Schema-level grants for most, so the bucket policy stays under 1 MB at 20k (tables in 100 schemas).
     for (let g = 0; g < perReader && access.grants.length < n; g++)
-      access.grants.push({ reader: `reader_${r}`, schema: `schema_${(r + g) % 100}`, table: `t_${g}` });
+      access.grants.push({
+        reader: `reader_${r}`,
+        schema: `schema_${(r + g) % 100}`,
+        table: `t_${g}`,
+        ...(design === "lean-partitions" ? { rows: { "year(ts)": [2025, 2026] } } : {}),
+      });
   }
+  const partitionSpecs =
+    design === "lean-partitions"
+      ? {
+          tables: [...new Set(access.grants.map((g) => `${g.schema}\u0000${g.table}`))].map((k, i) => {
+            const [schema, table] = k.split("\u0000");
+            return { tableId: i, schema, table, keys: [{ index: 0, columnId: 1, column: "ts", type: "timestamp", transform: "year" }] };
+          }),
+        }
+      : undefined;
   const connection = pulumi.secret({
     host: "db",
     port: 5432,
@@ -61,6 +77,7 @@ async function child(design: Design, n: number): Promise<void> {
       awsProvider: new aws.Provider("s3", { region: "us-east-1" }),
       bucket: "lake",
       layout: { ...emptyLayout("s3://lake/data/") },
+      partitionSpecs,
       s3Endpoint: "https://fsn1.your-objectstorage.com",
       s3Region: "fsn1",
       readerSecretKeys: pulumi.secret(Object.fromEntries(access.readers.map((r) => [r.name, "secret"]))),
@@ -107,6 +124,18 @@ function main(): void {
   if (bs >= 0) {
     for (const b of args[bs + 1].split(",").map(Number)) DESIGNS.push(`lean-batch-${b}`);
     args.splice(bs, 2);
+  }
+  const only = args.indexOf("--only");
+  if (only >= 0) {
+    const keep = args[only + 1].split(",");
+    DESIGNS.splice(0, DESIGNS.length, ...DESIGNS.filter((d) => keep.includes(d)));
+    if (keep.includes("lean-partitions")) DESIGNS.push("lean-partitions");
+    args.splice(only, 2);
+  }
+  const pt = args.indexOf("--partitions");
+  if (pt >= 0) {
+    DESIGNS.push("lean-partitions");
+    args.splice(pt, 1);
   }
   const sizes = args.map(Number).filter((x) => x > 0);
   const rows: { design: Design; n: number; ms: number; peakMB: number }[] = [];
