@@ -35,7 +35,8 @@ const PW = Object.fromEntries([OWNER, WRITER, SALES, HR].map((r) => [r, randomBy
 const ADMIN = `mv_admin_${hex}`,
   ADMIN_PW = randomBytes(12).toString("hex");
 const LAKE = `mv_lake_${hex}`,
-  LEAK = `mv_leak_${hex}`;
+  LEAK = `mv_leak_${hex}`,
+  NAIVE = `mv_naive_${hex}`;
 
 let source: PgConnection;
 let target: SecondPg;
@@ -215,12 +216,14 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
 
   it("prepares the target as the admin only; the table-grant reader gets the schema-grant reader's source OID", async () => {
     const admin = target.connection(ADMIN, ADMIN_PW, "postgres");
-    for (const db of [LAKE, LEAK]) {
-      const p = await timed(`target: move-catalog.sh prepare (${db === LAKE ? "runbook" : "leak check"} database)`, () =>
-        moveCatalog(
-          ["prepare", "--target", target.conninfo(ADMIN, "postgres"), "--owner", OWNER, "--writer", WRITER, "--database", db],
-          ADMIN_PW,
-        ),
+    for (const db of [LAKE, LEAK, NAIVE]) {
+      const p = await timed(
+        `target: move-catalog.sh prepare (${db === LAKE ? "runbook" : db === LEAK ? "leak check" : "plain restore"} database)`,
+        () =>
+          moveCatalog(
+            ["prepare", "--target", target.conninfo(ADMIN, "postgres"), "--owner", OWNER, "--writer", WRITER, "--database", db],
+            ADMIN_PW,
+          ),
       );
       expect(p.stderr).toBe("");
       expect(p.stdout).toContain(`prepared: database ${db} owned by ${OWNER}, writer ${WRITER} (no BYPASSRLS)`);
@@ -270,6 +273,19 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     expect(left.some((l) => /ACL public TABLE ducklake_inlined_delete_\d+ /.test(l))).toBe(true);
     expect(r.code).toBe(0);
   }, 180_000);
+
+  it("a plain pg_restore of the whole dump (no list) fails where the runbook's list leaves entries out", () => {
+    const r = spawnSync(`${PG_BIN}/pg_restore`, ["-d", target.conninfo(ADMIN, NAIVE), dumpFile], {
+      encoding: "utf8",
+      env: { ...process.env, PGPASSWORD: ADMIN_PW },
+    });
+    console.log(`plain pg_restore (no -L) printed:\n${r.stderr}`);
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("pg_restore: error:"));
+    expect(r.stderr).toContain("permission denied to create event trigger");
+    expect(r.stderr).toMatch(/permission denied to set session authorization/);
+    expect(r.stderr).toContain(`errors ignored on restore: ${errors.length}`);
+    expect(r.status).toBe(1);
+  });
 
   it("leaks nothing between restore and repair; a restore that keeps `visible` leaks the other reader's tables", async () => {
     const lake = target.connection(ADMIN, ADMIN_PW, LAKE);
