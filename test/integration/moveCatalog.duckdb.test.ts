@@ -18,7 +18,7 @@ import { pgAdmin, PgConnection, repoRoot } from "../support/services";
 import { describeWithDuckDB, rows } from "../support/duckdb";
 import { SecondPg, startReplica, startSecondPg } from "../support/secondPg";
 import { PG_BIN } from "../support/tlsPostgres";
-import { grantRead, installGuard, listGrantDetails } from "../../postgres/guardClient";
+import { grantRead, installGuard, listGrantDetails, revokeRead } from "../../postgres/guardClient";
 import { loadMigrations } from "../../postgres/sqlFiles";
 import { pgClientConfig } from "../../postgres/connection";
 import { quoteIdent, quoteLiteral } from "../../model/names";
@@ -443,5 +443,17 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
       closeDuck(onReplica);
       if (r === HR) expect(expected).toEqual(seen[HR]);
     }
+    // A revoke on the primary reaches a reader on the replica once the replica has replayed it (the lag).
+    await withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE)), (c) =>
+      revokeRead(c, { reader: HR, schema: "hr", table: "salaries" }),
+    );
+    const t0 = performance.now();
+    let hidden: string[] = ["?"];
+    for (let i = 0; i < 200 && hidden.length; i++) {
+      hidden = await catalogTablesAs(replica.connection(ADMIN, ADMIN_PW, LAKE), HR);
+      if (hidden.length) await new Promise((res) => setTimeout(res, 25));
+    }
+    expect(hidden).toEqual([]);
+    timings.push(["replica: a revoke on the primary seen by the reader on the replica after", Math.round(performance.now() - t0)]);
   }, 120_000);
 });
