@@ -372,7 +372,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
   it("upgrades the guard to the program's migrations as the catalog owner (no superuser)", async () => {
     await timed("target: installGuard as the owner (upgrade to the latest migration)", () =>
       withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE)), async (c) => {
-        const res = await installGuard(c, { catalogOwner: OWNER });
+        const res = await installGuard(c, { catalogOwner: OWNER, catalogWriter: WRITER });
         console.log(`guard upgrade on the target applied: ${JSON.stringify(res.applied)} (now version ${res.version})`);
         expect(res.version).toBe(loadMigrations().length);
         expect((await c.query("SELECT count(*)::int AS n FROM ducklake_guard.enforcement_drift()")).rows[0].n).toBe(0);
@@ -395,22 +395,56 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
       const w = await c.query("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = $1", [WRITER]);
       expect(w.rows[0]).toEqual({ rolbypassrls: false, rolsuper: false });
     });
+    const inlinedTables = () =>
+      withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE)), async (c) =>
+        (
+          await c.query("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relname LIKE 'ducklake_inlined_%'")
+        ).rows.map((x) => x.relname as string),
+      );
+    const before = await inlinedTables();
     await timed("target: DuckDB writer (no BYPASSRLS) writes", async () => {
       const w = await duck(target.connection(WRITER, PW[WRITER], LAKE), { caPath: target.caPath, write: true });
       for (const sql of [
         "CREATE TABLE lake.sales.refunds (id INTEGER)",
         "INSERT INTO lake.sales.refunds VALUES (7)",
-        "DELETE FROM lake.sales.big WHERE id = 4",
+        "DELETE FROM lake.sales.big WHERE id = 4", // into the inlined delete table restored from the VPS
+        "CREATE TABLE lake.sales.big2 AS SELECT range AS id FROM range(5000)",
+        "DELETE FROM lake.sales.big2 WHERE id < 10", // a new inlined delete table
         "CREATE TABLE lake.hr.secret (x INTEGER)",
         "INSERT INTO lake.hr.secret VALUES (1)",
+        "CREATE TABLE lake.hr.big3 AS SELECT range AS id FROM range(5000)",
+        "DELETE FROM lake.hr.big3 WHERE id < 10",
       ])
         await w.connection.run(sql);
       closeDuck(w);
     });
+    // Which reader may SELECT each inlined table the writer's commits created on the target (data and delete tables).
+    await withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE)), async (c) => {
+      const r = await c.query(
+        `SELECT t.table_name || CASE WHEN c.relname LIKE 'ducklake_inlined_delete_%' THEN ' (delete)' ELSE '' END AS t,
+                has_table_privilege($1, c.oid, 'SELECT') AS sales, has_table_privilege($2, c.oid, 'SELECT') AS hr
+           FROM pg_class c
+           JOIN public.ducklake_table t ON t.end_snapshot IS NULL
+            AND t.table_id = (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint
+          WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname <> ALL ($3::text[])
+          ORDER BY 1`,
+        [SALES, HR, before],
+      );
+      expect(r.rows.map((x) => x.t)).toEqual(expect.arrayContaining(["big2 (delete)", "big3 (delete)", "refunds", "secret"]));
+      // SALES (schema sales) may read exactly the new inlined tables of sales tables; HR (hr.salaries only) none.
+      expect(r.rows).toEqual(r.rows.map((x) => ({ t: x.t, sales: /^(big2|refunds)( |$)/.test(x.t), hr: false })));
+    });
     const sales = await duck(target.connection(SALES, PW[SALES], LAKE), { caPath: target.caPath });
     expect(await view(sales)).toEqual({
-      tables: ["sales.big", "sales.customers", "sales.orders", "sales.refunds", "sales.returns"],
-      counts: { "sales.big": "4998", "sales.customers": "3", "sales.orders": "3", "sales.refunds": "1", "sales.returns": "1" },
+      tables: ["sales.big", "sales.big2", "sales.customers", "sales.orders", "sales.refunds", "sales.returns"],
+      counts: {
+        "sales.big": "4998",
+        "sales.big2": "4990",
+        "sales.customers": "3",
+        "sales.orders": "3",
+        "sales.refunds": "1",
+        "sales.returns": "1",
+      },
     });
     closeDuck(sales);
     const hr = await duck(target.connection(HR, PW[HR], LAKE), { caPath: target.caPath });
