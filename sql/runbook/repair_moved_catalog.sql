@@ -10,7 +10,8 @@
 --      OIDs; logged as 'update' in acl_log);
 --   4. every reader of the ACL is enrolled in ducklake_reader (role memberships are not in a database dump);
 --   5. the database settings of sql/001 (no TEMPORARY for PUBLIC, jit = off) and CONNECT for the writer;
---   6. ducklake_guard.resync(): `visible` and the inlined-table grants rebuilt from the ACL.
+--   6. ducklake_guard.protect_all(): policies and guard triggers re-stated, then resync(): `visible` and the
+--      inlined-table grants rebuilt from the ACL.
 -- Refuses, changing nothing: no guard in this database; the writer role missing; the admin not a member of
 -- the owner or the writer; a reader named in the ACL missing on this server; the owner without ADMIN on
 -- ducklake_reader.
@@ -96,8 +97,9 @@ BEGIN
   EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', v_db, v_writer);
   EXECUTE format('ALTER DATABASE %I SET jit = off', v_db);
 
-  -- 6.
-  PERFORM ducklake_guard.resync();
+  -- 6. protect_all() = policies, guard triggers (and, from the external-catalog migration on, the commit trigger
+  -- and setting inlined_grants) re-stated, then resync(); the same function on every guard version.
+  PERFORM ducklake_guard.protect_all();
 END
 $move$;
 COMMIT;

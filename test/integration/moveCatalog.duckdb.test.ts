@@ -36,9 +36,11 @@ const ADMIN = `mv_admin_${hex}`,
   ADMIN_PW = randomBytes(12).toString("hex");
 const LAKE = `mv_lake_${hex}`,
   LEAK = `mv_leak_${hex}`,
-  NAIVE = `mv_naive_${hex}`;
+  NAIVE = `mv_naive_${hex}`,
+  LAKE2 = `mv_lake2_${hex}`;
 
 let source: PgConnection;
+let source2: PgConnection | undefined;
 let target: SecondPg;
 let replica: SecondPg | undefined;
 let work: string;
@@ -75,14 +77,18 @@ const libpq = (c: CatalogConnection, caPath?: string) =>
   (caPath ? ` sslrootcert=${caPath}` : "");
 
 /** A DuckDB attached to the lake catalog at `c` as its user (read-only unless `write`). */
-async function duck(c: CatalogConnection, opts: { caPath?: string; write?: boolean } = {}): Promise<DuckSession> {
+async function duck(
+  c: CatalogConnection,
+  opts: { caPath?: string; write?: boolean; schema?: string; dataPath?: string } = {},
+): Promise<DuckSession> {
   const s = await openDuckDB();
   sessions.push(s);
   await s.connection.run("LOAD ducklake");
   await s.connection.run("LOAD postgres");
   await s.connection.run(
     `ATTACH ${duckString(`ducklake:postgres:${libpq(c, opts.caPath)}`)} AS lake ` +
-      `(METADATA_SCHEMA 'public', DATA_PATH ${duckString(`${dataDir}/`)}${opts.write ? "" : ", READ_ONLY"})`,
+      `(METADATA_SCHEMA ${duckString(opts.schema ?? "public")}, DATA_PATH ${duckString(`${opts.dataPath ?? dataDir}/`)}` +
+      `${opts.write ? "" : ", READ_ONLY"})`,
   );
   return s;
 }
@@ -131,6 +137,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     replica?.stop();
     target?.stop();
     if (source) await dropTestDatabase(source);
+    if (source2) await dropTestDatabase(source2);
     await withClient(pgAdmin(), async (a) => {
       for (const r of [SALES, HR, WRITER, OWNER]) await a.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
     });
@@ -490,4 +497,114 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     expect(hidden).toEqual([]);
     timings.push(["replica: a revoke on the primary seen by the reader on the replica after", Math.round(performance.now() - t0)]);
   }, 120_000);
+
+  it("a catalog in its own schema, on a source with every guard migration, moves the same way", async () => {
+    source2 = await createTestDatabase("move_src2");
+    const src2 = source2;
+    const dir2 = path.join(dataDir, "lake2");
+    fs.mkdirSync(dir2);
+    const srcAs = (user: string): CatalogConnection => ({ ...src2, user, password: PW[user], sslmode: "disable" });
+    await withClient(src2, async (su) => {
+      await su.query(`ALTER DATABASE ${quoteIdent(src2.database)} OWNER TO ${quoteIdent(OWNER)}`);
+      await su.query(`CREATE SCHEMA lake AUTHORIZATION ${quoteIdent(OWNER)}`);
+      await su.query(`GRANT USAGE, CREATE ON SCHEMA lake TO ${quoteIdent(WRITER)}`);
+      await su.query(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(OWNER)} IN SCHEMA lake GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${quoteIdent(WRITER)}`,
+      );
+      await su.query(
+        `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(WRITER)} IN SCHEMA lake GRANT ALL ON TABLES TO ${quoteIdent(OWNER)} WITH GRANT OPTION`,
+      );
+      await installGuard(su, { catalogSchema: "lake", catalogOwner: OWNER, catalogWriter: WRITER });
+    });
+    const o = await duck(srcAs(OWNER), { write: true, schema: "lake", dataPath: dir2 });
+    for (const sql of [
+      "CREATE SCHEMA lake.sales",
+      "CREATE SCHEMA lake.hr",
+      "CREATE TABLE lake.sales.t AS SELECT 1 AS i",
+      "CREATE TABLE lake.hr.salaries AS SELECT 2 AS i",
+    ])
+      await o.connection.run(sql);
+    closeDuck(o);
+    await withClient(srcAs(OWNER), async (c) => {
+      await grantRead(c, { reader: SALES, schema: "sales" });
+      await grantRead(c, { reader: HR, schema: "hr", table: "salaries" });
+    });
+    const w = await duck(srcAs(WRITER), { write: true, schema: "lake", dataPath: dir2 });
+    for (const sql of [
+      "CREATE TABLE lake.sales.w (i INTEGER)",
+      "INSERT INTO lake.sales.w VALUES (1)",
+      "CREATE TABLE lake.sales.big AS SELECT range AS id FROM range(5000)",
+      "DELETE FROM lake.sales.big WHERE id = 1",
+    ])
+      await w.connection.run(sql);
+    closeDuck(w);
+    const seen2: Record<string, unknown> = {};
+    for (const r of [SALES, HR]) {
+      const s = await duck(srcAs(r), { schema: "lake", dataPath: dir2 });
+      seen2[r] = await view(s);
+      closeDuck(s);
+    }
+    expect(seen2[SALES]).toEqual({
+      tables: ["sales.big", "sales.t", "sales.w"],
+      counts: { "sales.big": "4999", "sales.t": "1", "sales.w": "1" },
+    });
+    expect(seen2[HR]).toEqual({ tables: ["hr.salaries"], counts: { "hr.salaries": "1" } });
+
+    const dump2 = path.join(work, "lake2.dump");
+    const steps: Array<[string, string[], string]> = [
+      ["dump", ["dump", "--source", sourceConninfo(src2.database), "--out", dump2], src2.password],
+      [
+        "prepare",
+        ["prepare", "--target", target.conninfo(ADMIN, "postgres"), "--owner", OWNER, "--writer", WRITER, "--database", LAKE2],
+        ADMIN_PW,
+      ],
+      [
+        "restore",
+        ["restore", "--dump", dump2, "--target", target.conninfo(ADMIN, LAKE2), "--writer", WRITER, "--catalog-schema", "lake"],
+        ADMIN_PW,
+      ],
+      ["repair", ["repair", "--target", target.conninfo(ADMIN, LAKE2), "--writer", WRITER], ADMIN_PW],
+    ];
+    for (const [name, args, pw] of steps) {
+      const r = await timed(`schema lake: move-catalog.sh ${name}`, () => moveCatalog(args, pw));
+      expect({ name, code: r.code, errors: r.stderr.split("\n").filter((l) => /ERROR|pg_restore: (error|warning)/.test(l)) }).toEqual({
+        name,
+        code: 0,
+        errors: [],
+      });
+      if (name === "restore") expect(r.stderr).toMatch(/leaving out ACL lake TABLE ducklake_inlined_delete_\d+ /);
+      if (name === "repair") expect(r.stderr).toContain("2 grants re-pinned");
+    }
+    await withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE2)), async (c) => {
+      const res = await installGuard(c, { catalogSchema: "lake", catalogOwner: OWNER, catalogWriter: WRITER });
+      expect(res.applied).toEqual([]); // the source had every migration already
+      const setting = await c.query(
+        "SELECT key, value FROM ducklake_guard.setting WHERE key IN ('event_trigger', 'inlined_grants') ORDER BY 1",
+      );
+      expect(setting.rows).toEqual([
+        { key: "event_trigger", value: "missing" },
+        { key: "inlined_grants", value: "commit_trigger" },
+      ]);
+    });
+    for (const r of [SALES, HR]) {
+      const s = await duck(target.connection(r, PW[r], LAKE2), { caPath: target.caPath, schema: "lake", dataPath: dir2 });
+      expect({ r, view: await view(s) }).toEqual({ r, view: seen2[r] });
+      closeDuck(s);
+    }
+    const tw = await duck(target.connection(WRITER, PW[WRITER], LAKE2), {
+      caPath: target.caPath,
+      write: true,
+      schema: "lake",
+      dataPath: dir2,
+    });
+    await tw.connection.run("CREATE TABLE lake.sales.n (i INTEGER)");
+    await tw.connection.run("INSERT INTO lake.sales.n VALUES (1), (2)");
+    closeDuck(tw);
+    const ts = await duck(target.connection(SALES, PW[SALES], LAKE2), { caPath: target.caPath, schema: "lake", dataPath: dir2 });
+    expect((await view(ts)).counts).toEqual({ "sales.big": "4999", "sales.n": "2", "sales.t": "1", "sales.w": "1" });
+    closeDuck(ts);
+    const th = await duck(target.connection(HR, PW[HR], LAKE2), { caPath: target.caPath, schema: "lake", dataPath: dir2 });
+    expect(await view(th)).toEqual(seen2[HR]);
+    closeDuck(th);
+  }, 240_000);
 });
