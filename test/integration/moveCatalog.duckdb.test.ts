@@ -248,6 +248,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
         for (const r of [OWNER, WRITER]) await c.query(`ALTER ROLE ${quoteIdent(r)} PASSWORD ${quoteLiteral(PW[r])}`);
         const next = Number((await c.query("SELECT lo_create(0)::int8 AS o")).rows[0].o);
         expect(next).toBeLessThan(sourceOid[SALES] - 1); // a fresh server: its counter is below the source's
+        console.log(`target OID counter at ${next}; advancing it to ${sourceOid[SALES] - 1} (${sourceOid[SALES] - 1 - next} OIDs)`);
         // Every lo_create(0) takes the next OID; stop one short, so CREATE ROLE takes the source OID of SALES.
         await c.query("SELECT set_config('mv.stop', $1, false)", [String(sourceOid[SALES] - 1)]);
         await c.query(`DO $$ DECLARE o oid; BEGIN
