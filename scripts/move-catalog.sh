@@ -68,7 +68,7 @@ case "$cmd" in
   dump)
     need source out
     "$PG_BIN/pg_dump" -Fc -d "$source" -f "$out"
-    echo "move-catalog: dumped to $out ($(stat -c %s "$out") bytes, $("$PG_BIN/pg_restore" -l "$out" | grep -vc '^;') entries)" >&2
+    echo "move-catalog: dumped to $out ($(stat -c %s "$out") bytes, $("$PG_BIN/pg_restore" -l "$out" | grep -c '^[0-9]') entries)" >&2
     ;;
   list)
     need dump writer
@@ -91,7 +91,7 @@ case "$cmd" in
 SELECT format('GRANT USAGE, CREATE ON SCHEMA %I TO %I', :'schema', :'writer') \gexec
 SQL
     "$PG_BIN/pg_restore" -d "$target" --single-transaction --exit-on-error -L "$work/rest.list" "$dump"
-    echo "move-catalog: restored $(grep -vc '^;' "$work/all.list") entries of $dump" >&2
+    echo "move-catalog: restored $(grep -c '^[0-9]' "$work/all.list") entries of $dump" >&2
     ;;
   repair)
     need target writer
