@@ -267,6 +267,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     const d = await timed("source: move-catalog.sh dump (pg_dump -Fc)", () =>
       moveCatalog(["dump", "--source", sourceConninfo(source.database), "--out", dumpFile], source.password),
     );
+    console.log(d.stderr);
     expect(d.stderr).toMatch(/^move-catalog: dumped to .* \(\d+ bytes, \d+ entries\)\n$/);
     expect(d.code).toBe(0);
     const r = await timed("target: move-catalog.sh restore", () =>
