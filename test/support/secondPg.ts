@@ -41,7 +41,7 @@ function restart(data: string, log: string): void {
 }
 
 function server(dir: string, data: string, port: number, password: string, caPath: string): SecondPg {
-  const caPem = fs.readFileSync(caPath, "utf8");
+  const ca = () => fs.readFileSync(caPath, "utf8"); // read when used: the stop() of a half-started server needs none
   const conninfo = (user: string, database: string) =>
     `host=127.0.0.1 port=${port} dbname=${database} user=${user} sslmode=verify-full sslrootcert=${caPath}`;
   return {
@@ -51,7 +51,9 @@ function server(dir: string, data: string, port: number, password: string, caPat
     port,
     superuser: { user: "postgres", password },
     caPath,
-    caPem,
+    get caPem() {
+      return ca();
+    },
     connection: (user, pw, database) => ({
       host: "127.0.0.1",
       port,
@@ -59,7 +61,7 @@ function server(dir: string, data: string, port: number, password: string, caPat
       user,
       password: pw,
       sslmode: "verify-full",
-      sslRootCert: caPem,
+      sslRootCert: ca(),
     }),
     conninfo,
     stop() {
@@ -75,24 +77,39 @@ function server(dir: string, data: string, port: number, password: string, caPat
 export function startSecondPg(name: string): SecondPg {
   if (!PG_BIN) throw new Error("PostgreSQL server binaries not found (apt-get install postgresql-15)");
   const dir = `/tmp/ducklake-pulumi/${name}-${randomBytes(3).toString("hex")}`;
-  const out = execFileSync("bash", [path.join(repoRoot, "scripts", "local-pg.sh"), "start"], {
-    env: { ...process.env, LAKE_PG_DIR: dir, LAKE_PG_PORT: "" },
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  // The port is picked free at start; another agent's server can take it in between: retry on a fresh one.
+  let out = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      out = execFileSync("bash", [path.join(repoRoot, "scripts", "local-pg.sh"), "start"], {
+        env: { ...process.env, LAKE_PG_DIR: dir, LAKE_PG_PORT: "" },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   const conn = JSON.parse(out) as { port: number; password: string; dataDir: string };
   const tlsDir = path.join(dir, "tls");
-  fs.mkdirSync(tlsDir, { recursive: true });
-  makeTlsFiles(tlsDir);
-  if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres", tlsDir]);
-  fs.appendFileSync(
-    path.join(conn.dataDir, "postgresql.conf"),
-    `ssl = on\nssl_cert_file = '${tlsDir}/server.crt'\nssl_key_file = '${tlsDir}/server.key'\n` +
-      "ssl_min_protocol_version = 'TLSv1.2'\nwal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n",
-  );
-  fs.writeFileSync(path.join(conn.dataDir, "pg_hba.conf"), HBA);
-  restart(conn.dataDir, path.join(dir, "server.log"));
-  return server(dir, conn.dataDir, conn.port, conn.password, path.join(tlsDir, "ca.crt"));
+  const pg = server(dir, conn.dataDir, conn.port, conn.password, path.join(tlsDir, "ca.crt"));
+  try {
+    fs.mkdirSync(tlsDir, { recursive: true });
+    makeTlsFiles(tlsDir);
+    if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres", tlsDir]);
+    fs.appendFileSync(
+      path.join(conn.dataDir, "postgresql.conf"),
+      `ssl = on\nssl_cert_file = '${tlsDir}/server.crt'\nssl_key_file = '${tlsDir}/server.key'\n` +
+        "ssl_min_protocol_version = 'TLSv1.2'\nwal_level = replica\nmax_wal_senders = 4\nhot_standby = on\n",
+    );
+    fs.writeFileSync(path.join(conn.dataDir, "pg_hba.conf"), HBA);
+    restart(conn.dataDir, path.join(dir, "server.log"));
+    return pg;
+  } catch (e) {
+    pg.stop();
+    throw e;
+  }
 }
 
 /**
