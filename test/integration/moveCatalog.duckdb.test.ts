@@ -306,6 +306,13 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     expect(list.code).toBe(0);
     const full = spawnSync(`${PG_BIN}/pg_restore`, ["-l", dumpFile], { encoding: "utf8" }).stdout.split("\n");
     const listed = list.stdout.split("\n");
+    // The list is the dump's contents minus exactly the entries it names on stderr, each of the three kinds.
+    const leftOut = list.stderr.split("\n").filter((l) => l.startsWith("move-catalog: leaving out "));
+    expect(full.length - listed.length).toBe(leftOut.length);
+    for (const l of leftOut)
+      expect(l).toMatch(
+        /^move-catalog: leaving out ((COMMENT - )?EVENT TRIGGER |TABLE DATA ducklake_guard visible(_count)? |ACL public TABLE ducklake_inlined_)/,
+      );
     const keep = new Set(listed);
     const leakList = full.filter((l) => keep.has(l) || / TABLE DATA ducklake_guard visible(_count)? /.test(l));
     expect(leakList.length).toBe(listed.length + 2); // the two `visible` data entries, nothing else
