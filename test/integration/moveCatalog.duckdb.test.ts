@@ -24,6 +24,8 @@ import { pgClientConfig } from "../../postgres/connection";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { duckString } from "../../cli/duckdbSql";
 import { DuckSession, openDuckDB } from "../../cli/duckdbSession";
+import { parseLakeConnectionInfo } from "../../cli/connectionInfo";
+import { lakeStatus } from "../../cli/status";
 import type { CatalogConnection } from "../../model/connection";
 
 const hex = randomBytes(3).toString("hex");
@@ -467,6 +469,36 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     expect(await view(hr)).toEqual(seen[HR]);
     closeDuck(hr);
   }, 180_000);
+
+  it("`npm run status` on the moved catalog: every catalog and reader check passes (as the owner, verify-full)", async () => {
+    const info = parseLakeConnectionInfo({
+      stack: "moved",
+      catalog: { ...target.connection(OWNER, PW[OWNER], LAKE), schema: "public" },
+      // No bucket in this test: its checks fail and are not looked at.
+      storage: {
+        bucket: "none",
+        endpoint: "http://127.0.0.1:9",
+        adminProjectId: "1",
+        admin: { accessKey: "x", secretKey: "y" },
+      },
+      readers: [
+        { name: SALES, password: PW[SALES], s3: { projectId: "2", accessKey: "a", secretKey: "b" }, grants: [{ schema: "sales" }] },
+        {
+          name: HR,
+          password: PW[HR],
+          s3: { projectId: "2", accessKey: "c", secretKey: "d" },
+          grants: [{ schema: "hr", table: "salaries" }],
+        },
+      ],
+    });
+    const checks = await timed("target: lakeStatus (npm run status) on the moved catalog", () => lakeStatus(info));
+    const catalogChecks = checks.filter((c) => !c.component.startsWith("bucket "));
+    console.log(
+      `status on the moved catalog:\n${catalogChecks.map((c) => `  ${c.ok ? "ok  " : "FAIL"} ${c.component} | ${c.check} | ${c.detail}`).join("\n")}`,
+    );
+    expect(catalogChecks.length).toBeGreaterThan(10);
+    expect(catalogChecks.filter((c) => !c.ok)).toEqual([]);
+  }, 120_000);
 
   it("HA: a reader on a streaming replica of the target sees exactly its grants", async () => {
     replica = await timed("target: streaming replica (pg_basebackup -R) started", () => startReplica(target));
