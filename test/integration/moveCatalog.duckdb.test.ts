@@ -245,6 +245,19 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     );
     expect(again.stderr).toContain(`database ${LAKE} exists already on this server`);
     expect(again.code).not.toBe(0);
+    // ... and an existing owner role the admin is not a member of (it never grants itself a role it did not create).
+    const foreign = `mv_foreign_${hex}`;
+    await withClient(pgClientConfig(admin), (c) => c.query(`CREATE ROLE ${quoteIdent(foreign)} NOLOGIN`));
+    const taken = moveCatalog(
+      ["prepare", "--target", target.conninfo(ADMIN, "postgres"), "--owner", foreign, "--writer", WRITER, "--database", `mv_other_${hex}`],
+      ADMIN_PW,
+    );
+    expect(taken.stderr).toContain(`role ${foreign} exists and ${ADMIN} is not a member of it`);
+    expect(taken.code).not.toBe(0);
+    await withClient(pgClientConfig(admin), async (c) => {
+      expect((await c.query("SELECT count(*)::int AS n FROM pg_database WHERE datname = $1", [`mv_other_${hex}`])).rows[0].n).toBe(0);
+      await c.query(`DROP ROLE ${quoteIdent(foreign)}`);
+    });
     await timed("target: readers created, the OID counter advanced to force the collision", () =>
       withClient(pgClientConfig(admin), async (c) => {
         for (const r of [OWNER, WRITER]) await c.query(`ALTER ROLE ${quoteIdent(r)} PASSWORD ${quoteLiteral(PW[r])}`);
