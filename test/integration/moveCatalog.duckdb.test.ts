@@ -153,7 +153,6 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
       withClient(source, async (su) => {
         await su.query(`CREATE ROLE ${quoteIdent(OWNER)} LOGIN PASSWORD ${quoteLiteral(PW[OWNER])}`);
         await su.query(`CREATE ROLE ${quoteIdent(WRITER)} LOGIN BYPASSRLS PASSWORD ${quoteLiteral(PW[WRITER])}`);
-        for (const r of [SALES, HR]) await su.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(PW[r])}`);
         await su.query(`ALTER DATABASE ${quoteIdent(source.database)} OWNER TO ${quoteIdent(OWNER)}`);
         await su.query(`GRANT CONNECT ON DATABASE ${quoteIdent(source.database)} TO ${quoteIdent(WRITER)}`);
         await su.query(`GRANT USAGE, CREATE ON SCHEMA public TO ${quoteIdent(WRITER)}`);
@@ -165,6 +164,9 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
         );
         // `pulumi up` on the VPS: the guard before DuckLake's first ATTACH (its event trigger protects the catalog tables).
         await installGuard(su, { catalogOwner: OWNER, migrations: loadMigrations().filter((m) => m.version <= 6) });
+        // Readers after the guard: their OIDs are then above the few hundred the guard's objects take, so even on a
+        // fresh suite server they lie beyond the second server's counter (the collision below needs that).
+        for (const r of [SALES, HR]) await su.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(PW[r])}`);
         for (const r of [SALES, HR]) await su.query(`GRANT ducklake_reader TO ${quoteIdent(r)}`);
         const r = await su.query("SELECT rolname, oid::int8 AS oid FROM pg_roles WHERE rolname = ANY ($1)", [[SALES, HR]]);
         for (const x of r.rows) sourceOid[x.rolname] = Number(x.oid);
@@ -261,13 +263,24 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     await timed("target: readers created, the OID counter advanced to force the collision", () =>
       withClient(pgClientConfig(admin), async (c) => {
         for (const r of [OWNER, WRITER]) await c.query(`ALTER ROLE ${quoteIdent(r)} PASSWORD ${quoteLiteral(PW[r])}`);
-        const next = Number((await c.query("SELECT lo_create(0)::int8 AS o")).rows[0].o);
-        expect(next).toBeLessThan(sourceOid[SALES] - 1); // a fresh server: its counter is below the source's
-        console.log(`target OID counter at ${next}; advancing it to ${sourceOid[SALES] - 1} (${sourceOid[SALES] - 1 - next} OIDs)`);
+        const stop = sourceOid[SALES] - 1;
+        let last = Number((await c.query("SELECT lo_create(0)::int8 AS o")).rows[0].o);
+        await c.query("SELECT lo_unlink($1)", [last]);
+        expect(last).toBeLessThan(stop); // a fresh server: its counter is below the source's
+        console.log(`target OID counter at ${last}; advancing it to ${stop} (${stop - last} OIDs)`);
         // Every lo_create(0) takes the next OID; stop one short, so CREATE ROLE takes the source OID of SALES.
-        await c.query("SELECT set_config('mv.stop', $1, false)", [String(sourceOid[SALES] - 1)]);
-        await c.query(`DO $$ DECLARE o oid; BEGIN
-            LOOP o := lo_create(0); PERFORM lo_unlink(o); EXIT WHEN o >= current_setting('mv.stop')::oid; END LOOP; END $$`);
+        // Batches in their own transactions: each large object holds a lock until its transaction ends.
+        while (last < stop) {
+          const n = Math.min(2000, stop - last);
+          last = Number(
+            (await c.query("SELECT max(o)::int8 AS o FROM (SELECT lo_create(0) AS o FROM generate_series(1, $1::int)) x", [n])).rows[0].o,
+          );
+          await c.query(
+            "SELECT count(lo_unlink(m.oid)) FROM pg_largeobject_metadata m WHERE m.oid::int8 > $1::int8 - $2::int AND m.oid::int8 <= $1::int8",
+            [last, n],
+          );
+        }
+        expect(last).toBe(stop);
         await c.query(`CREATE ROLE ${quoteIdent(HR)} LOGIN PASSWORD ${quoteLiteral(PW[HR])}`);
         await c.query(`CREATE ROLE ${quoteIdent(SALES)} LOGIN PASSWORD ${quoteLiteral(PW[SALES])}`);
         // As the program's LakeReader does: every reader is enrolled when it is created.
