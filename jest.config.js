@@ -12,6 +12,22 @@ module.exports = {
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
     },
+    // The guard suites again in the managed-PostgreSQL shape (issue 17): a CREATEROLE/CREATEDB admin, no superuser.
+    {
+      displayName: "integration-managed",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      setupFiles: ["<rootDir>/test/support/managedShape.ts"],
+      testMatch: [
+        "catalogGuard.rls",
+        "catalogGuard.attacks",
+        "catalogGuard.largeGrant",
+        "catalogGuard.duckdb",
+        "catalogGuard.provider",
+        "undeclaredAcl",
+        "aclChangeLog.cli",
+      ].map((name) => `<rootDir>/test/integration/${name}.test.ts`),
+    },
     // What the provider plugins call on create/read/update/delete, replayed from their source against real RGW/PostgreSQL.
     {
       displayName: "contract",
