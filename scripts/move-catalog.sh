@@ -52,6 +52,7 @@ restore_list() {
       line = $0; sub(/^[0-9]+; [0-9]+ [0-9]+ /, "", line)
       why = ""
       if (line ~ /^(EVENT TRIGGER|COMMENT - EVENT TRIGGER) /) why = "the event trigger needs a superuser (the commit trigger replaces it)"
+      else if (line ~ /^(FUNCTION ducklake_guard|(COMMENT|ACL) ducklake_guard FUNCTION) on_create_inlined_table\(\) /) why = "the superuser-owned function of the partition row-filter event trigger (the commit trigger does it when the owner is a member of the writer)"
       else if (line ~ /^TABLE DATA ducklake_guard (visible|visible_count) /) why = "rows keyed by the source role OIDs (rebuilt by resync)"
       else if (line ~ /^ACL [^ ]+ TABLE [^ ]+ / && $NF == writer) why = "grants made by another grantor than the writer (redone by repair)"
       if (why != "") { printf "move-catalog: leaving out %s: %s\n", line, why > "/dev/stderr"; next }

@@ -43,6 +43,15 @@ BEGIN
       EXECUTE format('GRANT %I TO %I', v_role, current_user);
     END IF;
   END LOOP;
+  -- The owner is a member of the writer (never the reverse: the writer would then own the guard), so the guard's
+  -- commit trigger may put the partition row filter on the inlined tables the writer creates (as the program does).
+  IF pg_catalog.pg_has_role(v_writer, v_owner, 'MEMBER') THEN
+    RAISE EXCEPTION 'role % is a member of the catalog owner %', quote_ident(v_writer), quote_ident(v_owner)
+      USING HINT = format('The writer must not act as the owner: REVOKE %I FROM %I.', v_owner, v_writer);
+  END IF;
+  IF NOT pg_catalog.pg_has_role(v_owner, v_writer, 'MEMBER') THEN
+    EXECUTE format('GRANT %I TO %I', v_writer, v_owner);
+  END IF;
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'ducklake_reader') THEN
     CREATE ROLE ducklake_reader NOLOGIN NOINHERIT;
   END IF;
@@ -54,6 +63,6 @@ END
 $move$;
 
 SELECT format('CREATE DATABASE %I OWNER %I ENCODING %L TEMPLATE template0', :'database', :'owner', 'UTF8') \gexec
-SELECT format('prepared: database %I owned by %I, writer %I (no BYPASSRLS), ducklake_reader administered by the owner',
+SELECT format('prepared: database %I owned by %I, writer %I (no BYPASSRLS, the owner a member of it), ducklake_reader administered by the owner',
               :'database', :'owner', :'writer') AS move_catalog \gset
 \echo :move_catalog
