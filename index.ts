@@ -42,6 +42,14 @@ const accessRules = {
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
 LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
+// On an external server the program writes no pg_hba/firewall: readers' allowedIps are the service's network rules.
+if (config.target === "external")
+  for (const r of accessSpec.readers.filter((x) => x.allowedIps?.length))
+    pulumi.log.warn(
+      `reader "${r.name}": allowedIps (${r.allowedIps!.join(", ")}) cannot be enforced on target external (no pg_hba or firewall of ours); ` +
+        "restrict addresses in the PostgreSQL service's network rules",
+    );
+
 const lake = new Lake("ducklake", {
   config,
   roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
@@ -99,6 +107,7 @@ export const s3Region = outputs.s3Region;
 export const ownerProjectId = outputs.ownerProjectId;
 export const dataPath = outputs.dataPath;
 export const backupsLocation = outputs.backupsLocation;
+export const backups = outputs.backups;
 export const catalog = outputs.catalog;
 export const catalogAdminConnection = outputs.catalogAdminConnection;
 export const catalogOwnerConnection = outputs.catalogOwnerConnection;
