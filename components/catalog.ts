@@ -149,7 +149,7 @@ export class Catalog extends pulumi.ComponentResource {
         ["writer", writer],
       ] as const)
         memberships.push(
-          new postgresql.GrantRole(`${name}-admin-member-of-${key}`, { role: admin.user, grantRole: role.name }, withProvider),
+          new postgresql.GrantRole(`${name}-admin-member-of-${key}`, { role: unsecretAdmin.user, grantRole: role.name }, withProvider),
         );
     }
     const afterMemberships = { ...withProvider, dependsOn: memberships };
