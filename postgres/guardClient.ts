@@ -3,7 +3,7 @@
 // Used by the dynamic providers (inside their functions), the CLIs and the tests. Values always travel as
 // query parameters; the only identifiers here are fixed guard names.
 import type { Client, ClientBase } from "pg";
-import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, readerNameProblem } from "../model/names";
+import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent, readerNameProblem } from "../model/names";
 import { loadMigrations, GuardMigration } from "../postgres/sqlFiles";
 
 export type { GuardMigration };
@@ -22,6 +22,10 @@ export interface GuardStatus {
   catalogOwner?: string | null;
   /** Whether the event trigger granting new inlined tables is installed (needs a superuser). */
   eventTrigger?: boolean;
+  /** The writer role given the write policy (setting catalog_writer), when recorded. */
+  catalogWriter?: string | null;
+  /** How new inlined tables get granted, as the guard recorded it: "commit_trigger", "commit_trigger,event_trigger", … (null before the commit trigger migration). */
+  inlinedGrants?: string | null;
 }
 
 export interface GuardGrant {
@@ -95,7 +99,16 @@ function assertGrant(g: GuardGrant | { reader: string; schema: string; table?: s
 /** Installed version, catalog schema and owner; `installed: false` on a database without the guard. */
 export async function guardStatus(client: Queryable): Promise<GuardStatus> {
   const exists = await client.query("SELECT to_regclass($1) IS NOT NULL AS ok", [`${GUARD_SCHEMA}.migration`]);
-  if (!exists.rows[0].ok) return { installed: false, version: null, catalogSchema: null, catalogOwner: null, eventTrigger: false };
+  if (!exists.rows[0].ok)
+    return {
+      installed: false,
+      version: null,
+      catalogSchema: null,
+      catalogOwner: null,
+      eventTrigger: false,
+      catalogWriter: null,
+      inlinedGrants: null,
+    };
   const v = await client.query(`SELECT max(version)::int AS v FROM ${GUARD_SCHEMA}.migration`);
   const s = await client.query(`SELECT key, value FROM ${GUARD_SCHEMA}.setting`);
   const settings = new Map<string, string>(s.rows.map((r) => [r.key, r.value]));
@@ -105,22 +118,98 @@ export async function guardStatus(client: Queryable): Promise<GuardStatus> {
     catalogSchema: settings.get("catalog_schema") ?? null,
     catalogOwner: settings.get("catalog_owner") ?? null,
     eventTrigger: settings.get("event_trigger") === "installed",
+    catalogWriter: settings.get("catalog_writer") ?? null,
+    inlinedGrants: settings.get("inlined_grants") ?? null,
+  };
+}
+
+/** Who is installing and what the managed (non-superuser) shape needs, as installGuard probes it. */
+export interface InstallerShape {
+  user: string;
+  superuser: boolean;
+  /** The catalog owner the guard is (or will be) owned by. */
+  owner: string;
+  /** The installing login may act as the owner (is it, or a member of it). */
+  actsAsOwner: boolean;
+  /** ducklake_reader: missing, present but the owner lacks ADMIN OPTION on it, or usable. */
+  readerRole: "missing" | "no admin" | "ok";
+  /** The guard is installed already (001 applied): ducklake_reader exists and is administered by then. */
+  installed: boolean;
+}
+
+/** Why the guard cannot be installed by this login without a superuser (a message naming the fix), or undefined. */
+export function installerProblem(s: InstallerShape): string | undefined {
+  if (s.superuser) return undefined;
+  const owner = quoteIdent(s.owner);
+  if (!s.actsAsOwner)
+    return (
+      `cannot install the catalog guard as "${s.user}": it is neither a superuser nor the catalog owner "${s.owner}" nor a member of it; ` +
+      `as a role with CREATEROLE run GRANT ${owner} TO ${quoteIdent(s.user)}; or install as the owner's login`
+    );
+  if (s.installed) return undefined;
+  if (s.readerRole === "missing")
+    return (
+      `role ducklake_reader does not exist and the catalog owner "${s.owner}" cannot create it (no CREATEROLE); ` +
+      `as the admin login (CREATEROLE) run once per server: CREATE ROLE ducklake_reader NOLOGIN NOINHERIT; GRANT ducklake_reader TO ${owner} WITH ADMIN OPTION;`
+    );
+  if (s.readerRole === "no admin")
+    return (
+      `the catalog owner "${s.owner}" lacks ADMIN OPTION on role ducklake_reader (it enrols readers in it); ` +
+      `as the admin login (CREATEROLE) run: GRANT ducklake_reader TO ${owner} WITH ADMIN OPTION;`
+    );
+  return undefined;
+}
+
+/** Probes the installing session: superuser?, the catalog owner (as 001 determines it), membership, ducklake_reader. */
+export async function installerShape(client: Queryable, catalogSchema: string, catalogOwner?: string): Promise<InstallerShape> {
+  // Readable without any right on the guard: an installed guard's schema belongs to the catalog owner.
+  const { rows } = await client.query(
+    `WITH o AS (
+       SELECT coalesce((SELECT pg_get_userbyid(n.nspowner)::text FROM pg_namespace n WHERE n.nspname = 'ducklake_guard'), $2::text,
+                (SELECT pg_get_userbyid(c.relowner)::text FROM pg_class c
+                  WHERE c.relnamespace = to_regnamespace(quote_ident($1::text)) AND c.relname = 'ducklake_metadata'),
+                (SELECT pg_get_userbyid(d.datdba)::text FROM pg_database d WHERE d.datname = current_database())) AS owner)
+     SELECT current_user::text AS "user", (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser, o.owner,
+            (o.owner = current_user OR (EXISTS (SELECT FROM pg_roles WHERE rolname = o.owner) AND pg_has_role(current_user, o.owner, 'MEMBER'))) AS acts_as_owner,
+            CASE WHEN NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'ducklake_reader') THEN 'missing'
+                 WHEN NOT EXISTS (SELECT FROM pg_roles WHERE rolname = o.owner) THEN 'no admin'
+                 WHEN pg_has_role(o.owner, 'ducklake_reader', 'USAGE WITH ADMIN OPTION')
+                   OR (SELECT rolsuper FROM pg_roles WHERE rolname = o.owner) THEN 'ok'
+                 ELSE 'no admin' END AS reader_role,
+            to_regnamespace('ducklake_guard') IS NOT NULL AS installed
+       FROM o`,
+    [catalogSchema, catalogOwner ?? null],
+  );
+  const r = rows[0];
+  return {
+    user: r.user,
+    superuser: r.superuser === true,
+    owner: r.owner,
+    actsAsOwner: r.acts_as_owner === true,
+    readerRole: r.reader_role,
+    installed: r.installed === true,
   };
 }
 
 /**
  * Applies the migrations not yet recorded, in order (idempotent; concurrent installers serialize on an
- * advisory lock inside each file). Run as a superuser (objects end up owned by the catalog owner) or as
- * the catalog owner (then the event trigger of 004 is skipped with a warning).
+ * advisory lock inside each file). Run as a superuser (objects end up owned by the catalog owner), as
+ * the catalog owner, or — the managed shape, no superuser anywhere — as an admin login that is a member of
+ * the owner (the files then run under SET ROLE <owner>); without a superuser the event trigger of 004 is
+ * skipped with a warning and ducklake_reader must exist with ADMIN OPTION for the owner (installerProblem).
+ * `catalogWriter`: the writer role that gets the guard's write policy (needs no BYPASSRLS then).
  */
 export async function installGuard(
   client: Client,
-  opts: { catalogSchema?: string; catalogOwner?: string; migrations?: GuardMigration[] } = {},
+  opts: { catalogSchema?: string; catalogOwner?: string; catalogWriter?: string; migrations?: GuardMigration[] } = {},
 ): Promise<InstallResult> {
   const catalogSchema = opts.catalogSchema ?? DEFAULT_CATALOG_SCHEMA;
   const problem = catalogSchemaProblem(catalogSchema);
   if (problem) throw new Error(problem);
   const migrations = opts.migrations ?? loadMigrations();
+  const shape = await installerShape(client, catalogSchema, opts.catalogOwner);
+  const shapeProblem = installerProblem(shape);
+  if (shapeProblem) throw new Error(shapeProblem);
   const before = await guardStatus(client);
   if (before.installed && before.catalogSchema !== catalogSchema)
     throw new Error(
@@ -132,15 +221,25 @@ export async function installGuard(
     throw new Error(
       `the database has guard version ${before.version}, newer than this program's ${latest}; upgrade the program instead of downgrading the guard`,
     );
+  if (opts.catalogWriter !== undefined) {
+    const p = catalogWriterProblem(opts.catalogWriter);
+    if (p) throw new Error(p);
+  }
+  // A non-superuser admin acts as the owner; 004 and 006 RESET ROLE inside, so it is set again before each file.
+  const asOwner = async () => {
+    if (!shape.superuser && shape.user !== shape.owner) await client.query("SELECT set_config('role', $1, false)", [shape.owner]);
+  };
   // Parameters for the files, as a DBA would pass them with PGOPTIONS; session-level, reset afterwards.
   await client.query("SELECT set_config('ducklake_guard.catalog_schema', $1, false)", [catalogSchema]);
   await client.query("SELECT set_config('ducklake_guard.catalog_owner', $1, false)", [opts.catalogOwner ?? ""]);
+  await client.query("SELECT set_config('ducklake_guard.catalog_writer', $1, false)", [opts.catalogWriter ?? ""]);
   await refuseChangedMigrations(client, migrations);
   const applied: string[] = [];
   try {
     for (const m of migrations) {
       const current = await guardStatus(client);
       if (current.version !== null && current.version >= m.version) continue;
+      await asOwner();
       try {
         await client.query(m.sql); // each file is its own BEGIN … COMMIT
       } catch (e) {
@@ -150,11 +249,47 @@ export async function installGuard(
       applied.push(m.name);
     }
     await recordMigrationHashes(client, migrations);
+    // A writer named after the migration ran (an upgraded VPS stack, a changed writer): record it and re-apply the policies.
+    if (opts.catalogWriter && (await hasFunction(client, "set_catalog_writer(name)"))) {
+      await asOwner();
+      await client.query(`SELECT ${GUARD_SCHEMA}.set_catalog_writer($1)`, [opts.catalogWriter]);
+    }
   } finally {
-    await client.query("RESET ducklake_guard.catalog_schema; RESET ducklake_guard.catalog_owner; RESET ROLE");
+    await client.query(
+      "RESET ducklake_guard.catalog_schema; RESET ducklake_guard.catalog_owner; RESET ducklake_guard.catalog_writer; RESET ROLE",
+    );
   }
   const after = await guardStatus(client);
   return { version: after.version ?? 0, applied };
+}
+
+/** Whether the installed guard has the function `signature` (e.g. "protect_all()"): a feature test, not a version number. */
+export async function hasFunction(client: Queryable, signature: string): Promise<boolean> {
+  const { rows } = await client.query("SELECT to_regprocedure($1) IS NOT NULL AS ok", [`${GUARD_SCHEMA}.${signature}`]);
+  return rows[0].ok === true;
+}
+
+/**
+ * Catalog tables (and guard triggers) that `protect_all()` would repair: catalog tables DuckLake created after the
+ * guard was installed have no policy until it runs (without an event trigger, i.e. without superuser). Empty on a
+ * guard without ducklake_guard.unprotected_catalog_tables() (older than the external-catalog migration).
+ */
+export async function unprotectedCatalogTables(client: Queryable): Promise<Array<{ table: string; problem: string }>> {
+  if (!(await hasFunction(client, "unprotected_catalog_tables()"))) return [];
+  const { rows } = await client.query(`SELECT table_name, problem FROM ${GUARD_SCHEMA}.unprotected_catalog_tables() ORDER BY 1, 2`);
+  return rows.map((r) => ({ table: r.table_name, problem: r.problem }));
+}
+
+/** Problem with a writer role name, or undefined (a value: the writer is usually ducklake_writer, reserved for readers). */
+export function catalogWriterProblem(name: unknown): string | undefined {
+  const p = lakeNameProblem(name);
+  return p ? `catalogWriter ${p}` : undefined;
+}
+
+/** Protects every catalog table that exists now (policies, grants, triggers, resync); returns how many tables. SECURITY DEFINER: the owner or a member of it. */
+export async function protectAll(client: Queryable): Promise<number> {
+  const { rows } = await client.query(`SELECT ${GUARD_SCHEMA}.protect_all() AS n`);
+  return Number(rows[0].n);
 }
 
 async function hasMigrationHashes(client: Queryable): Promise<boolean> {
@@ -282,8 +417,12 @@ export async function uninstallGuard(client: Client): Promise<boolean> {
   const status = await guardStatus(client);
   if (!status.installed) return false;
   const schema = status.catalogSchema!;
+  const shape = await installerShape(client, schema);
   await client.query("BEGIN");
   try {
+    // The managed shape: an admin that is a member of the owner acts as it (it granted the readers' SELECT).
+    if (!shape.superuser && shape.user !== shape.owner && shape.actsAsOwner)
+      await client.query("SELECT set_config('role', $1, true)", [shape.owner]);
     const tables = await client.query(
       `SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND c.relkind = 'r'
       AND (c.relname IN (SELECT table_name FROM ${GUARD_SCHEMA}.catalog_rule) OR c.relname ~ '^ducklake_inlined_(data|delete)_')`,
@@ -295,7 +434,21 @@ export async function uninstallGuard(client: Client): Promise<boolean> {
       await client.query(`REVOKE ALL ON ${target} FROM ducklake_reader`);
       for (const r of readers.rows) await client.query(`REVOKE ALL ON ${target} FROM ${quoteCatalog(r.reader)}`).catch(() => undefined);
     }
-    await client.query("DROP EVENT TRIGGER IF EXISTS ducklake_guard_create_table");
+    // The write policy depends on nothing of the guard (USING true), so DROP SCHEMA … CASCADE would leave it: the
+    // writer keeps its access, every other role sees nothing (RLS stays on).
+    const writePolicies = await client.query(
+      `SELECT c.relname FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+      WHERE c.relnamespace = to_regnamespace(quote_ident($1)) AND p.polname = 'ducklake_guard_write'`,
+      [schema],
+    );
+    for (const t of writePolicies.rows)
+      await client.query(`DROP POLICY ducklake_guard_write ON ${quoteCatalog(schema)}.${quoteCatalog(t.relname)}`);
+    const snapshot = await client.query("SELECT to_regclass(format('%I.ducklake_snapshot', $1::text)) IS NOT NULL AS ok", [schema]);
+    if (snapshot.rows[0].ok)
+      await client.query(`DROP TRIGGER IF EXISTS ducklake_guard_snapshot_at_commit ON ${quoteCatalog(schema)}.ducklake_snapshot`);
+    // Only a superuser may drop an event trigger, and only one can have made it.
+    if ((await client.query("SELECT 1 FROM pg_event_trigger WHERE evtname = 'ducklake_guard_create_table'")).rows.length)
+      await client.query("DROP EVENT TRIGGER ducklake_guard_create_table");
     await client.query(`DROP SCHEMA ${GUARD_SCHEMA} CASCADE`);
     await client.query("COMMIT");
   } catch (e) {

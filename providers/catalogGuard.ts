@@ -10,8 +10,9 @@ import { loadMigrations } from "../postgres/sqlFiles";
 
 export interface CatalogGuardArgs {
   /**
-   * Connection to the catalog database. Use a superuser (the event trigger that grants new inlined
-   * tables needs one; objects are still owned by the catalog owner) or the catalog owner. Secret.
+   * Connection to the catalog database: a superuser (also installs the event trigger), the catalog owner, or
+   * (managed PostgreSQL) an admin login that is a member of the owner; objects are owned by the catalog owner.
+   * Secret.
    */
   connection: pulumi.Input<CatalogConnection>;
   /** PostgreSQL schema holding the ducklake_* tables (DuckLake's METADATA_SCHEMA). Default "public". */
@@ -21,12 +22,18 @@ export interface CatalogGuardArgs {
    * ducklake_metadata, else of the database. Only used on first install.
    */
   catalogOwner?: pulumi.Input<string>;
+  /**
+   * Login role DuckLake's writers use. It gets the guard's write policy on every catalog table, so it needs no
+   * BYPASSRLS (which only a superuser can give). None of its members may be a reader (the guard refuses them).
+   */
+  catalogWriter?: pulumi.Input<string>;
 }
 
 interface GuardInputs {
   connection: CatalogConnection;
   catalogSchema: string;
   catalogOwner: string;
+  catalogWriter: string;
   migrations: guard.GuardMigration[];
 }
 
@@ -37,6 +44,15 @@ interface GuardOutputs {
   version: number;
   migrationNames: string[];
   eventTrigger: boolean;
+  catalogWriter: string;
+  /** How new inlined tables get granted (setting inlined_grants: commit_trigger[,event_trigger]; "" before it existed). */
+  inlinedGrants: string;
+  /**
+   * Catalog tables (or guard triggers) protect_all() would repair, as "<table>: <problem>": DuckLake created them
+   * after the guard was installed (without an event trigger nothing protects them at creation). Fails closed; the
+   * next `pulumi up` sees them in diff and protects them.
+   */
+  unprotected: string[];
 }
 
 /** How a dynamic provider sees an input not known yet at preview. */
@@ -45,17 +61,37 @@ const isUnknown = (v: unknown) => v === UNKNOWN;
 
 async function install(i: GuardInputs): Promise<GuardOutputs> {
   return withCatalog(i.connection, async (c) => {
-    await guard.installGuard(c, { catalogSchema: i.catalogSchema, catalogOwner: i.catalogOwner || undefined, migrations: i.migrations });
-    const s = await guard.guardStatus(c);
+    await guard.installGuard(c, {
+      catalogSchema: i.catalogSchema,
+      catalogOwner: i.catalogOwner || undefined,
+      catalogWriter: i.catalogWriter || undefined,
+      migrations: i.migrations,
+    });
+    // Catalog tables DuckLake created since the last run (e.g. its first ATTACH after the install): protect them.
+    if ((await guard.unprotectedCatalogTables(c)).length) await guard.protectAll(c);
+    const state = await installedState(c);
     return {
+      ...state,
       connection: i.connection,
       catalogSchema: i.catalogSchema,
-      catalogOwner: s.catalogOwner ?? "",
-      version: s.version ?? 0,
-      migrationNames: i.migrations.filter((m) => m.version <= (s.version ?? 0)).map((m) => m.name),
-      eventTrigger: s.eventTrigger === true,
+      migrationNames: i.migrations.filter((m) => m.version <= state.version).map((m) => m.name),
     };
   });
+}
+
+/** What the guard in the database says about itself (the provider's outputs other than its inputs). */
+async function installedState(
+  c: Parameters<typeof guard.guardStatus>[0],
+): Promise<Pick<GuardOutputs, "catalogOwner" | "version" | "eventTrigger" | "catalogWriter" | "inlinedGrants" | "unprotected">> {
+  const s = await guard.guardStatus(c);
+  return {
+    catalogOwner: s.catalogOwner ?? "",
+    version: s.version ?? 0,
+    eventTrigger: s.eventTrigger === true,
+    catalogWriter: s.catalogWriter ?? "",
+    inlinedGrants: s.inlinedGrants ?? "",
+    unprotected: (await guard.unprotectedCatalogTables(c)).map((u) => `${u.table}: ${u.problem}`),
+  };
 }
 
 /** The dynamic provider (exported so integration tests drive it against real PostgreSQL). */
@@ -73,7 +109,11 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
     else if (Array.isArray(olds?.migrations))
       for (const reason of guard.changedMigrationProblems(olds.migrations, news.migrations))
         failures.push({ property: "migrations", reason });
-    return { inputs: { ...news, catalogSchema, catalogOwner: news.catalogOwner ?? "" }, failures };
+    if (news.catalogWriter !== undefined && news.catalogWriter !== "" && !isUnknown(news.catalogWriter)) {
+      const p = guard.catalogWriterProblem(news.catalogWriter);
+      if (p) failures.push({ property: "catalogWriter", reason: p });
+    }
+    return { inputs: { ...news, catalogSchema, catalogOwner: news.catalogOwner ?? "", catalogWriter: news.catalogWriter ?? "" }, failures };
   },
 
   async diff(_id: pulumi.ID, olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.DiffResult> {
@@ -87,7 +127,17 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
     if (nc && (differs(o.host, nc.host) || differs(o.port, nc.port) || differs(o.database, nc.database))) replaces.push("connection");
     if (differs(olds.catalogSchema, news.catalogSchema)) replaces.push("catalogSchema");
     const latest = Array.isArray(news.migrations) && news.migrations.length ? news.migrations[news.migrations.length - 1].version : 0;
-    const changes = replaces.length > 0 || latest !== olds.version || JSON.stringify(o) !== JSON.stringify(n);
+    const writerChanged = differs(olds.catalogWriter ?? "", news.catalogWriter ?? "");
+    // Catalog tables created after the install have no policy: ask the live database (a plain `pulumi up` runs
+    // no read), and let the update protect them. Unknown connection (first preview) or unreachable: no finding.
+    let unprotected = (olds.unprotected ?? []).length > 0;
+    const connectable = nc && ![nc.host, nc.port, nc.database, nc.user, nc.password].some(isUnknown);
+    if (!unprotected && connectable && !replaces.length)
+      unprotected = await withCatalog(nc!, (c) => guard.unprotectedCatalogTables(c))
+        .then((u) => u.length > 0)
+        .catch(() => false);
+    const changes =
+      replaces.length > 0 || latest !== olds.version || JSON.stringify(o) !== JSON.stringify(n) || writerChanged || unprotected;
     return { changes, replaces, deleteBeforeReplace: true };
   },
 
@@ -99,16 +149,7 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: pulumi.ID, props: GuardOutputs): Promise<pulumi.dynamic.ReadResult> {
     const s = await withCatalog(props.connection, (c) => guard.guardStatus(c));
     if (!s.installed) return { id: "" };
-    return {
-      id,
-      props: {
-        ...props,
-        catalogSchema: s.catalogSchema,
-        catalogOwner: s.catalogOwner ?? "",
-        version: s.version ?? 0,
-        eventTrigger: s.eventTrigger === true,
-      },
-    };
+    return { id, props: { ...props, ...(await withCatalog(props.connection, (c) => installedState(c))), catalogSchema: s.catalogSchema } };
   },
 
   async update(_id: pulumi.ID, _olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.UpdateResult> {
@@ -127,8 +168,12 @@ export class CatalogGuard extends pulumi.dynamic.Resource {
   declare public readonly catalogOwner: pulumi.Output<string>;
   declare public readonly version: pulumi.Output<number>;
   declare public readonly migrationNames: pulumi.Output<string[]>;
-  /** Whether new inlined tables are granted automatically (the install connection was a superuser). */
+  /** Whether the event trigger is installed (the install connection was a superuser). */
   declare public readonly eventTrigger: pulumi.Output<boolean>;
+  /** How new inlined tables get granted: "commit_trigger" (no superuser needed), with ",event_trigger" when both. */
+  declare public readonly inlinedGrants: pulumi.Output<string>;
+  /** Catalog tables the guard does not protect yet (empty after an update). */
+  declare public readonly unprotected: pulumi.Output<string[]>;
 
   constructor(name: string, args: CatalogGuardArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -138,10 +183,13 @@ export class CatalogGuard extends pulumi.dynamic.Resource {
         connection: pulumi.secret(args.connection),
         catalogSchema: args.catalogSchema ?? DEFAULT_CATALOG_SCHEMA,
         catalogOwner: args.catalogOwner ?? "",
+        catalogWriter: args.catalogWriter ?? "",
         migrations: loadMigrations(),
         version: undefined,
         migrationNames: undefined,
         eventTrigger: undefined,
+        inlinedGrants: undefined,
+        unprotected: undefined,
       },
       { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
       "ducklake",

@@ -36,6 +36,22 @@ describe("diff with values unknown at preview (issue 11, item 11)", () => {
   });
 });
 
+describe("catalog tables created after the install (issue 17: no event trigger without superuser)", () => {
+  test("tables the last read found unprotected make the next up an update, whatever the inputs", async () => {
+    const d = await catalogGuardProvider.diff!(
+      "id",
+      { ...olds, unprotected: ["ducklake_table: no guard read policy"] },
+      { connection, catalogSchema: "public", catalogOwner: "", migrations },
+    );
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+  });
+  test("a new writer is an update, not a replace; a bad writer name fails the preview", async () => {
+    expect(await diff({ catalogWriter: "ducklake_writer" })).toMatchObject({ changes: true, replaces: [] });
+    const r = await catalogGuardProvider.check!({}, { connection, catalogSchema: "public", migrations, catalogWriter: " w" });
+    expect(r.failures).toEqual([{ property: "catalogWriter", reason: expect.stringMatching(/white space/) }]);
+  });
+});
+
 describe("check refuses an applied migration whose file changed (issue 12, item 4)", () => {
   const news = { connection, catalogSchema: "public", migrations };
   test("an edited file fails the preview, naming the file", async () => {
