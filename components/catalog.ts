@@ -313,6 +313,8 @@ export class Catalog extends pulumi.ComponentResource {
         connection: installer,
         catalogSchema: args.catalogSchema,
         catalogOwner: owner.name,
+        // The guard's write policy lets the writer see every catalog row without BYPASSRLS (the external target).
+        catalogWriter: writer.name,
       },
       { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...memberships, ...grants] },
     );

@@ -214,7 +214,8 @@ beforeAll(async () => {
   await owner.connect();
   builder = await createDuckLakeCatalog(owner, { catalogSchema: CATALOG, dataPath: `s3://${bucket}/data/` });
   lake = await buildSampleLake(builder);
-  await installGuard(owner, { catalogSchema: CATALOG });
+  // As the Catalog component does: installed by the owner on the external target, with the writer's write policy.
+  await installGuard(owner, { catalogSchema: CATALOG, catalogWriter: external?.writer.user });
   if (external) {
     // The shape holds: neither login that set the catalog up is a superuser, so the guard has no event trigger.
     const superuser = (c: Pick<Client, "query">) => c.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user");

@@ -484,6 +484,11 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
   });
 
   it("externalTarget.program: installs the guard and grants the writer's tables as the owner login, not the admin", () => {
+    expect(byName(loaded.resources, "ducklake-catalog-guard").inputs).toMatchObject({
+      catalogSchema: "public",
+      catalogOwner: "ducklake_owner",
+      catalogWriter: "ducklake_writer",
+    });
     for (const n of ["ducklake-catalog-guard", "ducklake-catalog-writer-existing-tables"]) {
       const r = byName(loaded.resources, n);
       expect(isWrappedSecret(r.inputs.connection)).toBe(true);
