@@ -1,0 +1,225 @@
+// The external target's preview-time checks (postgres/externalServerChecks.ts + model/externalServer.ts) against
+// real PostgreSQL 15 servers: a TLS-only server (test/support/tlsPostgres.ts) on which the superuser only creates
+// managed-shape logins (LOGIN CREATEROLE CREATEDB, no superuser) and the situations the checks must name; every
+// check connects as such a login with sslmode=verify-full and the server's CA. One message per situation.
+import { Client } from "pg";
+import { randomBytes } from "crypto";
+import { startTlsPostgres, TlsPostgres } from "../support/tlsPostgres";
+import { pgAdmin } from "../support/services";
+import { CatalogConnection } from "../../model/connection";
+import { externalCheckVerdict, externalServerChecks, ExternalCheck } from "../../model/externalServer";
+import { ExternalConnectionError, readExternalServerFacts } from "../../postgres/externalServerChecks";
+import { quoteIdent } from "../../model/names";
+
+let tls: TlsPostgres;
+let su: Client;
+const tag = randomBytes(3).toString("hex");
+const ADMIN = `ext_admin_${tag}`;
+const NO_CREATEDB = `ext_nodb_${tag}`;
+const FOREIGN = `ext_foreign_${tag}`;
+const PW = randomBytes(9).toString("hex");
+const ROLES = [`ext_owner_${tag}`, `ext_writer_${tag}`, `ext_reader_${tag}`];
+
+const asAdmin = (over: Partial<CatalogConnection> = {}): CatalogConnection => ({
+  host: "127.0.0.1",
+  port: tls.port,
+  database: "postgres",
+  user: ADMIN,
+  password: PW,
+  sslmode: "verify-full",
+  sslRootCert: tls.caPem,
+  ...over,
+});
+const checksOf = async (conn: CatalogConnection, catalogDatabase = `lake_${tag}`, roles = ROLES): Promise<ExternalCheck[]> =>
+  externalServerChecks(await readExternalServerFacts(conn, { catalogDatabase, roles }), { catalogDatabase, adminUser: conn.user });
+const byCheck = (cs: ExternalCheck[], check: string) => cs.filter((c) => c.check === check);
+const failure = async (conn: CatalogConnection): Promise<ExternalConnectionError> => {
+  try {
+    await readExternalServerFacts(conn, { catalogDatabase: "x", roles: [] });
+  } catch (e) {
+    return e as ExternalConnectionError;
+  }
+  throw new Error("expected the connection to fail");
+};
+
+beforeAll(async () => {
+  tls = await startTlsPostgres();
+  su = new Client({
+    host: "127.0.0.1",
+    port: tls.port,
+    user: tls.user,
+    password: tls.password,
+    database: "postgres",
+    ssl: { ca: tls.caPem },
+  });
+  await su.connect();
+  // The superuser does only what a managed service does before handing over: one admin login (and, for the
+  // negative cases, a login without CREATEDB and a role the admin has nothing to do with).
+  await su.query(`CREATE ROLE ${ADMIN} LOGIN CREATEROLE CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD '${PW}'`);
+  await su.query(`CREATE ROLE ${NO_CREATEDB} LOGIN CREATEROLE NOSUPERUSER PASSWORD '${PW}'`);
+  await su.query(`CREATE ROLE ${FOREIGN} NOLOGIN`);
+}, 120_000);
+
+afterAll(async () => {
+  await su?.end();
+  tls?.stop();
+});
+
+describe("externalTarget.checks on a managed-shape login", () => {
+  it("externalTarget.checks: a CREATEROLE + CREATEDB admin on PostgreSQL 15 over verify-full passes every check, no superuser needed", async () => {
+    const facts = await readExternalServerFacts(asAdmin(), { catalogDatabase: `lake_${tag}`, roles: ROLES });
+    expect(facts.admin).toEqual({ name: ADMIN, superuser: false, createRole: true, createDb: true, bypassRls: false });
+    expect(facts.tls).toEqual({ ssl: true, version: expect.stringMatching(/^TLSv1\.[23]$/) });
+    expect(facts.versionNum).toBeGreaterThanOrEqual(150000);
+    expect(facts.database).toBeUndefined();
+    expect(facts.roles.map((r) => [r.name, r.exists])).toEqual(ROLES.map((r) => [r, false]));
+    const checks = externalServerChecks(facts, { catalogDatabase: `lake_${tag}`, adminUser: ADMIN });
+    expect(checks.filter((c) => c.level !== "ok")).toEqual([]);
+    expect(checks.map((c) => c.check)).toEqual(["version", "privileges", "jit", "tls", "database", "roles"]);
+    expect(byCheck(checks, "version")[0].message).toMatch(/^PostgreSQL 15\./);
+    expect(byCheck(checks, "database")[0].message).toBe(`database "lake_${tag}" will be created`);
+    expect(externalCheckVerdict(checks, "here")).toEqual([]);
+  });
+
+  it("externalTarget.checks: an admin without CREATEDB is refused, naming what to ask the service for", async () => {
+    const checks = await checksOf(asAdmin({ user: NO_CREATEDB }));
+    expect(byCheck(checks, "privileges")).toEqual([
+      {
+        check: "privileges",
+        level: "error",
+        message: expect.stringMatching(
+          new RegExp(`^the admin login "${NO_CREATEDB}" lacks CREATEDB: ask the service for a login with CREATEROLE and CREATEDB`),
+        ),
+      },
+    ]);
+    expect(() => externalCheckVerdict(checks, "127.0.0.1")).toThrow(
+      /cannot hold the catalog \(1 problem\):\n {2}- privileges: .*lacks CREATEDB/,
+    );
+  });
+
+  it("externalTarget.checks: an existing catalog database of a role the admin is not a member of is refused; one of its own role is adopted", async () => {
+    const foreignDb = `foreign_${tag}`;
+    await su.query(`CREATE DATABASE ${foreignDb} OWNER ${FOREIGN}`);
+    const checks = await checksOf(asAdmin(), foreignDb);
+    expect(byCheck(checks, "database")).toEqual([
+      {
+        check: "database",
+        level: "error",
+        message: `database "${foreignDb}" exists and belongs to "${FOREIGN}", of which "${ADMIN}" is not a member: use another catalogDatabase (pulumi config set ducklake:catalogDatabase <name>), or have "${FOREIGN}" granted to "${ADMIN}" deliberately`,
+      },
+    ]);
+    // The check never grants itself the role (PostgreSQL 15's CREATEROLE would allow it).
+    expect((await su.query("SELECT pg_has_role($1, $2, 'MEMBER') AS m", [ADMIN, FOREIGN])).rows[0].m).toBe(false);
+    // A database the admin made for a role it made (what a previous `pulumi up` leaves) is adopted.
+    const admin = new Client({
+      host: "127.0.0.1",
+      port: tls.port,
+      user: ADMIN,
+      password: PW,
+      database: "postgres",
+      ssl: { ca: tls.caPem },
+    });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE ROLE ${quoteIdent(ROLES[0])} LOGIN`);
+      await admin.query(`GRANT ${quoteIdent(ROLES[0])} TO ${ADMIN}`);
+      await admin.query(`CREATE DATABASE own_${tag} OWNER ${quoteIdent(ROLES[0])}`);
+      const own = await checksOf(asAdmin(), `own_${tag}`);
+      expect(byCheck(own, "database")).toEqual([
+        { check: "database", level: "ok", message: `database "own_${tag}" exists (owner "${ROLES[0]}") and is adopted` },
+      ]);
+      expect(own.filter((c) => c.level === "error")).toEqual([]);
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS own_${tag}`);
+      await admin.query(`DROP ROLE IF EXISTS ${quoteIdent(ROLES[0])}`);
+      await admin.end();
+    }
+  });
+
+  it("externalTarget.checks: an existing program role with BYPASSRLS or SUPERUSER is refused, one message each", async () => {
+    await su.query(`CREATE ROLE ${quoteIdent(ROLES[1])} LOGIN BYPASSRLS`);
+    await su.query(`CREATE ROLE ${quoteIdent(ROLES[2])} NOLOGIN SUPERUSER`);
+    try {
+      const checks = await checksOf(asAdmin());
+      expect(byCheck(checks, "roles")).toEqual([
+        {
+          check: "roles",
+          level: "error",
+          message: expect.stringMatching(
+            new RegExp(`^role "${ROLES[1]}" exists with BYPASSRLS: it would see every catalog row past the guard`),
+          ),
+        },
+        {
+          check: "roles",
+          level: "error",
+          message: expect.stringMatching(new RegExp(`^role "${ROLES[2]}" exists with SUPERUSER: .*NOSUPERUSER\\)$`)),
+        },
+      ]);
+    } finally {
+      await su.query(`DROP ROLE ${quoteIdent(ROLES[1])}, ${quoteIdent(ROLES[2])}`);
+    }
+  });
+
+  it("externalTarget.checks: jit on server-wide is a warning (the owner sets it off per database), not a refusal", async () => {
+    await su.query("ALTER SYSTEM SET jit = on");
+    await su.query("SELECT pg_reload_conf()");
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      const checks = await checksOf(asAdmin());
+      expect(byCheck(checks, "jit")).toEqual([
+        {
+          check: "jit",
+          level: "warning",
+          message: expect.stringMatching(
+            /^jit is on server-wide \(configuration file\); the guard install sets it off for the catalog database/,
+          ),
+        },
+      ]);
+      expect(externalCheckVerdict(checks, "here")).toEqual([expect.stringMatching(/^jit: jit is on server-wide/)]);
+    } finally {
+      await su.query("ALTER SYSTEM RESET jit");
+      await su.query("SELECT pg_reload_conf()");
+    }
+  });
+});
+
+describe("externalTarget.checks: TLS and login failures name the reason", () => {
+  it("externalTarget.checks: a host name the certificate does not hold (localhost vs a certificate for 127.0.0.1)", async () => {
+    const e = await failure(asAdmin({ host: "localhost" }));
+    expect(e).toBeInstanceOf(ExternalConnectionError);
+    expect(e.code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+    expect(e.message).toMatch(
+      /^TLS: the server certificate of localhost:\d+ does not name host "localhost" \(Hostname\/IP does not match certificate's altnames: .*127\.0\.0\.1\): set externalPgHost to a name the certificate holds/,
+    );
+  });
+
+  it("externalTarget.checks: a certificate not signed by the configured CA", async () => {
+    const e = await failure(asAdmin({ sslRootCert: tls.otherCaPem }));
+    expect(e.message).toMatch(
+      /^TLS: the server certificate of 127\.0\.0\.1:\d+ is not signed by the CA in externalPgCaCert \((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE):/,
+    );
+  });
+
+  it("externalTarget.checks: a server without TLS", async () => {
+    const plain = pgAdmin(); // the suite's PostgreSQL has TLS off, like the local stack
+    const e = await failure({ ...plain, database: "postgres", sslmode: "verify-full", sslRootCert: tls.caPem });
+    expect(e.message).toMatch(
+      /^TLS: 127\.0\.0\.1:\d+ does not accept TLS connections: the external target connects with sslmode=verify-full only/,
+    );
+  });
+
+  it("externalTarget.checks: a wrong password", async () => {
+    const e = await failure(asAdmin({ password: "wrong" }));
+    expect(e.code).toBe("28P01");
+    expect(e.message).toMatch(
+      new RegExp(
+        `^authentication of "${ADMIN}" at 127\\.0\\.0\\.1:\\d+ failed \\(28P01: .*\\): check externalPgAdminUser and externalPgAdminPassword`,
+      ),
+    );
+  });
+
+  it("externalTarget.checks: a port nothing listens on", async () => {
+    const e = await failure(asAdmin({ port: 1 }));
+    expect(e.message).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): check externalPgHost\/externalPgPort/);
+  });
+});
