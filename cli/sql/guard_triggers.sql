@@ -1,8 +1,17 @@
--- The guard's triggers and whether each fires: the event trigger granting new inlined tables, the resolve triggers
--- on the catalog tables DuckLake inserts objects into, and (from guard 006) the triggers enforcing ACL edits.
+-- The guard's triggers and whether each fires: the event trigger granting new inlined tables (expected only where
+-- the guard recorded it as installed: it needs a superuser), the commit trigger on ducklake_snapshot (from the
+-- external-catalog migration on), the resolve triggers on the catalog tables DuckLake inserts objects into, and
+-- (from guard 006) the triggers enforcing ACL edits.
 -- enabled: O/R/A = fires (A also under session_replication_role = replica), D = disabled, NULL = missing.
 SELECT 'event trigger' AS kind, 'ducklake_guard_create_table' AS name, NULL::text AS on_table,
        (SELECT evtenabled::text FROM pg_catalog.pg_event_trigger WHERE evtname = 'ducklake_guard_create_table') AS enabled
+ WHERE EXISTS (SELECT FROM ducklake_guard.setting s WHERE s.key = 'event_trigger' AND s.value = 'installed')
+UNION ALL
+SELECT 'commit trigger', 'ducklake_guard_snapshot_at_commit', 'ducklake_snapshot',
+       (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg
+         WHERE tg.tgrelid = to_regclass(format('%I.ducklake_snapshot', current_schema())) AND tg.tgname = 'ducklake_guard_snapshot_at_commit')
+ WHERE to_regprocedure('ducklake_guard.on_snapshot_commit()') IS NOT NULL
+   AND to_regclass(format('%I.ducklake_snapshot', current_schema())) IS NOT NULL
 UNION ALL
 SELECT 'trigger', 'ducklake_guard_resolve', t.name,
        (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg

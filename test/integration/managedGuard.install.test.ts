@@ -1,6 +1,6 @@
 // The guard installed without superuser (issue 17, the managed-PostgreSQL shape): every session is the
 // non-superuser admin of test/support/managedPg.ts (CREATEROLE, CREATEDB) or the roles it made.
-import { guardStatus, installGuard, uninstallGuard } from "../../postgres/guardClient";
+import { grantRead, guardStatus, installGuard, uninstallGuard } from "../../postgres/guardClient";
 import { loadMigrations } from "../../postgres/sqlFiles";
 import { createDuckLakeCatalog, buildSampleLake } from "../fixtures/ducklakeCatalog";
 import { managedLake, ManagedLake, MANAGED_CATALOG } from "../fixtures/managedLake";
@@ -89,5 +89,51 @@ describe("what the managed shape must prepare, each refusal naming its fix", () 
     const c = await m.connectAs(other);
     const err = await installGuard(c, { catalogSchema: MANAGED_CATALOG }).catch((e: Error) => e);
     expect((err as Error).message).toContain(`GRANT ${quoteIdent(m.owner)} TO ${quoteIdent(other)}`);
+  });
+});
+
+describe("check_reader with a writer policy: the writer, the owner and their members are refused", () => {
+  let m: ManagedLake;
+  beforeAll(async () => {
+    m = await managedLake("mg_check");
+    await m.admin.query("SET ROLE " + quoteIdent(m.owner));
+    await buildSampleLake(await createDuckLakeCatalog(m.admin, { catalogSchema: MANAGED_CATALOG }));
+    await m.admin.query("RESET ROLE");
+    await m.install();
+  }, 60000);
+  afterAll(async () => {
+    await m?.close();
+  });
+
+  test.each([
+    ["the writer itself", "writer", /is the catalog writer .* or a member of it/],
+    ["a member of the writer", "writerMember", /is the catalog writer .* or a member of it/],
+    ["a member of the owner", "ownerMember", /is the catalog owner, a member of it/],
+  ])("grant_read refuses %s, and so does a hand edit of the ACL", async (_what, kind, message) => {
+    let role = m.writer;
+    if (kind !== "writer") {
+      role = await m.newRole(`mg_${kind.toLowerCase()}`);
+      await m.admin.query(`GRANT ${quoteIdent(kind === "writerMember" ? m.writer : m.owner)} TO ${quoteIdent(role)}`);
+    }
+    await expect(grantRead(m.admin, { reader: role, schema: "sales" })).rejects.toThrow(message);
+    await expect(
+      m.admin.query(
+        `INSERT INTO ducklake_guard.acl (reader, reader_oid, schema_name, table_name, schema_id, table_id)
+         SELECT $1::name, to_regrole($1::text)::oid, 'sales', NULL, schema_id, NULL FROM lake.ducklake_schema WHERE schema_name = 'sales' AND end_snapshot IS NULL`,
+        [role],
+      ),
+    ).rejects.toThrow(message);
+  });
+
+  test("the writer cannot be the owner, a reader, or a role that does not exist", async () => {
+    const reader = await m.newRole("mg_plain");
+    await grantRead(m.admin, { reader, schema: "sales" });
+    for (const [writer, message] of [
+      [m.owner, /is the catalog owner or ducklake_reader; it cannot be the writer/],
+      [reader, /is a reader \(member of ducklake_reader or in the ACL\)/],
+      ["mg_nobody", /writer role "mg_nobody" does not exist/],
+    ] as const)
+      await expect(m.install({ catalogWriter: writer })).rejects.toThrow(message);
+    expect((await guardStatus(m.admin)).catalogWriter).toBe(m.writer);
   });
 });
