@@ -179,7 +179,9 @@ export function externalServerChecks(f: ExternalServerFacts, opts: { catalogData
     out.push({
       check: "database",
       level: "ok",
-      message: `database "${f.database.name}" exists (owner "${f.database.owner}") and is adopted`,
+      message:
+        `database "${f.database.name}" exists (owner "${f.database.owner}") and the admin may act as its owner ` +
+        "(one this stack did not create must be imported first: docs/infrastructure.md, the external target)",
     });
   else out.push({ check: "database", level: "ok", message: `database "${opts.catalogDatabase}" will be created` });
 
