@@ -55,6 +55,7 @@ const lake = new Lake("ducklake", {
   roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
   // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
   caFileDir: process.env.DUCKLAKE_CA_DIR,
+  readerRoles: accessSpec.readers.map((r) => r.name),
 });
 
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).

@@ -28,6 +28,11 @@ export interface LakeArgs {
    * (default <working directory>/.ducklake). The file is <dir>/<stack>-ca.pem.
    */
   caFileDir?: string;
+  /**
+   * Reader role names of access.ts: on the external target the preview refuses an existing one with SUPERUSER or
+   * BYPASSRLS (it would see every catalog row past the guard).
+   */
+  readerRoles?: string[];
 }
 
 /** What the stack outputs say about catalog backups, per target. */
@@ -165,7 +170,7 @@ export class Lake extends pulumi.ComponentResource {
       const checked = pulumi.output(
         readExternalServerFacts(conn, {
           catalogDatabase: c.catalogDatabase,
-          roles: [CATALOG_OWNER_ROLE, CATALOG_WRITER_ROLE, READER_BASE_ROLE],
+          roles: [CATALOG_OWNER_ROLE, CATALOG_WRITER_ROLE, READER_BASE_ROLE, ...(args.readerRoles ?? [])],
         }).then((facts) => {
           for (const w of externalCheckVerdict(
             externalServerChecks(facts, { catalogDatabase: c.catalogDatabase, adminUser: ext.adminUser }),
