@@ -12,6 +12,26 @@ module.exports = {
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
     },
+    // The guard, access and workflow suites again in the managed-PostgreSQL shape (issue 17): a CREATEROLE/CREATEDB
+    // admin, no superuser (GUARD_SHAPE=managed: test/fixtures/guardHarness.ts, test/support/catalogShape.ts).
+    {
+      displayName: "integration-managed",
+      testEnvironment: "node",
+      transform: { "^.+\\.ts$": tsJest },
+      setupFiles: ["<rootDir>/test/support/managedShape.ts"],
+      testMatch: [
+        "catalogGuard.rls",
+        "catalogGuard.attacks",
+        "catalogGuard.largeGrant",
+        "catalogGuard.duckdb",
+        "catalogGuard.provider",
+        "undeclaredAcl",
+        "aclChangeLog.cli",
+        "catalogGuard.integrity",
+        "accessAsCode",
+        "cli.workflows",
+      ].map((name) => `<rootDir>/test/integration/${name}.test.ts`),
+    },
     // What the provider plugins call on create/read/update/delete, replayed from their source against real RGW/PostgreSQL.
     {
       displayName: "contract",

@@ -189,6 +189,9 @@ BEGIN
        AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$'
        AND c.xmin = pg_catalog.pg_current_xact_id()::xid;
     IF v_ids IS NOT NULL THEN
+      -- The lock grant_read/revoke_read/resync hold: their GRANTs on the same (older) inlined tables would
+      -- otherwise race this one ("tuple concurrently updated").
+      PERFORM FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema' FOR UPDATE;
       PERFORM ducklake_guard.sync_inlined_grants(NULL, v_ids);
     END IF;
   EXCEPTION WHEN OTHERS THEN

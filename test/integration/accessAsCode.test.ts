@@ -6,10 +6,10 @@
 // reader listing ducklake_table; a GetObject per table with the reader's key). Hand edits are found by a
 // refresh and put back by the next apply.
 //
-// Two shapes of the catalog server, one suite: this file runs it on the VPS shape (superuser install);
-// accessAsCode.external.test.ts imports it and so runs the same tests in the external target's shape (a managed
-// admin without superuser sets the catalog up, the owner login builds the catalog and installs the guard,
-// test/support/externalCatalog.ts). The shape is read from the running test file's name.
+// Two shapes of the catalog server, one suite: the `integration` jest project runs it on the VPS shape (superuser
+// install); `integration-managed` (GUARD_SHAPE=managed) runs it in the external target's shape — a managed admin
+// without superuser sets the catalog up, the owner login builds the catalog and installs the guard
+// (test/support/externalCatalog.ts, test/support/catalogShape.ts).
 import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { DeleteBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";

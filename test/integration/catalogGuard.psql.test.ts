@@ -84,6 +84,8 @@ test("as a superuser: files apply in order, re-applying is harmless, installGuar
       catalogSchema: "lake",
       catalogOwner: "postgres",
       eventTrigger: true,
+      catalogWriter: null,
+      inlinedGrants: "commit_trigger,event_trigger",
     });
     expect(await installGuard(c, { catalogSchema: "lake" })).toEqual({ version: loadMigrations().at(-1)!.version, applied: [] });
     await expect(installGuard(c, { catalogSchema: "public" })).rejects.toThrow(/protects catalog schema "lake", not "public"/);

@@ -154,4 +154,20 @@ maybe("the commit trigger grants new inlined tables to exactly the right readers
     expect(await canSelect(rSales, fresh[0])).toBe(true);
     expect(await readAs(rSales, "SELECT id FROM lake.sales.late")).toEqual([[7]]);
   });
+
+  test("control: with the commit trigger disabled the same write leaves the new table ungranted (no event trigger here)", async () => {
+    await m.admin.query("ALTER TABLE lake.ducklake_snapshot DISABLE TRIGGER ducklake_guard_snapshot_at_commit");
+    let fresh: string[];
+    try {
+      await write("CREATE TABLE lake.sales.untriggered (id INTEGER)", "INSERT INTO lake.sales.untriggered VALUES (3)");
+      fresh = await newInlinedTables();
+      expect(fresh).toHaveLength(1);
+      expect(await canSelect(rSales, fresh[0])).toBe(false);
+    } finally {
+      await m.admin.query("SELECT ducklake_guard.protect_all()"); // re-attaches (and enables) it, and resyncs
+    }
+    const { rows: r } = await m.admin.query("SELECT tgenabled FROM pg_trigger WHERE tgname = 'ducklake_guard_snapshot_at_commit'");
+    expect(r).toEqual([{ tgenabled: "A" }]);
+    expect(await canSelect(rSales, fresh[0])).toBe(true);
+  });
 });

@@ -63,6 +63,14 @@ describe("status on a guard installed without superuser", () => {
     expect(by("TLS")).toBe("off (loopback only)");
   });
 
+  test("the admin login (a member of the owner) reads the catalog unfiltered, so the CLIs may use it", async () => {
+    // Owners bypass their tables' policies, and PostgreSQL counts members that inherit the owner's privileges as owners.
+    const asAdmin = Number((await m.admin.query("SELECT count(*) AS n FROM lake.ducklake_data_file")).rows[0].n);
+    const asOwner = await m.connectAs(m.owner);
+    expect(asAdmin).toBe(Number((await asOwner.query("SELECT count(*) AS n FROM lake.ducklake_data_file")).rows[0].n));
+    expect(asAdmin).toBeGreaterThan(0);
+  });
+
   test("the event trigger recorded as installed but gone (a restore): a failure, repaired without superuser", async () => {
     await m.admin.query("UPDATE ducklake_guard.setting SET value = 'installed' WHERE key = 'event_trigger'");
     const found = await unhealthy();

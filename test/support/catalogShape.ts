@@ -1,11 +1,11 @@
 // Which shape of catalog server a shared integration suite runs in: "vps" (the program builds the server and
 // installs as a superuser) or "external" (an existing PostgreSQL reached as a managed admin without superuser).
-// A suite file imported by `<suite>.external.test.ts` runs there in the external shape.
+// One switch for every suite: GUARD_SHAPE=managed, set by the `integration-managed` jest project
+// (test/support/managedShape.ts), as test/fixtures/guardHarness.ts reads it.
 
 export type CatalogShape = "vps" | "external";
 
-/** The shape of the test file jest is running now (`*.external.test.ts` = external). */
+/** The shape this test run uses. */
 export function catalogShape(): CatalogShape {
-  const file = expect.getState().testPath ?? "";
-  return /\.external\.test\.ts$/.test(file) ? "external" : "vps";
+  return process.env.GUARD_SHAPE === "managed" ? "external" : "vps";
 }

@@ -1,7 +1,7 @@
 // A deployed lake for the CLI tests: the fixture catalog with the real catalog guard on a test database, two
 // reader roles with their grants, a real object at every data file's location and the storage guard's bucket
 // policy on a test bucket of the real RGW. Call from beforeAll; `dispose` from afterAll.
-// In the external shape (test/support/catalogShape.ts: a `*.external.test.ts` file) the catalog is set up as the
+// In the external shape (test/support/catalogShape.ts: the integration-managed jest project) the catalog is set up as the
 // external target does it (test/support/externalCatalog.ts): no superuser; the connection file holds the owner
 // login, as the program's lakeConnection output does.
 import { randomBytes } from "crypto";
