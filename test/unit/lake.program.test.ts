@@ -517,6 +517,15 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
     expect(acl(loaded)).toEqual(acl(prod));
   });
 
+  it("externalTarget.program: the resources docs/infrastructure.md tells to import for an existing catalog exist under those names and types", () => {
+    const doc = require("fs").readFileSync(require("path").join(__dirname, "..", "..", "docs", "infrastructure.md"), "utf8");
+    const rows = [...doc.matchAll(/^\| `([a-z<>-]+)`[^|]*\| `(postgresql:index\/[a-zA-Z]+:[A-Za-z]+)` \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows.length).toBe(4);
+    for (const [name, type] of rows)
+      for (const n of name.includes("<reader>") ? ["analyst", "finance", "hr_partner"].map((r) => name.replace("<reader>", r)) : [name])
+        expect(byName(loaded.resources, n).type).toBe(type);
+  });
+
   it("externalTarget.program: registration order is stable across runs", async () => {
     const again = await loadProgram("ext", externalConfig(), externalSecrets);
     expect(again.resources.map((r) => r.name)).toEqual(loaded.resources.map((r) => r.name));
