@@ -10,6 +10,11 @@ import { CatalogConnection } from "../../model/connection";
 import { externalCheckVerdict, externalServerChecks, ExternalCheck } from "../../model/externalServer";
 import { ExternalConnectionError, readExternalServerFacts } from "../../postgres/externalServerChecks";
 import { quoteIdent } from "../../model/names";
+import { normalizeCaPem } from "../../model/externalServer";
+import { writeCaFile } from "../../components/caFile";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
 
 let tls: TlsPostgres;
 let su: Client;
@@ -227,5 +232,35 @@ describe("externalTarget.checks: TLS and login failures name the reason", () => 
   it("externalTarget.checks: a port nothing listens on", async () => {
     const e = await failure(asAdmin({ port: 1 }));
     expect(e.message).toMatch(/^cannot reach 127\.0\.0\.1:1 \(ECONNREFUSED\): check externalPgHost\/externalPgPort/);
+  });
+});
+
+describe("externalTarget.checks: the CA as the postgresql plugin gets it", () => {
+  it("externalTarget.checks: a CA bundle (another CA first) as config normalizes it, written by caFile, verifies the server with libpq verify-full", () => {
+    const bundle = normalizeCaPem((tls.otherCaPem + tls.caPem).replace(/\n/g, "\r\n"));
+    expect(bundle.problem).toBeUndefined();
+    expect(bundle.subjects).toHaveLength(2);
+    const file = writeCaFile(path.join(tls.dir, "provider", "ext-ca.pem"), bundle.pem);
+    expect(fs.readFileSync(file, "utf8").match(/BEGIN CERTIFICATE/g)).toHaveLength(2);
+    const psql = (rootcert: string) =>
+      spawnSync(
+        "psql",
+        [
+          "-X",
+          "-tA",
+          "-d",
+          `host=127.0.0.1 port=${tls.port} dbname=postgres user=${ADMIN} sslmode=verify-full sslrootcert=${rootcert}`,
+          "-c",
+          "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ],
+        { encoding: "utf8", env: { ...process.env, PGPASSWORD: PW } },
+      );
+    const ok = psql(file);
+    expect([ok.status, ok.stdout.trim()]).toEqual([0, "t"]);
+    // the bundle without the server's CA is refused
+    const other = writeCaFile(path.join(tls.dir, "provider", "other-ca.pem"), normalizeCaPem(tls.otherCaPem).pem);
+    const refused = psql(other);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/certificate verify failed/);
   });
 });
