@@ -401,6 +401,7 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
   let loaded: Loaded;
   let prod: Loaded;
   let caPem: string;
+  let warnings: string[] = [];
   const externalConfig = () => ({
     "ducklake:target": "external",
     "ducklake:bucketName": "acme-lake",
@@ -420,7 +421,10 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
     require("../support/tlsPostgres").makeTlsFiles(dir);
     caPem = fs.readFileSync(`${dir}/ca.crt`, "utf8");
     fs.rmSync(dir, { recursive: true, force: true });
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
     loaded = await loadProgram("ext", externalConfig(), externalSecrets);
+    warnings = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
     prod = await loadProgram("prod", prodConfig, secrets);
   });
 
@@ -524,6 +528,16 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
     for (const [name, type] of rows)
       for (const n of name.includes("<reader>") ? ["analyst", "finance", "hr_partner"].map((r) => name.replace("<reader>", r)) : [name])
         expect(byName(loaded.resources, n).type).toBe(type);
+  });
+
+  it("externalTarget.program: warns that readers' allowedIps cannot be enforced there, and passes on the checks' warnings", () => {
+    expect(warnings.filter((w) => /allowedIps/.test(w))).toEqual([
+      expect.stringMatching(
+        /reader "analyst": allowedIps \(203\.0\.113\.0\/24\) cannot be enforced on target external .*service's network rules/,
+      ),
+    ]);
+    // the mocked server runs jit = on server-wide: a warning, not a refusal
+    expect(warnings.filter((w) => /external PostgreSQL: jit/.test(w))).toHaveLength(1);
   });
 
   it("externalTarget.program: registration order is stable across runs", async () => {
