@@ -178,16 +178,20 @@ $$;
 -- (DuckLake registers a new inlined data table before creating it, and registers inlined delete tables nowhere).
 CREATE OR REPLACE FUNCTION ducklake_guard.on_snapshot_commit() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_ids bigint[];
+DECLARE
+  v_ids bigint[];
+  -- Computed once: pg_current_xact_id() is volatile, so in the WHERE clause it would run for every pg_class row
+  -- (measured: 16-19 ms instead of 0.8 ms per commit with 5,000 inlined tables).
+  v_xid xid := pg_catalog.pg_current_xact_id()::xid;
+  v_nsp oid := to_regnamespace(quote_ident(ducklake_guard.catalog_schema()));
 BEGIN
   BEGIN
     -- pg_class rows this transaction wrote: the inlined tables it created (or whose ACL it changed). xmin is the
     -- top-level transaction's id; a table made in a subtransaction is missed (fail closed until resync()).
     SELECT array_agg(DISTINCT (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint) INTO v_ids
       FROM pg_catalog.pg_class c
-     WHERE c.relnamespace = to_regnamespace(quote_ident(ducklake_guard.catalog_schema())) AND c.relkind = 'r'
-       AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$'
-       AND c.xmin = pg_catalog.pg_current_xact_id()::xid;
+     WHERE c.xmin = v_xid AND c.relnamespace = v_nsp AND c.relkind = 'r'
+       AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$';
     IF v_ids IS NOT NULL THEN
       -- The lock grant_read/revoke_read/resync hold: their GRANTs on the same (older) inlined tables would
       -- otherwise race this one ("tuple concurrently updated").
