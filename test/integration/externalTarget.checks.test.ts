@@ -12,6 +12,7 @@ import { ExternalConnectionError, readExternalServerFacts } from "../../postgres
 import { quoteIdent } from "../../model/names";
 import { normalizeCaPem } from "../../model/externalServer";
 import { writeCaFile } from "../../components/caFile";
+import { ensureReaderBaseRole } from "../../providers/readerBaseRole";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -262,5 +263,34 @@ describe("externalTarget.checks: the CA as the postgresql plugin gets it", () =>
     const refused = psql(other);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/certificate verify failed/);
+  });
+});
+
+describe("externalTarget.checks: ducklake_reader on this server", () => {
+  it("externalTarget.checks: the admin creates ducklake_reader NOLOGIN NOINHERIT once; one with LOGIN or BYPASSRLS is refused by the preview and by ReaderBaseRole", async () => {
+    // This TLS server is the test's own: the shared reader base role can be broken here without touching other suites.
+    await su.query("DROP ROLE IF EXISTS ducklake_reader");
+    expect(await ensureReaderBaseRole(asAdmin())).toBe(true);
+    expect(await ensureReaderBaseRole(asAdmin())).toBe(false);
+    expect(
+      (await su.query("SELECT rolcanlogin, rolinherit, rolbypassrls FROM pg_roles WHERE rolname = 'ducklake_reader'")).rows[0],
+    ).toEqual({
+      rolcanlogin: false,
+      rolinherit: false,
+      rolbypassrls: false,
+    });
+    await su.query("ALTER ROLE ducklake_reader LOGIN BYPASSRLS");
+    try {
+      await expect(ensureReaderBaseRole(asAdmin())).rejects.toThrow(
+        /^role ducklake_reader exists with BYPASSRLS, LOGIN: every reader is a member of it; have the service run ALTER ROLE ducklake_reader NOSUPERUSER NOBYPASSRLS NOLOGIN$/,
+      );
+      const checks = await checksOf(asAdmin(), `lake_${tag}`, ["ducklake_reader"]);
+      expect(byCheck(checks, "roles")[0]).toMatchObject({
+        level: "error",
+        message: expect.stringMatching(/^role "ducklake_reader" exists with BYPASSRLS/),
+      });
+    } finally {
+      await su.query("DROP ROLE ducklake_reader");
+    }
   });
 });
