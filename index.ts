@@ -56,6 +56,10 @@ const lake = new Lake("ducklake", {
   // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
   caFileDir: process.env.DUCKLAKE_CA_DIR,
   readerRoles: accessSpec.readers.map((r) => r.name),
+  readerConnectionLimits: accessSpec.readers.map((r) => ({
+    name: r.name,
+    connectionLimit: r.connectionLimit ?? config.readerConnectionLimit,
+  })),
 });
 
 // Table folders come from the live catalog once it exists (renamed tables, UUID folders, custom paths).

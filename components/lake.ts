@@ -33,6 +33,8 @@ export interface LakeArgs {
    * BYPASSRLS (it would see every catalog row past the guard).
    */
   readerRoles?: string[];
+  /** Each reader's CONNECTION LIMIT (resolved): the external preview compares their sum with the server's max_connections. */
+  readerConnectionLimits?: { name: string; connectionLimit: number }[];
 }
 
 /** What the stack outputs say about catalog backups, per target. */
@@ -173,7 +175,11 @@ export class Lake extends pulumi.ComponentResource {
           roles: [CATALOG_OWNER_ROLE, CATALOG_WRITER_ROLE, READER_BASE_ROLE, ...(args.readerRoles ?? [])],
         }).then((facts) => {
           for (const w of externalCheckVerdict(
-            externalServerChecks(facts, { catalogDatabase: c.catalogDatabase, adminUser: ext.adminUser }),
+            externalServerChecks(facts, {
+              catalogDatabase: c.catalogDatabase,
+              adminUser: ext.adminUser,
+              readers: args.readerConnectionLimits,
+            }),
             `${ext.host}:${ext.port}`,
           ))
             pulumi.log.warn(`external PostgreSQL: ${w}`, this);

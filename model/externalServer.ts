@@ -19,6 +19,8 @@ export interface ExternalPostgres {
 
 /** Oldest PostgreSQL major the external target accepts (the guard's SQL and the non-superuser install are tested on 15). */
 export const EXTERNAL_MIN_VERSION_NUM = 150000;
+/** Connections kept out of the readers' share for the owner, writer and admin (as on the VPS: model/connectionBudget.ts). */
+export const OWNER_WRITER_SLOTS = 10;
 /** The newest major tested with the non-superuser install; newer ones are accepted with a note. */
 export const EXTERNAL_TESTED_MAJOR = 15;
 
@@ -87,6 +89,8 @@ export interface ExternalServerFacts {
   jit: { setting: string; source: string; context: string };
   /** The TLS of the check's own session (made with verify-full and the configured CA). */
   tls: { ssl: boolean; version: string | null };
+  /** max_connections and the slots kept from ordinary logins (superuser_reserved_connections; 16+: reserved_connections). */
+  connections?: { max: number; superuserReserved: number; reserved: number };
   /** The catalog database if it exists. */
   database?: { name: string; owner: string; adminIsMemberOfOwner: boolean };
   /** The program's roles (owner, writer, reader base role) as they exist now. */
@@ -104,7 +108,10 @@ export interface ExternalCheck {
  * What the facts mean for the external target: one message per check, errors first naming the fix. Errors
  * stop the preview (nothing is applied); warnings are shown and the deployment proceeds.
  */
-export function externalServerChecks(f: ExternalServerFacts, opts: { catalogDatabase: string; adminUser: string }): ExternalCheck[] {
+export function externalServerChecks(
+  f: ExternalServerFacts,
+  opts: { catalogDatabase: string; adminUser: string; readers?: { name: string; connectionLimit: number }[] },
+): ExternalCheck[] {
   const out: ExternalCheck[] = [];
   const major = Math.floor(f.versionNum / 10000);
   if (f.versionNum < EXTERNAL_MIN_VERSION_NUM)
@@ -202,6 +209,31 @@ export function externalServerChecks(f: ExternalServerFacts, opts: { catalogData
         message: `role "${r.name}" exists and "${opts.adminUser}" has no ADMIN OPTION on it: PostgreSQL ${major} may refuse to change it or its members`,
       });
   if (!badRoles.length) out.push({ check: "roles", level: "ok", message: "no program role bypasses row-level security" });
+
+  // The readers' CONNECTION LIMITs together against what the service leaves ordinary logins, keeping
+  // OWNER_WRITER_SLOTS for the owner, writer and admin (the service reserves nothing for them).
+  if (f.connections && opts.readers?.length) {
+    const c = f.connections;
+    const slots = c.max - c.superuserReserved - c.reserved - OWNER_WRITER_SLOTS;
+    const sum = opts.readers.reduce((s, r) => s + r.connectionLimit, 0);
+    out.push(
+      sum > slots
+        ? {
+            check: "connections",
+            level: "warning",
+            message:
+              `${opts.readers.length} readers may hold ${sum} catalog connections together, but the server runs max_connections = ${c.max} ` +
+              `(${c.superuserReserved + c.reserved} reserved by the service, ${OWNER_WRITER_SLOTS} kept here for the owner, writer and admin): ${slots} for readers; ` +
+              `when they all connect at once the last ones are refused and the owner and writer can be locked out. Fix: lower readerConnectionLimit ` +
+              `to at most ${Math.max(1, Math.floor(slots / opts.readers.length))} per reader, or raise max_connections at the service`,
+          }
+        : {
+            check: "connections",
+            level: "ok",
+            message: `readers may hold ${sum} of the ${slots} connections left for them (max_connections = ${c.max})`,
+          },
+    );
+  }
   return out;
 }
 

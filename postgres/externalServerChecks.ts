@@ -38,6 +38,7 @@ export async function readExternalServerFacts(
           adminMemberOf: memberships.map((m) => ({ role: m.role, adminOption: m.admin_option })),
           jit: { setting: s.jit, source: s.jit_source, context: s.jit_context },
           tls: { ssl: s.ssl, version: s.tls_version ?? null },
+          connections: { max: s.max_connections, superuserReserved: s.superuser_reserved, reserved: s.reserved },
           database: db ? { name: db.name, owner: db.owner, adminIsMemberOfOwner: db.admin_is_member_of_owner } : undefined,
           roles: roles.map((r) => ({
             name: r.name,

@@ -85,6 +85,22 @@ describe("externalTarget.checks on a managed-shape login", () => {
     expect(byCheck(checks, "version")[0].message).toMatch(/^PostgreSQL 15\./);
     expect(byCheck(checks, "database")[0].message).toBe(`database "lake_${tag}" will be created`);
     expect(externalCheckVerdict(checks, "here")).toEqual([]);
+    // The connection slots as the server reports them to a non-superuser.
+    const max = Number((await su.query("SHOW max_connections")).rows[0].max_connections);
+    expect(facts.connections).toEqual({ max, superuserReserved: 3, reserved: 0 });
+    const readers = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `r${i}`, connectionLimit: 4 }));
+    const slots = max - 3 - 10;
+    const fits = externalServerChecks(facts, { catalogDatabase: "x", adminUser: ADMIN, readers: readers(Math.floor(slots / 4)) });
+    expect(byCheck(fits, "connections")).toEqual([
+      { check: "connections", level: "ok", message: expect.stringMatching(new RegExp(`of the ${slots} connections left`)) },
+    ]);
+    const many = externalServerChecks(facts, { catalogDatabase: "x", adminUser: ADMIN, readers: readers(Math.floor(slots / 4) + 1) });
+    expect(byCheck(many, "connections")[0]).toMatchObject({
+      level: "warning",
+      message: expect.stringMatching(
+        new RegExp(`but the server runs max_connections = ${max} .*: ${slots} for readers;.*at most \\d+ per reader`),
+      ),
+    });
   });
 
   it("externalTarget.checks: an admin without CREATEDB is refused, naming what to ask the service for", async () => {

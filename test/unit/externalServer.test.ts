@@ -105,4 +105,22 @@ describe("externalTarget.render", () => {
       /^cannot reach db\.example\.com:5432/,
     );
   });
+
+  it("externalTarget.render: the readers' connection limits against the server's max_connections (16+: reserved_connections counts too)", () => {
+    const f = { ...healthy(), connections: { max: 100, superuserReserved: 3, reserved: 5 } };
+    const readers = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `r${i}`, connectionLimit: 4 }));
+    const at = (n: number) =>
+      externalServerChecks(f, { catalogDatabase: "ducklake", adminUser: "lakeadmin", readers: readers(n) }).filter(
+        (c) => c.check === "connections",
+      );
+    expect(at(20)).toEqual([
+      { check: "connections", level: "ok", message: "readers may hold 80 of the 82 connections left for them (max_connections = 100)" },
+    ]);
+    expect(at(21)[0]).toMatchObject({
+      level: "warning",
+      message: expect.stringMatching(/^21 readers may hold 84 catalog connections together.*: 82 for readers;.*at most 3 per reader/),
+    });
+    // without readers (or facts) there is nothing to compare
+    expect(run(f).some((c) => c.check === "connections")).toBe(false);
+  });
 });

@@ -47,6 +47,7 @@ jest.mock("../../postgres/externalServerChecks", () => ({
       adminMemberOf: [],
       jit: { setting: "on", source: "default", context: "user" },
       tls: { ssl: true, version: "TLSv1.3" },
+      connections: { max: 20, superuserReserved: 3, reserved: 0 },
       roles: opts.roles.map((name: string) => ({
         name,
         exists: false,
@@ -538,6 +539,12 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
     ]);
     // the mocked server runs jit = on server-wide: a warning, not a refusal
     expect(warnings.filter((w) => /external PostgreSQL: jit/.test(w))).toHaveLength(1);
+    // 3 readers × the default limit 4 = 12 > 20 - 3 reserved - 10 kept for owner, writer and admin
+    expect(warnings.filter((w) => /external PostgreSQL: connections/.test(w))).toEqual([
+      expect.stringMatching(
+        /connections: 3 readers may hold 12 catalog connections together, but the server runs max_connections = 20 .*: 7 for readers/,
+      ),
+    ]);
   });
 
   it("externalTarget.program: registration order is stable across runs", async () => {
