@@ -5,6 +5,7 @@
 import type { Client, ClientBase } from "pg";
 import { GUARD_SCHEMA, DEFAULT_CATALOG_SCHEMA, lakeNameProblem, quoteIdent, readerNameProblem } from "../model/names";
 import { loadMigrations, GuardMigration } from "../postgres/sqlFiles";
+import type { PartitionTransform, RowFilterKey } from "../model/accessSpec";
 
 export type { GuardMigration };
 
@@ -33,6 +34,8 @@ export interface GuardGrant {
   schema: string;
   /** null = the whole schema, including tables created later. */
   table: string | null;
+  /** Partition grant (sql/007): only the rows in these partitions; absent for table and schema grants. */
+  rows?: RowFilterKey[];
 }
 
 export interface GuardGrantDetail extends GuardGrant {
@@ -347,29 +350,111 @@ export async function revokeRead(client: Queryable, g: { reader: string; schema:
   return rows[0].revoked === true;
 }
 
-/** The ACL with what each pinned grant points at now. */
-export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
-  const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
-  return rows.map((r) => ({
-    reader: r.reader,
-    schema: r.schema_name,
-    table: r.table_name ?? null,
-    schemaId: Number(r.schema_id),
-    tableId: r.table_id === null ? null : Number(r.table_id),
-    currentSchema: r.current_schema_name ?? null,
-    currentTable: r.current_table_name ?? null,
-    status: r.status,
+/** The guard version that brings partition grants (grant_rows, revoke_rows, list_grants.rows). */
+export const PARTITION_GRANTS_VERSION = 7;
+
+/** A partition grant as the guard's SQL API takes it: the table and its row filter (RowFilterKey; `key` optional). */
+export interface RowGrant {
+  reader: string;
+  schema: string;
+  table: string;
+  rows: ReadonlyArray<Pick<RowFilterKey, "column" | "transform" | "values"> & { key?: string }>;
+}
+
+/** The guard's `p_filter`: [{column, transform, values}] (order does not matter; the guard canonicalizes it). */
+export function rowFilterJson(rows: RowGrant["rows"]): string {
+  return JSON.stringify(rows.map((k) => ({ column: k.column, transform: k.transform, values: k.values })));
+}
+
+function assertRowGrant(g: RowGrant): void {
+  const problems = grantProblems(g);
+  if (typeof g.table !== "string" || g.table === "") problems.push("table: a partition grant needs a table");
+  if (!Array.isArray(g.rows) || g.rows.length === 0) problems.push("rows: at least one partition key");
+  if (problems.length) throw new Error(`invalid partition grant: ${problems.join("; ")}`);
+}
+
+/**
+ * Grants `reader` the rows of one table whose partition keys take the listed values (sql/007 grant_rows; the guard
+ * checks the keys against the table's current partitioning). Idempotent; true when the ACL changed.
+ */
+export async function grantRows(client: Queryable, g: RowGrant): Promise<boolean> {
+  assertRowGrant(g);
+  const { rows } = await client.query("SELECT ducklake_guard.grant_rows($1, $2, $3, $4::jsonb) AS changed", [
+    g.reader,
+    g.schema,
+    g.table,
+    rowFilterJson(g.rows),
+  ]);
+  return rows[0].changed === true;
+}
+
+/** Removes one partition grant (same filter, any order); false when it did not exist. */
+export async function revokeRows(client: Queryable, g: RowGrant): Promise<boolean> {
+  const { rows } = await client.query("SELECT ducklake_guard.revoke_rows($1, $2, $3, $4::jsonb) AS revoked", [
+    g.reader,
+    g.schema,
+    g.table,
+    rowFilterJson(g.rows),
+  ]);
+  return rows[0].revoked === true;
+}
+
+/** A canonical filter from list_grants as RowFilterKey (the key written like DuckLake's DDL: `region`, `year(ts)`). */
+function rowFilterKeys(json: unknown): RowFilterKey[] | undefined {
+  if (json === null || json === undefined) return undefined;
+  return (json as { column: string; transform: PartitionTransform; values: (string | null)[] }[]).map((k) => ({
+    key: k.transform === "identity" ? k.column : `${k.transform}(${k.column})`,
+    column: k.column,
+    transform: k.transform,
+    values: k.values,
   }));
 }
 
-/** The ACL as (reader, schema, table) triples, ordered by reader, schema, table (schema grants first). */
-export async function listGrants(client: Queryable, reader?: string): Promise<GuardGrant[]> {
-  return (await listGrantDetails(client, reader)).map(({ reader: r, schema, table }) => ({ reader: r, schema, table }));
+/** The ACL with what each pinned grant points at now (partition grants carry `rows`). */
+export async function listGrantDetails(client: Queryable, reader?: string): Promise<GuardGrantDetail[]> {
+  const { rows } = await client.query(`SELECT * FROM ${GUARD_SCHEMA}.list_grants($1)`, [reader ?? null]);
+  return rows.map((r) => {
+    const filter = rowFilterKeys(r.rows);
+    return {
+      reader: r.reader,
+      schema: r.schema_name,
+      table: r.table_name ?? null,
+      ...(filter ? { rows: filter } : {}),
+      schemaId: Number(r.schema_id),
+      tableId: r.table_id === null ? null : Number(r.table_id),
+      currentSchema: r.current_schema_name ?? null,
+      currentTable: r.current_table_name ?? null,
+      status: r.status,
+    };
+  });
 }
 
-/** One grant with its status, or undefined when it is not in the ACL (what `pulumi refresh` reads). */
+/** The ACL as (reader, schema, table[, rows]) entries, ordered by reader, schema, table (schema grants first). */
+export async function listGrants(client: Queryable, reader?: string): Promise<GuardGrant[]> {
+  return (await listGrantDetails(client, reader)).map(({ reader: r, schema, table, rows }) => ({
+    reader: r,
+    schema,
+    table,
+    ...(rows ? { rows } : {}),
+  }));
+}
+
+/** Same filter, whatever the order of keys and values (the guard stores the canonical form). */
+function sameRows(a: RowGrant["rows"] | undefined, b: RowGrant["rows"] | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  const canon = (rows: RowGrant["rows"]) =>
+    rows
+      .map((k) => JSON.stringify([k.column, k.transform, [...k.values].map((v) => (v === null ? "\u0000null" : v)).sort()]))
+      .sort()
+      .join("\n");
+  return canon(a) === canon(b);
+}
+
+/** One grant with its status, or undefined when it is not in the ACL (what `pulumi refresh` reads); `rows` picks a partition grant. */
 export async function findGrant(client: Queryable, g: GuardGrant): Promise<GuardGrantDetail | undefined> {
-  return (await listGrantDetails(client, g.reader)).find((d) => d.schema === g.schema && d.table === (g.table ?? null));
+  return (await listGrantDetails(client, g.reader)).find(
+    (d) => d.schema === g.schema && d.table === (g.table ?? null) && sameRows(d.rows, g.rows),
+  );
 }
 
 /** Whether a DuckLake table (current snapshot) exists: lets `check` fail a grant at preview time. */
@@ -478,6 +563,8 @@ export interface AclLogEntry {
   tableId: number | null;
   grantedAt: Date | null;
   grantedBy: string | null;
+  /** The filter of a partition grant (sql/007); null for table and schema grants. */
+  rows?: RowFilterKey[] | null;
   /** The whole entry before an update (acl column names); null for other actions. */
   previous: Record<string, unknown> | null;
   /** Transaction id (xid8, as text): changes made together share it. */
@@ -562,6 +649,7 @@ export async function readAclLog(client: Queryable, filter: AclLogFilter = {}): 
     tableId: r.table_id === null ? null : Number(r.table_id),
     grantedAt: r.granted_at ?? null,
     grantedBy: r.granted_by ?? null,
+    rows: rowFilterKeys(r.rows) ?? null,
     previous: r.previous ?? null,
     txid: r.txid_text,
     sessionUser: r.session_user_name,

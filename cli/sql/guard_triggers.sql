@@ -16,10 +16,16 @@ UNION ALL
 SELECT 'trigger', 'ducklake_guard_resolve', t.name,
        (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg
          WHERE tg.tgrelid = to_regclass(format('%I.%I', current_schema(), t.name)) AND tg.tgname = 'ducklake_guard_resolve')
-  FROM unnest(ARRAY['ducklake_table', 'ducklake_view', 'ducklake_macro', 'ducklake_inlined_data_tables']) AS t(name)
+  FROM unnest(ARRAY['ducklake_table', 'ducklake_view', 'ducklake_macro', 'ducklake_inlined_data_tables']
+              || CASE WHEN $1::int >= 7 THEN ARRAY['ducklake_file_partition_value'] ELSE '{}'::text[] END) AS t(name)
  WHERE to_regclass(format('%I.%I', current_schema(), t.name)) IS NOT NULL
 UNION ALL
 SELECT 'trigger', t.name, 'ducklake_guard.acl',
        (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = 'ducklake_guard.acl'::regclass AND tg.tgname = t.name)
   FROM unnest(ARRAY['enforce_lock', 'enforce_insert', 'enforce_update', 'enforce_delete', 'enforce_truncate']) AS t(name)
  WHERE $1::int >= 6
+UNION ALL
+SELECT 'trigger', t.name, 'ducklake_guard.partition_acl',
+       (SELECT tg.tgenabled::text FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = to_regclass('ducklake_guard.partition_acl') AND tg.tgname = t.name)
+  FROM unnest(ARRAY['enforce_lock', 'enforce_insert', 'enforce_update', 'enforce_delete', 'enforce_truncate']) AS t(name)
+ WHERE $1::int >= 7

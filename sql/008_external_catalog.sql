@@ -19,8 +19,8 @@
 BEGIN;
 -- This migration's number and name: the only place they are written (the installer records the file's hash
 -- under this version; the previous migration is required generically as version - 1).
-SELECT pg_catalog.set_config('ducklake_guard.this_version', '7', true),
-       pg_catalog.set_config('ducklake_guard.this_name', '007_external_catalog', true);
+SELECT pg_catalog.set_config('ducklake_guard.this_version', '8', true),
+       pg_catalog.set_config('ducklake_guard.this_name', '008_external_catalog', true);
 SELECT pg_catalog.pg_advisory_xact_lock(7433205101);
 DO $guard$
 DECLARE
