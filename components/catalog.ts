@@ -44,8 +44,8 @@ export interface CatalogArgs {
    * Whether `admin` is a superuser (default true: the VPS and local targets). false = the managed shape of the
    * external target, a login with CREATEROLE and CREATEDB only: the provider runs with superuser: false, the writer
    * gets no BYPASSRLS, the admin creates ducklake_reader and grants it to the owner WITH ADMIN OPTION, becomes a
-   * member of the owner and writer (database ownership, the writer's default privileges), and the guard is
-   * installed by the owner login.
+   * member of the owner and writer (database ownership, the writer's default privileges), the owner becomes a member
+   * of the writer (the guard acts on the writer's inlined tables), and the guard is installed by the owner login.
    */
   adminIsSuperuser?: boolean;
 }
@@ -151,6 +151,12 @@ export class Catalog extends pulumi.ComponentResource {
         memberships.push(
           new postgresql.GrantRole(`${name}-admin-member-of-${key}`, { role: unsecretAdmin.user, grantRole: role.name }, withProvider),
         );
+      // The owner (which installs and runs the guard) must act on the writer's inlined tables: partition row filters
+      // enable RLS and create policies on them, which only their owner — the writer — or its members may do. Never
+      // the other direction (the writer would then own the guard).
+      memberships.push(
+        new postgresql.GrantRole(`${name}-owner-member-of-writer`, { role: owner.name, grantRole: writer.name }, withProvider),
+      );
     }
     const afterMemberships = { ...withProvider, dependsOn: memberships };
 

@@ -158,6 +158,7 @@ describe("externalTarget.contract: the managed-shape Catalog replayed as the plu
       "ducklake-catalog-admin-member-of-owner",
       "ducklake-catalog-admin-member-of-writer",
       "ducklake-catalog-owner-administers-readers",
+      "ducklake-catalog-owner-member-of-writer",
     ]) {
       expect(deps("ducklake-catalog-database")).toContain(m);
       expect(deps("ducklake-catalog-guard")).toContain(m);
@@ -178,6 +179,8 @@ describe("externalTarget.contract: the managed-shape Catalog replayed as the plu
       expect((await c.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS m", [OWNER])).rows[0].m).toBe(true);
       await databaseCreate(c, named("ducklake-catalog-database").inputs as DatabaseInputs);
       expect(await grantRoleRead(c, { role: OWNER, grantRole: "ducklake_reader" })).toEqual({ withAdminOption: true });
+      expect(await grantRoleRead(c, { role: OWNER, grantRole: WRITER })).toEqual({ withAdminOption: false });
+      expect(await grantRoleRead(c, { role: WRITER, grantRole: OWNER })).toBeUndefined();
     });
     await asAdmin(async (c) => {
       for (const s of ofType("postgresql:index/schema:Schema")) await schemaCreate(c, s.inputs as any);

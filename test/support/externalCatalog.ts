@@ -55,6 +55,7 @@ export async function setUpExternalCatalog(prefix: string, opts: { catalogSchema
     await c.query(`GRANT ducklake_reader TO ${o} WITH ADMIN OPTION`);
     await c.query(`GRANT ${o} TO ${quoteIdent(admin.user)}`);
     await c.query(`GRANT ${w} TO ${quoteIdent(admin.user)}`);
+    await c.query(`GRANT ${w} TO ${o}`); // the owner acts on the writer's inlined tables (owner-member-of-writer)
     // postgresql.Database
     await c.query(`CREATE DATABASE ${quoteIdent(database)} OWNER ${o} ENCODING 'UTF8' TEMPLATE template0`);
   });

@@ -483,11 +483,19 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
       grantRole: "ducklake_writer",
     });
     expect(byName(loaded.resources, "ducklake-catalog-database").inputs).toMatchObject({ name: "ducklake", owner: "ducklake_owner" });
+    // the owner acts on the writer's inlined tables as a member of the writer (never the other way round)
+    const ownerInWriter = byName(loaded.resources, "ducklake-catalog-owner-member-of-writer").inputs;
+    expect(ownerInWriter).toMatchObject({ role: "ducklake_owner", grantRole: "ducklake_writer" });
+    expect(ownerInWriter.withAdminOption).toBeFalsy();
+    expect(
+      loaded.resources.filter((r) => r.type === "postgresql:index/grantRole:GrantRole" && plain(r.inputs.role) === "ducklake_writer"),
+    ).toEqual([]);
     // none of this exists on the VPS target, whose admin is a superuser
     for (const n of [
       "ducklake-catalog-reader-base-role",
       "ducklake-catalog-admin-member-of-owner",
       "ducklake-catalog-owner-administers-readers",
+      "ducklake-catalog-owner-member-of-writer",
     ])
       expect(prod.resources.some((r) => r.name === n)).toBe(false);
   });
