@@ -238,6 +238,7 @@ async function guardIntegrityChecks(
     }
   }
   await inlinedGrantCheck(admin, guard, asOwner, add);
+  await inlinedRowFilterCheck(admin, guard, asOwner, add);
   if (version >= 6) {
     const drift = (
       await admin.query<{ area: string; reader: string; detail: string }>(
@@ -249,6 +250,11 @@ async function guardIntegrityChecks(
       const grantor = /\(granted by (\S+)\)$/.exec(d.detail)?.[1];
       const writerGrant = grantor !== undefined && grantor !== owner;
       const table = /^may \S+ (\S+\.\S+)[ ,]/.exec(d.detail)?.[1];
+      // An inlined table without the row filter: the detail names its own repair (who may put the filter on).
+      if (/: it has no row filter; /.test(d.detail)) {
+        add(`ACL enforced for ${d.reader}`, false, d.detail);
+        continue;
+      }
       add(
         `ACL enforced for ${d.reader}`,
         false,
@@ -352,6 +358,39 @@ async function inlinedGrantCheck(
       ? `granted at creation by the ${words.join(" and the ")} (recorded: ${guard.inlinedGrants ?? "event_trigger"})`
       : `none: new inlined tables stay unreadable for their readers until SELECT ducklake_guard.resync(). Repair: run \`pulumi up\` ` +
           `(the guard's commit trigger needs no superuser), or ${asOwner}: SELECT ducklake_guard.protect_all();`,
+  );
+}
+
+const FILTER_WORDS: Record<string, string> = {
+  event_trigger: "the superuser's event trigger",
+  owner_member_of_writer: "the commit trigger (the catalog owner is a member of the writer)",
+};
+
+/** Who puts the row filter on the writer's new inlined tables; without one, partition readers cannot read them (fail closed). */
+async function inlinedRowFilterCheck(
+  admin: Client,
+  guard: GuardStatus,
+  asOwner: string,
+  add: (check: string, ok: boolean, detail: string) => void,
+): Promise<void> {
+  if (!(await hasFunction(admin, "inlined_filter_mechanism()"))) return; // before partition grants (sql/007)
+  const r = (await admin.query<{ mechanism: string; partition_grants: boolean }>(sqlFile("inlined_row_filter"))).rows[0];
+  if (r.mechanism !== "none") {
+    const words = r.mechanism.split(",").map((m) => FILTER_WORDS[m] ?? m);
+    add("row filter on new inlined tables", true, `put on at creation by ${words.join(" and by ")}`);
+    return;
+  }
+  const owner = guard.catalogOwner ?? "<owner>",
+    writer = guard.catalogWriter ?? "<writer>";
+  const fix =
+    `run \`pulumi up\` (it makes the catalog owner a member of the writer), or as the admin: GRANT ${quoteIdent(writer)} TO ${quoteIdent(owner)}; ` +
+    `then ${asOwner}: SELECT ducklake_guard.resync();`;
+  add(
+    "row filter on new inlined tables",
+    !r.partition_grants,
+    r.partition_grants
+      ? `nobody puts it on: partition readers cannot read the inlined tables ${writer} creates (fail closed). Repair: ${fix}`
+      : `nobody puts it on (no superuser event trigger, and ${owner} is not a member of ${writer}); no partition grant needs it yet. Before granting partitions: ${fix}`,
   );
 }
 

@@ -21,10 +21,12 @@
 -- 4. Inlined tables get row-level security with a fixed policy: readers of the whole table see every row, readers
 --    with partition grants the rows whose values fall in their partitions. Only the table's owner (the role that
 --    created it: DuckLake's writer) or a superuser may enable it, so a superuser-installed event trigger does it
---    at creation; the guard itself does it for tables the catalog owner owns. A partition reader gets SELECT only
---    on inlined tables that carry the filter (fail closed otherwise; enforcement_drift names the rest).
+--    at creation; the guard itself does it for tables the catalog owner owns, and for the writer's when the owner
+--    is a member of the writer (GRANT <writer> TO <owner>: no superuser needed; the commit trigger of the next
+--    migration does it at COMMIT). A partition reader gets SELECT only on inlined tables that carry the filter
+--    (fail closed otherwise; enforcement_drift names the rest).
 --
--- Run as a superuser (recommended: the event trigger of 4 needs one) or as the catalog owner; safe to re-run.
+-- Run as a superuser or as the catalog owner (then the owner must be a member of the writer for 4); safe to re-run.
 BEGIN;
 SELECT pg_catalog.pg_advisory_xact_lock(7433205101);
 -- This migration's version, the one place it is written (the previous one must be applied).
@@ -535,23 +537,55 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      AND EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid = p_rel AND p.polname = 'ducklake_guard_rows')
 $$;
 
+-- The inlined tables of the catalog schema (ducklake_inlined_data_<t>_<v>, ducklake_inlined_delete_<t>) of the
+-- DuckLake table ids p_table_ids, or all of them (NULL). By id it looks each name up in pg_class's (relname,
+-- relnamespace) index (a name range per id for the data tables' versions, the exact name of the delete table), so
+-- the commit trigger's call for the tables one commit created costs the same with 10 or 10,000 inlined tables.
+CREATE OR REPLACE FUNCTION ducklake_guard.inlined_tables(p_table_ids bigint[] DEFAULT NULL)
+RETURNS TABLE (rel oid, relname name, relowner oid, relacl aclitem[], table_id bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  v_nsp oid := to_regnamespace(quote_ident(ducklake_guard.catalog_schema()));
+  pattern constant text := '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$';
+BEGIN
+  IF p_table_ids IS NULL THEN
+    RETURN QUERY
+      SELECT c.oid, c.relname, c.relowner, c.relacl, (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint
+        FROM pg_catalog.pg_class c
+       WHERE c.relnamespace = v_nsp AND c.relkind = 'r' AND c.relname ~ pattern;
+    RETURN;
+  END IF;
+  RETURN QUERY
+    SELECT c.oid, c.relname, c.relowner, c.relacl, t.id
+      FROM (SELECT DISTINCT u.id FROM unnest(p_table_ids) AS u(id) WHERE u.id IS NOT NULL) t
+      CROSS JOIN LATERAL (
+        -- '`' sorts right after '_' (C collation of name): the range holds exactly the names starting ..._<id>_
+        SELECT c1.* FROM pg_catalog.pg_class c1
+         WHERE c1.relnamespace = v_nsp AND c1.relname >= ('ducklake_inlined_data_' || t.id || '_')::name
+           AND c1.relname < ('ducklake_inlined_data_' || t.id || '`')::name
+        UNION ALL
+        SELECT c2.* FROM pg_catalog.pg_class c2
+         WHERE c2.relnamespace = v_nsp AND c2.relname = ('ducklake_inlined_delete_' || t.id)::name) c
+     WHERE c.relkind = 'r' AND c.relname ~ pattern
+       AND (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint = t.id;
+END
+$$;
+
 -- Puts the row filter on every inlined table the caller may alter that lacks it (SECURITY INVOKER: as the
--- catalog owner from the guard's functions; a superuser can run it to cover the writer's tables). Returns how many.
+-- catalog owner from the guard's functions; a superuser can run it to cover the writer's tables). The catalog
+-- owner may alter the writer's tables when it is a member of the writer with INHERIT (GRANT <writer> TO <owner>:
+-- the external target's shape, no superuser needed). Returns how many.
 CREATE OR REPLACE FUNCTION ducklake_guard.filter_inlined_tables(p_table_ids bigint[] DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  v_schema text := ducklake_guard.catalog_schema();
   r record;
   s text;
   n integer := 0;
 BEGIN
-  FOR r IN SELECT c.oid FROM pg_catalog.pg_class c
-            WHERE c.relnamespace = to_regnamespace(quote_ident(v_schema)) AND c.relkind = 'r'
-              AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$'
-              AND (p_table_ids IS NULL OR (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint = ANY (p_table_ids))
-              AND pg_catalog.pg_has_role(current_user, c.relowner, 'USAGE')
-              AND NOT ducklake_guard.inlined_is_filtered(c.oid) LOOP
-    FOREACH s IN ARRAY ducklake_guard.inlined_policy_sql(r.oid) LOOP
+  FOR r IN SELECT i.rel FROM ducklake_guard.inlined_tables(p_table_ids) i
+            WHERE pg_catalog.pg_has_role(current_user, i.relowner, 'USAGE')
+              AND NOT ducklake_guard.inlined_is_filtered(i.rel) LOOP
+    FOREACH s IN ARRAY ducklake_guard.inlined_policy_sql(r.rel) LOOP
       EXECUTE s;
     END LOOP;
     n := n + 1;
@@ -560,8 +594,28 @@ BEGIN
 END
 $$;
 
+-- Who puts the row filter on the inlined tables DuckLake's writer (setting catalog_writer, else any role owning
+-- inlined tables now) creates: the superuser's event trigger, the catalog owner itself at COMMIT (the commit
+-- trigger's grant sync) when it has the writer's privileges (GRANT <writer> TO <owner>, INHERIT), both, or none.
+CREATE OR REPLACE FUNCTION ducklake_guard.inlined_filter_mechanism() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  WITH o AS (SELECT ro.oid FROM pg_catalog.pg_roles ro JOIN ducklake_guard.setting s ON s.key = 'catalog_owner' AND s.value = ro.rolname),
+  w AS (SELECT ro.oid FROM pg_catalog.pg_roles ro JOIN ducklake_guard.setting s ON s.key = 'catalog_writer' AND s.value = ro.rolname
+        UNION SELECT i.relowner FROM ducklake_guard.inlined_tables(NULL) i
+         WHERE NOT EXISTS (SELECT FROM ducklake_guard.setting s WHERE s.key = 'catalog_writer'))
+  SELECT coalesce(nullif(concat_ws(',',
+           CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_event_trigger e WHERE e.evtname = 'ducklake_guard_a_inlined_row_filter' AND e.evtenabled <> 'D')
+                THEN 'event_trigger' END,
+           CASE WHEN EXISTS (SELECT FROM w) AND NOT EXISTS (SELECT FROM w, o WHERE NOT pg_catalog.pg_has_role(o.oid, w.oid, 'USAGE'))
+                THEN 'owner_member_of_writer' END), ''), 'none')
+$$;
+
 -- SELECT on inlined tables: readers of the whole table; readers with partition grants on the table only where the
 -- row filter is on (filtered here first when the catalog owner may). Grants what is missing, revokes the rest.
+-- Revokes name the privileges held, not ALL: when the owner may act as the table's owner too (member of the
+-- writer), PostgreSQL records a GRANT/REVOKE under the first role holding the needed grant options, and for ALL
+-- (MAINTAIN on PostgreSQL 17 is not among the writer's default privileges) that would be the writer, whose REVOKE
+-- leaves the owner's own grants in place. Naming the held privileges picks the same grantor as the GRANT did.
 CREATE OR REPLACE FUNCTION ducklake_guard.sync_inlined_grants(p_reader_oid oid DEFAULT NULL, p_table_ids bigint[] DEFAULT NULL)
 RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -571,22 +625,21 @@ DECLARE
   n integer := 0;
 BEGIN
   n := ducklake_guard.filter_inlined_tables(p_table_ids);
-  FOR r IN SELECT c.oid, c.relname, c.relowner, c.relacl, ducklake_guard.inlined_is_filtered(c.oid) AS filtered,
-                  (regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint AS table_id
-             FROM pg_catalog.pg_class c
-            WHERE c.relnamespace = to_regnamespace(quote_ident(v_schema)) AND c.relkind = 'r'
-              AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$' LOOP
-    CONTINUE WHEN p_table_ids IS NOT NULL AND NOT r.table_id = ANY (p_table_ids);
+  FOR r IN SELECT i.rel AS oid, i.relname, i.relowner, i.relacl, ducklake_guard.inlined_is_filtered(i.rel) AS filtered, i.table_id
+             FROM ducklake_guard.inlined_tables(p_table_ids) i LOOP
     -- Grantees that should not be there (PUBLIC is grantee 0): only PUBLIC and readers are touched.
-    FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.aclexplode(r.relacl) a
+    FOR g IN SELECT a.grantee, string_agg(DISTINCT a.privilege_type, ', ') AS privileges FROM pg_catalog.aclexplode(r.relacl) a
               WHERE a.grantee <> r.relowner AND (p_reader_oid IS NULL OR a.grantee = p_reader_oid OR a.grantee = 0)
                 AND (a.grantee = 0 OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
                 AND NOT EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = a.grantee AND v.object_id = r.table_id
-                                   AND (v.kind = 't' OR (v.kind = 'p' AND r.filtered))) LOOP
+                                   AND (v.kind = 't' OR (v.kind = 'p' AND r.filtered)))
+                -- privilege names come from PostgreSQL itself; checked anyway, as they reach the statement unquoted
+                AND a.privilege_type ~ '^[A-Z]+( [A-Z]+)*$'
+              GROUP BY a.grantee LOOP
       IF g.grantee = 0 THEN
-        EXECUTE format('REVOKE ALL ON %I.%I FROM PUBLIC', v_schema, r.relname);
+        EXECUTE format('REVOKE %s ON %I.%I FROM PUBLIC', g.privileges, v_schema, r.relname);
       ELSE
-        EXECUTE format('REVOKE ALL ON %I.%I FROM %I', v_schema, r.relname, (SELECT ro.rolname FROM pg_catalog.pg_roles ro WHERE ro.oid = g.grantee));
+        EXECUTE format('REVOKE %s ON %I.%I FROM %I', g.privileges, v_schema, r.relname, (SELECT ro.rolname FROM pg_catalog.pg_roles ro WHERE ro.oid = g.grantee));
       END IF;
       n := n + 1;
     END LOOP;
@@ -877,7 +930,9 @@ ALTER TABLE ducklake_guard.partition_acl ENABLE ALWAYS TRIGGER enforce_lock, ENA
 CREATE OR REPLACE FUNCTION ducklake_guard.enforcement_drift()
 RETURNS TABLE (area text, reader name, detail text)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-DECLARE v_schema text := ducklake_guard.catalog_schema();
+DECLARE
+  v_schema text := ducklake_guard.catalog_schema();
+  v_owner oid := (SELECT ro.oid FROM pg_catalog.pg_roles ro JOIN ducklake_guard.setting st ON st.key = 'catalog_owner' AND st.value = ro.rolname);
 BEGIN
   RETURN QUERY
     WITH e AS (SELECT x.role_oid, x.kind, x.object_id FROM ducklake_guard.expected_visible(NULL) x),
@@ -918,9 +973,19 @@ BEGIN
     UNION ALL
     -- A partition reader cannot read an inlined table without the row filter (fail closed): its DuckDB scans of the
     -- table fail until a superuser or the table's owner puts the filter on.
+    -- The repair depends on who may put the filter on: the catalog owner when it has the table owner's privileges
+    -- (GRANT <writer> TO <owner>), else a superuser; without one, that membership is the fix.
     SELECT 'inlined'::text, ro.rolname,
-           format('cannot read %I.%I (inlined rows of table id %s, owned by %s): it has no row filter; as a superuser run: SELECT ducklake_guard.filter_inlined_tables();',
-                  v_schema, inl.relname, inl.table_id, coalesce(ow.rolname, 'oid ' || inl.relowner))
+           format('cannot read %I.%I (inlined rows of table id %s, owned by %s): it has no row filter; %s',
+                  v_schema, inl.relname, inl.table_id, coalesce(ow.rolname, 'oid ' || inl.relowner),
+                  CASE WHEN v_owner IS NOT NULL AND pg_catalog.pg_has_role(v_owner, inl.relowner, 'USAGE')
+                         THEN 'as the catalog owner run: SELECT ducklake_guard.resync();'
+                       WHEN EXISTS (SELECT FROM pg_catalog.pg_event_trigger e WHERE e.evtname = 'ducklake_guard_a_inlined_row_filter')
+                         THEN 'as a superuser run: SELECT ducklake_guard.filter_inlined_tables();'
+                       ELSE format('only its owner or a superuser can put it on: make the catalog owner a member of %s (run `pulumi up`, or as the admin: GRANT %I TO %I;), then as the catalog owner run: SELECT ducklake_guard.resync();',
+                                   coalesce(ow.rolname, 'oid ' || inl.relowner), coalesce(ow.rolname, 'oid ' || inl.relowner),
+                                   coalesce((SELECT ro3.rolname FROM pg_catalog.pg_roles ro3 WHERE ro3.oid = v_owner), 'the catalog owner'))
+                  END)
       FROM inl JOIN ducklake_guard.visible vi ON vi.object_id = inl.table_id AND vi.kind = 'p'
       JOIN pg_catalog.pg_roles ro ON ro.oid = vi.role_oid
       LEFT JOIN pg_catalog.pg_roles ow ON ow.oid = inl.relowner
@@ -1001,8 +1066,10 @@ COMMENT ON FUNCTION ducklake_guard.expected_files(oid, bigint[]) IS 'ducklake_gu
 COMMENT ON FUNCTION ducklake_guard.inlined_row_visible(bigint, jsonb, text[]) IS 'ducklake_guard: whether an inlined row falls in the current reader''s partition grants; called by the inlined tables'' row filter as the reader.';
 COMMENT ON FUNCTION ducklake_guard.inlined_policy_sql(oid) IS 'ducklake_guard: the statements putting the row filter on one inlined table. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.is_reader_sql() IS 'ducklake_guard: the policy expression telling an enrolled reader from every other role (owner, writer). Owner only (install time).';
+COMMENT ON FUNCTION ducklake_guard.inlined_tables(bigint[]) IS 'ducklake_guard: the inlined tables of some DuckLake table ids (index lookups by name) or of all (NULL). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.inlined_filter_mechanism() IS 'ducklake_guard: who puts the row filter on new inlined tables of the writer: event_trigger (superuser), owner_member_of_writer (the commit trigger, GRANT <writer> TO <owner>), both, or none (partition readers cannot read them: fail closed). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.inlined_is_filtered(oid) IS 'ducklake_guard: whether an inlined table carries the row filter. Owner only.';
-COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (run as a superuser to cover the writer''s tables). Owner and superusers.';
+COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (the writer''s too when the catalog owner is a member of the writer, or run by a superuser). Owner and superusers.';
 COMMENT ON FUNCTION ducklake_guard.grant_rows(name, text, text, jsonb) IS 'ducklake_guard: grants a reader the rows of one table whose partition keys take the listed values; true if the ACL changed. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.revoke_rows(name, text, text, jsonb) IS 'ducklake_guard: removes one partition grant; false if there was none. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.list_grants(text) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';
@@ -1033,6 +1100,9 @@ SELECT ducklake_guard.resync();
 -- triggers fire in name order), whose grant sync then sees the filter.
 RESET ROLE;
 DO $guard$
+DECLARE
+  v_owner text;
+  v_writer text;
 BEGIN
   IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
     EXECUTE $fn$
@@ -1099,8 +1169,22 @@ $fn$;
     INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'installed')
       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
   ELSE
-    RAISE WARNING 'not a superuser: the event trigger putting the row filter on new inlined tables was not installed; partition readers cannot read inlined tables the writer creates (fail closed) until a superuser runs sql/007_partition_grants.sql or SELECT ducklake_guard.filter_inlined_tables()';
-    INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'missing') ON CONFLICT (key) DO NOTHING;
+    -- Without a superuser the catalog owner filters the writer's new inlined tables at COMMIT (the commit trigger of
+    -- the next migration calls sync_inlined_grants) when it has the writer's privileges. The writer is the one
+    -- recorded, or the one this install is given (recorded by the next migration).
+    v_owner := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner');
+    v_writer := coalesce((SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_writer'),
+                         nullif(pg_catalog.current_setting('ducklake_guard.catalog_writer', true), ''));
+    IF v_writer IS NOT NULL AND pg_catalog.to_regrole(pg_catalog.quote_ident(v_writer)) IS NOT NULL
+       AND pg_catalog.pg_has_role(v_owner, v_writer, 'USAGE') THEN
+      INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'owner_member_of_writer')
+        ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE ducklake_guard.setting.value = 'missing';
+    ELSE
+      RAISE WARNING '%', pg_catalog.format('not a superuser, and the catalog owner %I is not a member of the writer %s: new inlined tables of the writer get no row filter, so partition readers cannot read them (fail closed). Fix: as the admin GRANT %s TO %I; (`pulumi up` does it on the external target), or as a superuser run sql/007_partition_grants.sql',
+                                            v_owner, coalesce(pg_catalog.quote_ident(v_writer), '(none recorded)'),
+                                            coalesce(pg_catalog.quote_ident(v_writer), '<writer>'), v_owner);
+      INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'missing') ON CONFLICT (key) DO NOTHING;
+    END IF;
   END IF;
 END
 $guard$;

@@ -288,6 +288,15 @@ BEGIN
      WHERE ducklake_guard.has_catalog_table(t.name)
        AND NOT EXISTS (SELECT FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = to_regclass(format('%I.%I', v_schema, t.name))
                           AND tg.tgname = 'ducklake_guard_resolve');
+  -- Inlined tables a partition reader cannot read for want of the row filter that the owner can put on now (made
+  -- before GRANT <writer> TO <owner>): protect_all()'s resync filters and grants them.
+  IF to_regprocedure('ducklake_guard.inlined_tables(bigint[])') IS NOT NULL THEN
+    RETURN QUERY
+      SELECT i.relname::text, 'no row filter: partition readers cannot read it'
+        FROM ducklake_guard.inlined_tables(NULL) i
+       WHERE pg_catalog.pg_has_role(current_user, i.relowner, 'USAGE') AND NOT ducklake_guard.inlined_is_filtered(i.rel)
+         AND EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.kind = 'p' AND v.object_id = i.table_id);
+  END IF;
   RETURN QUERY
     SELECT 'ducklake_snapshot'::text, 'no commit trigger granting new inlined tables'
      WHERE ducklake_guard.has_catalog_table('ducklake_snapshot')
@@ -308,7 +317,7 @@ COMMENT ON FUNCTION ducklake_guard.on_snapshot_commit() IS 'ducklake_guard defer
 COMMENT ON FUNCTION ducklake_guard.inlined_grant_mechanism() IS 'ducklake_guard: which triggers grant new inlined tables now: commit_trigger, event_trigger, both, or none. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.attach_commit_trigger() IS 'ducklake_guard: attaches the commit trigger to ducklake_snapshot when it exists; records setting inlined_grants. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.protect_all() IS 'ducklake_guard: protect_catalog + attach_triggers + attach_commit_trigger + resync; safe any time. Owner only.';
-COMMENT ON FUNCTION ducklake_guard.unprotected_catalog_tables() IS 'ducklake_guard: catalog tables lacking RLS, a guard policy, reader SELECT or a guard trigger (repair: SELECT ducklake_guard.protect_all()). Owner only.';
+COMMENT ON FUNCTION ducklake_guard.unprotected_catalog_tables() IS 'ducklake_guard: catalog tables lacking RLS, a guard policy, reader SELECT or a guard trigger, and inlined tables partition readers need filtered that the owner can filter (repair: SELECT ducklake_guard.protect_all()). Owner only.';
 COMMENT ON TABLE ducklake_guard.setting IS 'ducklake_guard: install settings (catalog_schema, catalog_owner, catalog_writer, event_trigger, inlined_grants). Owner only.';
 
 DO $guard$

@@ -114,7 +114,9 @@ maybe("the commit trigger grants new inlined tables to exactly the right readers
       m.admin.query(
         `ALTER DEFAULT PRIVILEGES FOR ROLE ${quoteIdent(m.writer)} IN SCHEMA lake ${verb} ${verb === "GRANT" ? "ALL ON TABLES TO" : "ALL ON TABLES FROM"} ${quoteIdent(m.owner)}${verb === "GRANT" ? " WITH GRANT OPTION" : ""}`,
       );
+    // …and its membership in the writer (GRANT <writer> TO <owner>), through which it could still grant as the tables' owner.
     await dp("REVOKE");
+    await m.admin.query(`REVOKE ${quoteIdent(m.writer)} FROM ${quoteIdent(m.owner)}`);
     try {
       await write("CREATE TABLE lake.sales.late (id INTEGER)", "INSERT INTO lake.sales.late VALUES (7)");
     } finally {
@@ -153,6 +155,7 @@ maybe("the commit trigger grants new inlined tables to exactly the right readers
     await resyncGuard(m.admin);
     expect(await canSelect(rSales, fresh[0])).toBe(true);
     expect(await readAs(rSales, "SELECT id FROM lake.sales.late")).toEqual([[7]]);
+    await m.admin.query(`GRANT ${quoteIdent(m.writer)} TO ${quoteIdent(m.owner)}`);
   });
 
   test("control: with the commit trigger disabled the same write leaves the new table ungranted (no event trigger here)", async () => {
