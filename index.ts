@@ -44,11 +44,24 @@ const accessRules = {
 const defaultLayout = indexLayout(emptyLayout(`s3://${config.bucketName}/${config.dataPrefix}`));
 const validatedAccess = LakeAccess.validate({ ...accessRules, layout: defaultLayout, bucket: config.bucketName });
 
+// On an external server the program writes no pg_hba/firewall: readers' allowedIps are the service's network rules.
+if (config.target === "external")
+  for (const r of accessSpec.readers.filter((x) => x.allowedIps?.length))
+    pulumi.log.warn(
+      `reader "${r.name}": allowedIps (${r.allowedIps!.join(", ")}) cannot be enforced on target external (no pg_hba or firewall of ours); ` +
+        "restrict addresses in the PostgreSQL service's network rules",
+    );
+
 const lake = new Lake("ducklake", {
   config,
   roleCidrs: config.target === "hetzner" ? roleCidrsFromReaders(accessSpec.readers) : undefined,
   // where the postgresql provider reads the server CA (verify-full); tests point it at a temp dir
   caFileDir: process.env.DUCKLAKE_CA_DIR,
+  readerRoles: accessSpec.readers.map((r) => r.name),
+  readerConnectionLimits: accessSpec.readers.map((r) => ({
+    name: r.name,
+    connectionLimit: r.connectionLimit ?? config.readerConnectionLimit,
+  })),
 });
 
 // Tables with partition grants: their current specs and their files are read for the checks and the bucket policy.
@@ -117,6 +130,7 @@ export const s3Region = outputs.s3Region;
 export const ownerProjectId = outputs.ownerProjectId;
 export const dataPath = outputs.dataPath;
 export const backupsLocation = outputs.backupsLocation;
+export const backups = outputs.backups;
 export const catalog = outputs.catalog;
 export const catalogAdminConnection = outputs.catalogAdminConnection;
 export const catalogOwnerConnection = outputs.catalogOwnerConnection;

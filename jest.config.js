@@ -12,7 +12,8 @@ module.exports = {
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
     },
-    // The guard suites again in the managed-PostgreSQL shape (issue 17): a CREATEROLE/CREATEDB admin, no superuser.
+    // The guard, access and workflow suites again in the managed-PostgreSQL shape (issue 17): a CREATEROLE/CREATEDB
+    // admin, no superuser (GUARD_SHAPE=managed: test/fixtures/guardHarness.ts, test/support/catalogShape.ts).
     {
       displayName: "integration-managed",
       testEnvironment: "node",
@@ -26,6 +27,9 @@ module.exports = {
         "catalogGuard.provider",
         "undeclaredAcl",
         "aclChangeLog.cli",
+        "catalogGuard.integrity",
+        "accessAsCode",
+        "cli.workflows",
       ].map((name) => `<rootDir>/test/integration/${name}.test.ts`),
     },
     // What the provider plugins call on create/read/update/delete, replayed from their source against real RGW/PostgreSQL.

@@ -6,12 +6,13 @@
 import * as fs from "fs";
 import * as path from "path";
 
-/** Writes `pem` to `file` (absolute path, parent created) unless it already holds exactly that; returns `file`. */
+/** Writes `pem` (one certificate or a bundle) to `file` (absolute path, parent created) unless it already holds exactly that; returns `file`. */
 export function writeCaFile(file: string, pem: string): string {
   if (!path.isAbsolute(file))
     throw new Error(`CA file ${JSON.stringify(file)} must be an absolute path (the plugin's working directory is not the program's)`);
-  if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?$/.test(pem))
-    throw new Error("the server CA is not one PEM certificate");
+  // One certificate, or a bundle (managed services publish CA bundles; lib/pq and libpq load every one in the file).
+  if (!/^(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n?)+$/.test(pem))
+    throw new Error("the server CA is not one PEM certificate (or a bundle of them)");
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : undefined;
   if (current !== pem) {
     fs.mkdirSync(path.dirname(file), { recursive: true });

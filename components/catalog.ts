@@ -6,11 +6,15 @@ import { roleAttachSql } from "../model/attach";
 import { RESERVED_CONNECTIONS_SINCE } from "../model/connectionBudget";
 import { CatalogGuard } from "../providers/catalogGuard";
 import { WriterTableGrants } from "../providers/writerTableGrants";
+import { ReaderBaseRole } from "../providers/readerBaseRole";
 import { writeCaFile } from "./caFile";
 
 /** Login role that owns the catalog tables: the only role that runs DuckLake maintenance. */
 export const CATALOG_OWNER_ROLE = "ducklake_owner";
-/** Login role for pipelines that write data (BYPASSRLS: it must see every row it may change). */
+/**
+ * Login role for pipelines that write data. On a server the program builds it has BYPASSRLS (it must see every
+ * row it may change); on an external server (no superuser to give it) the guard's write policy lets it see them.
+ */
 export const CATALOG_WRITER_ROLE = "ducklake_writer";
 
 export interface CatalogArgs {
@@ -36,6 +40,14 @@ export interface CatalogArgs {
   providerCaFile?: string;
   /** Protect the catalog database (Pulumi `protect`): its delete is DROP DATABASE … WITH (FORCE). */
   protect?: boolean;
+  /**
+   * Whether `admin` is a superuser (default true: the VPS and local targets). false = the managed shape of the
+   * external target, a login with CREATEROLE and CREATEDB only: the provider runs with superuser: false, the writer
+   * gets no BYPASSRLS, the admin creates ducklake_reader and grants it to the owner WITH ADMIN OPTION, becomes a
+   * member of the owner and writer (database ownership, the writer's default privileges), the owner becomes a member
+   * of the writer (the guard acts on the writer's inlined tables), and the guard is installed by the owner login.
+   */
+  adminIsSuperuser?: boolean;
 }
 
 /**
@@ -45,7 +57,7 @@ export interface CatalogArgs {
 export class Catalog extends pulumi.ComponentResource {
   readonly provider: postgresql.Provider;
   readonly database: postgresql.Database;
-  /** Superuser connection to the catalog database (secret): for the catalog guard and admin tools. */
+  /** The admin's connection to the catalog database (secret; a superuser except on the external target): admin tools. */
   readonly adminConnection: pulumi.Output<CatalogConnection>;
   readonly ownerConnection: pulumi.Output<CatalogConnection>;
   readonly writerConnection: pulumi.Output<CatalogConnection>;
@@ -58,6 +70,7 @@ export class Catalog extends pulumi.ComponentResource {
   constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
     super("ducklake:catalog:Catalog", name, {}, opts);
     const parent = { parent: this };
+    const superuser = args.adminIsSuperuser ?? true;
     const admin = pulumi.output(args.admin);
     this.catalogSchema = args.catalogSchema;
 
@@ -82,7 +95,8 @@ export class Catalog extends pulumi.ComponentResource {
         database: "postgres",
         sslmode: unsecretAdmin.sslmode,
         sslrootcert,
-        superuser: true,
+        // false: the plugin then never assumes superuser rights (e.g. it grants itself the new owner of a database).
+        superuser,
         connectTimeout: 30,
       },
       parent,
@@ -110,10 +124,41 @@ export class Catalog extends pulumi.ComponentResource {
         name: CATALOG_WRITER_ROLE,
         login: true,
         password: writerPassword.result,
-        bypassRowLevelSecurity: true,
+        // Only a superuser may give BYPASSRLS (PostgreSQL 15+: "must be superuser to create bypassrls users").
+        bypassRowLevelSecurity: superuser,
       },
       withProvider,
     );
+
+    // The managed shape: what a superuser would otherwise do implicitly. Each membership is its own resource, so a
+    // preview shows it and a destroy revokes it.
+    const memberships: pulumi.Resource[] = [];
+    if (!superuser) {
+      // ducklake_reader is shared by every catalog on the server: ensured, never dropped (providers/readerBaseRole.ts).
+      const readerBase = new ReaderBaseRole(`${name}-reader-base-role`, { connection: admin }, parent);
+      memberships.push(
+        new postgresql.GrantRole(
+          `${name}-owner-administers-readers`,
+          { role: owner.name, grantRole: readerBase.roleName, withAdminOption: true },
+          withProvider,
+        ),
+      );
+      // CREATE DATABASE … OWNER and ALTER DEFAULT PRIVILEGES FOR ROLE need the admin to be a member of that role.
+      for (const [key, role] of [
+        ["owner", owner],
+        ["writer", writer],
+      ] as const)
+        memberships.push(
+          new postgresql.GrantRole(`${name}-admin-member-of-${key}`, { role: unsecretAdmin.user, grantRole: role.name }, withProvider),
+        );
+      // The owner (which installs and runs the guard) must act on the writer's inlined tables: partition row filters
+      // enable RLS and create policies on them, which only their owner — the writer — or its members may do. Never
+      // the other direction (the writer would then own the guard).
+      memberships.push(
+        new postgresql.GrantRole(`${name}-owner-member-of-writer`, { role: owner.name, grantRole: writer.name }, withProvider),
+      );
+    }
+    const afterMemberships = { ...withProvider, dependsOn: memberships };
 
     // Readers can never fill the slots kept for the owner and writer (PostgreSQL 16+; on 15 the preview's
     // connection budget is the only guard: model/connectionBudget.ts).
@@ -139,7 +184,7 @@ export class Catalog extends pulumi.ComponentResource {
         encoding: "UTF8",
         template: "template0",
       },
-      { ...withProvider, protect: args.protect ?? false },
+      { ...afterMemberships, protect: args.protect ?? false },
     );
     const db = this.database.name;
 
@@ -158,7 +203,7 @@ export class Catalog extends pulumi.ComponentResource {
         ),
       );
     }
-    const afterSchema = { ...withProvider, dependsOn: schemaDeps };
+    const afterSchema = { ...withProvider, dependsOn: [...schemaDeps, ...memberships] };
 
     const grants: pulumi.Resource[] = [];
     // CONNECT only: no TEMPORARY. DuckLake's writes, updates and maintenance through DuckDB's postgres extension run
@@ -191,17 +236,27 @@ export class Catalog extends pulumi.ComponentResource {
     // Catalog tables exist once the owner first ATTACHes. Tables present now: granted by a resource that
     // only adds (providers/writerTableGrants.ts: a postgresql.Grant on all tables reads the writer's own
     // tables as drift and revokes on every refresh). Tables created later: the default privileges below.
-    const adminDb = pulumi.secret(pulumi.all([admin, db]).apply(([a, database]): CatalogConnection => ({ ...a, database })));
+    const connectionAs = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
+      pulumi.secret(
+        pulumi
+          .all([admin, db, user, password])
+          .apply(([a, database, u, p]): CatalogConnection => ({ ...a, database, user: u, password: p })),
+      );
+    this.adminConnection = connectionAs(admin.user, admin.password);
+    this.ownerConnection = connectionAs(owner.name, ownerPassword.result);
+    this.writerConnection = connectionAs(writer.name, writerPassword.result);
+    // Without a superuser, the owner itself grants on its tables and installs the guard.
+    const installer = superuser ? this.adminConnection : this.ownerConnection;
     grants.push(
       new WriterTableGrants(
         `${name}-writer-existing-tables`,
         {
-          connection: adminDb,
+          connection: installer,
           schema: args.catalogSchema,
           owner: owner.name,
           writer: writer.name,
         },
-        { parent: this, dependsOn: [this.database, ...schemaDeps] },
+        { parent: this, dependsOn: [this.database, ...schemaDeps, ...memberships] },
       ),
     );
     grants.push(
@@ -236,16 +291,6 @@ export class Catalog extends pulumi.ComponentResource {
       ),
     );
 
-    const connectionAs = (user: pulumi.Input<string>, password: pulumi.Input<string>) =>
-      pulumi.secret(
-        pulumi
-          .all([admin, db, user, password])
-          .apply(([a, database, u, p]): CatalogConnection => ({ ...a, database, user: u, password: p })),
-      );
-    this.adminConnection = connectionAs(admin.user, admin.password);
-    this.ownerConnection = connectionAs(owner.name, ownerPassword.result);
-    this.writerConnection = connectionAs(writer.name, writerPassword.result);
-
     const caFile = args.caFileName ?? "ducklake-ca.pem";
     // No password inside: not secret.
     const attachAs = (user: pulumi.Input<string>) =>
@@ -266,16 +311,18 @@ export class Catalog extends pulumi.ComponentResource {
       );
     this.attachSql = { owner: attachAs(owner.name), writer: attachAs(writer.name) };
 
-    // Row-level security for readers across the whole catalog (providers/catalogGuard.ts). Installed
-    // as a superuser so its event trigger can grant readers each new inlined-data table.
+    // Row-level security for readers across the whole catalog (providers/catalogGuard.ts). Installed as a
+    // superuser where there is one (its event trigger grants readers each new inlined-data table), else as the owner.
     this.guard = new CatalogGuard(
       `${name}-guard`,
       {
-        connection: this.adminConnection,
+        connection: installer,
         catalogSchema: args.catalogSchema,
         catalogOwner: owner.name,
+        // The guard's write policy lets the writer see every catalog row without BYPASSRLS (the external target).
+        catalogWriter: writer.name,
       },
-      { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...grants] },
+      { parent: this, dependsOn: [this.database, owner, writer, ...schemaDeps, ...memberships, ...grants] },
     );
 
     this.registerOutputs({ adminConnection: this.adminConnection, attachSql: this.attachSql, guardVersion: this.guard.version });

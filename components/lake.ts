@@ -10,6 +10,10 @@ import { LakeBucket } from "./lakeBucket";
 import { LakeServer } from "./lakeServer";
 import { Catalog } from "./catalog";
 import { CatalogGuard } from "../providers/catalogGuard";
+import { CATALOG_OWNER_ROLE, CATALOG_WRITER_ROLE } from "./catalog";
+import { externalCheckVerdict, externalServerChecks } from "../model/externalServer";
+import { READER_BASE_ROLE } from "../model/names";
+import { readExternalServerFacts } from "../postgres/externalServerChecks";
 
 export interface LakeArgs {
   /** Validated stack configuration (model/config validateConfig); decides which children exist. */
@@ -24,11 +28,27 @@ export interface LakeArgs {
    * (default <working directory>/.ducklake). The file is <dir>/<stack>-ca.pem.
    */
   caFileDir?: string;
+  /**
+   * Reader role names of access.ts: on the external target the preview refuses an existing one with SUPERUSER or
+   * BYPASSRLS (it would see every catalog row past the guard).
+   */
+  readerRoles?: string[];
+  /** Each reader's CONNECTION LIMIT (resolved): the external preview compares their sum with the server's max_connections. */
+  readerConnectionLimits?: { name: string; connectionLimit: number }[];
 }
+
+/** What the stack outputs say about catalog backups, per target. */
+export const BACKUPS_BY_TARGET: Record<LakeConfig["target"], string> = {
+  hetzner: "nightly pg_dump of the catalog into the bucket (backupsLocation), by a timer on the server",
+  local: "none (the local stack is throw-away)",
+  external: "done by the PostgreSQL service (its backups and point-in-time recovery); this program runs no backup job",
+};
 
 /**
  * One DuckLake for a stack: bucket + catalog everywhere, and on `hetzner` the catalog server.
  * `local` creates no Hetzner resources: PostgreSQL and RGW on 127.0.0.1 come from scripts/.
+ * `external` creates no Hetzner Cloud resources either: the catalog goes onto an existing PostgreSQL, reached
+ * as its (non-superuser) admin login with verify-full TLS, after the preview-time checks of that server passed.
  * The access layer (readers, grants, bucket policy) plugs in through the public properties.
  */
 export class Lake extends pulumi.ComponentResource {
@@ -66,7 +86,7 @@ export class Lake extends pulumi.ComponentResource {
     this.backupsPrefix = c.backupsPrefix;
     this.readerListing = c.readerListing;
     this.catalogSchema = c.catalogSchema;
-    this.cost = estimateMonthlyCost({ target: c.target, serverType: c.serverType });
+    this.cost = estimateMonthlyCost({ target: c.target, serverType: c.serverType, s3Endpoint: c.s3Endpoint });
     if (this.cost.overBudget) pulumi.log.warn(`monthly cost estimate: ${this.cost.summary}`, this);
 
     const accessKey = pulumi.secret(c.s3AccessKey);
@@ -136,6 +156,37 @@ export class Lake extends pulumi.ComponentResource {
           sslRootCert: ca,
         })),
       );
+    } else if (c.target === "external") {
+      const ext = c.externalPostgres!;
+      const conn: CatalogConnection = {
+        host: ext.host,
+        port: ext.port,
+        database: "postgres",
+        user: ext.adminUser,
+        password: ext.adminPassword,
+        sslmode: "verify-full",
+        sslRootCert: ext.caCertPem,
+      };
+      // Preview-time checks of the live server (version, the admin's rights, jit, TLS, an existing database or
+      // roles the program cannot use): any error stops the program before the catalog's provider connects.
+      const checked = pulumi.output(
+        readExternalServerFacts(conn, {
+          catalogDatabase: c.catalogDatabase,
+          roles: [CATALOG_OWNER_ROLE, CATALOG_WRITER_ROLE, READER_BASE_ROLE, ...(args.readerRoles ?? [])],
+        }).then((facts) => {
+          for (const w of externalCheckVerdict(
+            externalServerChecks(facts, {
+              catalogDatabase: c.catalogDatabase,
+              adminUser: ext.adminUser,
+              readers: args.readerConnectionLimits,
+            }),
+            `${ext.host}:${ext.port}`,
+          ))
+            pulumi.log.warn(`external PostgreSQL: ${w}`, this);
+          return true;
+        }),
+      );
+      admin = pulumi.secret(checked.apply(() => conn));
     } else {
       const pg = c.localPostgres!;
       admin = pulumi.secret(
@@ -159,6 +210,7 @@ export class Lake extends pulumi.ComponentResource {
         dataPath: this.dataPath,
         protect: c.protectData,
         postgresVersion: c.target === "hetzner" ? c.postgresVersion : undefined,
+        adminIsSuperuser: c.target !== "external",
         providerCaFile: path.join(args.caFileDir ?? path.resolve(".ducklake"), `${pulumi.getStack()}-ca.pem`),
       },
       { parent: this },
@@ -180,7 +232,8 @@ export class Lake extends pulumi.ComponentResource {
       s3Region: this.s3Region,
       ownerProjectId: this.ownerProjectId,
       dataPath: this.dataPath,
-      backupsLocation: pulumi.interpolate`s3://${this.bucketName}/${this.backupsPrefix}`,
+      backups: BACKUPS_BY_TARGET[this.target],
+      ...(this.target !== "external" ? { backupsLocation: pulumi.interpolate`s3://${this.bucketName}/${this.backupsPrefix}` } : {}),
       catalog: pulumi.unsecret(summary),
       catalogAdminConnection: this.catalogConnection,
       catalogOwnerConnection: this.catalog.ownerConnection,

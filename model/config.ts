@@ -7,11 +7,44 @@ import { connectionLimitProblem, DEFAULT_READER_CONNECTION_LIMIT } from "./conne
 import { cidrProblem, isWorld } from "./cidr";
 import { isAccessKey, isProjectId } from "./principal";
 import type { ReaderPrincipalOverrides } from "./grants";
+import { adminRoleProblem, ExternalPostgres, externalHostProblem, normalizeCaPem } from "./externalServer";
+
+export type { ExternalPostgres };
 
 export const CONFIG_NAMESPACE = "ducklake";
 
-/** Where the lake runs: `local` = PostgreSQL + RGW on 127.0.0.1 (project scripts); `hetzner` = Hetzner Cloud. */
-export type Target = "local" | "hetzner";
+/**
+ * Where the lake runs: `local` = PostgreSQL + RGW on 127.0.0.1 (project scripts); `hetzner` = Hetzner Cloud;
+ * `external` = the catalog on an existing PostgreSQL (managed or HA) the program only connects to, no Hetzner Cloud
+ * resources, the bucket on Hetzner Object Storage or any S3 endpoint.
+ */
+export type Target = "local" | "hetzner" | "external";
+export const TARGETS: readonly Target[] = ["local", "hetzner", "external"];
+
+/** Keys that only mean something on the hetzner target (the server the program builds). */
+export const HETZNER_ONLY_KEYS = [
+  "serverType",
+  "sshPublicKey",
+  "sshKeyName",
+  "adminIps",
+  "allowWorldAccess",
+  "postgresVersion",
+  "backupHourUtc",
+  "backupPrincipal",
+  "backupSecretKey",
+] as const;
+export const LOCAL_ONLY_KEYS = ["localPgHost", "localPgPort", "localPgUser", "localPgPassword"] as const;
+export const EXTERNAL_ONLY_KEYS = [
+  "externalPgHost",
+  "externalPgPort",
+  "externalPgAdminUser",
+  "externalPgAdminPassword",
+  "externalPgCaCert",
+] as const;
+/** Defaults Pulumi.yaml declares: Pulumi hands them to every stack, so a key at this value was not set by the operator. */
+const DECLARED_DEFAULTS: Record<string, string> = { serverType: "cx23", localPgHost: "127.0.0.1", localPgUser: "postgres" };
+/** The catalog roles the program creates (components/catalog.ts); the external admin must not be one of them. */
+const PROGRAM_ROLES = ["ducklake_owner", "ducklake_writer"];
 
 /** Hetzner Cloud locations with servers, and the subset with Object Storage. */
 export const SERVER_LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
@@ -56,6 +89,8 @@ export interface LakeConfig {
   /** CONNECTION LIMIT of each reader role unless its access.ts entry sets connectionLimit. */
   readerConnectionLimit: number;
   localPostgres?: LocalPostgres;
+  /** The existing PostgreSQL of the external target (sslmode always verify-full). */
+  externalPostgres?: ExternalPostgres;
   /** Name of an SSH key already in the Hetzner project, used instead of creating one from sshPublicKey. */
   sshKeyName?: string;
   /** Protect the catalog database, server and primary IP (Pulumi protect + Hetzner protection). */
@@ -72,11 +107,18 @@ export interface LakeConfig {
 }
 
 /** Keys whose values must be stored with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["s3AccessKey", "s3SecretKey", "localPgPassword", "readerSecretKeys", "backupSecretKey"] as const;
+export const SECRET_KEYS = [
+  "s3AccessKey",
+  "s3SecretKey",
+  "localPgPassword",
+  "readerSecretKeys",
+  "backupSecretKey",
+  "externalPgAdminPassword",
+] as const;
 
 /** Every key this program reads, with its meaning (used in messages and docs). */
 export const CONFIG_KEYS: Record<string, string> = {
-  target: "local | hetzner (default: local for the stack named local, else hetzner)",
+  target: "local | hetzner | external (default: local for the stack named local, else hetzner)",
   location: "Hetzner location of the server and bucket (default fsn1)",
   serverType: "Hetzner server type (default cx23)",
   sshPublicKey: "your SSH public key for root on the server (hetzner)",
@@ -109,6 +151,11 @@ export const CONFIG_KEYS: Record<string, string> = {
   protectData: "protect the catalog database, server and primary IP from deletion (default true on hetzner, false locally)",
   backupPrincipal: "{ projectId, accessKey } of a key of another project the backup job uploads with (PutObject under backupsPrefix only)",
   backupSecretKey: "secret key of backupPrincipal (secret)",
+  externalPgHost: "external target: DNS name or IP address of the existing PostgreSQL (must match its certificate: verify-full)",
+  externalPgPort: "external target: its port (default 5432)",
+  externalPgAdminUser: "external target: the service's admin login (CREATEROLE and CREATEDB; superuser not needed)",
+  externalPgAdminPassword: "external target: that login's password (secret)",
+  externalPgCaCert: "external target: PEM of the CA (or bundle) that signed the server certificate (sslmode is always verify-full)",
 };
 
 export interface ConfigProblem {
@@ -153,10 +200,14 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   checkUnknownKeys(raw, bad);
 
   const targetRaw = get("target") ?? (options.stack === "local" ? "local" : "hetzner");
-  if (targetRaw !== "local" && targetRaw !== "hetzner")
-    bad("target", `"${targetRaw}" is not a target`, `use local or hetzner: ${setCmd("target", "hetzner")}`);
-  const target: Target = targetRaw === "local" ? "local" : "hetzner";
+  if (!(TARGETS as readonly string[]).includes(targetRaw))
+    bad("target", `"${targetRaw}" is not a target`, `use local, hetzner or external: ${setCmd("target", "hetzner")}`);
+  const target: Target = (TARGETS as readonly string[]).includes(targetRaw) ? (targetRaw as Target) : "hetzner";
+  /** The Hetzner server is built here. */
   const prod = target === "hetzner";
+  /** Reached over the internet: https storage, protected data, no local services. */
+  const remote = target !== "local";
+  checkTargetKeys(target, get, bad);
 
   const location = get("location") ?? "fsn1";
   if (!(SERVER_LOCATIONS as readonly string[]).includes(location))
@@ -235,7 +286,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
   const s3EndpointRaw = get("s3Endpoint");
   let s3Endpoint = s3EndpointRaw ?? "";
   if (s3EndpointRaw === undefined) {
-    if (!prod) bad("s3Endpoint", "is missing (the local RGW endpoint)", "run `npm start`, which sets it from the running local RGW");
+    if (!remote) bad("s3Endpoint", "is missing (the local RGW endpoint)", "run `npm start`, which sets it from the running local RGW");
     else if ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location)) s3Endpoint = `https://${location}.your-objectstorage.com`;
     else
       bad(
@@ -244,19 +295,21 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
         `set it, e.g. ${setCmd("s3Endpoint", "https://fsn1.your-objectstorage.com")}`,
       );
   } else {
-    const why = endpointProblem(s3EndpointRaw, prod);
+    const why = endpointProblem(s3EndpointRaw, remote);
     if (why)
       bad(
         "s3Endpoint",
         why,
         prod
           ? "use https://<fsn1|nbg1|hel1>.your-objectstorage.com"
-          : "use the URL printed by scripts/local-rgw.sh, e.g. http://127.0.0.1:47480",
+          : remote
+            ? "use the https URL of the S3 endpoint, e.g. https://fsn1.your-objectstorage.com"
+            : "use the URL printed by scripts/local-rgw.sh, e.g. http://127.0.0.1:47480",
       );
   }
 
   const s3Region =
-    get("s3Region") ?? (prod ? ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location) ? location : "fsn1") : "us-east-1");
+    get("s3Region") ?? (remote ? ((OBJECT_STORAGE_LOCATIONS as readonly string[]).includes(location) ? location : "fsn1") : "us-east-1");
   if (!/^[a-z0-9][a-z0-9-]{0,31}$/.test(s3Region))
     bad("s3Region", `"${s3Region}" is not a region name`, "use e.g. fsn1 (Hetzner) or us-east-1 (local RGW)");
 
@@ -392,7 +445,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
       limitProblem,
       `${setCmd("readerConnectionLimit", String(DEFAULT_READER_CONNECTION_LIMIT))} (one DuckDB session needs up to 4)`,
     );
-  const protectData = parseBool(get("protectData"), prod, "protectData", bad);
+  const protectData = parseBool(get("protectData"), remote, "protectData", bad);
 
   let backupPrincipal: { projectId: string; accessKey: string } | undefined;
   const backupPrincipalRaw = get("backupPrincipal");
@@ -427,7 +480,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     bad("backupSecretKey", "is set without backupPrincipal", "set backupPrincipal too, or pulumi config rm ducklake:backupSecretKey");
 
   let localPostgres: LocalPostgres | undefined;
-  if (!prod) {
+  if (target === "local") {
     const host = get("localPgHost") ?? "127.0.0.1";
     if (!/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|::1)$/.test(host))
       bad(
@@ -445,6 +498,42 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
       bad("localPgUser", `"${user}" is not a role name`, "use postgres (the superuser made by scripts/local-pg.sh)");
     const password = secret("localPgPassword", true, /^[^\s]{1,200}$/, "a password without white space");
     localPostgres = { host, port, user, password };
+  }
+
+  let externalPostgres: ExternalPostgres | undefined;
+  if (target === "external") {
+    const host = get("externalPgHost");
+    if (host === undefined)
+      bad(
+        "externalPgHost",
+        "is missing (the existing PostgreSQL to hold the catalog)",
+        `${setCmd("externalPgHost", "db.example.com")} (the name in the server certificate)`,
+      );
+    else {
+      const why = externalHostProblem(host);
+      if (why)
+        bad("externalPgHost", why, "use the host name of the service's endpoint (it must match the server certificate: verify-full)");
+    }
+    const port = parseIntKey(get("externalPgPort"), 5432, "externalPgPort", bad);
+    if (port < 1 || port > 65535) bad("externalPgPort", `${port} is not a TCP port`, `use 1-65535: ${setCmd("externalPgPort", "5432")}`);
+    const adminUser = get("externalPgAdminUser");
+    if (adminUser === undefined)
+      bad("externalPgAdminUser", "is missing (the service's admin login)", setCmd("externalPgAdminUser", "lakeadmin"));
+    else {
+      const why = adminRoleProblem(adminUser, PROGRAM_ROLES);
+      if (why) bad("externalPgAdminUser", why, "use the admin login the service created (CREATEROLE and CREATEDB)");
+    }
+    const adminPassword = secret("externalPgAdminPassword", true, /^[^\s]{1,1000}$/, "a password without white space");
+    const caRaw = get("externalPgCaCert");
+    let caCertPem = "";
+    const caFix = `store the service's CA file: pulumi config set ${CONFIG_NAMESPACE}:externalPgCaCert -- "$(cat ca.pem)"`;
+    if (caRaw === undefined) bad("externalPgCaCert", "is missing (sslmode is always verify-full, which needs the service's CA)", caFix);
+    else {
+      const ca = normalizeCaPem(caRaw);
+      if (ca.problem) bad("externalPgCaCert", ca.problem, caFix);
+      caCertPem = ca.pem;
+    }
+    externalPostgres = { host: host ?? "", port, adminUser: adminUser ?? "", adminPassword, caCertPem };
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -471,6 +560,7 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
     catalogDatabase,
     readerConnectionLimit,
     localPostgres,
+    externalPostgres,
     sshKeyName,
     protectData,
     backupPrincipal,
@@ -482,6 +572,28 @@ export function validateConfig(raw: RawConfig, options: ValidateOptions): LakeCo
 }
 
 type Bad = (key: string, problem: string, fix: string) => void;
+
+// Keys of another target are refused rather than ignored: a stack that sets them expects them to act.
+function checkTargetKeys(target: Target, get: (key: string) => string | undefined, bad: Bad): void {
+  const owners: [readonly string[], Target, string][] = [
+    [HETZNER_ONLY_KEYS, "hetzner", "the server the program builds on Hetzner Cloud"],
+    [LOCAL_ONLY_KEYS, "local", "the local PostgreSQL of npm start"],
+    [EXTERNAL_ONLY_KEYS, "external", "an existing PostgreSQL"],
+  ];
+  for (const [keys, owner, what] of owners) {
+    if (owner === target) continue;
+    for (const key of keys) {
+      const v = get(key);
+      if (v === undefined || v === DECLARED_DEFAULTS[key]) continue;
+      bad(
+        key,
+        `applies to target ${owner} only (${what}), not to target ${target}` +
+          (target === "external" && owner === "hetzner" ? ": the external server is run, sized and backed up by its service" : ""),
+        `pulumi config rm ${CONFIG_NAMESPACE}:${key}`,
+      );
+    }
+  }
+}
 
 // Keys of other parts of the program (e.g. access lists) may share the namespace, so only keys that
 // look like a misspelt known key are refused.

@@ -61,9 +61,18 @@ export function cheapestServerType(): string {
   return Object.entries(SERVER_TYPES).sort(([a, x], [b, y]) => x.eurPerMonth - y.eurPerMonth || a.localeCompare(b))[0][0];
 }
 
-/** Estimate for a stack: the local stack costs nothing; prod = server + IPv4 + object storage base. */
-export function estimateMonthlyCost(input: { target: "local" | "hetzner"; serverType: string }): CostEstimate {
+/**
+ * Estimate for a stack: the local stack costs nothing; prod = server + IPv4 + object storage base; external =
+ * object storage base when the bucket is on Hetzner (the PostgreSQL service bills separately, not counted).
+ */
+export function estimateMonthlyCost(input: {
+  target: "local" | "hetzner" | "external";
+  serverType: string;
+  s3Endpoint?: string;
+}): CostEstimate {
   const lines: CostLine[] = [];
+  if (input.target === "external" && /\.your-objectstorage\.com$/.test(new URL(input.s3Endpoint ?? "http://x").hostname))
+    lines.push({ item: "object storage base (1 TB incl.)", eurPerMonth: OBJECT_STORAGE_BASE_EUR });
   if (input.target === "hetzner") {
     const type = SERVER_TYPES[input.serverType];
     if (!type) throw new Error(`no price for server type "${input.serverType}"; known: ${Object.keys(SERVER_TYPES).join(", ")}`);
@@ -75,7 +84,9 @@ export function estimateMonthlyCost(input: { target: "local" | "hetzner"; server
   const overBudget = total > BUDGET_EUR;
   const parts = lines.map((l) => `${l.item} ${l.eurPerMonth.toFixed(2)}`).join(" + ");
   const summary =
-    `${total.toFixed(2)} EUR/month excl. VAT${parts ? ` (${parts})` : " (local stack)"}, prices as of ${PRICES_AS_OF}` +
+    `${total.toFixed(2)} EUR/month excl. VAT${parts ? ` (${parts})` : input.target === "local" ? " (local stack)" : ""}` +
+    (input.target === "external" ? ", the external PostgreSQL service not included" : "") +
+    `, prices as of ${PRICES_AS_OF}` +
     (overBudget ? ` — OVER the ${BUDGET_EUR} EUR budget${overBudgetHint(input.serverType)}` : ` — within the ${BUDGET_EUR} EUR budget`);
   return { lines, totalEurPerMonth: total, budgetEurPerMonth: BUDGET_EUR, overBudget, pricesAsOf: PRICES_AS_OF, summary };
 }

@@ -378,3 +378,72 @@ export function pluginConnStr(p: {
     .join("&");
   return `postgres://${encodeURIComponent(p.username)}:${encodeURIComponent(p.password)}@${p.host}:${p.port}/${p.database}?${q}`;
 }
+
+// ---- The non-superuser branches (provider `superuser: false`, the external target) -----------------------
+
+/** resourcePostgreSQLGrantRoleCreate: one transaction, revokeRole then grantRole (WITH ADMIN OPTION when asked). */
+export async function grantRoleCreate(c: Client, g: { role: string; grantRole: string; withAdminOption?: boolean }): Promise<void> {
+  await c.query("BEGIN");
+  try {
+    await c.query(`REVOKE ${qi(g.grantRole)} FROM ${qi(g.role)}`);
+    await c.query(`GRANT ${qi(g.grantRole)} TO ${qi(g.role)}${g.withAdminOption ? " WITH ADMIN OPTION" : ""}`);
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK");
+    throw e;
+  }
+}
+
+/** readGrantRole (getGrantRoleQuery): the membership and its admin option, or undefined. */
+export async function grantRoleRead(c: Client, g: { role: string; grantRole: string }): Promise<{ withAdminOption: boolean } | undefined> {
+  const { rows } = await c.query(
+    `SELECT pg_get_userbyid(member) AS role, pg_get_userbyid(roleid) AS grant_role, admin_option FROM pg_auth_members
+     WHERE pg_get_userbyid(member) = $1 AND pg_get_userbyid(roleid) = $2`,
+    [g.role, g.grantRole],
+  );
+  return rows.length ? { withAdminOption: rows[0].admin_option } : undefined;
+}
+
+/** resourcePostgreSQLGrantRoleDelete. */
+export async function grantRoleDelete(c: Client, g: { role: string; grantRole: string }): Promise<void> {
+  await c.query(`REVOKE ${qi(g.grantRole)} FROM ${qi(g.role)}`);
+}
+
+/** helpers.go grantRoleMembership / revokeRoleMembership around `fn` (withRolesGranted for a non-superuser). */
+export async function withRoleGranted<T>(c: Client, role: string, fn: () => Promise<T>): Promise<T> {
+  const {
+    rows: [{ member }],
+  } = await c.query("SELECT pg_has_role(current_user, $1, 'MEMBER') AS member", [role]);
+  if (!member) await c.query(`GRANT ${qi(role)} TO CURRENT_USER`);
+  try {
+    return await fn();
+  } finally {
+    if (!member) await c.query(`REVOKE ${qi(role)} FROM CURRENT_USER`);
+  }
+}
+
+/** resourcePostgreSQLRoleDelete as a non-superuser: REASSIGN/DROP OWNED inside withRolesGranted, then DROP ROLE. */
+export async function roleDeleteNonSuperuser(c: Client, name: string): Promise<void> {
+  await c.query("BEGIN");
+  try {
+    await lockRole(c, name);
+    await withRoleGranted(c, name, async () => {
+      await c.query(`REASSIGN OWNED BY ${qi(name)} TO CURRENT_USER`);
+      await c.query(`DROP OWNED BY ${qi(name)}`);
+    });
+    await c.query(`DROP ROLE ${qi(name)}`);
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK");
+    throw e;
+  }
+}
+
+/** resourcePostgreSQLDatabaseDelete as a non-superuser (is_template false): owner granted if needed, then the drop. */
+export async function databaseDeleteNonSuperuser(c: Client, name: string, owner: string): Promise<void> {
+  await withRoleGranted(c, owner, async () => {
+    await c.query(`ALTER DATABASE ${qi(name)} ALLOW_CONNECTIONS false`);
+    await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
+    await c.query(`DROP DATABASE ${qi(name)} WITH ( FORCE )`);
+  });
+}

@@ -5,6 +5,11 @@
 // three ways: the guard's ACL, `npm run verify` (verifyLake), and independently here (a pg session as the
 // reader listing ducklake_table; a GetObject per table with the reader's key). Hand edits are found by a
 // refresh and put back by the next apply.
+//
+// Two shapes of the catalog server, one suite: the `integration` jest project runs it on the VPS shape (superuser
+// install); `integration-managed` (GUARD_SHAPE=managed) runs it in the external target's shape — a managed admin
+// without superuser sets the catalog up, the owner login builds the catalog and installs the guard
+// (test/support/externalCatalog.ts, test/support/catalogShape.ts).
 import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { DeleteBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
@@ -21,6 +26,10 @@ import { quoteIdent, quoteLiteral } from "../../model/names";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { verifyLake } from "../../cli/verify";
 import { accessMatrix } from "../../cli/accessMatrix";
+import { catalogShape } from "../support/catalogShape";
+import { ExternalCatalog, setUpExternalCatalog } from "../support/externalCatalog";
+
+const SHAPE = catalogShape();
 
 const CATALOG = "lake"; // a non-default catalog schema, so nothing works only by falling back to "public"
 const ODD_SCHEMA = "odd schema;--";
@@ -32,6 +41,7 @@ const name = (b: Base) => `aac_${b}_${hex}`;
 const passwords = Object.fromEntries(BASES.map((b) => [name(b), randomBytes(12).toString("hex")]));
 
 let conn: PgConnection;
+let external: ExternalCatalog | undefined;
 let builder: CatalogBuilder;
 let lake: SampleLake;
 let owner: Client;
@@ -197,14 +207,28 @@ beforeAll(async () => {
   const svc = rgw();
   keys = Object.fromEntries(BASES.map((b, i) => [name(b), svc.readers[i]]));
   bucket = await createTestBucket("aac");
-  conn = await createTestDatabase("aac");
+  // VPS: a superuser does everything. External: the owner login (catalog, guard), the managed admin (readers).
+  if (SHAPE === "external") external = await setUpExternalCatalog("aacx", { catalogSchema: CATALOG });
+  conn = external ? external.owner : await createTestDatabase("aac");
   owner = new Client(conn);
   await owner.connect();
   builder = await createDuckLakeCatalog(owner, { catalogSchema: CATALOG, dataPath: `s3://${bucket}/data/` });
   lake = await buildSampleLake(builder);
-  await installGuard(owner, { catalogSchema: CATALOG });
+  // As the Catalog component does: installed by the owner on the external target, with the writer's write policy.
+  await installGuard(owner, { catalogSchema: CATALOG, catalogWriter: external?.writer.user });
+  if (external) {
+    // The shape holds: neither login that set the catalog up is a superuser, so the guard has no event trigger.
+    const superuser = (c: Pick<Client, "query">) => c.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+    expect((await superuser(owner)).rows[0].rolsuper).toBe(false);
+    expect((await withClient(external.admin, superuser)).rows[0].rolsuper).toBe(false);
+    expect((await owner.query("SELECT value FROM ducklake_guard.setting WHERE key = 'event_trigger'")).rows[0].value).not.toBe("installed");
+  }
   // The program's LakeReader: a login role with a generated password, member of the reader base role.
   for (const r of BASES.map(name)) {
+    if (external) {
+      await external.createReader(r, passwords[r]);
+      continue;
+    }
     await owner.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
     await owner.query(`GRANT ducklake_reader TO ${quoteIdent(r)}`);
   }
@@ -231,12 +255,13 @@ afterEach(() => {
 
 afterAll(async () => {
   await owner?.end();
-  if (conn) await dropTestDatabase(conn);
+  if (external) await external.drop(BASES.map(name));
+  else if (conn) await dropTestDatabase(conn);
   await withClient(pgAdmin(), async (c) => {
     for (const r of BASES.map(name)) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
   });
   console.log(
-    `accessAsCode: ${checks} layer checks (reader × table × layer, ACL and policy comparisons), ${assertions} expect() assertions`,
+    `accessAsCode (${SHAPE} shape): ${checks} layer checks (reader × table × layer, ACL and policy comparisons), ${assertions} expect() assertions`,
   );
 });
 

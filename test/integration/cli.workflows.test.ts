@@ -153,8 +153,9 @@ describe("broken deployments are named and fail", () => {
     bareConn = await createTestDatabase("cliwfbare");
     await withClient(bareConn, async (c) => {
       await createDuckLakeCatalog(c, { dataPath: `s3://${bucket}/data/` }).then(buildSampleLake);
-      // The seed's way: readers get SELECT on every catalog table, no row filter.
-      for (const r of [alice, bob]) await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(r)}`);
+      // The seed's way: readers get SELECT on every catalog table, no row filter. (And the connection file's login,
+      // the owner of another catalog in the external shape, may read it as the superuser of the VPS shape can.)
+      for (const r of [alice, bob, info.catalog.user]) await c.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(r)}`);
     });
     const bare = connectionInfo(bareConn.database);
     const checks = await lakeStatus(bare);

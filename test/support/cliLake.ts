@@ -1,6 +1,9 @@
 // A deployed lake for the CLI tests: the fixture catalog with the real catalog guard on a test database, two
 // reader roles with their grants, a real object at every data file's location and the storage guard's bucket
 // policy on a test bucket of the real RGW. Call from beforeAll; `dispose` from afterAll.
+// In the external shape (test/support/catalogShape.ts: the integration-managed jest project) the catalog is set up as the
+// external target does it (test/support/externalCatalog.ts): no superuser; the connection file holds the owner
+// login, as the program's lakeConnection output does.
 import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { PutBucketPolicyCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -15,6 +18,8 @@ import { grantKey } from "../../model/grants";
 import { NormalizedGrant } from "../../model/accessSpec";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 import { LakeConnectionInfo, parseLakeConnectionInfo } from "../../cli/connectionInfo";
+import { catalogShape } from "./catalogShape";
+import { ExternalCatalog, setUpExternalCatalog } from "./externalCatalog";
 
 export type Grant = { reader: string; schema: string; table: string | null };
 export type TestDatabase = Awaited<ReturnType<typeof createTestDatabase>>;
@@ -71,13 +76,14 @@ export async function createCliLake(tag: string, readers: { alice: string; bob: 
   const names = [alice, bob];
   const passwords: Record<string, string> = { [alice]: randomBytes(9).toString("hex"), [bob]: randomBytes(9).toString("hex") };
   const bucket = await createTestBucket(tag);
-  const conn = await createTestDatabase(tag);
+  const external: ExternalCatalog | undefined = catalogShape() === "external" ? await setUpExternalCatalog(`${tag}x`) : undefined;
+  const conn = external ? external.owner : await createTestDatabase(tag);
   const admin = new Client(conn);
   await admin.connect();
 
   const connectionInfo = (database: string, withGrants = true): LakeConnectionInfo => {
     const svc = rgw();
-    const pg = pgAdmin();
+    const pg = external ? external.owner : pgAdmin();
     return parseLakeConnectionInfo({
       stack: "test",
       catalog: { host: pg.host, port: pg.port, database, user: pg.user, password: pg.password, sslmode: "disable" },
@@ -114,8 +120,9 @@ export async function createCliLake(tag: string, readers: { alice: string; bob: 
 
   const dispose = async (...extra: (TestDatabase | undefined)[]): Promise<void> => {
     await admin.end();
-    await dropTestDatabase(conn);
-    for (const db of extra) if (db) await dropTestDatabase(db);
+    for (const db of extra) if (db) await dropTestDatabase(db); // first: readers' grants there would keep their roles
+    if (external) await external.drop(names);
+    else await dropTestDatabase(conn);
     await withClient(pgAdmin(), async (c) => {
       for (const r of names) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(r)}`);
     });
@@ -124,8 +131,10 @@ export async function createCliLake(tag: string, readers: { alice: string; bob: 
   let lake: SampleLake;
   try {
     lake = await buildSampleLake(await createDuckLakeCatalog(admin, { dataPath: `s3://${bucket}/data/` }));
-    await installGuard(admin);
-    for (const r of names) await admin.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
+    await installGuard(admin, { catalogWriter: external?.writer.user });
+    for (const r of names)
+      if (external) await external.createReader(r, passwords[r]);
+      else await admin.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(passwords[r])}`);
     for (const g of declared) await grantRead(admin, g);
     expect(await putDataFiles(admin, bucket)).toBeGreaterThan(5);
     await applyPolicy(declared);

@@ -80,7 +80,7 @@ describe("validateConfig: good configs", () => {
 
 // Each row: a change to a valid config, the key that must be named, and words the message must contain.
 const badConfigs: [string, RawConfig, string, RegExp][] = [
-  ["unknown target", { ...prod, "ducklake:target": "aws" }, "target", /"aws" is not a target.*local or hetzner/],
+  ["unknown target", { ...prod, "ducklake:target": "aws" }, "target", /"aws" is not a target.*local, hetzner or external/],
   ["unknown location", { ...prod, "ducklake:location": "fra1" }, "location", /"fra1" is not a Hetzner location.*fsn1, nbg1, hel1/],
   ["withdrawn cx22", { ...prod, "ducklake:serverType": "cx22" }, "serverType", /"cx22" can no longer be ordered.*use cx23/],
   ["unknown server type", { ...prod, "ducklake:serverType": "m5.large" }, "serverType", /not a known server type.*cx23, cx33/],

@@ -34,6 +34,32 @@ jest.mock("../../postgres/lakeLayoutSource", () => {
   };
 });
 
+// The external target's preview checks reach the live server; here they answer like a healthy managed
+// PostgreSQL 15 (a CREATEROLE + CREATEDB admin) and record the connection they were given.
+const externalCheckRequests: any[] = [];
+jest.mock("../../postgres/externalServerChecks", () => ({
+  readExternalServerFacts: async (conn: any, opts: any) => {
+    externalCheckRequests.push({ conn, opts });
+    return {
+      versionNum: 150020,
+      version: "15.20",
+      admin: { name: conn.user, superuser: false, createRole: true, createDb: true, bypassRls: false },
+      adminMemberOf: [],
+      jit: { setting: "on", source: "default", context: "user" },
+      tls: { ssl: true, version: "TLSv1.3" },
+      connections: { max: 20, superuserReserved: 3, reserved: 0 },
+      roles: opts.roles.map((name: string) => ({
+        name,
+        exists: false,
+        superuser: false,
+        bypassRls: false,
+        adminIsMember: false,
+        adminHasAdminOption: false,
+      })),
+    };
+  },
+}));
+
 // A fixed access list, so these tests do not depend on what access.ts ships with.
 jest.mock("../../access", () => ({
   access: {
@@ -369,5 +395,198 @@ describe("bad config", () => {
 
   it("refuses S3 keys kept in plain text in the stack file", async () => {
     await expect(loadProgram("prod", prodConfig, [])).rejects.toThrow(/ducklake:s3AccessKey: is stored in plain text/);
+  });
+});
+
+describe("external stack (existing PostgreSQL, managed shape)", () => {
+  let loaded: Loaded;
+  let prod: Loaded;
+  let caPem: string;
+  let warnings: string[] = [];
+  const externalConfig = () => ({
+    "ducklake:target": "external",
+    "ducklake:bucketName": "acme-lake",
+    "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
+    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+    "ducklake:ownerProjectId": "1234567",
+    "ducklake:externalPgHost": "lake-db.example.com",
+    "ducklake:externalPgPort": "6432",
+    "ducklake:externalPgAdminUser": "lakeadmin",
+    "ducklake:externalPgAdminPassword": "AdminPwOfTheService42",
+    "ducklake:externalPgCaCert": caPem,
+  });
+  const externalSecrets = [...secrets, "ducklake:externalPgAdminPassword"];
+  beforeAll(async () => {
+    const fs = require("fs");
+    const dir = fs.mkdtempSync(require("path").join(require("os").tmpdir(), "ext-ca-"));
+    require("../support/tlsPostgres").makeTlsFiles(dir);
+    caPem = fs.readFileSync(`${dir}/ca.crt`, "utf8");
+    fs.rmSync(dir, { recursive: true, force: true });
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    loaded = await loadProgram("ext", externalConfig(), externalSecrets);
+    warnings = warn.mock.calls.map((c) => String(c[0]));
+    warn.mockRestore();
+    prod = await loadProgram("prod", prodConfig, secrets);
+  });
+
+  it("externalTarget.program: creates no Hetzner Cloud, SSH or TLS-chain resource and no backup job", () => {
+    expect(loaded.resources.filter((r) => /^(hcloud:|command:|tls:)/.test(r.type) || r.type === "pulumi:providers:hcloud")).toEqual([]);
+    expect(loaded.resources.some((r) => r.type === "ducklake:server:LakeServer")).toBe(false);
+    expect(loaded.resources.map((r) => r.name).filter((n) => /backup-(job|timer)|server/.test(n))).toEqual([]);
+  });
+
+  it("externalTarget.program: checks the live server as the admin over verify-full with the configured CA before connecting", () => {
+    const req = externalCheckRequests.find((r) => r.conn.host === "lake-db.example.com");
+    expect(req.conn).toMatchObject({
+      host: "lake-db.example.com",
+      port: 6432,
+      user: "lakeadmin",
+      database: "postgres",
+      sslmode: "verify-full",
+    });
+    expect(req.conn.sslRootCert).toContain("BEGIN CERTIFICATE");
+    // the program's roles and the readers of access.ts: none may exist with SUPERUSER or BYPASSRLS
+    expect(req.opts).toEqual({
+      catalogDatabase: "ducklake",
+      roles: ["ducklake_owner", "ducklake_writer", "ducklake_reader", "analyst", "finance", "hr_partner"],
+    });
+    const pg = byName(loaded.resources, "ducklake-catalog-postgres").inputs;
+    expect(pg).toMatchObject({
+      host: "lake-db.example.com",
+      port: "6432",
+      username: "lakeadmin",
+      sslmode: "verify-full",
+      superuser: "false",
+    });
+    expect(isWrappedSecret(pg.password)).toBe(true);
+    // the plugin reads the CA from a file (lib/pq sslrootcert is a path): the program wrote it there
+    expect(require("fs").readFileSync(pg.sslrootcert, "utf8")).toBe(caPem.trim() + "\n");
+  });
+
+  it("externalTarget.program: a writer without BYPASSRLS, ducklake_reader ensured and administered by the owner, the admin a member of owner and writer", () => {
+    expect(byName(loaded.resources, "ducklake-catalog-writer").inputs).toMatchObject({
+      name: "ducklake_writer",
+      login: true,
+      bypassRowLevelSecurity: false,
+    });
+    expect(byName(loaded.resources, "ducklake-catalog-reader-base-role").type).toBe("pulumi-nodejs:dynamic/ducklake:ReaderBaseRole");
+    expect(byName(loaded.resources, "ducklake-catalog-owner-administers-readers").inputs).toMatchObject({
+      role: "ducklake_owner",
+      withAdminOption: true,
+    });
+    expect(byName(loaded.resources, "ducklake-catalog-admin-member-of-owner").inputs).toMatchObject({
+      role: "lakeadmin",
+      grantRole: "ducklake_owner",
+    });
+    expect(byName(loaded.resources, "ducklake-catalog-admin-member-of-writer").inputs).toMatchObject({
+      role: "lakeadmin",
+      grantRole: "ducklake_writer",
+    });
+    expect(byName(loaded.resources, "ducklake-catalog-database").inputs).toMatchObject({ name: "ducklake", owner: "ducklake_owner" });
+    // the owner acts on the writer's inlined tables as a member of the writer (never the other way round)
+    const ownerInWriter = byName(loaded.resources, "ducklake-catalog-owner-member-of-writer").inputs;
+    expect(ownerInWriter).toMatchObject({ role: "ducklake_owner", grantRole: "ducklake_writer" });
+    expect(ownerInWriter.withAdminOption).toBeFalsy();
+    expect(
+      loaded.resources.filter((r) => r.type === "postgresql:index/grantRole:GrantRole" && plain(r.inputs.role) === "ducklake_writer"),
+    ).toEqual([]);
+    // none of this exists on the VPS target, whose admin is a superuser
+    for (const n of [
+      "ducklake-catalog-reader-base-role",
+      "ducklake-catalog-admin-member-of-owner",
+      "ducklake-catalog-owner-administers-readers",
+      "ducklake-catalog-owner-member-of-writer",
+    ])
+      expect(prod.resources.some((r) => r.name === n)).toBe(false);
+  });
+
+  it("externalTarget.program: installs the guard and grants the writer's tables as the owner login, not the admin", () => {
+    expect(byName(loaded.resources, "ducklake-catalog-guard").inputs).toMatchObject({
+      catalogSchema: "public",
+      catalogOwner: "ducklake_owner",
+      catalogWriter: "ducklake_writer",
+    });
+    for (const n of ["ducklake-catalog-guard", "ducklake-catalog-writer-existing-tables"]) {
+      const r = byName(loaded.resources, n);
+      expect(isWrappedSecret(r.inputs.connection)).toBe(true);
+      expect(plain(r.inputs.connection)).toMatchObject({
+        host: "lake-db.example.com",
+        port: 6432,
+        database: "ducklake",
+        user: "ducklake_owner",
+        sslmode: "verify-full",
+      });
+    }
+  });
+
+  it("externalTarget.program: the same access resources as the hetzner target for the same access.ts, in the same order", () => {
+    const access = (l: Loaded) =>
+      l.resources.filter((r) => r.name === "access" || r.name.startsWith("access-")).map((r) => `${r.type} ${r.name}`);
+    expect(access(loaded).length).toBeGreaterThan(10);
+    expect(access(loaded)).toEqual(access(prod));
+    const policy = (l: Loaded) => byName(l.resources, "access-storage-bucket-policy").inputs.policy;
+    expect(policy(loaded)).toEqual(policy(prod));
+    const acl = (l: Loaded) => byName(l.resources, "access-acl-finance").inputs.grants;
+    expect(acl(loaded)).toEqual(acl(prod));
+  });
+
+  it("externalTarget.program: the resources docs/infrastructure.md tells to import for an existing catalog exist under those names and types", () => {
+    const doc = require("fs").readFileSync(require("path").join(__dirname, "..", "..", "docs", "infrastructure.md"), "utf8");
+    const rows = [...doc.matchAll(/^\| `([a-z<>-]+)`[^|]*\| `(postgresql:index\/[a-zA-Z]+:[A-Za-z]+)` \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows.length).toBe(4);
+    for (const [name, type] of rows)
+      for (const n of name.includes("<reader>") ? ["analyst", "finance", "hr_partner"].map((r) => name.replace("<reader>", r)) : [name])
+        expect(byName(loaded.resources, n).type).toBe(type);
+  });
+
+  it("externalTarget.program: warns that readers' allowedIps cannot be enforced there, and passes on the checks' warnings", () => {
+    expect(warnings.filter((w) => /allowedIps/.test(w))).toEqual([
+      expect.stringMatching(
+        /reader "analyst": allowedIps \(203\.0\.113\.0\/24\) cannot be enforced on target external .*service's network rules/,
+      ),
+    ]);
+    // the mocked server runs jit = on server-wide: a warning, not a refusal
+    expect(warnings.filter((w) => /external PostgreSQL: jit/.test(w))).toHaveLength(1);
+    // 3 readers × the default limit 4 = 12 > 20 - 3 reserved - 10 kept for owner, writer and admin
+    expect(warnings.filter((w) => /external PostgreSQL: connections/.test(w))).toEqual([
+      expect.stringMatching(
+        /connections: 3 readers may hold 12 catalog connections together, but the server runs max_connections = 20 .*: 7 for readers/,
+      ),
+    ]);
+  });
+
+  it("externalTarget.program: registration order is stable across runs", async () => {
+    const again = await loadProgram("ext", externalConfig(), externalSecrets);
+    expect(again.resources.map((r) => r.name)).toEqual(loaded.resources.map((r) => r.name));
+  });
+
+  it("externalTarget.program: outputs say the service does the backups; no password in any plain output", async () => {
+    const p = loaded.program;
+    expect(p.backups).toMatch(/done by the PostgreSQL service/);
+    expect(p.backupsLocation).toBeUndefined();
+    expect(p.serverIpv4).toBeUndefined();
+    expect(await value(p.catalog)).toEqual({ host: "lake-db.example.com", port: 6432, database: "ducklake", sslmode: "verify-full" });
+    expect(await value(p.attachAsWriter)).toContain(
+      "host=lake-db.example.com port=6432 user=ducklake_writer sslmode=verify-full sslrootcert=ducklake-ca.pem",
+    );
+    expect(await loaded.pulumi.isSecret(p.catalogAdminConnection)).toBe(true);
+    expect((await value<any>(p.catalogAdminConnection)).password).toBe("AdminPwOfTheService42");
+    const secretsSeen = [
+      "AdminPwOfTheService42",
+      "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+      "Pwducklakecatalogownerpassword",
+      "Pwducklakecatalogwriterpassword",
+    ];
+    let plainOutputs = 0;
+    for (const [k, v] of Object.entries<any>(p)) {
+      if (v === undefined) continue;
+      const out = loaded.pulumi.Output.isInstance(v) ? v : loaded.pulumi.output(v);
+      if (await loaded.pulumi.isSecret(out)) continue;
+      const text = JSON.stringify(await value(out)) ?? "";
+      plainOutputs++;
+      for (const s of secretsSeen) expect({ output: k, leaks: text.includes(s) }).toEqual({ output: k, leaks: false });
+    }
+    expect(plainOutputs).toBeGreaterThan(10);
+    expect(p.monthlyCostEur).toBeCloseTo(4.99, 2);
   });
 });
