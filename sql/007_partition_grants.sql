@@ -35,12 +35,27 @@ DO $guard$
 DECLARE
   v_owner text;
   v_this integer := pg_catalog.current_setting('ducklake_guard.this_version')::integer;
+  v_guard_owner oid := (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'ducklake_guard');
 BEGIN
-  IF to_regclass('ducklake_guard.migration') IS NULL
-     OR NOT EXISTS (SELECT FROM ducklake_guard.migration m WHERE m.version = v_this - 1) THEN
+  IF pg_catalog.to_regclass('ducklake_guard.migration') IS NULL THEN
     RAISE EXCEPTION 'apply the guard migrations before % first (sql/00%_*.sql)', v_this, v_this - 1;
   END IF;
-  SELECT s.value INTO v_owner FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner';
+  -- The caller may be a superuser or the admin: read only plain tables of the guard schema's owner (the catalog
+  -- owner), never through a view or child table it could have put there to run its code as the caller.
+  IF EXISTS (SELECT FROM pg_catalog.pg_class c
+              WHERE c.oid IN (pg_catalog.to_regclass('ducklake_guard.migration'), pg_catalog.to_regclass('ducklake_guard.setting'))
+                AND (c.relkind <> 'r' OR c.relowner <> v_guard_owner))
+     OR pg_catalog.to_regclass('ducklake_guard.setting') IS NULL THEN
+    RAISE EXCEPTION 'ducklake_guard.setting and ducklake_guard.migration must be plain tables owned by the owner of schema ducklake_guard (the catalog owner); refusing to read them'
+      USING HINT = 'Someone replaced a guard table: inspect the schema ducklake_guard before re-running the migrations.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM ONLY ducklake_guard.migration m WHERE m.version = v_this - 1) THEN
+    RAISE EXCEPTION 'apply the guard migrations before % first (sql/00%_*.sql)', v_this, v_this - 1;
+  END IF;
+  SELECT s.value INTO v_owner FROM ONLY ducklake_guard.setting s WHERE s.key = 'catalog_owner';
+  IF pg_catalog.to_regrole(pg_catalog.quote_ident(v_owner)) IS DISTINCT FROM v_guard_owner THEN
+    RAISE EXCEPTION 'setting catalog_owner (%) is not the owner of schema ducklake_guard', v_owner;
+  END IF;
   IF v_owner <> current_user THEN EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_owner); END IF;
 END
 $guard$;
@@ -234,7 +249,8 @@ BEGIN
 END
 $$;
 
--- The keys of the partition grants of one reader (or all) whose role still exists under the granted name.
+-- The keys of the partition grants of one reader (or all) whose role still exists under the granted name and is
+-- still a member of ducklake_reader (a role taken out of ducklake_reader by hand reads nothing: see expected_visible).
 CREATE OR REPLACE FUNCTION ducklake_guard.partition_keys(p_reader_oid oid DEFAULT NULL)
 RETURNS TABLE (role_oid oid, table_id bigint, grant_id bigint, column_name text, column_id bigint, transform text,
                vals text[], has_null boolean, hexes text[])
@@ -245,6 +261,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
          ARRAY(SELECT '\x' || encode(convert_to(y, 'UTF8'), 'hex') FROM jsonb_array_elements_text(k.e -> 'values') y WHERE y IS NOT NULL ORDER BY 1)
     FROM ducklake_guard.partition_acl a
     JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
+         AND pg_catalog.pg_has_role(a.reader_oid, 'ducklake_reader', 'MEMBER')
    CROSS JOIN LATERAL jsonb_array_elements(a.rows) WITH ORDINALITY k(e, i)
    WHERE p_reader_oid IS NULL OR a.reader_oid = p_reader_oid
 $$;
@@ -304,13 +321,16 @@ DECLARE
   v_schema text := ducklake_guard.catalog_schema();
   v_sql text;
 BEGIN
-  -- Only grants whose role still exists under the granted name count.
+  -- Only grants whose role still exists under the granted name and is still a member of ducklake_reader count:
+  -- a role taken out of ducklake_reader by hand (REVOKE ducklake_reader FROM r) is no reader, and the catalog
+  -- policies and the inlined tables' row filter apply to readers only, so it must see nothing at all (its
+  -- grants stay in the ACL; GRANT ducklake_reader TO r, or grant_read/grant_rows, brings them back).
   v_sql := 'WITH g AS (SELECT a.reader_oid, a.schema_id, a.table_id FROM ducklake_guard.acl a
               JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
-             WHERE $1 IS NULL OR a.reader_oid = $1),
+             WHERE ($1 IS NULL OR a.reader_oid = $1) AND pg_catalog.pg_has_role(a.reader_oid, ''ducklake_reader'', ''MEMBER'')),
             pg AS (SELECT a.reader_oid, a.schema_id, a.table_id FROM ducklake_guard.partition_acl a
               JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
-             WHERE $1 IS NULL OR a.reader_oid = $1)
+             WHERE ($1 IS NULL OR a.reader_oid = $1) AND pg_catalog.pg_has_role(a.reader_oid, ''ducklake_reader'', ''MEMBER''))
             SELECT reader_oid, ''s''::"char", schema_id FROM g
             UNION SELECT reader_oid, ''t'', table_id FROM g WHERE table_id IS NOT NULL
             UNION SELECT reader_oid, ''s'', schema_id FROM pg
@@ -623,6 +643,8 @@ CREATE OR REPLACE FUNCTION ducklake_guard.sync_inlined_grants(p_reader_oid oid D
 RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   v_schema text := ducklake_guard.catalog_schema();
+  v_owner oid := (SELECT ro.oid FROM pg_catalog.pg_roles ro JOIN ducklake_guard.setting s ON s.key = 'catalog_owner' AND s.value = ro.rolname);
+  v_writer oid := (SELECT ro.oid FROM pg_catalog.pg_roles ro JOIN ducklake_guard.setting s ON s.key = 'catalog_writer' AND s.value = ro.rolname);
   r record;
   g record;
   n integer := 0;
@@ -630,12 +652,18 @@ BEGIN
   n := ducklake_guard.filter_inlined_tables(p_table_ids);
   FOR r IN SELECT i.rel AS oid, i.relname, i.relowner, i.relacl, ducklake_guard.inlined_is_filtered(i.rel) AS filtered, i.table_id
              FROM ducklake_guard.inlined_tables(p_table_ids) i LOOP
-    -- Grantees that should not be there (PUBLIC is grantee 0): only PUBLIC and readers are touched.
+    -- Grantees that should not be there (PUBLIC is grantee 0): every role but the table's owner, the catalog owner,
+    -- the writer and their members, unless it is a current member of ducklake_reader that sees the table. Whatever
+    -- its membership: a role taken out of ducklake_reader but still holding SELECT would pass the row filter
+    -- (whose policies apply to readers) and the ducklake_guard_others policy, and read every row.
     FOR g IN SELECT a.grantee, string_agg(DISTINCT a.privilege_type, ', ') AS privileges FROM pg_catalog.aclexplode(r.relacl) a
               WHERE a.grantee <> r.relowner AND (p_reader_oid IS NULL OR a.grantee = p_reader_oid OR a.grantee = 0)
-                AND (a.grantee = 0 OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER'))
-                AND NOT EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = a.grantee AND v.object_id = r.table_id
-                                   AND (v.kind = 't' OR (v.kind = 'p' AND r.filtered)))
+                AND (a.grantee = 0 OR NOT (pg_catalog.pg_has_role(a.grantee, r.relowner, 'MEMBER')
+                                           OR (v_owner IS NOT NULL AND pg_catalog.pg_has_role(a.grantee, v_owner, 'MEMBER'))
+                                           OR (v_writer IS NOT NULL AND pg_catalog.pg_has_role(a.grantee, v_writer, 'MEMBER'))))
+                AND NOT (a.grantee <> 0 AND pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER')
+                         AND EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = a.grantee AND v.object_id = r.table_id
+                                        AND (v.kind = 't' OR (v.kind = 'p' AND r.filtered))))
                 -- privilege names come from PostgreSQL itself; checked anyway, as they reach the statement unquoted
                 AND a.privilege_type ~ '^[A-Z]+( [A-Z]+)*$'
               GROUP BY a.grantee LOOP
@@ -646,9 +674,10 @@ BEGIN
       END IF;
       n := n + 1;
     END LOOP;
-    -- Readers that should have SELECT and do not.
+    -- Readers (current members of ducklake_reader) that should have SELECT and do not.
     FOR g IN SELECT DISTINCT ro.rolname FROM ducklake_guard.visible v JOIN pg_catalog.pg_roles ro ON ro.oid = v.role_oid
               WHERE v.object_id = r.table_id AND (v.kind = 't' OR (v.kind = 'p' AND r.filtered))
+                AND pg_catalog.pg_has_role(v.role_oid, 'ducklake_reader', 'MEMBER')
                 AND (p_reader_oid IS NULL OR v.role_oid = p_reader_oid)
                 AND NOT EXISTS (SELECT FROM pg_catalog.aclexplode(r.relacl) a WHERE a.grantee = v.role_oid AND a.privilege_type = 'SELECT') LOOP
       EXECUTE format('GRANT SELECT ON %I.%I TO %I', v_schema, r.relname, g.rolname);
@@ -674,6 +703,7 @@ BEGIN
       SELECT DISTINCT a.reader_oid, 't'::"char", n.table_id FROM new_rows n JOIN ducklake_guard.acl a
           ON a.schema_id = n.schema_id AND a.table_id IS NULL
         JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
+       WHERE pg_catalog.pg_has_role(a.reader_oid, 'ducklake_reader', 'MEMBER')
       ON CONFLICT DO NOTHING;
     SELECT array_agg(DISTINCT n.table_id) INTO v_ids FROM new_rows n;
     PERFORM ducklake_guard.sync_inlined_grants(NULL, v_ids);
@@ -682,12 +712,14 @@ BEGIN
       SELECT DISTINCT a.reader_oid, 'v'::"char", n.view_id FROM new_rows n JOIN ducklake_guard.acl a
           ON a.schema_id = n.schema_id AND a.table_id IS NULL
         JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
+       WHERE pg_catalog.pg_has_role(a.reader_oid, 'ducklake_reader', 'MEMBER')
       ON CONFLICT DO NOTHING;
   ELSIF TG_TABLE_NAME = 'ducklake_macro' THEN
     INSERT INTO ducklake_guard.visible (role_oid, kind, object_id)
       SELECT DISTINCT a.reader_oid, 'm'::"char", n.macro_id FROM new_rows n JOIN ducklake_guard.acl a
           ON a.schema_id = n.schema_id AND a.table_id IS NULL
         JOIN pg_catalog.pg_roles r ON r.oid = a.reader_oid AND r.rolname = a.reader
+       WHERE pg_catalog.pg_has_role(a.reader_oid, 'ducklake_reader', 'MEMBER')
       ON CONFLICT DO NOTHING;
   ELSIF TG_TABLE_NAME = 'ducklake_inlined_data_tables' THEN
     SELECT array_agg(DISTINCT n.table_id) INTO v_ids FROM new_rows n;
@@ -1098,34 +1130,24 @@ SELECT ducklake_guard.resync();
 -- ---- As a superuser: the row filter on inlined tables the writer creates -----------------------------------
 -- Only a table's owner or a superuser may enable row-level security on it, and DuckLake's writer owns the inlined
 -- tables it creates. This event trigger puts the filter on at creation. Its function is owned by the superuser and
--- SECURITY DEFINER, so it calls no function the catalog owner could replace (it would run as the superuser): it
--- builds the same statements as inlined_policy_sql inline. It sorts before ducklake_guard_create_table (event
--- triggers fire in name order), whose grant sync then sees the filter.
+-- SECURITY DEFINER, so at run time it reads pg_catalog only and calls nothing the catalog owner owns (the
+-- catalog owner owns the schema ducklake_guard and everything in it: any table, view or function it could
+-- replace would run as the superuser). The catalog schema's name and the catalog owner are written into its body
+-- as literals when this file creates it, and it builds the same statements as inlined_policy_sql inline. It sorts
+-- before ducklake_guard_create_table (event triggers fire in name order), whose grant sync then sees the filter.
+-- Everything this file does as the superuser below likewise touches only pg_catalog and the superuser's own
+-- functions; the grant sync and the setting row are written as the catalog owner.
 RESET ROLE;
 DO $guard$
 DECLARE
+  v_guard_owner oid;
   v_owner text;
-  v_writer text;
-BEGIN
-  IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
-    EXECUTE $fn$
-CREATE OR REPLACE FUNCTION ducklake_guard.on_create_inlined_table() RETURNS event_trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
-DECLARE
-  v_schema text := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema');
-  me constant text := 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid';
-  v_reader constant text := 'EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ''ducklake_reader'')'
-                            || ' AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND NOT m.admin_option)';
+  v_schema text;
+  v_nsp oid;
   r record;
-  v_whole text;
-  v_bytea text[];
-BEGIN
-  FOR r IN SELECT c.oid, c.relname, ro.rolname AS owner_name,
-                  (pg_catalog.regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint AS table_id
-             FROM pg_catalog.pg_event_trigger_ddl_commands() d
-             JOIN pg_catalog.pg_class c ON c.oid = d.objid JOIN pg_catalog.pg_roles ro ON ro.oid = c.relowner
-            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.schema_name = v_schema AND c.relkind = 'r'
-              AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$' LOOP
+  -- One inlined table (r.oid, r.relname, r.table_id) of the catalog schema (v_schema): the row filter's statements.
+  -- Policy expressions are parsed, not run, by CREATE POLICY; readers run them, as themselves.
+  one constant text := $one$
     BEGIN
       v_whole := pg_catalog.format('EXISTS (SELECT FROM ducklake_guard.visible v WHERE v.role_oid = %s AND v.kind = ''t'' AND v.object_id = %s)', me, r.table_id);
       EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', v_schema, r.relname);
@@ -1148,26 +1170,102 @@ BEGIN
                                 'ducklake_guard: every role that is not an enrolled reader (the catalog owner, a writer without BYPASSRLS) keeps what its table privileges give');
     EXCEPTION WHEN OTHERS THEN
       -- Never break the writer's commit; partition readers then get no SELECT on the table (fail closed).
-      RAISE WARNING 'ducklake_guard could not put the row filter on %.%: % (as a superuser run SELECT ducklake_guard.filter_inlined_tables())',
+      RAISE WARNING 'ducklake_guard could not put the row filter on %.%: % (as a superuser re-run sql/007_partition_grants.sql)',
         v_schema, r.relname, SQLERRM;
-    END;
+    END;$one$;
+  vars constant text := $vars$
+  v_schema constant text := @schema@;
+  me constant text := 'pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid';
+  v_reader constant text := 'EXISTS (SELECT FROM pg_catalog.pg_auth_members m WHERE m.roleid = (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = ''ducklake_reader'')'
+                            || ' AND m.member = pg_catalog.to_regrole(pg_catalog.quote_ident(CURRENT_USER))::oid AND NOT m.admin_option)';
+  r record;
+  v_whole text;
+  v_bytea text[];$vars$;
+  pattern constant text := '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$';
+BEGIN
+  IF NOT (SELECT ro.rolsuper FROM pg_catalog.pg_roles ro WHERE ro.rolname = current_user) THEN RETURN; END IF;
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  -- Cheap sanity before reading anything of the catalog owner's as the superuser: setting is a plain table of the
+  -- guard schema's owner, with text columns (a plain table runs no code of its owner's on SELECT: a superuser
+  -- bypasses row-level security; ONLY skips child tables).
+  v_guard_owner := (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'ducklake_guard');
+  IF NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = pg_catalog.to_regclass('ducklake_guard.setting')
+                    AND c.relkind = 'r' AND c.relowner = v_guard_owner)
+     OR EXISTS (SELECT FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass('ducklake_guard.setting')
+                   AND a.attname IN ('key', 'value') AND a.atttypid <> 'pg_catalog.text'::pg_catalog.regtype) THEN
+    RAISE EXCEPTION 'ducklake_guard.setting is not the guard''s plain table owned by the catalog owner: refusing to act on it as a superuser';
+  END IF;
+  SELECT s.value INTO v_owner FROM ONLY ducklake_guard.setting s WHERE s.key = 'catalog_owner';
+  SELECT s.value INTO v_schema FROM ONLY ducklake_guard.setting s WHERE s.key = 'catalog_schema';
+  v_nsp := pg_catalog.to_regnamespace(pg_catalog.quote_ident(v_schema));
+  IF pg_catalog.to_regrole(pg_catalog.quote_ident(v_owner)) IS DISTINCT FROM v_guard_owner OR v_nsp IS NULL THEN
+    RAISE EXCEPTION 'setting catalog_owner (%) must own the schema ducklake_guard and catalog_schema (%) must exist', v_owner, v_schema;
+  END IF;
+
+  -- Dropped first (with an event trigger on it): a function of that name the catalog owner made would keep its
+  -- owner under CREATE OR REPLACE.
+  DROP FUNCTION IF EXISTS ducklake_guard.on_create_inlined_table() CASCADE;
+  -- Tokens are replaced code first, the schema's name (a literal) last, so no name is ever scanned for a token.
+  EXECUTE pg_catalog.replace(pg_catalog.replace(pg_catalog.replace($fn$
+CREATE FUNCTION ducklake_guard.on_create_inlined_table() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE @vars@
+BEGIN
+  FOR r IN SELECT c.oid, c.relname, (pg_catalog.regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint AS table_id
+             FROM pg_catalog.pg_event_trigger_ddl_commands() d JOIN pg_catalog.pg_class c ON c.oid = d.objid
+            WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.schema_name = v_schema AND c.relkind = 'r'
+              AND c.relname ~ '^ducklake_inlined_(data_[0-9]+_[0-9]+|delete_[0-9]+)$' LOOP
+@one@
   END LOOP;
 END
-$body$
-$fn$;
-    REVOKE ALL ON FUNCTION ducklake_guard.on_create_inlined_table() FROM PUBLIC;
-    -- Harmless (an event trigger function cannot be called) and needed: the guard's files revoke every guard
-    -- function from PUBLIC as the catalog owner, which fails on a function the owner holds no privilege on.
-    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION ducklake_guard.on_create_inlined_table() TO %I',
-                              (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner'));
-    COMMENT ON FUNCTION ducklake_guard.on_create_inlined_table() IS 'ducklake_guard event trigger function (owned by a superuser): puts the row filter on a new inlined table. Not callable.';
-    DROP EVENT TRIGGER IF EXISTS ducklake_guard_a_inlined_row_filter;
-    CREATE EVENT TRIGGER ducklake_guard_a_inlined_row_filter ON ddl_command_end
-      WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
-      EXECUTE FUNCTION ducklake_guard.on_create_inlined_table();
-    COMMENT ON EVENT TRIGGER ducklake_guard_a_inlined_row_filter IS 'ducklake_guard: puts the row filter on a new inlined table (fires before ducklake_guard_create_table, which grants it).';
-    -- Inlined tables that exist now, whoever owns them; then grant them to partition readers.
-    PERFORM ducklake_guard.filter_inlined_tables(NULL);
+$body$$fn$, '@one@', one), '@vars@', vars), '@schema@', pg_catalog.quote_literal(v_schema));
+  REVOKE ALL ON FUNCTION ducklake_guard.on_create_inlined_table() FROM PUBLIC;
+  -- Harmless (an event trigger function cannot be called) and needed: the guard's files revoke every guard
+  -- function from PUBLIC as the catalog owner, which fails on a function the owner holds no privilege on.
+  EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION ducklake_guard.on_create_inlined_table() TO %I', v_owner);
+  EXECUTE pg_catalog.format('COMMENT ON FUNCTION ducklake_guard.on_create_inlined_table() IS %L',
+    'ducklake_guard event trigger function (owned by a superuser): puts the row filter on a new inlined table of catalog schema '
+    || pg_catalog.quote_ident(v_schema) || ' (written into its body; it reads pg_catalog only and calls no function of the catalog owner). '
+    || 'The catalog owner, as owner of schema ducklake_guard, can still DROP it (CASCADE drops the event trigger): that only stops the filter '
+    || 'on new inlined tables of the writer, whose partition readers then get no SELECT (fail closed; status/enforcement_drift name them). Not callable.');
+  DROP EVENT TRIGGER IF EXISTS ducklake_guard_a_inlined_row_filter;
+  CREATE EVENT TRIGGER ducklake_guard_a_inlined_row_filter ON ddl_command_end
+    WHEN TAG IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO')
+    EXECUTE FUNCTION ducklake_guard.on_create_inlined_table();
+  COMMENT ON EVENT TRIGGER ducklake_guard_a_inlined_row_filter IS 'ducklake_guard: puts the row filter on a new inlined table (fires before ducklake_guard_create_table, which grants it).';
+
+  -- Inlined tables that exist now and lack the filter, whoever owns them: the same code in a function of the
+  -- superuser's own temporary schema (the catalog owner cannot reach it), found through pg_class.
+  EXECUTE pg_catalog.replace(pg_catalog.replace(pg_catalog.replace($fn$
+CREATE FUNCTION pg_temp.ducklake_guard_filter_inlined(p_rel oid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $body$
+DECLARE @vars@
+BEGIN
+  SELECT c.oid, c.relname, (pg_catalog.regexp_match(c.relname, '^ducklake_inlined_(?:data|delete)_([0-9]+)'))[1]::bigint AS table_id
+    INTO r FROM pg_catalog.pg_class c WHERE c.oid = p_rel;
+@one@
+END
+$body$$fn$, '@one@', one), '@vars@', vars), '@schema@', pg_catalog.quote_literal(v_schema));
+  FOR r IN SELECT c.oid FROM pg_catalog.pg_class c
+            WHERE c.relnamespace = v_nsp AND c.relkind = 'r' AND c.relname ~ pattern
+              AND NOT (c.relrowsecurity AND EXISTS (SELECT FROM pg_catalog.pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'ducklake_guard_rows'))
+            ORDER BY c.relname LOOP
+    PERFORM pg_temp.ducklake_guard_filter_inlined(r.oid);
+  END LOOP;
+  DROP FUNCTION pg_temp.ducklake_guard_filter_inlined(oid);
+  PERFORM pg_catalog.set_config('ducklake_guard.superuser_filter', 'installed', true);
+END
+$guard$;
+
+-- As the catalog owner again: grant the inlined tables to partition readers and record who filters new ones.
+DO $guard$
+DECLARE
+  v_owner text := (SELECT ro.rolname FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_roles ro ON ro.oid = n.nspowner
+                    WHERE n.nspname = 'ducklake_guard');
+  v_writer text;
+BEGIN
+  IF v_owner <> current_user THEN EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_owner); END IF;
+  IF pg_catalog.current_setting('ducklake_guard.superuser_filter', true) = 'installed' THEN
     PERFORM ducklake_guard.sync_inlined_grants(NULL, NULL);
     INSERT INTO ducklake_guard.setting VALUES ('inlined_row_filter', 'installed')
       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value;
@@ -1175,7 +1273,6 @@ $fn$;
     -- Without a superuser the catalog owner filters the writer's new inlined tables at COMMIT (the commit trigger of
     -- the next migration calls sync_inlined_grants) when it has the writer's privileges. The writer is the one
     -- recorded, or the one this install is given (recorded by the next migration).
-    v_owner := (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner');
     v_writer := coalesce((SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_writer'),
                          nullif(pg_catalog.current_setting('ducklake_guard.catalog_writer', true), ''));
     IF v_writer IS NOT NULL AND pg_catalog.to_regrole(pg_catalog.quote_ident(v_writer)) IS NOT NULL
