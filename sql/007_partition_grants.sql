@@ -652,12 +652,18 @@ BEGIN
   n := ducklake_guard.filter_inlined_tables(p_table_ids);
   FOR r IN SELECT i.rel AS oid, i.relname, i.relowner, i.relacl, ducklake_guard.inlined_is_filtered(i.rel) AS filtered, i.table_id
              FROM ducklake_guard.inlined_tables(p_table_ids) i LOOP
-    -- Grantees that should not be there (PUBLIC is grantee 0): every role but the table's owner, the catalog owner,
-    -- the writer and their members, unless it is a current member of ducklake_reader that sees the table. Whatever
+    -- Grantees that should not be there (PUBLIC is grantee 0): PUBLIC and every reader, past or present (a member of
+    -- ducklake_reader, a role in the ACL or in visible, the reader this call is for), unless it is a current member
+    -- of ducklake_reader that sees the table; never the table's owner, the catalog owner, the writer or their
+    -- members, nor roles the guard never granted to (a writer not recorded, other grants made by hand). Whatever
     -- its membership: a role taken out of ducklake_reader but still holding SELECT would pass the row filter
-    -- (whose policies apply to readers) and the ducklake_guard_others policy, and read every row.
+    -- (whose policies apply to readers) through the ducklake_guard_others policy, and read every row.
     FOR g IN SELECT a.grantee, string_agg(DISTINCT a.privilege_type, ', ') AS privileges FROM pg_catalog.aclexplode(r.relacl) a
               WHERE a.grantee <> r.relowner AND (p_reader_oid IS NULL OR a.grantee = p_reader_oid OR a.grantee = 0)
+                AND (a.grantee = 0 OR a.grantee = p_reader_oid OR pg_catalog.pg_has_role(a.grantee, 'ducklake_reader', 'MEMBER')
+                     OR EXISTS (SELECT FROM ducklake_guard.acl x WHERE x.reader_oid = a.grantee)
+                     OR EXISTS (SELECT FROM ducklake_guard.partition_acl x WHERE x.reader_oid = a.grantee)
+                     OR EXISTS (SELECT FROM ducklake_guard.visible x WHERE x.role_oid = a.grantee))
                 AND (a.grantee = 0 OR NOT (pg_catalog.pg_has_role(a.grantee, r.relowner, 'MEMBER')
                                            OR (v_owner IS NOT NULL AND pg_catalog.pg_has_role(a.grantee, v_owner, 'MEMBER'))
                                            OR (v_writer IS NOT NULL AND pg_catalog.pg_has_role(a.grantee, v_writer, 'MEMBER'))))
