@@ -101,6 +101,38 @@ describeWithDuckDB("attacks on the partition guard (sql/007)", () => {
     expect((await q(lake.su, "SELECT evtname FROM pg_event_trigger WHERE evtname = 'ducklake_guard_a_inlined_row_filter'")).length).toBe(1);
   });
 
+  test("F1, what the owner can still do: DROP … CASCADE of the superuser's function only stops the filter (fail closed, named by enforcement_drift)", async () => {
+    const reader = await lake.newReader("part_atk_d");
+    const us = [{ column: "region", transform: "identity" as const, values: ["us"] }];
+    expect(await grantRows(lake.su, { reader, schema: "hr", table: "sales", rows: us })).toBe(true);
+    // The owner owns the schema ducklake_guard, so it may drop what is in it; CASCADE takes the event trigger along.
+    await owner.query("DROP FUNCTION ducklake_guard.on_create_inlined_table() CASCADE");
+    expect((await q(lake.su, "SELECT evtname FROM pg_event_trigger WHERE evtname = 'ducklake_guard_a_inlined_row_filter'")).length).toBe(0);
+    await w.run("ALTER TABLE hr.sales ADD COLUMN note VARCHAR");
+    await w.run("INSERT INTO hr.sales VALUES (4, 'us', 40, 'n'), (5, 'eu', 50, 'n')");
+    const newest = String(
+      (
+        await q(
+          owner,
+          `SELECT table_name FROM ${CATALOG}.ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version DESC LIMIT 1`,
+          [tableId],
+        )
+      )[0].table_name,
+    );
+    expect(
+      (await q(lake.su, "SELECT relrowsecurity FROM pg_class WHERE oid = $1::regclass", [`${CATALOG}.${newest}`]))[0].relrowsecurity,
+    ).toBe(false);
+    const rc = await lake.connectAs(reader);
+    await expect(rc.query(`SELECT id FROM ${CATALOG}.${newest}`)).rejects.toThrow(/permission denied for table/);
+    const drift = await q(lake.su, "SELECT area, reader, detail FROM ducklake_guard.enforcement_drift()");
+    expect(drift).toContainEqual(expect.objectContaining({ area: "inlined", reader, detail: expect.stringContaining(`${newest} `) }));
+    expect(drift.find((d) => d.reader === reader)?.detail).toMatch(/it has no row filter/);
+    // A superuser re-running 007 puts it back; the reader then reads its rows only.
+    await lake.su.query(MIGRATION_007);
+    expect((await q(rc, `SELECT id FROM ${CATALOG}.${newest} ORDER BY id`)).map((r) => Number(r.id))).toEqual([4]);
+    expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
+  });
+
   test("F1: the superuser's event trigger reads no table of the owner's (setting replaced by a view calling the owner's code)", async () => {
     await lake.su.query(`ALTER ROLE ${lake.owner} NOSUPERUSER`); // (when the previous test failed)
     await plantEscalation();
