@@ -595,7 +595,8 @@ END
 $$;
 
 -- Puts the row filter on every inlined table the caller may alter that lacks it (SECURITY INVOKER: as the
--- catalog owner from the guard's functions; a superuser can run it to cover the writer's tables). The catalog
+-- catalog owner from the guard's functions). Never to be run by a superuser: the catalog owner can replace it and
+-- what it calls; a superuser re-runs this file instead, whose superuser part reads pg_catalog only. The catalog
 -- owner may alter the writer's tables when it is a member of the writer with INHERIT (GRANT <writer> TO <owner>:
 -- the external target's shape, no superuser needed). Returns how many.
 CREATE OR REPLACE FUNCTION ducklake_guard.filter_inlined_tables(p_table_ids bigint[] DEFAULT NULL) RETURNS integer
@@ -1022,7 +1023,7 @@ BEGIN
                   CASE WHEN v_owner IS NOT NULL AND pg_catalog.pg_has_role(v_owner, inl.relowner, 'USAGE')
                          THEN 'as the catalog owner run: SELECT ducklake_guard.resync();'
                        WHEN EXISTS (SELECT FROM pg_catalog.pg_event_trigger e WHERE e.evtname = 'ducklake_guard_a_inlined_row_filter')
-                         THEN 'as a superuser run: SELECT ducklake_guard.filter_inlined_tables();'
+                         THEN 'as a superuser re-run sql/007_partition_grants.sql (not a guard function: the catalog owner can replace those);'
                        ELSE format('only its owner or a superuser can put it on: make the catalog owner a member of %s (run `pulumi up`, or as the admin: GRANT %I TO %I;), then as the catalog owner run: SELECT ducklake_guard.resync();',
                                    coalesce(ow.rolname, 'oid ' || inl.relowner), coalesce(ow.rolname, 'oid ' || inl.relowner),
                                    coalesce((SELECT ro3.rolname FROM pg_catalog.pg_roles ro3 WHERE ro3.oid = v_owner), 'the catalog owner'))
@@ -1110,7 +1111,7 @@ COMMENT ON FUNCTION ducklake_guard.is_reader_sql() IS 'ducklake_guard: the polic
 COMMENT ON FUNCTION ducklake_guard.inlined_tables(bigint[]) IS 'ducklake_guard: the inlined tables of some DuckLake table ids (index lookups by name) or of all (NULL). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.inlined_filter_mechanism() IS 'ducklake_guard: who puts the row filter on new inlined tables of the writer: event_trigger (superuser), owner_member_of_writer (the commit trigger, GRANT <writer> TO <owner>), both, or none (partition readers cannot read them: fail closed). Owner only.';
 COMMENT ON FUNCTION ducklake_guard.inlined_is_filtered(oid) IS 'ducklake_guard: whether an inlined table carries the row filter. Owner only.';
-COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (the writer''s too when the catalog owner is a member of the writer, or run by a superuser). Owner and superusers.';
+COMMENT ON FUNCTION ducklake_guard.filter_inlined_tables(bigint[]) IS 'ducklake_guard: puts the row filter on the inlined tables the caller may alter (the writer''s too when the catalog owner is a member of the writer). Owner only: a superuser must never call it (the catalog owner can replace it; its code would run as the superuser): re-run sql/007_partition_grants.sql instead.';
 COMMENT ON FUNCTION ducklake_guard.grant_rows(name, text, text, jsonb) IS 'ducklake_guard: grants a reader the rows of one table whose partition keys take the listed values; true if the ACL changed. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.revoke_rows(name, text, text, jsonb) IS 'ducklake_guard: removes one partition grant; false if there was none. Owner only.';
 COMMENT ON FUNCTION ducklake_guard.list_grants(text) IS 'ducklake_guard: the ACL (table, schema and partition grants: rows) with what each pinned id is called now (active | renamed | dropped | role missing). Owner only.';

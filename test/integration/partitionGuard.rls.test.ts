@@ -1,10 +1,13 @@
 // Partition grants (sql/007) in the catalog, row by row: a catalog made by the real DuckDB client (DuckLake 1.5.5 on
 // PostgreSQL 15, written by the BYPASSRLS writer role as in production), a reader granted `year(ts) = 2026` of
 // hr.salaries, and an oracle computed from the owner's unfiltered view of the catalog (independent of the guard).
+import * as fs from "fs";
+import * as path from "path";
 import { Client } from "pg";
 import { DuckDBConnection } from "@duckdb/node-api";
 import { describeWithDuckDB } from "../support/duckdb";
 import { CATALOG, partitionLake, PartitionLake } from "../support/partitionLake";
+import { repoRoot } from "../support/services";
 import { grantRead, grantRows, listGrantDetails, readAclLog, revokeRows } from "../../postgres/guardClient";
 
 const Y2026 = [{ column: "ts", transform: "year" as const, values: ["2026"] }];
@@ -172,11 +175,13 @@ describeWithDuckDB("partition grants in the catalog (sql/007)", () => {
       {
         area: "inlined",
         reader,
-        detail: `cannot read ${CATALOG}.${t} (inlined rows of table id ${tableId}, owned by ${lake.writer}): it has no row filter; as a superuser run: SELECT ducklake_guard.filter_inlined_tables();`,
+        detail: `cannot read ${CATALOG}.${t} (inlined rows of table id ${tableId}, owned by ${lake.writer}): it has no row filter; as a superuser re-run sql/007_partition_grants.sql (not a guard function: the catalog owner can replace those);`,
       },
     ]);
-    expect((await q(lake.su, "SELECT ducklake_guard.filter_inlined_tables() AS n"))[0].n).toBe(1);
-    await owner.query("SELECT ducklake_guard.resync()");
+    await lake.su.query(fs.readFileSync(path.join(repoRoot, "sql", "007_partition_grants.sql"), "utf8"));
+    expect((await q(lake.su, "SELECT relrowsecurity FROM pg_class WHERE oid = $1::regclass", [`${CATALOG}.${t}`]))[0].relrowsecurity).toBe(
+      true,
+    );
     expect((await q(rc, `SELECT id FROM ${CATALOG}.${t}`)).map((r) => Number(r.id))).toEqual([903]);
     expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
   });
