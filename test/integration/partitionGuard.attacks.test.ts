@@ -13,7 +13,7 @@ import { DuckDBConnection } from "@duckdb/node-api";
 import { describeWithDuckDB } from "../support/duckdb";
 import { CATALOG, partitionLake, PartitionLake } from "../support/partitionLake";
 import { repoRoot } from "../support/services";
-import { grantRows } from "../../postgres/guardClient";
+import { grantRows, installGuard } from "../../postgres/guardClient";
 
 const MIGRATION_007 = fs.readFileSync(path.join(repoRoot, "sql", "007_partition_grants.sql"), "utf8");
 
@@ -131,6 +131,16 @@ describeWithDuckDB("attacks on the partition guard (sql/007)", () => {
     await lake.su.query(MIGRATION_007);
     expect((await q(rc, `SELECT id FROM ${CATALOG}.${newest} ORDER BY id`)).map((r) => Number(r.id))).toEqual([4]);
     expect(await q(lake.su, "SELECT * FROM ducklake_guard.enforcement_drift()")).toEqual([]);
+  });
+
+  test("F1 (installer): installGuard as a superuser calls no guard function as the superuser (set_catalog_writer replaced by the owner)", async () => {
+    await lake.su.query(`ALTER ROLE ${lake.owner} NOSUPERUSER`);
+    await plantEscalation();
+    await owner.query(`CREATE OR REPLACE FUNCTION ducklake_guard.set_catalog_writer(p_writer name) RETURNS boolean LANGUAGE sql
+      AS $$ SELECT ducklake_guard.pwn() $$`);
+    await installGuard(lake.su, { catalogSchema: CATALOG, catalogOwner: lake.owner, catalogWriter: lake.writer });
+    expect(await ownerIsSuperuser()).toBe(false);
+    expect((await q(lake.su, "SELECT current_user AS u"))[0].u).toBe((await q(lake.su, "SELECT session_user AS u"))[0].u);
   });
 
   test("F1: the superuser's event trigger reads no table of the owner's (setting replaced by a view calling the owner's code)", async () => {
