@@ -27,12 +27,27 @@ DECLARE
   v_owner text;
   v_version integer := pg_catalog.current_setting('ducklake_guard.this_version')::integer;
   v_writer text := nullif(pg_catalog.current_setting('ducklake_guard.catalog_writer', true), '');
+  v_guard_owner oid := (SELECT n.nspowner FROM pg_catalog.pg_namespace n WHERE n.nspname = 'ducklake_guard');
 BEGIN
-  IF to_regclass('ducklake_guard.migration') IS NULL
-     OR NOT EXISTS (SELECT FROM ducklake_guard.migration m WHERE m.version = v_version - 1) THEN
+  IF pg_catalog.to_regclass('ducklake_guard.migration') IS NULL THEN
     RAISE EXCEPTION 'apply guard migration % first (sql/%_*.sql)', v_version - 1, lpad((v_version - 1)::text, 3, '0');
   END IF;
-  SELECT s.value INTO v_owner FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner';
+  -- The caller may be a superuser or the admin: read only plain tables of the guard schema's owner (the catalog
+  -- owner), never a view or child table it could have put there to run its code as the caller.
+  IF EXISTS (SELECT FROM pg_catalog.pg_class c
+              WHERE c.oid IN (pg_catalog.to_regclass('ducklake_guard.migration'), pg_catalog.to_regclass('ducklake_guard.setting'))
+                AND (c.relkind <> 'r' OR c.relowner <> v_guard_owner))
+     OR pg_catalog.to_regclass('ducklake_guard.setting') IS NULL THEN
+    RAISE EXCEPTION 'ducklake_guard.setting and ducklake_guard.migration must be plain tables owned by the owner of schema ducklake_guard (the catalog owner); refusing to read them'
+      USING HINT = 'Someone replaced a guard table: inspect the schema ducklake_guard before re-running the migrations.';
+  END IF;
+  IF NOT EXISTS (SELECT FROM ONLY ducklake_guard.migration m WHERE m.version = v_version - 1) THEN
+    RAISE EXCEPTION 'apply guard migration % first (sql/%_*.sql)', v_version - 1, lpad((v_version - 1)::text, 3, '0');
+  END IF;
+  SELECT s.value INTO v_owner FROM ONLY ducklake_guard.setting s WHERE s.key = 'catalog_owner';
+  IF pg_catalog.to_regrole(pg_catalog.quote_ident(v_owner)) IS DISTINCT FROM v_guard_owner THEN
+    RAISE EXCEPTION 'setting catalog_owner (%) is not the owner of schema ducklake_guard', v_owner;
+  END IF;
   IF v_owner <> current_user THEN EXECUTE pg_catalog.format('SET LOCAL ROLE %I', v_owner); END IF;
   -- The writer given at install (the program passes it); kept when not given.
   IF v_writer IS NOT NULL THEN

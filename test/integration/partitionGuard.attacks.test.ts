@@ -16,6 +16,7 @@ import { repoRoot } from "../support/services";
 import { grantRows, installGuard } from "../../postgres/guardClient";
 
 const MIGRATION_007 = fs.readFileSync(path.join(repoRoot, "sql", "007_partition_grants.sql"), "utf8");
+const MIGRATION_008 = fs.readFileSync(path.join(repoRoot, "sql", "008_external_catalog.sql"), "utf8");
 
 describeWithDuckDB("attacks on the partition guard (sql/007)", () => {
   let lake: PartitionLake;
@@ -161,6 +162,10 @@ describeWithDuckDB("attacks on the partition guard (sql/007)", () => {
     expect(t).toEqual([{ relrowsecurity: true, pols: ["ducklake_guard_others", "ducklake_guard_rows"] }]);
     // Re-running 007 as a superuser refuses to read the replaced setting (and the owner stays what it was).
     await expect(lake.su.query(MIGRATION_007)).rejects.toThrow(/must be plain tables owned by the owner of schema ducklake_guard/);
+    await lake.su.query("ROLLBACK");
+    expect(await ownerIsSuperuser()).toBe(false);
+    // So does the next migration (the same check at its top).
+    await expect(lake.su.query(MIGRATION_008)).rejects.toThrow(/must be plain tables owned by the owner of schema ducklake_guard/);
     await lake.su.query("ROLLBACK");
     expect(await ownerIsSuperuser()).toBe(false);
   });
