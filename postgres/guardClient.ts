@@ -252,12 +252,10 @@ export async function installGuard(
       }
       applied.push(m.name);
     }
-    // From here on as the catalog owner, a superuser too: the guard's tables and functions belong to the owner, who
-    // could replace them with code that would run as the superuser (partitionGuard.attacks.test.ts).
-    await actAsGuardOwner(client);
     await recordMigrationHashes(client, migrations);
     // A writer named after the migration ran (an upgraded VPS stack, a changed writer): record it and re-apply the policies.
     if (opts.catalogWriter && (await hasFunction(client, "set_catalog_writer(name)"))) {
+      await asOwner();
       await client.query(`SELECT ${GUARD_SCHEMA}.set_catalog_writer($1)`, [opts.catalogWriter]);
     }
   } finally {
@@ -267,15 +265,6 @@ export async function installGuard(
   }
   const after = await guardStatus(client);
   return { version: after.version ?? 0, applied };
-}
-
-/** Session role = the owner of the schema ducklake_guard (the catalog owner), read from pg_catalog only; reset by RESET ROLE. */
-async function actAsGuardOwner(client: Queryable): Promise<void> {
-  await client.query(
-    `SELECT set_config('role', o.owner, false) FROM (SELECT pg_catalog.pg_get_userbyid(n.nspowner)::text AS owner
-       FROM pg_catalog.pg_namespace n WHERE n.nspname = $1) o WHERE o.owner <> current_user`,
-    [GUARD_SCHEMA],
-  );
 }
 
 /** Whether the installed guard has the function `signature` (e.g. "protect_all()"): a feature test, not a version number. */
