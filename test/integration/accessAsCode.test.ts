@@ -12,9 +12,9 @@
 // (test/support/externalCatalog.ts, test/support/catalogShape.ts).
 import { randomBytes } from "crypto";
 import { Client } from "pg";
-import { DeleteBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, objectStatus, s3Client } from "../support/s3";
 import { pgAdmin, PgConnection, rgw, S3Key } from "../support/services";
 import { rng } from "../support/random";
 import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
@@ -106,18 +106,7 @@ async function catalogView(reader: string): Promise<Set<string>> {
   });
 }
 
-/** HTTP status of a GetObject with this key (the body is read so the socket is reused). */
-async function getStatus(client: S3Client, key: string): Promise<number> {
-  try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    await out.Body?.transformToString();
-    return out.$metadata.httpStatusCode ?? 200;
-  } catch (e) {
-    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (typeof status !== "number") throw e;
-    return status;
-  }
-}
+const getStatus = (client: S3Client, key: string) => objectStatus(client, bucket, key);
 
 /** The guard's live ACL of one reader (entries still pointing at existing objects), canonical. */
 async function liveAcl(reader: string) {
