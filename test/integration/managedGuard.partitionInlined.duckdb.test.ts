@@ -14,6 +14,13 @@ import type { LakeConnectionInfo } from "../../cli/connectionInfo";
 import { quoteIdent } from "../../model/names";
 
 const maybe = haveDuckDBExtensions() ? describe : describe.skip;
+/** The owner's hr.sales, partitioned by region (made before the guard is installed). */
+const createSales = (m: ManagedLake) =>
+  m.run(
+    m.owner,
+    "CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)",
+    "ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)",
+  );
 
 const EMEA = [{ column: "region", transform: "identity" as const, values: ["emea"] }];
 
@@ -23,32 +30,13 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
   let writerPg: Client;
   const notices: string[] = [];
   const q = async (c: Client, sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
-  const write = async (...sql: string[]) => {
-    const w = await m.duck(m.writer);
-    try {
-      for (const s of sql) await w.run(s);
-    } finally {
-      w.closeSync();
-    }
-  };
+  const write = (...sql: string[]) => m.run(m.writer, ...sql);
   /** The reader's ids of hr.sales through DuckDB (READ_ONLY attach as the reader). */
-  const readerIds = async (): Promise<number[]> => {
-    const c = await m.duck(reader, { readOnly: true });
-    try {
-      return (await rows(c, "SELECT id FROM lake.hr.sales ORDER BY id")).map((r) => Number(r[0]));
-    } finally {
-      c.closeSync();
-    }
-  };
+  const readerIds = async (): Promise<number[]> =>
+    (await m.rows(reader, "SELECT id FROM lake.hr.sales ORDER BY id")).map((r) => Number(r[0]));
   /** What the reader must see: the owner's ids of hr.sales in region emea. */
-  const emeaIds = async (): Promise<number[]> => {
-    const c = await m.duck(m.owner, { readOnly: true });
-    try {
-      return (await rows(c, "SELECT id FROM lake.hr.sales WHERE region = 'emea' ORDER BY id")).map((r) => Number(r[0]));
-    } finally {
-      c.closeSync();
-    }
-  };
+  const emeaIds = async (): Promise<number[]> =>
+    (await m.rows(m.owner, "SELECT id FROM lake.hr.sales WHERE region = 'emea' ORDER BY id")).map((r) => Number(r[0]));
   /** hr.sales's newest inlined data table, with its owner, whether it is filtered and whether the reader may SELECT it. */
   const newestInlined = async () =>
     (
@@ -79,10 +67,7 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
   beforeAll(async () => {
     // Without the membership first: the shape before `pulumi up` adds it (or an admin who left it out).
     m = await managedLake("mg_pinl", { ownerInWriter: false });
-    const o = await m.duck(m.owner);
-    await o.run("CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)");
-    await o.run("ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)");
-    o.closeSync();
+    await createSales(m);
     m.admin.on("notice", (n) => notices.push(n.message ?? ""));
     await m.install();
     reader = await m.newRole("mg_preader");
@@ -250,10 +235,7 @@ maybe("partition grants on inlined tables: the membership in place from the star
   const notices: string[] = [];
   beforeAll(async () => {
     m = await managedLake("mg_pinl2");
-    const o = await m.duck(m.owner);
-    await o.run("CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)");
-    await o.run("ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)");
-    o.closeSync();
+    await createSales(m);
     m.admin.on("notice", (n) => notices.push(n.message ?? ""));
     await m.install();
   }, 120000);
