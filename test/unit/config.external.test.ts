@@ -7,6 +7,7 @@ import * as yaml from "js-yaml";
 import { ConfigError, RawConfig, validateConfig } from "../../model/config";
 import { adminRoleProblem, externalHostProblem, normalizeCaPem } from "../../model/externalServer";
 import { makeTlsFiles } from "../support/tlsPostgres";
+import { HETZNER_CONFIG } from "../support/sampleConfig";
 
 let dir: string;
 let caPem: string;
@@ -158,16 +159,7 @@ describe("externalTarget.config", () => {
   });
 
   it("externalTarget.config: external keys on the hetzner target are refused", () => {
-    const hetzner: RawConfig = {
-      "ducklake:target": "hetzner",
-      "ducklake:bucketName": "acme-lake",
-      "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-      "ducklake:adminIps": '["203.0.113.7/32"]',
-      "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-      "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-      "ducklake:ownerProjectId": "1234567",
-      "ducklake:externalPgHost": "db.example.com",
-    };
+    const hetzner: RawConfig = { ...HETZNER_CONFIG, "ducklake:externalPgHost": "db.example.com" };
     expect(problems(hetzner)).toEqual([
       {
         key: "externalPgHost",
