@@ -17,7 +17,16 @@ import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg"
 import { createTestBucket, objectStatus, s3Client } from "../support/s3";
 import { pgAdmin, PgConnection, rgw, S3Key } from "../support/services";
 import { rng } from "../support/random";
-import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
+import {
+  AccessStack,
+  AccessTarget,
+  desiredPolicy,
+  testAccessTarget,
+  livePolicy,
+  readerAclInputs,
+  samePolicy,
+  validate,
+} from "../support/lakeApply";
 import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard } from "../../postgres/guardClient";
 import { canonicalGrants, readerAclProvider, undeclaredAclProvider } from "../../providers/readerAcl";
@@ -225,16 +234,7 @@ beforeAll(async () => {
   // The sample lake: 7 current tables, 6 with files in this bucket (main.events lives elsewhere).
   expect(tables.length).toBe(7);
   expect(tables.filter((t) => t.key).length).toBe(6);
-  target = {
-    connection: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-    catalogSchema: CATALOG,
-    owner,
-    bucket,
-    ownerProjectId: svc.adminProject,
-    dataPrefix: "data/",
-    backupsPrefix: "backups/",
-    adminS3: s3Client(svc.admin),
-  };
+  target = testAccessTarget(conn, CATALOG, owner, bucket);
   stack = new AccessStack(target);
 }, 120_000);
 

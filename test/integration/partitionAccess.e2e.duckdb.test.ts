@@ -13,7 +13,7 @@ import { adminLakeInfo, openTestLakeSession } from "../support/lakeSession";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
 import { createTestBucket, objectStatus, s3Client } from "../support/s3";
 import { pgAdmin, rgw, PgConnection, S3Key } from "../support/services";
-import { AccessStack, AccessTarget, livePolicy } from "../support/lakeApply";
+import { AccessStack, livePolicy, testAccessTarget } from "../support/lakeApply";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
 import { accessMatrix } from "../../cli/accessMatrix";
 import { verifyLake } from "../../cli/verify";
@@ -93,7 +93,6 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
     conn = await createTestDatabase("partacc");
     owner = new Client(conn);
     await owner.connect();
-    const admin = pgAdmin();
     info = parseLakeConnectionInfo(adminLakeInfo(conn.database, bucket, SCHEMA));
     ({ instance, c: duck } = await openTestLakeSession(info));
     await duck.run("USE lake; CREATE SCHEMA hr; CREATE TABLE hr.sales (id INT, ts TIMESTAMP); CREATE TABLE hr.other (i INT)");
@@ -106,24 +105,7 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
     await withClient(pgAdmin(), async (a) => {
       for (const r of [HR, OTHER]) await a.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(PW)} IN ROLE ducklake_reader`);
     });
-    const target: AccessTarget = {
-      connection: {
-        host: admin.host,
-        port: admin.port,
-        database: conn.database,
-        user: admin.user,
-        password: admin.password,
-        sslmode: "disable",
-      },
-      catalogSchema: SCHEMA,
-      owner,
-      bucket,
-      ownerProjectId: svc.adminProject,
-      dataPrefix: "data/",
-      backupsPrefix: "backups/",
-      adminS3: s3Client(svc.admin),
-    };
-    stack = new AccessStack(target);
+    stack = new AccessStack(testAccessTarget(conn, SCHEMA, owner, bucket));
   }, 180_000);
   afterAll(async () => {
     duck?.closeSync();
