@@ -21,3 +21,13 @@ export const LOCAL_CONFIG: Readonly<Record<string, string>> = {
   "ducklake:localPgPort": "54329",
   "ducklake:localPgPassword": "localSuperuserPw",
 };
+
+/** The external target's keys every such stack has; tests add the admin login, port and CA they are about. */
+export const EXTERNAL_CONFIG: Readonly<Record<string, string>> = {
+  "ducklake:target": "external",
+  "ducklake:bucketName": "acme-lake",
+  "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
+  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
+  "ducklake:ownerProjectId": "1234567",
+  "ducklake:externalPgHost": "lake-db.example.com",
+};

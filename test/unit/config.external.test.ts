@@ -7,7 +7,7 @@ import * as yaml from "js-yaml";
 import { ConfigError, RawConfig, validateConfig } from "../../model/config";
 import { adminRoleProblem, externalHostProblem, normalizeCaPem } from "../../model/externalServer";
 import { makeTlsFiles } from "../support/tlsPostgres";
-import { HETZNER_CONFIG } from "../support/sampleConfig";
+import { EXTERNAL_CONFIG, HETZNER_CONFIG } from "../support/sampleConfig";
 
 let dir: string;
 let caPem: string;
@@ -24,12 +24,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const secretSet = new Set(["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:externalPgAdminPassword"]);
 const external = (): RawConfig => ({
-  "ducklake:target": "external",
-  "ducklake:bucketName": "acme-lake",
-  "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-  "ducklake:ownerProjectId": "1234567",
-  "ducklake:externalPgHost": "lake-db.example.com",
+  ...EXTERNAL_CONFIG,
   "ducklake:externalPgAdminUser": "lakeadmin",
   "ducklake:externalPgAdminPassword": "s3cret-Admin-pw",
   "ducklake:externalPgCaCert": caPem,

@@ -3,7 +3,7 @@
 import type * as PulumiModule from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { mockResourceState } from "../support/programMocks";
-import { LOCAL_CONFIG } from "../support/sampleConfig";
+import { EXTERNAL_CONFIG, LOCAL_CONFIG } from "../support/sampleConfig";
 
 interface Recorded {
   type: string;
@@ -396,12 +396,7 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
   let caPem: string;
   let warnings: string[] = [];
   const externalConfig = () => ({
-    "ducklake:target": "external",
-    "ducklake:bucketName": "acme-lake",
-    "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-    "ducklake:ownerProjectId": "1234567",
-    "ducklake:externalPgHost": "lake-db.example.com",
+    ...EXTERNAL_CONFIG,
     "ducklake:externalPgPort": "6432",
     "ducklake:externalPgAdminUser": "lakeadmin",
     "ducklake:externalPgAdminPassword": "AdminPwOfTheService42",
