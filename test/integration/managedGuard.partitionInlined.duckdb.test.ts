@@ -8,9 +8,15 @@
 import { Client } from "pg";
 import { grantRows, revokeRows } from "../../postgres/guardClient";
 import { rows } from "../support/duckdb";
-import { haveDuckDBExtensions, managedLake, ManagedLake, MANAGED_CATALOG, MANAGED_PASSWORD } from "../fixtures/managedLake";
-import { catalogStatus, StatusCheck } from "../../cli/status";
-import type { LakeConnectionInfo } from "../../cli/connectionInfo";
+import {
+  failedChecks as problems,
+  haveDuckDBExtensions,
+  managedLake,
+  ManagedLake,
+  managedStatusInfo,
+  MANAGED_CATALOG,
+} from "../fixtures/managedLake";
+import { catalogStatus } from "../../cli/status";
 import { quoteIdent } from "../../model/names";
 
 const maybe = haveDuckDBExtensions() ? describe : describe.skip;
@@ -50,19 +56,7 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
         [reader],
       )
     )[0];
-  const info = (): Pick<LakeConnectionInfo, "catalog" | "readers" | "storage"> => ({
-    catalog: { ...m.conn, sslmode: "disable", schema: MANAGED_CATALOG },
-    readers: [{ name: reader, password: MANAGED_PASSWORD, s3: { accessKey: "k", secretKey: "s", projectId: "2" } }],
-    storage: {
-      bucket: "unused",
-      dataPrefix: "data/",
-      endpoint: "http://127.0.0.1:1",
-      region: "x",
-      adminProjectId: "1",
-      admin: { accessKey: "a", secretKey: "b" },
-    },
-  });
-  const problems = (checks: StatusCheck[]) => checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);
+  const info = () => managedStatusInfo(m, [reader]);
 
   beforeAll(async () => {
     // Without the membership first: the shape before `pulumi up` adds it (or an admin who left it out).
