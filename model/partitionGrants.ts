@@ -8,6 +8,7 @@
 import type { NormalizedGrant, RowFilterKey } from "./accessSpec";
 import { grantTarget } from "./grants";
 import { isIntegerText, showValue } from "./rowFilter";
+import { HIVE_NULL } from "./partitionFolders";
 
 /** One key of a table's current partition spec, as the catalog records it. */
 export interface PartitionKeySpec {
@@ -243,6 +244,12 @@ function keyProblems(label: () => string, target: string, ddl: () => string, spe
   if (typeProblem)
     return [`${label()}: ${ddlName(key.column)} is a ${typeName} column, which cannot be a granted partition key: ${typeProblem}`];
   const out: string[] = [];
+  // DuckDB writes NULL and the text "__HIVE_NULL__" into the same folder; the catalog tells them apart,
+  // storage cannot: granting NULL of a text column would open files of that text value too.
+  if (type === "varchar" && k.values.includes(null) && !k.values.includes(HIVE_NULL))
+    out.push(
+      `${label()}: null of VARCHAR column ${ddlName(key.column)} is stored in folder ${k.key}=${HIVE_NULL}/, where rows whose value is the text "${HIVE_NULL}" land too, so storage would open them as well: grant "${HIVE_NULL}" with null (both), or leave null out`,
+    );
   for (const v of k.values) {
     if (v === null) continue;
     const p = identityValueProblem(type, v);

@@ -127,6 +127,24 @@ export async function guardStatus(client: Queryable): Promise<GuardStatus> {
   };
 }
 
+/**
+ * A superuser session touches an installed guard only as its owner. Every guard object (the setting and
+ * migration tables, the guard functions) belongs to the catalog owner, who could replace one with code that
+ * runs as whoever calls it — a superuser reading `ducklake_guard.setting` or calling an owner-owned function
+ * would run the owner's code with superuser rights. So a superuser first becomes the owner of the
+ * ducklake_guard schema (read from pg_catalog only); migration files, which need superuser for their event
+ * triggers, reset the role themselves (installGuard). A no-op for other sessions and before the install.
+ */
+export async function actAsGuardOwner(client: Queryable): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT pg_catalog.pg_get_userbyid(n.nspowner)::text AS owner
+       FROM pg_catalog.pg_namespace n
+      WHERE n.nspname = 'ducklake_guard' AND (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+        AND n.nspowner <> (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)`,
+  );
+  if (rows.length) await client.query("SELECT pg_catalog.set_config('role', $1, false)", [rows[0].owner]);
+}
+
 /** Who is installing and what the managed (non-superuser) shape needs, as installGuard probes it. */
 export interface InstallerShape {
   user: string;
@@ -214,6 +232,7 @@ export async function installGuard(
   const shape = await installerShape(client, catalogSchema, opts.catalogOwner);
   const shapeProblem = installerProblem(shape);
   if (shapeProblem) throw new Error(shapeProblem);
+  await actAsGuardOwner(client);
   const before = await guardStatus(client);
   if (before.installed && before.catalogSchema !== catalogSchema)
     throw new Error(
@@ -230,8 +249,14 @@ export async function installGuard(
     if (p) throw new Error(p);
   }
   // A non-superuser admin acts as the owner; 004 and 006 RESET ROLE inside, so it is set again before each file.
+  // A superuser runs the files as itself (004 and 007 create event triggers) and everything else as the owner.
   const asOwner = async () => {
     if (!shape.superuser && shape.user !== shape.owner) await client.query("SELECT set_config('role', $1, false)", [shape.owner]);
+    else if (shape.superuser) await actAsGuardOwner(client);
+  };
+  const forFile = async () => {
+    if (shape.superuser) await client.query("RESET ROLE");
+    else await asOwner();
   };
   // Parameters for the files, as a DBA would pass them with PGOPTIONS; session-level, reset afterwards.
   await client.query("SELECT set_config('ducklake_guard.catalog_schema', $1, false)", [catalogSchema]);
@@ -241,9 +266,10 @@ export async function installGuard(
   const applied: string[] = [];
   try {
     for (const m of migrations) {
+      await asOwner();
       const current = await guardStatus(client);
       if (current.version !== null && current.version >= m.version) continue;
-      await asOwner();
+      await forFile();
       try {
         await client.query(m.sql); // each file is its own BEGIN … COMMIT
       } catch (e) {
@@ -252,6 +278,7 @@ export async function installGuard(
       }
       applied.push(m.name);
     }
+    await asOwner();
     await recordMigrationHashes(client, migrations);
     // A writer named after the migration ran (an upgraded VPS stack, a changed writer): record it and re-apply the policies.
     if (opts.catalogWriter && (await hasFunction(client, "set_catalog_writer(name)"))) {
@@ -263,7 +290,9 @@ export async function installGuard(
       "RESET ducklake_guard.catalog_schema; RESET ducklake_guard.catalog_owner; RESET ducklake_guard.catalog_writer; RESET ROLE",
     );
   }
+  await actAsGuardOwner(client);
   const after = await guardStatus(client);
+  await client.query("RESET ROLE");
   return { version: after.version ?? 0, applied };
 }
 

@@ -68,6 +68,7 @@ async function install(i: GuardInputs): Promise<GuardOutputs> {
       migrations: i.migrations,
     });
     // Catalog tables DuckLake created since the last run (e.g. its first ATTACH after the install): protect them.
+    await guard.actAsGuardOwner(c);
     if ((await guard.unprotectedCatalogTables(c)).length) await guard.protectAll(c);
     const state = await installedState(c);
     return {
@@ -133,7 +134,7 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
     let unprotected = (olds.unprotected ?? []).length > 0;
     const connectable = nc && ![nc.host, nc.port, nc.database, nc.user, nc.password].some(isUnknown);
     if (!unprotected && connectable && !replaces.length)
-      unprotected = await withCatalog(nc!, (c) => guard.unprotectedCatalogTables(c))
+      unprotected = await withCatalog(nc!, async (c) => (await guard.actAsGuardOwner(c), guard.unprotectedCatalogTables(c)))
         .then((u) => u.length > 0)
         .catch(() => false);
     const changes =
@@ -147,9 +148,11 @@ export const catalogGuardProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: pulumi.ID, props: GuardOutputs): Promise<pulumi.dynamic.ReadResult> {
-    const s = await withCatalog(props.connection, (c) => guard.guardStatus(c));
+    // As the guard's owner, never as a superuser (guard.actAsGuardOwner says why).
+    const s = await withCatalog(props.connection, async (c) => (await guard.actAsGuardOwner(c), guard.guardStatus(c)));
     if (!s.installed) return { id: "" };
-    return { id, props: { ...props, ...(await withCatalog(props.connection, (c) => installedState(c))), catalogSchema: s.catalogSchema } };
+    const state = await withCatalog(props.connection, async (c) => (await guard.actAsGuardOwner(c), installedState(c)));
+    return { id, props: { ...props, ...state, catalogSchema: s.catalogSchema } };
   },
 
   async update(_id: pulumi.ID, _olds: GuardOutputs, news: GuardInputs): Promise<pulumi.dynamic.UpdateResult> {

@@ -6,7 +6,7 @@
 #   scripts/move-catalog.sh dump    --source CONNINFO --out FILE
 #       pg_dump -Fc of the catalog database (on the VPS: as postgres)
 #   scripts/move-catalog.sh list    --dump FILE --writer W
-#       the restore list: the dump minus the event trigger, the OID-keyed `visible`/`visible_count` data and
+#       the restore list: the dump minus the event trigger, the OID-keyed `visible`/`visible_count`/`visible_rows` data and
 #       the ACLs of the writer's tables (entries named on stderr)
 #   scripts/move-catalog.sh restore --dump FILE --target CONNINFO --writer W [--catalog-schema S]
 #       pg_restore of that list into the prepared database, all or nothing
@@ -53,7 +53,7 @@ restore_list() {
       why = ""
       if (line ~ /^(EVENT TRIGGER|COMMENT - EVENT TRIGGER) /) why = "the event trigger needs a superuser (the commit trigger replaces it)"
       else if (line ~ /^(FUNCTION ducklake_guard|(COMMENT|ACL) ducklake_guard FUNCTION) on_create_inlined_table\(\) /) why = "the superuser-owned function of the partition row-filter event trigger (the commit trigger does it when the owner is a member of the writer)"
-      else if (line ~ /^TABLE DATA ducklake_guard (visible|visible_count) /) why = "rows keyed by the source role OIDs (rebuilt by resync)"
+      else if (line ~ /^TABLE DATA ducklake_guard (visible|visible_count|visible_rows) /) why = "rows keyed by the source role OIDs (rebuilt by resync)"
       else if (line ~ /^ACL [^ ]+ TABLE [^ ]+ / && $NF == writer) why = "grants made by another grantor than the writer (redone by repair)"
       if (why != "") { printf "move-catalog: leaving out %s: %s\n", line, why > "/dev/stderr"; next }
       print

@@ -27,13 +27,18 @@ DECLARE
   v_db text := current_database();
   r record;
   n integer;
+  v_count integer;
 BEGIN
   IF to_regclass('ducklake_guard.setting') IS NULL THEN
     RAISE EXCEPTION 'database % has no ducklake_guard: nothing to repair', quote_ident(v_db)
       USING HINT = 'Run this in the database the catalog was restored into (scripts/move-catalog.sh restore).';
   END IF;
-  SELECT s.value INTO v_owner FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner';
-  SELECT s.value INTO v_schema FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema';
+  -- The catalog owner is the database's owner (prepare_target.sql made it so). Everything restored from the dump
+  -- is the owner's to shape (a view in place of a table, a policy or trigger calling its own functions), so the
+  -- admin reads and writes guard objects only after SET ROLE to the owner (or the writer, step 1): until then
+  -- it looks at pg_catalog only.
+  SELECT ro.rolname INTO v_owner FROM pg_catalog.pg_database d JOIN pg_catalog.pg_roles ro ON ro.oid = d.datdba
+   WHERE d.datname = v_db;
   IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = v_writer) THEN
     RAISE EXCEPTION 'writer role % does not exist on this server', quote_ident(v_writer)
       USING HINT = 'Pass the writer of the source catalog (-v writer=...), created by prepare_target.sql.';
@@ -42,18 +47,28 @@ BEGIN
     RAISE EXCEPTION '% must be a member of the catalog owner % and the writer %', quote_ident(current_user), quote_ident(v_owner), quote_ident(v_writer)
       USING HINT = format('As the admin: GRANT %I, %I TO %I;', v_owner, v_writer, current_user);
   END IF;
-  SELECT string_agg(DISTINCT quote_ident(a.reader), ', ') INTO v_missing FROM ducklake_guard.acl a
-   WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.rolname = a.reader);
-  IF v_missing IS NOT NULL THEN
-    RAISE EXCEPTION 'readers named in ducklake_guard.acl do not exist on this server: %', v_missing
-      USING HINT = 'Create each reader first (CREATE ROLE ... LOGIN PASSWORD ..., or pulumi up with the reader in access.ts), then run the repair again.';
-  END IF;
   IF NOT pg_catalog.pg_has_role(v_owner, 'ducklake_reader', 'USAGE WITH ADMIN OPTION') THEN
     RAISE EXCEPTION 'catalog owner % lacks ADMIN OPTION on ducklake_reader', quote_ident(v_owner)
       USING HINT = format('As the admin: GRANT ducklake_reader TO %I WITH ADMIN OPTION;', v_owner);
   END IF;
+  EXECUTE format('SET LOCAL ROLE %I', v_owner);
+  IF (SELECT s.value FROM ducklake_guard.setting s WHERE s.key = 'catalog_owner') IS DISTINCT FROM v_owner THEN
+    RAISE EXCEPTION 'the guard''s catalog owner is not the owner of database % (%)', quote_ident(v_db), quote_ident(v_owner)
+      USING HINT = 'Restore into a database created by scripts/move-catalog.sh prepare with the source''s owner name.';
+  END IF;
+  SELECT s.value INTO v_schema FROM ducklake_guard.setting s WHERE s.key = 'catalog_schema';
+  -- Readers named in the ACL (table/schema grants, and partition grants from the partition-grants migration on).
+  EXECUTE 'SELECT pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(a.reader), '', '') FROM ('
+       || 'SELECT reader FROM ducklake_guard.acl'
+       || CASE WHEN to_regclass('ducklake_guard.partition_acl') IS NOT NULL THEN ' UNION SELECT reader FROM ducklake_guard.partition_acl' ELSE '' END
+       || ') a WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles ro WHERE ro.rolname = a.reader)' INTO v_missing;
+  IF v_missing IS NOT NULL THEN
+    RAISE EXCEPTION 'readers named in the guard''s ACL do not exist on this server: %', v_missing
+      USING HINT = 'Create each reader first (CREATE ROLE ... LOGIN PASSWORD ..., or pulumi up with the reader in access.ts), then run the repair again.';
+  END IF;
 
-  -- 1. As a member of the writer, the grant is made as the writer (the tables' owner).
+  -- 1. As the writer (the tables' owner; the admin is a member of it).
+  EXECUTE format('SET LOCAL ROLE %I', v_writer);
   n := 0;
   FOR r IN SELECT c.relname FROM pg_catalog.pg_class c
             WHERE c.relnamespace = to_regnamespace(quote_ident(v_schema)) AND c.relkind IN ('r', 'p')
@@ -75,16 +90,23 @@ BEGIN
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN RAISE NOTICE 'move-catalog: setting event_trigger = missing (no event trigger on this server)'; END IF;
 
-  -- 3. The ACL triggers (sql/006) rebuild `visible` of the old and the new OIDs in this statement.
+  -- 3. The ACL triggers (sql/006, 007) rebuild `visible` of the old and the new OIDs in this statement.
   UPDATE ducklake_guard.acl a SET reader_oid = ro.oid FROM pg_catalog.pg_roles ro
    WHERE ro.rolname = a.reader AND a.reader_oid <> ro.oid;
   GET DIAGNOSTICS n = ROW_COUNT;
+  IF to_regclass('ducklake_guard.partition_acl') IS NOT NULL THEN
+    EXECUTE 'UPDATE ducklake_guard.partition_acl a SET reader_oid = ro.oid FROM pg_catalog.pg_roles ro
+              WHERE ro.rolname = a.reader AND a.reader_oid <> ro.oid';
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    n := n + v_count;
+  END IF;
   RAISE NOTICE 'move-catalog: % grants re-pinned to this server''s role OIDs', n;
 
   -- 4.
   n := 0;
-  FOR r IN SELECT DISTINCT a.reader FROM ducklake_guard.acl a
-            WHERE NOT pg_catalog.pg_has_role(a.reader, 'ducklake_reader', 'MEMBER') ORDER BY a.reader LOOP
+  FOR r IN EXECUTE 'SELECT DISTINCT a.reader FROM (SELECT reader FROM ducklake_guard.acl'
+                || CASE WHEN to_regclass('ducklake_guard.partition_acl') IS NOT NULL THEN ' UNION SELECT reader FROM ducklake_guard.partition_acl' ELSE '' END
+                || ') a WHERE NOT pg_catalog.pg_has_role(a.reader, ''ducklake_reader'', ''MEMBER'') ORDER BY a.reader' LOOP
     EXECUTE format('GRANT ducklake_reader TO %I', r.reader);
     n := n + 1;
   END LOOP;

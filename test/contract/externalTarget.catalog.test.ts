@@ -4,7 +4,6 @@
 // providers run as themselves) — connected only as a managed-shape admin (LOGIN CREATEROLE CREATEDB, no superuser)
 // and, where the component says so, as the owner login. Create in dependency order, the guard installed by the owner,
 // a reader reading its grant, then delete in reverse order (what `pulumi destroy` does).
-import type * as PulumiModule from "@pulumi/pulumi";
 import { Client } from "pg";
 import { randomBytes } from "crypto";
 import { createManagedAdmin, dropManagedAdmin } from "../support/managedPg";
@@ -30,6 +29,7 @@ import {
   roleDeleteNonSuperuser,
   schemaCreate,
 } from "./postgresPlugin";
+import { Recorded, recordCatalog } from "./recordedCatalog";
 import { readerBaseRoleProvider } from "../../providers/readerBaseRole";
 import { writerTableGrantsProvider } from "../../providers/writerTableGrants";
 import { catalogGuardProvider } from "../../providers/catalogGuard";
@@ -37,12 +37,6 @@ import { grantRead, guardStatus } from "../../postgres/guardClient";
 import { loadMigrations } from "../../postgres/sqlFiles";
 import type { CatalogConnection } from "../../model/connection";
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  dependencies: string[];
-}
 const sfx = randomBytes(4).toString("hex");
 const OWNER = `ext_owner_${sfx}`,
   WRITER = `ext_writer_${sfx}`,
@@ -53,70 +47,22 @@ const pw = `pw${sfx}`;
 let admin: PgConnection;
 let rs: Recorded[];
 
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const unwrap = (v: any): any =>
-  v && typeof v === "object" && v[SECRET_SIG]
-    ? unwrap(v.value)
-    : Array.isArray(v)
-      ? v.map(unwrap)
-      : v && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))
-        : v;
-const rename = (v: any): any =>
-  JSON.parse(
-    JSON.stringify(v)
-      .replace(/"ducklake_owner"/g, JSON.stringify(OWNER))
-      .replace(/"ducklake_writer"/g, JSON.stringify(WRITER)),
-  );
-
 /** Registers a Catalog in the managed shape under mocks; each resource with its inputs and the names it depends on. */
-async function catalogResources(a: PgConnection): Promise<Recorded[]> {
-  const resources: Recorded[] = [];
-  const deps = new Map<string, string[]>();
-  jest.resetModules();
-  const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
-  pulumi.runtime.setMocks(
-    {
-      newResource: (r) => {
-        resources.push({ type: r.type, name: r.name, inputs: r.inputs, dependencies: [] });
-        const state =
-          r.type === "random:index/randomPassword:RandomPassword"
-            ? { ...r.inputs, result: pw }
-            : r.type === "pulumi-nodejs:dynamic/ducklake:ReaderBaseRole"
-              ? { ...r.inputs, roleName: "ducklake_reader" }
-              : r.inputs;
-        return { id: `${r.name}-id`, state };
-      },
-      call: (r) => r.inputs,
-    },
-    "ducklake",
-    "contract",
-    false,
-  );
-  await pulumi.runtime.runInPulumiStack(async () => {
-    // A stack transformation records each resource's explicit dependsOn (what orders the engine's steps).
-    pulumi.runtime.registerStackTransformation((t) => {
-      const on = t.opts.dependsOn;
-      const list = Array.isArray(on) ? on : on ? [on] : [];
-      deps.set(
-        t.name,
-        list.map((d: any) => String(d?.__name ?? "")),
-      );
-      return undefined;
-    });
-    const { Catalog } = require("../../components/catalog");
-    new Catalog("ducklake-catalog", {
-      admin: { host: a.host, port: a.port, database: "postgres", user: a.user, password: a.password, sslmode: "disable" },
-      database: DB,
-      catalogSchema: SCHEMA,
-      dataPath: "s3://contract-lake/data/",
-      adminIsSuperuser: false,
-    });
-    return {};
+const catalogResources = (a: PgConnection): Promise<Recorded[]> =>
+  recordCatalog({
+    admin: a,
+    database: DB,
+    catalogSchema: SCHEMA,
+    adminIsSuperuser: false,
+    owner: OWNER,
+    writer: WRITER,
+    state: (r) =>
+      r.type === "random:index/randomPassword:RandomPassword"
+        ? { ...r.inputs, result: pw }
+        : r.type === "pulumi-nodejs:dynamic/ducklake:ReaderBaseRole"
+          ? { ...r.inputs, roleName: "ducklake_reader" }
+          : r.inputs,
   });
-  await new Promise((r) => setTimeout(r, 200));
-  return rename(resources.map((r) => ({ ...r, inputs: unwrap(r.inputs), dependencies: deps.get(r.name) ?? [] })));
-}
 
 const ofType = (t: string) => rs.filter((r) => r.type === t);
 const named = (n: string) => rs.find((r) => r.name === n)!;

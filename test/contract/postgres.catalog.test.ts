@@ -3,7 +3,6 @@
 // (test/contract/postgresPlugin.ts cites the plugin's functions) against the real test PostgreSQL:
 // create, DuckLake-like writes by owner and writer, refresh (read must give back the inputs: no drift),
 // update where the plugin would run one, delete (what `pulumi destroy` does to the data).
-import type * as PulumiModule from "@pulumi/pulumi";
 import { Client } from "pg";
 import { randomBytes } from "crypto";
 import { pgAdmin, PgConnection } from "../support/services";
@@ -33,78 +32,29 @@ import {
   schemaDelete,
   schemaRead,
 } from "./postgresPlugin";
+import { Recorded, recordCatalog } from "./recordedCatalog";
 import { missingWriterTables, writerTableGrantsProvider } from "../../providers/writerTableGrants";
 import { installGuard } from "../../postgres/guardClient";
 import type { CatalogConnection } from "../../model/connection";
 
-interface Recorded {
-  type: string;
-  name: string;
-  inputs: Record<string, any>;
-  ignoreChanges: string[];
-}
 const sfx = randomBytes(4).toString("hex");
 // Role names are cluster-wide: rename the fixed ones so parallel test files cannot collide.
 const OWNER = `ducklake_owner_${sfx}`,
   WRITER = `ducklake_writer_${sfx}`,
   DB = `contract_cat_${sfx}`,
   SCHEMA = "lake";
-const rename = (v: any): any =>
-  JSON.parse(
-    JSON.stringify(v)
-      .replace(/"ducklake_owner"/g, JSON.stringify(OWNER))
-      .replace(/"ducklake_writer"/g, JSON.stringify(WRITER)),
-  );
 
-/** Registers a Catalog under mocks and returns its resources with their inputs. */
-async function catalogResources(admin: PgConnection): Promise<Recorded[]> {
-  const resources: Recorded[] = [];
-  const ignored = new Map<string, string[]>();
-  jest.resetModules();
-  const pulumi: typeof PulumiModule = require("@pulumi/pulumi");
-  pulumi.runtime.setMocks(
-    {
-      newResource: (a) => {
-        resources.push({ type: a.type, name: a.name, inputs: a.inputs, ignoreChanges: [] });
-        const state =
-          a.type === "random:index/randomPassword:RandomPassword"
-            ? { ...a.inputs, result: `Pw${randomBytes(12).toString("hex")}` }
-            : a.inputs;
-        return { id: `${a.name}-id`, state };
-      },
-      call: (a) => a.inputs,
-    },
-    "ducklake",
-    "contract",
-    false,
-  );
-  // A stack transformation records each resource's ignoreChanges (what Pulumi leaves out of the diff).
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((a) => {
-      ignored.set(a.name, a.opts.ignoreChanges ?? []);
-      return undefined;
-    });
-    const { Catalog } = require("../../components/catalog");
-    new Catalog("ducklake-catalog", {
-      admin: { host: admin.host, port: admin.port, database: "postgres", user: admin.user, password: admin.password, sslmode: "disable" },
-      database: DB,
-      catalogSchema: SCHEMA,
-      dataPath: "s3://contract-lake/data/",
-    });
-    return {};
+/** Registers a Catalog under mocks and returns its resources with their inputs and ignoreChanges. */
+const catalogResources = (admin: PgConnection): Promise<Recorded[]> =>
+  recordCatalog({
+    admin,
+    database: DB,
+    catalogSchema: SCHEMA,
+    owner: OWNER,
+    writer: WRITER,
+    state: (r) =>
+      r.type === "random:index/randomPassword:RandomPassword" ? { ...r.inputs, result: `Pw${randomBytes(12).toString("hex")}` } : r.inputs,
   });
-  await new Promise((r) => setTimeout(r, 200));
-  return rename(resources.map((r) => ({ ...r, inputs: unwrap(r.inputs), ignoreChanges: ignored.get(r.name) ?? [] })));
-}
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const unwrap = (v: any): any =>
-  v && typeof v === "object" && v[SECRET_SIG]
-    ? unwrap(v.value)
-    : Array.isArray(v)
-      ? v.map(unwrap)
-      : v && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]))
-        : v;
 
 let admin: PgConnection;
 let rs: Recorded[];

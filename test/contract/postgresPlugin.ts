@@ -6,6 +6,7 @@
 // PostgreSQL >= 13, no column grants, no foreign servers); identifiers are quoted as pq.QuoteIdentifier does.
 import type { Client } from "pg";
 import { quoteIdent } from "../../model/names";
+import { inTransaction } from "../../postgres/connection";
 
 /** Inputs as Pulumi records them for postgresql.Grant (camelCase). */
 export interface GrantInputs {
@@ -94,18 +95,13 @@ export function grantGrantSql(g: GrantInputs): string {
  * database for database grants), REVOKE ALL, GRANT — then read. `c` must be connected to g.database.
  */
 export async function grantCreateOrUpdate(c: Client, g: GrantInputs): Promise<string[]> {
-  await c.query("BEGIN");
-  try {
+  await inTransaction(c, async () => {
     await lockRole(c, g.role);
     if (g.objectType === "database")
       await c.query("SELECT pg_advisory_xact_lock(oid::bigint) FROM pg_database WHERE datname = $1", [g.database]);
     await c.query(grantRevokeSql(g));
     if (g.privileges.length) await c.query(grantGrantSql(g));
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK");
-    throw e;
-  }
+  });
   return grantRead(c, g);
 }
 
@@ -173,16 +169,11 @@ const defaultGrantSql = (d: DefaultPrivilegesInputs) =>
 
 /** resourcePostgreSQLDefaultPrivilegesCreate: lock owner, revoke, grant, commit; then read. */
 export async function defaultPrivilegesCreate(c: Client, d: DefaultPrivilegesInputs): Promise<string[]> {
-  await c.query("BEGIN");
-  try {
+  await inTransaction(c, async () => {
     await lockRole(c, d.owner);
     await c.query(defaultRevokeSql(d));
     await c.query(defaultGrantSql(d));
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK");
-    throw e;
-  }
+  });
   return defaultPrivilegesRead(c, d);
 }
 
@@ -269,17 +260,12 @@ export async function roleRead(
 
 /** resourcePostgreSQLRoleDelete: REASSIGN OWNED BY … TO <connected user>; DROP OWNED BY …; DROP ROLE (one txn). */
 export async function roleDelete(c: Client, name: string): Promise<void> {
-  await c.query("BEGIN");
-  try {
+  await inTransaction(c, async () => {
     await lockRole(c, name);
     await c.query(`REASSIGN OWNED BY ${qi(name)} TO CURRENT_USER`);
     await c.query(`DROP OWNED BY ${qi(name)}`);
     await c.query(`DROP ROLE ${qi(name)}`);
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK");
-    throw e;
-  }
+  });
 }
 
 // ---- postgresql_database (resource_postgresql_database.go) ------------------------------------------------
@@ -383,15 +369,10 @@ export function pluginConnStr(p: {
 
 /** resourcePostgreSQLGrantRoleCreate: one transaction, revokeRole then grantRole (WITH ADMIN OPTION when asked). */
 export async function grantRoleCreate(c: Client, g: { role: string; grantRole: string; withAdminOption?: boolean }): Promise<void> {
-  await c.query("BEGIN");
-  try {
+  await inTransaction(c, async () => {
     await c.query(`REVOKE ${qi(g.grantRole)} FROM ${qi(g.role)}`);
     await c.query(`GRANT ${qi(g.grantRole)} TO ${qi(g.role)}${g.withAdminOption ? " WITH ADMIN OPTION" : ""}`);
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK");
-    throw e;
-  }
+  });
 }
 
 /** readGrantRole (getGrantRoleQuery): the membership and its admin option, or undefined. */
@@ -424,19 +405,14 @@ export async function withRoleGranted<T>(c: Client, role: string, fn: () => Prom
 
 /** resourcePostgreSQLRoleDelete as a non-superuser: REASSIGN/DROP OWNED inside withRolesGranted, then DROP ROLE. */
 export async function roleDeleteNonSuperuser(c: Client, name: string): Promise<void> {
-  await c.query("BEGIN");
-  try {
+  await inTransaction(c, async () => {
     await lockRole(c, name);
     await withRoleGranted(c, name, async () => {
       await c.query(`REASSIGN OWNED BY ${qi(name)} TO CURRENT_USER`);
       await c.query(`DROP OWNED BY ${qi(name)}`);
     });
     await c.query(`DROP ROLE ${qi(name)}`);
-    await c.query("COMMIT");
-  } catch (e) {
-    await c.query("ROLLBACK");
-    throw e;
-  }
+  });
 }
 
 /** resourcePostgreSQLDatabaseDelete as a non-superuser (is_template false): owner granted if needed, then the drop. */

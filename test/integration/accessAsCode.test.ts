@@ -12,12 +12,21 @@
 // (test/support/externalCatalog.ts, test/support/catalogShape.ts).
 import { randomBytes } from "crypto";
 import { Client } from "pg";
-import { DeleteBucketPolicyCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteBucketPolicyCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client } from "../support/s3";
+import { createTestBucket, objectStatus, s3Client } from "../support/s3";
 import { pgAdmin, PgConnection, rgw, S3Key } from "../support/services";
 import { rng } from "../support/random";
-import { AccessStack, AccessTarget, desiredPolicy, livePolicy, readerAclInputs, samePolicy, validate } from "../support/lakeApply";
+import {
+  AccessStack,
+  AccessTarget,
+  desiredPolicy,
+  testAccessTarget,
+  livePolicy,
+  readerAclInputs,
+  samePolicy,
+  validate,
+} from "../support/lakeApply";
 import { buildSampleLake, CatalogBuilder, createDuckLakeCatalog, SampleLake } from "../fixtures/ducklakeCatalog";
 import { installGuard } from "../../postgres/guardClient";
 import { canonicalGrants, readerAclProvider, undeclaredAclProvider } from "../../providers/readerAcl";
@@ -106,18 +115,7 @@ async function catalogView(reader: string): Promise<Set<string>> {
   });
 }
 
-/** HTTP status of a GetObject with this key (the body is read so the socket is reused). */
-async function getStatus(client: S3Client, key: string): Promise<number> {
-  try {
-    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    await out.Body?.transformToString();
-    return out.$metadata.httpStatusCode ?? 200;
-  } catch (e) {
-    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (typeof status !== "number") throw e;
-    return status;
-  }
-}
+const getStatus = (client: S3Client, key: string) => objectStatus(client, bucket, key);
 
 /** The guard's live ACL of one reader (entries still pointing at existing objects), canonical. */
 async function liveAcl(reader: string) {
@@ -236,16 +234,7 @@ beforeAll(async () => {
   // The sample lake: 7 current tables, 6 with files in this bucket (main.events lives elsewhere).
   expect(tables.length).toBe(7);
   expect(tables.filter((t) => t.key).length).toBe(6);
-  target = {
-    connection: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
-    catalogSchema: CATALOG,
-    owner,
-    bucket,
-    ownerProjectId: svc.adminProject,
-    dataPrefix: "data/",
-    backupsPrefix: "backups/",
-    adminS3: s3Client(svc.admin),
-  };
+  target = testAccessTarget(conn, CATALOG, owner, bucket);
   stack = new AccessStack(target);
 }, 120_000);
 

@@ -2,10 +2,7 @@
 // program and loaded back from that text — run as a managed-shape admin (LOGIN CREATEROLE CREATEDB, no
 // superuser) against the real test PostgreSQL: it ensures ducklake_reader (NOLOGIN NOINHERIT, no bypass), the
 // owner can then be given ADMIN OPTION on it by the admin, and delete leaves the shared role in place.
-import { execFileSync } from "child_process";
-import * as path from "path";
-
-const root = path.resolve(__dirname, "..", "..");
+import { runNodeProgram } from "../support/nodeProgram";
 
 const PROGRAM = `
 const Module = require("module");
@@ -50,13 +47,7 @@ const { pgAdmin } = require("./test/support/services");
 })().catch((e) => { console.error(e); process.exit(1); });`;
 
 test("externalTarget.readerBaseRole: the serialized provider ensures ducklake_reader as a non-superuser admin and never drops it", () => {
-  const stdout = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], {
-    cwd: root,
-    env: process.env,
-    encoding: "utf8",
-    timeout: 120000,
-  });
-  const r = JSON.parse(stdout.trim().split("\n").pop()!);
+  const r = runNodeProgram(PROGRAM, { timeout: 120000 });
   expect(r).toEqual({
     id: expect.stringMatching(/:\d+\/ducklake_reader$/),
     roleName: "ducklake_reader",

@@ -24,29 +24,16 @@ maybe("the commit trigger grants new inlined tables to exactly the right readers
   };
   const canSelect = async (role: string, table: string) =>
     (await m.admin.query("SELECT has_table_privilege($1, format('lake.%I', $2::text), 'SELECT') AS ok", [role, table])).rows[0].ok;
-  const write = async (...sql: string[]) => {
-    const w = await m.duck(m.writer);
-    try {
-      for (const s of sql) await w.run(s);
-    } finally {
-      w.closeSync();
-    }
-  };
-  const readAs = async (role: string, sql: string) => {
-    const c = await m.duck(role, { readOnly: true });
-    try {
-      return await rows(c, sql);
-    } finally {
-      c.closeSync();
-    }
-  };
+  const write = (...sql: string[]) => m.run(m.writer, ...sql);
+  const readAs = (role: string, sql: string) => m.rows(role, sql);
 
   beforeAll(async () => {
     m = await managedLake("mg_commit");
-    const o = await m.duck(m.owner);
-    await o.run("CREATE SCHEMA lake.sales; CREATE SCHEMA lake.hr");
-    await o.run("CREATE TABLE lake.sales.customers (id INTEGER); CREATE TABLE lake.hr.salaries (id INTEGER)");
-    o.closeSync();
+    await m.run(
+      m.owner,
+      "CREATE SCHEMA lake.sales; CREATE SCHEMA lake.hr",
+      "CREATE TABLE lake.sales.customers (id INTEGER); CREATE TABLE lake.hr.salaries (id INTEGER)",
+    );
     await m.install();
     rSales = await m.newRole("mg_csales");
     rHr = await m.newRole("mg_chr");

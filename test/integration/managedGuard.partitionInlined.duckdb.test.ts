@@ -8,12 +8,25 @@
 import { Client } from "pg";
 import { grantRows, revokeRows } from "../../postgres/guardClient";
 import { rows } from "../support/duckdb";
-import { haveDuckDBExtensions, managedLake, ManagedLake, MANAGED_CATALOG, MANAGED_PASSWORD } from "../fixtures/managedLake";
-import { catalogStatus, StatusCheck } from "../../cli/status";
-import type { LakeConnectionInfo } from "../../cli/connectionInfo";
+import {
+  failedChecks as problems,
+  haveDuckDBExtensions,
+  managedLake,
+  ManagedLake,
+  managedStatusInfo,
+  MANAGED_CATALOG,
+} from "../fixtures/managedLake";
+import { catalogStatus } from "../../cli/status";
 import { quoteIdent } from "../../model/names";
 
 const maybe = haveDuckDBExtensions() ? describe : describe.skip;
+/** The owner's hr.sales, partitioned by region (made before the guard is installed). */
+const createSales = (m: ManagedLake) =>
+  m.run(
+    m.owner,
+    "CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)",
+    "ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)",
+  );
 
 const EMEA = [{ column: "region", transform: "identity" as const, values: ["emea"] }];
 
@@ -23,32 +36,13 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
   let writerPg: Client;
   const notices: string[] = [];
   const q = async (c: Client, sql: string, params: unknown[] = []) => (await c.query(sql, params)).rows;
-  const write = async (...sql: string[]) => {
-    const w = await m.duck(m.writer);
-    try {
-      for (const s of sql) await w.run(s);
-    } finally {
-      w.closeSync();
-    }
-  };
+  const write = (...sql: string[]) => m.run(m.writer, ...sql);
   /** The reader's ids of hr.sales through DuckDB (READ_ONLY attach as the reader). */
-  const readerIds = async (): Promise<number[]> => {
-    const c = await m.duck(reader, { readOnly: true });
-    try {
-      return (await rows(c, "SELECT id FROM lake.hr.sales ORDER BY id")).map((r) => Number(r[0]));
-    } finally {
-      c.closeSync();
-    }
-  };
+  const readerIds = async (): Promise<number[]> =>
+    (await m.rows(reader, "SELECT id FROM lake.hr.sales ORDER BY id")).map((r) => Number(r[0]));
   /** What the reader must see: the owner's ids of hr.sales in region emea. */
-  const emeaIds = async (): Promise<number[]> => {
-    const c = await m.duck(m.owner, { readOnly: true });
-    try {
-      return (await rows(c, "SELECT id FROM lake.hr.sales WHERE region = 'emea' ORDER BY id")).map((r) => Number(r[0]));
-    } finally {
-      c.closeSync();
-    }
-  };
+  const emeaIds = async (): Promise<number[]> =>
+    (await m.rows(m.owner, "SELECT id FROM lake.hr.sales WHERE region = 'emea' ORDER BY id")).map((r) => Number(r[0]));
   /** hr.sales's newest inlined data table, with its owner, whether it is filtered and whether the reader may SELECT it. */
   const newestInlined = async () =>
     (
@@ -62,27 +56,12 @@ maybe("partition grants on the writer's inlined tables without a superuser", () 
         [reader],
       )
     )[0];
-  const info = (): Pick<LakeConnectionInfo, "catalog" | "readers" | "storage"> => ({
-    catalog: { ...m.conn, sslmode: "disable", schema: MANAGED_CATALOG },
-    readers: [{ name: reader, password: MANAGED_PASSWORD, s3: { accessKey: "k", secretKey: "s", projectId: "2" } }],
-    storage: {
-      bucket: "unused",
-      dataPrefix: "data/",
-      endpoint: "http://127.0.0.1:1",
-      region: "x",
-      adminProjectId: "1",
-      admin: { accessKey: "a", secretKey: "b" },
-    },
-  });
-  const problems = (checks: StatusCheck[]) => checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);
+  const info = () => managedStatusInfo(m, [reader]);
 
   beforeAll(async () => {
     // Without the membership first: the shape before `pulumi up` adds it (or an admin who left it out).
     m = await managedLake("mg_pinl", { ownerInWriter: false });
-    const o = await m.duck(m.owner);
-    await o.run("CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)");
-    await o.run("ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)");
-    o.closeSync();
+    await createSales(m);
     m.admin.on("notice", (n) => notices.push(n.message ?? ""));
     await m.install();
     reader = await m.newRole("mg_preader");
@@ -250,10 +229,7 @@ maybe("partition grants on inlined tables: the membership in place from the star
   const notices: string[] = [];
   beforeAll(async () => {
     m = await managedLake("mg_pinl2");
-    const o = await m.duck(m.owner);
-    await o.run("CREATE SCHEMA lake.hr; CREATE TABLE lake.hr.sales (id INTEGER, region VARCHAR)");
-    await o.run("ALTER TABLE lake.hr.sales SET PARTITIONED BY (region)");
-    o.closeSync();
+    await createSales(m);
     m.admin.on("notice", (n) => notices.push(n.message ?? ""));
     await m.install();
   }, 120000);

@@ -4,30 +4,11 @@
 // names it with its repair, the repair is run as printed (as the admin) and status is healthy again.
 import { grantRead } from "../../postgres/guardClient";
 import { buildSampleLake, createDuckLakeCatalog } from "../fixtures/ducklakeCatalog";
-import { managedLake, ManagedLake, MANAGED_CATALOG, MANAGED_PASSWORD } from "../fixtures/managedLake";
-import { catalogStatus, StatusCheck } from "../../cli/status";
+import { failedChecks as problems, managedLake, ManagedLake, managedStatusInfo as infoFor, MANAGED_CATALOG } from "../fixtures/managedLake";
+import { catalogStatus } from "../../cli/status";
 import { catalogGuardProvider } from "../../providers/catalogGuard";
 import { loadMigrations } from "../../postgres/sqlFiles";
 import { quoteIdent } from "../../model/names";
-import type { LakeConnectionInfo } from "../../cli/connectionInfo";
-
-const storage: LakeConnectionInfo["storage"] = {
-  bucket: "unused",
-  dataPrefix: "data/",
-  endpoint: "http://127.0.0.1:1",
-  region: "x",
-  adminProjectId: "1",
-  admin: { accessKey: "a", secretKey: "b" },
-};
-
-function infoFor(m: ManagedLake, readers: string[]): Pick<LakeConnectionInfo, "catalog" | "readers" | "storage"> {
-  return {
-    catalog: { ...m.conn, sslmode: "disable", schema: MANAGED_CATALOG },
-    readers: readers.map((name) => ({ name, password: MANAGED_PASSWORD, s3: { accessKey: "k", secretKey: "s", projectId: "2" } })),
-    storage,
-  };
-}
-const problems = (checks: StatusCheck[]) => checks.filter((c) => !c.ok).map((c) => `${c.check}: ${c.detail}`);
 
 describe("status on a guard installed without superuser", () => {
   let m: ManagedLake;

@@ -18,7 +18,7 @@ import { pgAdmin, PgConnection, repoRoot } from "../support/services";
 import { describeWithDuckDB, rows } from "../support/duckdb";
 import { SecondPg, startReplica, startSecondPg } from "../support/secondPg";
 import { PG_BIN } from "../support/tlsPostgres";
-import { grantRead, installGuard, listGrantDetails, revokeRead } from "../../postgres/guardClient";
+import { grantRead, grantRows, installGuard, listGrantDetails, revokeRead } from "../../postgres/guardClient";
 import { loadMigrations } from "../../postgres/sqlFiles";
 import { pgClientConfig } from "../../postgres/connection";
 import { quoteIdent, quoteLiteral } from "../../model/names";
@@ -368,7 +368,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
     await withClient(pgClientConfig(admin), (c) => c.query(`ALTER ROLE ${quoteIdent(SALES)} RENAME TO ${quoteIdent(`${SALES}_x`)}`));
     try {
       const refused = moveCatalog(["repair", "--target", target.conninfo(ADMIN, LEAK), "--writer", WRITER], ADMIN_PW);
-      expect(refused.stderr).toContain(`readers named in ducklake_guard.acl do not exist on this server: ${SALES}`);
+      expect(refused.stderr).toContain(`readers named in the guard's ACL do not exist on this server: ${SALES}`);
       expect(refused.code).not.toBe(0);
     } finally {
       await withClient(pgClientConfig(admin), (c) => c.query(`ALTER ROLE ${quoteIdent(`${SALES}_x`)} RENAME TO ${quoteIdent(SALES)}`));
@@ -598,12 +598,17 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
       "CREATE SCHEMA lake.hr",
       "CREATE TABLE lake.sales.t AS SELECT 1 AS i",
       "CREATE TABLE lake.hr.salaries AS SELECT 2 AS i",
+      // A partition grant moves too (its ACL row is keyed by the reader's OID like the others).
+      "CREATE TABLE lake.hr.pay (y INTEGER, amount INTEGER)",
+      "ALTER TABLE lake.hr.pay SET PARTITIONED BY (y)",
+      "INSERT INTO lake.hr.pay SELECT CASE WHEN range < 3 THEN 2025 ELSE 2026 END, range FROM range(20)",
     ])
       await o.connection.run(sql);
     closeDuck(o);
     await withClient(srcAs(OWNER), async (c) => {
       await grantRead(c, { reader: SALES, schema: "sales" });
       await grantRead(c, { reader: HR, schema: "hr", table: "salaries" });
+      await grantRows(c, { reader: HR, schema: "hr", table: "pay", rows: [{ column: "y", transform: "identity", values: ["2026"] }] });
     });
     const w = await duck(srcAs(WRITER), { write: true, schema: "lake", dataPath: dir2 });
     for (const sql of [
@@ -624,7 +629,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
       tables: ["sales.big", "sales.t", "sales.w"],
       counts: { "sales.big": "4999", "sales.t": "1", "sales.w": "1" },
     });
-    expect(seen2[HR]).toEqual({ tables: ["hr.salaries"], counts: { "hr.salaries": "1" } });
+    expect(seen2[HR]).toEqual({ tables: ["hr.pay", "hr.salaries"], counts: { "hr.pay": "17", "hr.salaries": "1" } });
 
     const dump2 = path.join(work, "lake2.dump");
     const steps: Array<[string, string[], string]> = [
@@ -649,7 +654,7 @@ describeWithDuckDB("moving a lake's catalog from the VPS to an external PostgreS
         errors: [],
       });
       if (name === "restore") expect(r.stderr).toMatch(/leaving out ACL lake TABLE ducklake_inlined_delete_\d+ /);
-      if (name === "repair") expect(r.stderr).toContain("2 grants re-pinned");
+      if (name === "repair") expect(r.stderr).toContain("3 grants re-pinned"); // 2 in acl, 1 in partition_acl
     }
     await withClient(pgClientConfig(target.connection(OWNER, PW[OWNER], LAKE2)), async (c) => {
       const res = await installGuard(c, { catalogSchema: "lake", catalogOwner: OWNER, catalogWriter: WRITER });

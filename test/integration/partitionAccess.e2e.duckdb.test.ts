@@ -7,15 +7,14 @@
 import { randomBytes } from "crypto";
 import { Client } from "pg";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { describeWithDuckDB } from "../support/duckdb";
-import { EXT_DIR } from "../support/partitionLake";
+import { adminLakeInfo, openTestLakeSession } from "../support/lakeSession";
 import { createTestDatabase, dropTestDatabase, withClient } from "../support/pg";
-import { createTestBucket, s3Client, testStorage } from "../support/s3";
+import { createTestBucket, objectStatus, s3Client } from "../support/s3";
 import { pgAdmin, rgw, PgConnection, S3Key } from "../support/services";
-import { AccessStack, AccessTarget, livePolicy } from "../support/lakeApply";
+import { AccessStack, livePolicy, testAccessTarget } from "../support/lakeApply";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
-import { lakeSessionStatements } from "../../cli/duckdbSql";
 import { accessMatrix } from "../../cli/accessMatrix";
 import { verifyLake } from "../../cli/verify";
 import { installGuard, listGrants } from "../../postgres/guardClient";
@@ -50,17 +49,7 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
       { reader: OTHER, schema: "hr", table: "other" },
     ],
   });
-  const status = async (key: S3Key, objectKey: string): Promise<number> => {
-    try {
-      const r = await s3Client(key).send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }));
-      await r.Body?.transformToByteArray();
-      return 200;
-    } catch (e) {
-      const code = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (code === undefined) throw e;
-      return code;
-    }
-  };
+  const status = (key: S3Key, objectKey: string) => objectStatus(s3Client(key), bucket, objectKey);
   const fileOf = async (folder: RegExp): Promise<string> => {
     const r = await s3Client(svc.admin).send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "data/hr/sales/" }));
     const hit = (r.Contents ?? []).map((o) => o.Key!).find((k) => folder.test(k));
@@ -69,18 +58,14 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
   };
   /** count(*) of hr.sales in a READ_ONLY DuckDB session as the reader (its PostgreSQL login and its S3 key). */
   const readerCount = async (name: string, key: S3Key): Promise<string> => {
-    const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: EXT_DIR });
-    const c = await i.connect();
+    const reader = { name, password: PW, s3: { ...key, projectId: svc.readerProject } };
+    const session = await openTestLakeSession(info, { reader });
     try {
-      await c.run("LOAD ducklake; LOAD postgres; LOAD httpfs; SET TimeZone = 'UTC'");
-      const reader = { name, password: PW, s3: { ...key, projectId: svc.readerProject } };
-      for (const s of lakeSessionStatements(info, { reader })) await c.run(s.sql);
       // sum(id) makes DuckDB read the files (a bare count(*) can come from the catalog's record counts).
-      const [[n, sum]] = (await c.runAndReadAll("SELECT count(*), sum(id) FROM lake.hr.sales")).getRowsJson();
+      const [[n, sum]] = (await session.c.runAndReadAll("SELECT count(*), sum(id) FROM lake.hr.sales")).getRowsJson();
       return `${n} rows, sum ${sum}`;
     } finally {
-      c.closeSync();
-      i.closeSync();
+      session.close();
     }
   };
   /** The CLIs' connection info with the readers and their declared grants (rows as lakeConnection exports them). */
@@ -108,24 +93,8 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
     conn = await createTestDatabase("partacc");
     owner = new Client(conn);
     await owner.connect();
-    const admin = pgAdmin();
-    info = parseLakeConnectionInfo({
-      catalog: {
-        host: admin.host,
-        port: admin.port,
-        database: conn.database,
-        user: admin.user,
-        password: admin.password,
-        sslmode: "disable",
-        schema: SCHEMA,
-      },
-      storage: testStorage(bucket),
-      readers: [],
-    });
-    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: EXT_DIR });
-    duck = await instance.connect();
-    await duck.run("LOAD ducklake; LOAD postgres; LOAD httpfs; SET TimeZone = 'UTC'");
-    for (const s of lakeSessionStatements(info)) await duck.run(s.sql);
+    info = parseLakeConnectionInfo(adminLakeInfo(conn.database, bucket, SCHEMA));
+    ({ instance, c: duck } = await openTestLakeSession(info));
     await duck.run("USE lake; CREATE SCHEMA hr; CREATE TABLE hr.sales (id INT, ts TIMESTAMP); CREATE TABLE hr.other (i INT)");
     await duck.run("ALTER TABLE hr.sales SET PARTITIONED BY (year(ts))");
     // 40 rows per year in one insert each: above the inlining limit (10), so they go to files.
@@ -136,24 +105,7 @@ describeWithDuckDB("partition grants end to end: lakeApply on PostgreSQL + guard
     await withClient(pgAdmin(), async (a) => {
       for (const r of [HR, OTHER]) await a.query(`CREATE ROLE ${quoteIdent(r)} LOGIN PASSWORD ${quoteLiteral(PW)} IN ROLE ducklake_reader`);
     });
-    const target: AccessTarget = {
-      connection: {
-        host: admin.host,
-        port: admin.port,
-        database: conn.database,
-        user: admin.user,
-        password: admin.password,
-        sslmode: "disable",
-      },
-      catalogSchema: SCHEMA,
-      owner,
-      bucket,
-      ownerProjectId: svc.adminProject,
-      dataPrefix: "data/",
-      backupsPrefix: "backups/",
-      adminS3: s3Client(svc.admin),
-    };
-    stack = new AccessStack(target);
+    stack = new AccessStack(testAccessTarget(conn, SCHEMA, owner, bucket));
   }, 180_000);
   afterAll(async () => {
     duck?.closeSync();

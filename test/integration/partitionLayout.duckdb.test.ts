@@ -3,28 +3,18 @@
 // facts partition grants (issue 16, docs/design/partition-grants.md) build on: the S3 key prefixes a
 // bucket policy can grant, and the catalog rows a guard can filter. A DuckLake upgrade that changes any
 // of them fails here first.
-import * as fs from "fs";
-import * as path from "path";
 import { Client } from "pg";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
-import { createTestBucket, s3Client, testStorage } from "../support/s3";
-import { pgAdmin, repoRoot, rgw, PgConnection } from "../support/services";
+import { createTestBucket, s3Client } from "../support/s3";
+import { rgw, PgConnection } from "../support/services";
+import { adminLakeInfo, describeWithExtensionDir, openTestLakeSession } from "../support/lakeSession";
 import { parseLakeConnectionInfo } from "../../cli/connectionInfo";
-import { duckString, lakeSessionStatements } from "../../cli/duckdbSql";
+import { duckString } from "../../cli/duckdbSql";
 import { quoteIdent } from "../../model/names";
 
-// The offline DuckDB v1.5.5 extensions (ducklake, postgres_scanner, httpfs) built for the tests.
-const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
-const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
-if (!haveExtensions && process.env.CI === "true")
-  throw new Error(
-    `partitionLayout: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`,
-  );
-if (!haveExtensions)
-  console.warn(`partitionLayout: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS)`);
-const suite = haveExtensions ? describe : describe.skip;
+const suite = describeWithExtensionDir("partitionLayout");
 
 const SCHEMA = "public"; // METADATA_SCHEMA of the DuckLake catalog in PostgreSQL
 const FILE = /ducklake-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(-delete)?\.parquet$/;
@@ -104,29 +94,13 @@ async function partitionColumns(schema: string, table: string): Promise<string[]
 
 suite("DuckLake partition layout on PostgreSQL + RGW (DuckDB 1.5.5)", () => {
   beforeAll(async () => {
-    const admin = pgAdmin();
     bucket = await createTestBucket("partlayout");
     conn = await createTestDatabase("partlayout");
     pg = new Client(conn);
     await pg.connect();
-    const info = parseLakeConnectionInfo({
-      catalog: {
-        host: admin.host,
-        port: admin.port,
-        database: conn.database,
-        user: admin.user,
-        password: admin.password,
-        sslmode: "disable",
-        schema: SCHEMA,
-      },
-      storage: testStorage(bucket),
-      readers: [],
-    });
-    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
-    duck = await instance.connect();
-    for (const ext of ["ducklake", "postgres", "httpfs"]) await run(`LOAD ${ext}`);
-    await run("SET TimeZone = 'UTC'"); // temporal transforms of TIMESTAMPTZ depend on it (see below)
-    for (const s of lakeSessionStatements(info)) await run(s.sql);
+    const info = parseLakeConnectionInfo(adminLakeInfo(conn.database, bucket, SCHEMA));
+    // The session sets TimeZone UTC: temporal transforms of TIMESTAMPTZ depend on it (see below).
+    ({ instance, c: duck } = await openTestLakeSession(info));
     await run("USE lake");
     await run("CREATE SCHEMA hr");
   }, 60_000);

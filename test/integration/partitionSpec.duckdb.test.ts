@@ -8,20 +8,15 @@ import * as path from "path";
 import { Client } from "pg";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
-import { pgAdmin, repoRoot, PgConnection } from "../support/services";
+import { pgAdmin, PgConnection } from "../support/services";
+import { EXT_DIR } from "../support/partitionLake";
+import { describeWithExtensionDir } from "../support/lakeSession";
 import { duckString } from "../../cli/duckdbSql";
 import { readPartitionSpecs, partitionSpecsOrUnavailable } from "../../postgres/partitionSpec";
 import { checkPartitionGrants, identityValueProblem, specDdl } from "../../model/partitionGrants";
 import { checkAccess } from "../../model/grants";
 
-const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
-const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
-if (!haveExtensions && process.env.CI === "true")
-  throw new Error(
-    `partitionSpec: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`,
-  );
-if (!haveExtensions) console.warn(`partitionSpec: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir}`);
-const suite = haveExtensions ? describe : describe.skip;
+const suite = describeWithExtensionDir("partitionSpec");
 
 let conn: PgConnection | undefined;
 let pg: Client;
@@ -37,7 +32,7 @@ suite("partition specs of a DuckDB-made catalog (DuckDB 1.5.5, PostgreSQL catalo
     pg = new Client(conn);
     await pg.connect();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "partspec-"));
-    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
+    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: EXT_DIR });
     duck = await instance.connect();
     for (const ext of ["ducklake", "postgres"]) await run(`LOAD ${ext}`);
     const admin = pgAdmin();

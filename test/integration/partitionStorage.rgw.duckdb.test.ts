@@ -1,16 +1,15 @@
 // Partition grants in storage (issue 16) on a real Ceph RGW with a DuckLake written by the real DuckDB client:
 // the bucket policy built from the catalog's file facts opens exactly the granted partitions' folders and the
 // table's delete files, and a DuckDB reader with the reader's S3 key reads the granted rows and nothing else.
-import * as fs from "fs";
-import * as path from "path";
 import { Client } from "pg";
 import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { GetObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { createTestDatabase, dropTestDatabase } from "../support/pg";
-import { createTestBucket, s3Client, testStorage } from "../support/s3";
-import { pgAdmin, repoRoot, rgw, PgConnection, S3Key } from "../support/services";
+import { createTestBucket, objectStatus, s3Client, testStorage } from "../support/s3";
+import { pgAdmin, rgw, PgConnection, S3Key } from "../support/services";
+import { adminLakeInfo, describeWithExtensionDir, openTestLakeSession } from "../support/lakeSession";
 import { parseLakeConnectionInfo, LakeConnectionInfo } from "../../cli/connectionInfo";
-import { duckString, lakeSessionStatements } from "../../cli/duckdbSql";
+import { duckString } from "../../cli/duckdbSql";
 import { readCatalogLayout } from "../../postgres/catalogLayout";
 import { buildBucketPolicy, BucketPolicy } from "../../model/bucketPolicy";
 import { NormalizedGrant, ReaderSpec, RowFilterKey } from "../../model/accessSpec";
@@ -22,14 +21,7 @@ import { grantRead, grantRows, installGuard } from "../../postgres/guardClient";
 import { verifyLake } from "../../cli/verify";
 import { quoteIdent, quoteLiteral } from "../../model/names";
 
-const extensionDir = process.env.DUCKLAKE_DUCKDB_EXTENSIONS ?? path.resolve(repoRoot, "..", "shared", "duckdb", "extensions");
-const haveExtensions = fs.existsSync(path.join(extensionDir, "v1.5.5"));
-if (!haveExtensions && process.env.CI === "true")
-  throw new Error(
-    `partitionStorage: DuckDB extensions not found at ${extensionDir} (set DUCKLAKE_DUCKDB_EXTENSIONS); CI must run these tests`,
-  );
-if (!haveExtensions) console.warn(`partitionStorage: SKIPPED, no DuckDB v1.5.5 extensions at ${extensionDir}`);
-const suite = haveExtensions ? describe : describe.skip;
+const suite = describeWithExtensionDir("partitionStorage");
 
 const SCHEMA = "public";
 const svc = rgw();
@@ -62,17 +54,7 @@ let layout: IndexedLayout;
 async function run(sql: string): Promise<void> {
   await duck.run(sql);
 }
-async function status(key: S3Key, objectKey: string): Promise<number> {
-  try {
-    const r = await s3Client(key).send(new GetObjectCommand({ Bucket: bucket, Key: objectKey }));
-    await r.Body?.transformToByteArray();
-    return 200;
-  } catch (e) {
-    const code = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (code === undefined) throw e;
-    return code;
-  }
-}
+const status = (key: S3Key, objectKey: string) => objectStatus(s3Client(key), bucket, objectKey);
 /** The keys under data/hr/sales/, table-relative. */
 async function keys(): Promise<string[]> {
   const prefix = "data/hr/sales/";
@@ -95,48 +77,21 @@ async function applyPolicy(grants: NormalizedGrant[] = GRANTS): Promise<void> {
 
 /** A DuckDB session with the owner's catalog login but the given S3 key: only the storage guard stands in the way. */
 async function storageOnlySession(key: S3Key): Promise<{ c: DuckDBConnection; close: () => void }> {
-  const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
-  const c = await i.connect();
-  for (const ext of ["ducklake", "postgres", "httpfs"]) await c.run(`LOAD ${ext}`);
-  await c.run("SET TimeZone = 'UTC'");
   const asKey = parseLakeConnectionInfo({ ...JSON.parse(JSON.stringify(rawInfo)), storage: { ...testStorage(bucket), admin: key } });
-  for (const s of lakeSessionStatements(asKey)) await c.run(s.sql);
-  return {
-    c,
-    close: () => {
-      c.closeSync();
-      i.closeSync();
-    },
-  };
+  const { c, close } = await openTestLakeSession(asKey);
+  return { c, close };
 }
 let rawInfo: unknown;
 
 suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5.5)", () => {
   beforeAll(async () => {
-    const pga = pgAdmin();
     bucket = await createTestBucket("partstore");
     conn = await createTestDatabase("partstore");
     pg = new Client(conn);
     await pg.connect();
-    rawInfo = {
-      catalog: {
-        host: pga.host,
-        port: pga.port,
-        database: conn.database,
-        user: pga.user,
-        password: pga.password,
-        sslmode: "disable",
-        schema: SCHEMA,
-      },
-      storage: testStorage(bucket),
-      readers: [],
-    };
+    rawInfo = adminLakeInfo(conn.database, bucket, SCHEMA);
     info = parseLakeConnectionInfo(rawInfo);
-    instance = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
-    duck = await instance.connect();
-    for (const ext of ["ducklake", "postgres", "httpfs"]) await run(`LOAD ${ext}`);
-    await run("SET TimeZone = 'UTC'");
-    for (const s of lakeSessionStatements(info)) await run(s.sql);
+    ({ instance, c: duck } = await openTestLakeSession(info));
     await run("USE lake");
     await run("CREATE SCHEMA hr");
     await run("CREATE TABLE hr.sales (id INT, region VARCHAR, ts TIMESTAMP, amount INT)");
@@ -304,16 +259,12 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
   }, 120_000);
 
   test("DuckDB as the reader (its catalog login under the partition guard + its S3 key): its scan equals the owner's filtered count; the add_data_files file is hidden in the catalog as it is closed in storage; other partitions' files get 403", async () => {
-    const i = await DuckDBInstance.create(":memory:", { allow_unsigned_extensions: "true", extension_directory: extensionDir });
-    const c = await i.connect();
+    const asReader = parseLakeConnectionInfo({
+      ...JSON.parse(JSON.stringify(rawInfo)),
+      readers: [{ name: role, password: readerPassword, s3: { projectId: svc.readerProject, ...yearKey } }],
+    });
+    const { c, close } = await openTestLakeSession(asReader, { reader: asReader.readers[0] });
     try {
-      for (const ext of ["ducklake", "postgres", "httpfs"]) await c.run(`LOAD ${ext}`);
-      await c.run("SET TimeZone = 'UTC'");
-      const asReader = parseLakeConnectionInfo({
-        ...JSON.parse(JSON.stringify(rawInfo)),
-        readers: [{ name: role, password: readerPassword, s3: { projectId: svc.readerProject, ...yearKey } }],
-      });
-      for (const st of lakeSessionStatements(asReader, { reader: asReader.readers[0] })) await c.run(st.sql);
       // The owner's rows of year 2026 outside the file written before partitioning (ts 2026-02-01, hidden in both layers).
       const owner = (
         await duck.runAndReadAll(
@@ -337,8 +288,7 @@ suite("partitionStorage: partition grants in the bucket policy (RGW + DuckDB 1.5
       const emea25 = one(await keys(), /^region=emea\/year=2025\//);
       await expect(c.run(`SELECT count(*) FROM read_parquet(${duckString(`s3://${bucket}/${emea25}`)})`)).rejects.toThrow(/403/);
     } finally {
-      c.closeSync();
-      i.closeSync();
+      close();
     }
   }, 120_000);
 

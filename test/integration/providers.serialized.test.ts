@@ -1,11 +1,8 @@
 // The dynamic providers as Pulumi ships them (serialized from the program, loaded back from that text the way
 // the provider host does) driven through create/read/update/delete against the real test PostgreSQL. Runs in
 // a plain node child process: Pulumi's serializer uses the V8 inspector, which Jest's sandbox does not allow.
-import { execFileSync } from "child_process";
-import * as path from "path";
+import { runNodeProgram } from "../support/nodeProgram";
 import { loadMigrations } from "../../postgres/sqlFiles";
-
-const root = path.resolve(__dirname, "..", "..");
 
 const PROGRAM = `
 const Module = require("module");
@@ -73,13 +70,7 @@ const { grantRead, listGrants } = require("./postgres/guardClient");
 })().catch((e) => { console.error(e); process.exit(1); });`;
 
 test("CatalogGuard, ReaderAcl, UndeclaredAcl and WriterTableGrants work from their serialized text against PostgreSQL", () => {
-  const stdout = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], {
-    cwd: root,
-    env: process.env,
-    encoding: "utf8",
-    timeout: 120000,
-  });
-  const r = JSON.parse(stdout.trim().split("\n").pop()!);
+  const r = runNodeProgram(PROGRAM, { timeout: 120000 });
   expect(r.guardVersion).toBe(loadMigrations().at(-1)!.version);
   expect(r.checkMissing).toEqual(['DuckLake schema "nope" does not exist in the catalog: fix the name or create the schema first']);
   expect(r.created).toEqual(["hr.salaries", "sales.*"]);

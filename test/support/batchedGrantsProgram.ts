@@ -5,43 +5,26 @@
 // With `--accept-all` nothing is refused and disconnect is called right after the constructor, as Pulumi
 // does when a program's body returns: every Grant must have reached the engine by the time it returns.
 import * as pulumi from "@pulumi/pulumi";
+import { newLakeAccess, setProgramMocks } from "./lakeAccessProgram";
 
 const REFUSED = process.argv.includes("--accept-all") ? undefined : "lake-access-grant-finance/wide/t_12";
 const grantsSeen: string[] = [];
 process.on("unhandledRejection", () => {
   /* Pulumi's own rejections for the refused resource; expected here. */
 });
-pulumi.runtime.setMocks(
-  {
-    newResource: async (a) => {
-      if (a.type === "ducklake:access:Grant") {
-        grantsSeen.push(a.name);
-        if (a.name === REFUSED) throw new Error(`engine refused ${a.name}`);
-        await new Promise((r) => setTimeout(r, 2));
-      }
-      return { id: `${a.name}-id`, state: a.inputs };
-    },
-    call: (a) => a.inputs,
-  },
-  "lake",
-  "test",
-  true,
-);
+setProgramMocks(async (a) => {
+  if (a.type === "ducklake:access:Grant") {
+    grantsSeen.push(a.name);
+    if (a.name === REFUSED) throw new Error(`engine refused ${a.name}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+});
 
 async function main(): Promise<void> {
-  const aws = await import("@pulumi/aws");
-  const postgresql = await import("@pulumi/postgresql");
-  const { LakeAccess } = await import("../../components/lakeAccess");
-  const { emptyLayout } = await import("../../model/lakePaths");
-  class Guard extends pulumi.CustomResource {
-    constructor(n: string) {
-      super("ducklake:catalog:Guard", n, {});
-    }
-  }
   const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
   const grants: { reader: string; schema: string; table?: string }[] = [];
   for (let t = 0; t < 26; t++) grants.push({ reader: t % 2 ? "analyst" : "finance", schema: "wide", table: `t_${t}` });
-  const la = new LakeAccess("lake-access", {
+  const la = await newLakeAccess({
     access: {
       readers: [
         { name: "analyst", principal: { projectId: "2002", accessKey: key(1) } },
@@ -49,17 +32,6 @@ async function main(): Promise<void> {
       ],
       grants,
     },
-    ownerProjectId: "1001",
-    dataPrefix: "data/",
-    guard: new Guard("guard"),
-    connection: { host: "db", port: 5432, database: "lake", user: "owner", password: "pw", sslmode: "verify-full" },
-    postgresqlProvider: new postgresql.Provider("pg", {}),
-    awsProvider: new aws.Provider("s3", { region: "us-east-1" }),
-    bucket: "lake",
-    layout: emptyLayout("s3://lake/data/"),
-    s3Endpoint: "https://s3.example",
-    s3Region: "fsn1",
-    readerSecretKeys: {},
     grantBatch: 2,
   });
   if (!REFUSED) {

@@ -7,6 +7,8 @@
 // would put (and, on refresh, read back).
 import type { Client } from "pg";
 import { GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
+import { s3Client } from "./s3";
+import { PgConnection, rgw } from "./services";
 import { AccessSpec } from "../../model/accessSpec";
 import { CatalogConnection } from "../../model/connection";
 import { checkAccess, ValidatedAccess } from "../../model/grants";
@@ -28,6 +30,21 @@ export interface AccessTarget {
   backupsPrefix: string;
   /** S3 client with a key of the bucket owner's project (the aws provider's credentials). */
   adminS3: S3Client;
+}
+
+/** The AccessTarget of a test lake on the test RGW: the catalog as `conn` (no TLS), the owner project's admin key. */
+export function testAccessTarget(conn: PgConnection, catalogSchema: string, owner: Client, bucket: string): AccessTarget {
+  const svc = rgw();
+  return {
+    connection: { host: conn.host, port: conn.port, database: conn.database, user: conn.user, password: conn.password, sslmode: "disable" },
+    catalogSchema,
+    owner,
+    bucket,
+    ownerProjectId: svc.adminProject,
+    dataPrefix: "data/",
+    backupsPrefix: "backups/",
+    adminS3: s3Client(svc.admin),
+  };
 }
 
 /** What happened to each reader's ReaderAcl in one `up`. */

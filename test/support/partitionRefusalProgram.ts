@@ -3,36 +3,19 @@
 // whose inputs failed into test failures, a real program gets them too (and the preview fails).
 // Prints one JSON line: the types of resources that reached the engine, and the errors Pulumi raised.
 import * as pulumi from "@pulumi/pulumi";
+import { newLakeAccess, setProgramMocks } from "./lakeAccessProgram";
 
 const registered: string[] = [];
 const errors: string[] = [];
 process.on("unhandledRejection", (e) => {
   errors.push(String((e as Error)?.message ?? e));
 });
-pulumi.runtime.setMocks(
-  {
-    newResource: async (a) => {
-      registered.push(a.type);
-      return { id: `${a.name}-id`, state: a.inputs };
-    },
-    call: (a) => a.inputs,
-  },
-  "lake",
-  "test",
-  true,
-);
+setProgramMocks((a) => {
+  registered.push(a.type);
+});
 
 async function main(): Promise<void> {
-  const aws = await import("@pulumi/aws");
-  const postgresql = await import("@pulumi/postgresql");
-  const { LakeAccess } = await import("../../components/lakeAccess");
-  const { emptyLayout } = await import("../../model/lakePaths");
-  class Guard extends pulumi.CustomResource {
-    constructor(n: string) {
-      super("ducklake:catalog:Guard", n, {});
-    }
-  }
-  const la = new LakeAccess("lake-access", {
+  const la = await newLakeAccess({
     access: {
       readers: [
         { name: "analyst", principal: { projectId: "2002", accessKey: "P2002000000000000001" } },
@@ -43,18 +26,7 @@ async function main(): Promise<void> {
         { reader: "hr_partner", schema: "hr", table: "salaries", rows: { "year(ts)": [2026] } },
       ],
     },
-    ownerProjectId: "1001",
-    dataPrefix: "data/",
-    guard: new Guard("guard"),
-    connection: { host: "db", port: 5432, database: "lake", user: "owner", password: "pw", sslmode: "verify-full" },
-    postgresqlProvider: new postgresql.Provider("pg", {}),
-    awsProvider: new aws.Provider("s3", { region: "us-east-1" }),
-    bucket: "lake",
-    layout: emptyLayout("s3://lake/data/"),
     partitionSpecs: pulumi.output({ tables: [{ tableId: 1, schema: "hr", table: "salaries", keys: [] }] }),
-    s3Endpoint: "https://s3.example",
-    s3Region: "fsn1",
-    readerSecretKeys: {},
   });
   await la.grants;
   await new Promise((r) => setTimeout(r, 1500));

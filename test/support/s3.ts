@@ -1,5 +1,5 @@
 // Per-test-file buckets on the shared test Ceph RGW, and S3 clients per key.
-import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
+import { S3Client, CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "crypto";
 import { rgw, S3Key } from "./services";
 
@@ -27,4 +27,17 @@ export async function createTestBucket(prefix: string): Promise<string> {
 export function testStorage(bucket: string) {
   const svc = rgw();
   return { bucket, dataPrefix: "data/", endpoint: svc.endpoint, region: svc.region, adminProjectId: svc.adminProject, admin: svc.admin };
+}
+
+/** HTTP status of a GetObject with this client (the body is read so the socket is reused); other errors throw. */
+export async function objectStatus(client: S3Client, bucket: string, key: string): Promise<number> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    await out.Body?.transformToByteArray();
+    return out.$metadata.httpStatusCode ?? 200;
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (typeof status !== "number") throw e;
+    return status;
+  }
 }

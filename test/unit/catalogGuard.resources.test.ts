@@ -2,6 +2,7 @@
 // inspector, which does not work inside Jest's module sandbox, so the program runs in a child node
 // process (bench/catalog-acl-scale.ts) and this test asserts on what it registered.
 import { execFileSync } from "child_process";
+import { runNodeProgram } from "../support/nodeProgram";
 import * as path from "path";
 import { loadMigrations } from "../../postgres/sqlFiles";
 
@@ -38,11 +39,7 @@ beforeAll(() => {
     { cwd: root, env: { ...process.env, ACL_SCALE_JSON: "1" }, encoding: "utf8" },
   );
   r = JSON.parse(out.trim().split("\n").pop()!);
-  const sweepOut = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", SWEEP_PROGRAM], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  sweep = JSON.parse(sweepOut.trim().split("\n").pop()!);
+  sweep = runNodeProgram(SWEEP_PROGRAM);
 }, 60000);
 
 test("type tokens and inputs: one CatalogGuard with every sql/ migration, one ReaderAcl per reader with its grants sorted", () => {

@@ -7,6 +7,7 @@ import * as yaml from "js-yaml";
 import { ConfigError, RawConfig, validateConfig } from "../../model/config";
 import { adminRoleProblem, externalHostProblem, normalizeCaPem } from "../../model/externalServer";
 import { makeTlsFiles } from "../support/tlsPostgres";
+import { EXTERNAL_CONFIG, HETZNER_CONFIG } from "../support/sampleConfig";
 
 let dir: string;
 let caPem: string;
@@ -23,12 +24,7 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const secretSet = new Set(["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:externalPgAdminPassword"]);
 const external = (): RawConfig => ({
-  "ducklake:target": "external",
-  "ducklake:bucketName": "acme-lake",
-  "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-  "ducklake:ownerProjectId": "1234567",
-  "ducklake:externalPgHost": "lake-db.example.com",
+  ...EXTERNAL_CONFIG,
   "ducklake:externalPgAdminUser": "lakeadmin",
   "ducklake:externalPgAdminPassword": "s3cret-Admin-pw",
   "ducklake:externalPgCaCert": caPem,
@@ -158,16 +154,7 @@ describe("externalTarget.config", () => {
   });
 
   it("externalTarget.config: external keys on the hetzner target are refused", () => {
-    const hetzner: RawConfig = {
-      "ducklake:target": "hetzner",
-      "ducklake:bucketName": "acme-lake",
-      "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-      "ducklake:adminIps": '["203.0.113.7/32"]',
-      "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-      "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-      "ducklake:ownerProjectId": "1234567",
-      "ducklake:externalPgHost": "db.example.com",
-    };
+    const hetzner: RawConfig = { ...HETZNER_CONFIG, "ducklake:externalPgHost": "db.example.com" };
     expect(problems(hetzner)).toEqual([
       {
         key: "externalPgHost",

@@ -1,16 +1,9 @@
 // The config keys of issue 11: protectData, sshKeyName (an SSH key already in the Hetzner project),
 // backupPrincipal + backupSecretKey (the backup job's own key of another project).
 import { ConfigError, RawConfig, validateConfig } from "../../model/config";
+import { HETZNER_CONFIG } from "../support/sampleConfig";
 
-const prod: RawConfig = {
-  "ducklake:target": "hetzner",
-  "ducklake:bucketName": "acme-lake",
-  "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-  "ducklake:adminIps": '["203.0.113.7/32"]',
-  "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-  "ducklake:ownerProjectId": "1234567",
-};
+const prod: RawConfig = HETZNER_CONFIG;
 const local: RawConfig = {
   "ducklake:bucketName": "ducklake-local",
   "ducklake:s3Endpoint": "http://127.0.0.1:47480",

@@ -3,6 +3,7 @@
 // read (storage), and exports it in lakeConnection and the access matrix.
 import type * as PulumiModule from "@pulumi/pulumi";
 import { mockResourceState } from "../support/programMocks";
+import { LOCAL_CONFIG } from "../support/sampleConfig";
 
 interface Recorded {
   type: string;
@@ -45,16 +46,7 @@ jest.mock("../../access", () => ({
   },
 }));
 
-const localConfig = {
-  "ducklake:target": "local",
-  "ducklake:bucketName": "ducklake-local",
-  "ducklake:s3Endpoint": "http://127.0.0.1:47480",
-  "ducklake:s3AccessKey": "P1001ABCDEFGHIJKLMNO",
-  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-  "ducklake:ownerProjectId": "1001",
-  "ducklake:localPgPort": "54329",
-  "ducklake:localPgPassword": "localSuperuserPw",
-};
+const localConfig = LOCAL_CONFIG;
 const secrets = ["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:localPgPassword"];
 
 async function loadProgram(): Promise<{ program: Record<string, any>; resources: Recorded[] }> {

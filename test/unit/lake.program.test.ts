@@ -3,6 +3,7 @@
 import type * as PulumiModule from "@pulumi/pulumi";
 import * as yaml from "js-yaml";
 import { mockResourceState } from "../support/programMocks";
+import { EXTERNAL_CONFIG, LOCAL_CONFIG } from "../support/sampleConfig";
 
 interface Recorded {
   type: string;
@@ -133,16 +134,7 @@ const prodConfig = {
   "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
   "ducklake:ownerProjectId": "1234567",
 };
-const localConfig = {
-  "ducklake:target": "local",
-  "ducklake:bucketName": "ducklake-local",
-  "ducklake:s3Endpoint": "http://127.0.0.1:47480",
-  "ducklake:s3AccessKey": "P1001ABCDEFGHIJKLMNO",
-  "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-  "ducklake:ownerProjectId": "1001",
-  "ducklake:localPgPort": "54329",
-  "ducklake:localPgPassword": "localSuperuserPw",
-};
+const localConfig = LOCAL_CONFIG;
 const secrets = ["ducklake:s3AccessKey", "ducklake:s3SecretKey", "ducklake:localPgPassword"];
 
 describe("prod stack (hetzner)", () => {
@@ -404,12 +396,7 @@ describe("external stack (existing PostgreSQL, managed shape)", () => {
   let caPem: string;
   let warnings: string[] = [];
   const externalConfig = () => ({
-    "ducklake:target": "external",
-    "ducklake:bucketName": "acme-lake",
-    "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-    "ducklake:ownerProjectId": "1234567",
-    "ducklake:externalPgHost": "lake-db.example.com",
+    ...EXTERNAL_CONFIG,
     "ducklake:externalPgPort": "6432",
     "ducklake:externalPgAdminUser": "lakeadmin",
     "ducklake:externalPgAdminPassword": "AdminPwOfTheService42",

@@ -57,7 +57,7 @@ describe("checkPartitionGrants", () => {
     expect(check({ "YEAR(TS)": [2026] }, "HR", "Salaries")).toEqual([]); // DuckDB names are case-insensitive
     expect(
       check({
-        region: ["emea", "", null],
+        region: ["emea", "", null, "__HIVE_DEFAULT_PARTITION__"],
         n: [-32768, "32767"],
         ok: [true],
         day: ["2026-02-28"],
@@ -66,6 +66,13 @@ describe("checkPartitionGrants", () => {
         u: [0, 255],
       }),
     ).toEqual([]);
+  });
+
+  it("refuses NULL of a VARCHAR key without the text that shares its folder (storage could not tell them apart)", () => {
+    expect(check({ region: ["emea", null] })).toEqual([
+      'partition grant sales.orders [region in (null, "emea")] of "hr_partner": null of VARCHAR column region is stored in folder region=__HIVE_DEFAULT_PARTITION__/, where rows whose value is the text "__HIVE_DEFAULT_PARTITION__" land too, so storage would open them as well: grant "__HIVE_DEFAULT_PARTITION__" with null (both), or leave null out',
+    ]);
+    expect(check({ n: [1, null] })).toEqual([]); // an integer key cannot hold that text
   });
 
   it("renders the spec as DDL in key order", () => {

@@ -2,10 +2,8 @@
 // child process, not Jest's sandbox), loaded back from that text the way the provider host loads it, then
 // their `check` run with good and bad inputs. A value the serializer cannot carry (a Set in a captured
 // module, say) breaks only here, at deploy time, never in tests that import the providers directly.
-import { execFileSync } from "child_process";
-import * as path from "path";
+import { runNodeProgram } from "../support/nodeProgram";
 
-const root = path.resolve(__dirname, "..", "..");
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 const PROGRAM = `
@@ -43,11 +41,7 @@ Promise.all(rs.map((r) => new Promise((res) => r.urn.apply(res)))).then(async ()
 
 let r: any;
 beforeAll(() => {
-  const out = execFileSync(process.execPath, ["-r", require.resolve("ts-node/register/transpile-only"), "-e", PROGRAM], {
-    cwd: root,
-    encoding: "utf8",
-  });
-  r = JSON.parse(out.trim().split("\n").pop()!);
+  r = runNodeProgram(PROGRAM);
 }, 60000);
 
 test("ReaderAcl, serialized: check accepts a valid reader and refuses a reserved one or a bad table name", () => {

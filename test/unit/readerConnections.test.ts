@@ -44,6 +44,7 @@ import {
   OWNER_WRITER_RESERVED_CONNECTIONS,
   SUPERUSER_RESERVED_CONNECTIONS,
 } from "../../model/connectionBudget";
+import { HETZNER_CONFIG } from "../support/sampleConfig";
 
 const key = (n: number) => `P2002${String(n).padStart(15, "0")}`;
 const readers = (n: number, over: Record<string, number> = {}): AccessSpec["readers"] =>
@@ -132,15 +133,7 @@ describe("rendered postgresql.conf", () => {
 });
 
 describe("config readerConnectionLimit", () => {
-  const prod = {
-    "ducklake:target": "hetzner",
-    "ducklake:bucketName": "acme-lake",
-    "ducklake:sshPublicKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB6vLTUhrAjb9jSXXHbSjeDM5R4pYuBnWXbC1rXmlWcL me@laptop",
-    "ducklake:adminIps": '["203.0.113.7/32"]',
-    "ducklake:s3AccessKey": "ABCDEFGHIJKLMNOPQRST",
-    "ducklake:s3SecretKey": "abcdefghijklmnopqrstuvwxyz0123456789ABCD",
-    "ducklake:ownerProjectId": "1234567",
-  };
+  const prod = HETZNER_CONFIG;
   it("defaults to 4 and takes a whole number", () => {
     expect(validateConfig(prod, { stack: "prod" }).readerConnectionLimit).toBe(4);
     expect(validateConfig({ ...prod, "ducklake:readerConnectionLimit": "2" }, { stack: "prod" }).readerConnectionLimit).toBe(2);
